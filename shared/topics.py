@@ -1,0 +1,27 @@
+"""The Kafka topics of the platform, created explicitly (auto-creation is off on the broker).
+
+Keys are aggregate ids, so one aggregate's events stay in order on one partition.
+"""
+
+PARTITIONS = 6
+
+MEASURES = "wtgr.measures"  # measure.recorded, keyed "<kpi_code>|<unit_code>"
+KPIS = "wtgr.kpis"  # kpi.updated, kpi.special_cause_detected, keyed "<kpi_code>|<unit_code>"
+IDEAS = "wtgr.ideas"
+PROJECTS = "wtgr.projects"
+TRAINING = "wtgr.training"
+NOTIFICATIONS = "wtgr.notifications"
+
+SERVICES = ("ideas", "projects", "metrics", "training", "notifications")
+
+
+def dead_letter_topic(service: str) -> str:
+    """Each service's consumer dead-letters into its own topic, so ops can see whose input was bad."""
+    return f"wtgr.{service}.deadletter"
+
+
+def all_topics() -> dict[str, int]:
+    """Every topic with its partition count; devstack and deploy create exactly these."""
+    topics = {name: PARTITIONS for name in (MEASURES, KPIS, IDEAS, PROJECTS, TRAINING, NOTIFICATIONS)}
+    topics.update({dead_letter_topic(service): 1 for service in SERVICES})
+    return topics
