@@ -1,0 +1,43 @@
+"""The composition root of metrics: builds pools and clocks from settings, nothing at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from psycopg_pool import ConnectionPool
+
+from services.metrics import handlers
+from shared import db
+from shared.config import Settings
+from shared.consumer import Handler
+
+SERVICE = "metrics"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass
+class Metrics:
+    settings: Settings
+    pool: ConnectionPool
+    today: Callable[[], date]
+
+
+def build(settings: Settings | None = None, today: Callable[[], date] = utc_today) -> Metrics:
+    settings = settings or Settings.from_env(SERVICE)
+    return Metrics(settings, db.make_pool(settings.database_url, name=f"{SERVICE}-api"), today)
+
+
+def event_handlers(
+    settings: Settings, pool: ConnectionPool, today: Callable[[], date] = utc_today
+) -> dict[str, Handler]:
+    """What the metrics consumer does with each event type it reads."""
+    return {
+        "measure.recorded": handlers.on_measure_recorded(today),
+    }

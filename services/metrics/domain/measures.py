@@ -1,0 +1,70 @@
+"""What makes a monthly measure acceptable, in plain Python."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+UNITS_OF_MEASURE = {
+    # name: (lowest, highest) possible value
+    "days": (0.0, math.inf),
+    "minutes": (0.0, math.inf),
+    "percent": (0.0, 100.0),
+    "count": (0.0, math.inf),
+    "rate_per_1000_bed_days": (0.0, math.inf),
+    "rate_per_1000": (0.0, math.inf),
+    "ratio": (0.0, math.inf),
+    "score": (-math.inf, math.inf),
+    "currency_gbp": (-math.inf, math.inf),
+}
+IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neutral")
+
+
+class MeasureRejected(ValueError):
+    """The measure can never be accepted; ``field`` names the part that is wrong."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Measure:
+    kpi_code: str
+    unit_code: str
+    period: date  # the first day of the month measured
+    value: float
+    numerator: float | None
+    denominator: float | None
+    source: str
+    recorded_by: str | None = None
+    note: str | None = None
+
+    def same_figures_as(self, other: Measure) -> bool:
+        return (self.value, self.numerator, self.denominator) == (other.value, other.numerator, other.denominator)
+
+
+def parse_period(text: str) -> date:
+    year, month = text.split("-")
+    return date(int(year), int(month), 1)
+
+
+def format_period(period: date) -> str:
+    return f"{period.year:04d}-{period.month:02d}"
+
+
+def check_measure(measure: Measure, unit_of_measure: str, today: date) -> None:
+    """Raise MeasureRejected when the figures are impossible for the KPI or the month is to come."""
+    if measure.period > today.replace(day=1):
+        raise MeasureRejected("period", f"{format_period(measure.period)} is in the future")
+    if not math.isfinite(measure.value):
+        raise MeasureRejected("value", "must be a finite number")
+    lowest, highest = UNITS_OF_MEASURE[unit_of_measure]
+    if not lowest <= measure.value <= highest:
+        raise MeasureRejected("value", f"{measure.value} is impossible for a KPI measured in {unit_of_measure}"
+                              f" (allowed {lowest} to {highest})")
+    has_ratio = measure.denominator is not None and measure.numerator is not None
+    if has_ratio and (measure.denominator <= 0 or measure.numerator < 0):  # type: ignore[operator]
+        raise MeasureRejected("denominator", "numerator must be >= 0 and denominator > 0")

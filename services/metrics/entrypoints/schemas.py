@@ -1,0 +1,66 @@
+"""HTTP request and response schemas of the metrics API (separate from the event schemas)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, UNITS_OF_MEASURE
+from shared.events.payloads import CODE, MeasureRecordedV1
+
+LEVELS = ("trust", "division", "directorate", "specialty", "ward", "theatre")
+
+
+class KpiSchema(Schema):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(load_default="", validate=validate.Length(max=4000))
+    unit_of_measure = fields.String(required=True, validate=validate.OneOf(sorted(UNITS_OF_MEASURE)))
+    improvement_direction = fields.String(required=True, validate=validate.OneOf(IMPROVEMENT_DIRECTIONS))
+    owners = fields.List(fields.Email(), load_default=list, metadata={"description": "emails alerted about it"})
+    data_source = fields.String(load_default="", validate=validate.Length(max=200))
+    expected_by_day = fields.Integer(load_default=15, validate=validate.Range(1, 28))
+
+
+class UnitSchema(Schema):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    parent_code = fields.String(load_default=None, allow_none=True, validate=CODE)
+
+
+class MeasureInSchema(MeasureRecordedV1):
+    """The same fields as the measure.recorded event a feed publishes."""
+
+
+class MeasureOutSchema(Schema):
+    kpi_code = fields.String()
+    unit_code = fields.String()
+    period = fields.Method("month")
+    revision = fields.Integer()
+    value = fields.Float()
+    numerator = fields.Float(allow_none=True)
+    denominator = fields.Float(allow_none=True)
+    source = fields.String()
+    recorded_by = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    recorded_at = fields.DateTime()
+    changed = fields.Boolean(metadata={"description": "false when the same figures were already current"})
+
+    def month(self, row: dict) -> str:
+        return f"{row['period']:%Y-%m}"
+
+
+class RevisionSchema(MeasureOutSchema):
+    event_id = fields.String(allow_none=True)
+
+
+class SeriesPointSchema(Schema):
+    period = fields.Method("month")
+    value = fields.Float()
+    numerator = fields.Float(allow_none=True)
+    denominator = fields.Float(allow_none=True)
+    revision = fields.Integer()
+    source = fields.String()
+
+    def month(self, row: dict) -> str:
+        return f"{row['period']:%Y-%m}"

@@ -1,0 +1,91 @@
+"""The metrics service layer: commands and events in, state changes and events out.
+
+Each handler runs inside one unit of work, so its rows and the events it emits commit together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from services.metrics.adapters import store
+from services.metrics.domain.measures import (
+    Measure,
+    MeasureRejected,
+    check_measure,
+    format_period,
+    parse_period,
+)
+from shared import topics
+from shared.consumer import RejectEvent
+from shared.db import UnitOfWork
+from shared.events import Envelope
+
+
+@dataclass(frozen=True)
+class Recorded:
+    revision: int
+    changed: bool
+    row: dict[str, Any]
+
+
+def measure_from_payload(payload: dict[str, Any]) -> Measure:
+    return Measure(
+        kpi_code=payload["kpi_code"],
+        unit_code=payload["unit_code"],
+        period=parse_period(payload["period"]),
+        value=float(payload["value"]),
+        numerator=payload.get("numerator"),
+        denominator=payload.get("denominator"),
+        source=payload["source"],
+        recorded_by=payload.get("recorded_by"),
+        note=payload.get("note"),
+    )
+
+
+def record_measure(uow: UnitOfWork, measure: Measure, today: date, event_id: str | None = None) -> Recorded:
+    """Store a new month or a revision, keeping every earlier revision, and emit kpi.updated.
+
+    The same figures again for the same KPI, unit and month change nothing and emit nothing.
+    """
+    kpi = store.kpi(uow, measure.kpi_code)
+    if kpi is None:
+        raise MeasureRejected("kpi_code", f"unknown KPI {measure.kpi_code!r}")
+    unit = store.unit(uow, measure.unit_code)
+    if unit is None:
+        raise MeasureRejected("unit_code", f"unknown organisational unit {measure.unit_code!r}")
+    check_measure(measure, kpi["unit_of_measure"], today)
+    latest = store.latest_measure(uow, measure.kpi_code, measure.unit_code, measure.period)
+    if latest is not None and measure.same_figures_as(_as_measure(latest)):
+        return Recorded(latest["revision"], changed=False, row=latest)
+    revision = (latest["revision"] + 1) if latest else 1
+    row = store.add_revision(uow, measure, revision, event_id)
+    uow.emit(
+        "kpi.updated",
+        {
+            "kpi_code": kpi["code"], "kpi_name": kpi["name"], "unit_code": unit["code"],
+            "unit_name": unit["name"], "period": format_period(measure.period), "value": measure.value,
+            "previous_value": latest["value"] if latest else None, "revision": revision,
+            "unit_of_measure": kpi["unit_of_measure"], "owners": list(kpi["owners"]), "source": measure.source,
+        },
+        topic=topics.KPIS,
+        key=f"{kpi['code']}|{unit['code']}",
+    )
+    return Recorded(revision, changed=True, row=row)
+
+
+def _as_measure(row: dict[str, Any]) -> Measure:
+    return Measure(row["kpi_code"], row["unit_code"], row["period"], row["value"], row["numerator"],
+                   row["denominator"], row["source"])
+
+
+def on_measure_recorded(today: Any) -> Any:
+    """The consumer's handler for measure.recorded events from feeds and other services."""
+    def handle(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
+        try:
+            record_measure(uow, measure_from_payload(payload), today(), event_id=event.id)
+        except MeasureRejected as exc:
+            raise RejectEvent(str(exc)) from exc
+
+    return handle

@@ -1,0 +1,56 @@
+"""Settings from environment variables. Every variable is listed, with its default, in README.md."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_PORTS = {"ideas": 8001, "projects": 8002, "metrics": 8003, "training": 8004, "notifications": 8005}
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    database_url: str
+    kafka_bootstrap: str
+    port: int
+    jwt_public_key_file: str
+    jwt_private_key_file: str
+    jwt_issuer: str
+    jwt_audience: str
+    smtp_host: str
+    smtp_port: int
+    mail_from: str
+    max_request_bytes: int
+    max_event_bytes: int
+    consumer_max_attempts: int
+    log_level: str
+
+    @classmethod
+    def from_env(cls, service: str) -> Settings:
+        upper = service.upper()
+        return cls(
+            service=service,
+            database_url=_env(
+                f"{upper}_DATABASE_URL",
+                f"postgresql://{service}:{service}-local-dev@127.0.0.1:5433/wtgr",
+            ),
+            kafka_bootstrap=_env("WTGR_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+            port=int(_env(f"{upper}_PORT", str(DEFAULT_PORTS.get(service, 8000)))),
+            jwt_public_key_file=_env("WTGR_JWT_PUBLIC_KEY_FILE", ".local/run/jwt/public.pem"),
+            jwt_private_key_file=_env("WTGR_JWT_PRIVATE_KEY_FILE", ".local/run/jwt/private.pem"),
+            jwt_issuer=_env("WTGR_JWT_ISSUER", "https://wtgr.local/dev-issuer"),
+            jwt_audience=_env("WTGR_JWT_AUDIENCE", "wtgr-platform"),
+            smtp_host=_env("WTGR_SMTP_HOST", "127.0.0.1"),
+            smtp_port=int(_env("WTGR_SMTP_PORT", "1025")),
+            mail_from=_env("WTGR_MAIL_FROM", "WTGR Platform <wtgr-noreply@hospital.example>"),
+            max_request_bytes=int(_env("WTGR_MAX_REQUEST_BYTES", str(1024 * 1024))),
+            max_event_bytes=int(_env("WTGR_MAX_EVENT_BYTES", str(256 * 1024))),
+            consumer_max_attempts=int(_env("WTGR_CONSUMER_MAX_ATTEMPTS", "5")),
+            log_level=_env("WTGR_LOG_LEVEL", "INFO"),
+        )

@@ -1,0 +1,207 @@
+"""The consumer runner: the only way events enter a service from Kafka.
+
+Contract, for every message, in partition order:
+- Effectively once: the handler's effect and the event id it handled commit in one Postgres
+  transaction; an event id already recorded is skipped, so a redelivery changes nothing.
+- Offsets are committed to Kafka only after that transaction has committed.
+- Dead-letter: a message that is too large, not JSON, not a CloudEvent, fails its payload schema,
+  is rejected by its handler (``RejectEvent``) or keeps failing is published to the service's
+  dead-letter topic with the original topic, partition, offset and the reason; then the consumer
+  carries on.
+- Back off: a handler that raises is retried with exponential backoff, ``max_attempts`` times.
+- Crash: when the database or Kafka itself is unreachable after the retries, the runner raises
+  without committing the offset, so the message is redelivered after a restart.
+- Unknown event types are skipped and counted; they are someone else's business.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+from psycopg_pool import ConnectionPool
+
+from shared import correlation, telemetry
+from shared.db import UnitOfWork
+from shared.events import REGISTRY, Envelope, EnvelopeError, PayloadError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Envelope, dict[str, Any]], None]
+INFRASTRUCTURE_ERRORS = (psycopg.OperationalError, KafkaError)
+
+
+class RejectEvent(Exception):
+    """Raised by a handler for an event it can never accept (an unknown KPI, say): dead-letter it."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # handled | duplicate | skipped | dead_lettered
+    reason: str = ""
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        service: str,
+        pool: ConnectionPool,
+        consumer: KafkaConsumer,
+        dead_letter_producer: KafkaProducer,
+        dead_letter_topic: str,
+        handlers: dict[str, Handler],
+        *,
+        max_event_bytes: int = 256 * 1024,
+        max_attempts: int = 5,
+        backoff_seconds: float = 0.2,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.service = service
+        self.pool = pool
+        self.consumer = consumer
+        self.producer = dead_letter_producer
+        self.dead_letter_topic = dead_letter_topic
+        self.handlers = handlers
+        self.max_event_bytes = max_event_bytes
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self.sleep = sleep
+
+    def run_forever(self, stop: Any = None) -> None:
+        while not (stop and stop.is_set()):
+            self.poll_once()
+
+    def poll_once(self, timeout_ms: int = 1000) -> int:
+        """Process one poll's worth of messages and commit their offsets; returns how many."""
+        batches = self.consumer.poll(timeout_ms=timeout_ms)
+        count = 0
+        for partition, messages in batches.items():
+            for message in messages:
+                self.process(message)
+            # After every message of the batch is handled or dead-lettered; were we to crash
+            # before this, the batch is redelivered and the handled-event records skip it.
+            self._commit(partition, messages[-1].offset + 1)
+            count += len(messages)
+        if count:
+            self._report_lag()
+        return count
+
+    def process(self, message: Any) -> Outcome:
+        verdict = self._screen(message)
+        if isinstance(verdict, Outcome):
+            return self._finish(verdict, message, "?")
+        envelope, payload = verdict
+        token = correlation.use(envelope.correlationid)
+        try:
+            return self._finish(self._handle_with_retries(message, envelope, payload), message, envelope.type)
+        finally:
+            correlation.reset(token)
+
+    def _screen(self, message: Any) -> Outcome | tuple[Envelope, dict[str, Any]]:
+        size = len(message.value or b"")
+        if size > self.max_event_bytes:
+            return Outcome("dead_lettered", f"too large: {size} bytes, limit {self.max_event_bytes}")
+        try:
+            envelope = Envelope.from_json(message.value or b"")
+        except EnvelopeError as exc:
+            return Outcome("dead_lettered", f"invalid envelope: {exc}")
+        if envelope.type not in self.handlers:
+            return Outcome("skipped", f"no handler for {envelope.type}")
+        try:
+            return envelope, REGISTRY.load(envelope)
+        except PayloadError as exc:
+            return Outcome("dead_lettered", f"schema-invalid payload: {exc}")
+
+    def _handle_with_retries(self, message: Any, envelope: Envelope, payload: dict[str, Any]) -> Outcome:
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return self._handle_once(message, envelope, payload)
+            except RejectEvent as exc:
+                return Outcome("dead_lettered", f"rejected: {exc}")
+            except Exception as exc:
+                telemetry.EVENTS_FAILED.labels(self.service, envelope.type).inc()
+                log.warning("handler failed", extra=_event_log(envelope, attempt=attempt, error=repr(exc)))
+                if attempt == self.max_attempts:
+                    if isinstance(exc, INFRASTRUCTURE_ERRORS):
+                        raise  # crash without committing: redelivered once the outage is over
+                    return Outcome("dead_lettered", f"handler kept failing after {attempt} attempts: {exc!r}")
+                self.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    def _handle_once(self, message: Any, envelope: Envelope, payload: dict[str, Any]) -> Outcome:
+        with self.pool.connection() as conn, conn.transaction():
+            first_time = conn.execute(
+                "INSERT INTO handled_events (event_id, event_type, topic) VALUES (%s, %s, %s)"
+                " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+                (envelope.id, envelope.type, message.topic),
+            ).fetchone()
+            if first_time is None:
+                return Outcome("duplicate")
+            self.handlers[envelope.type](UnitOfWork(conn, self.service), envelope, payload)
+        return Outcome("handled")
+
+    def _finish(self, outcome: Outcome, message: Any, event_type: str) -> Outcome:
+        if outcome.status == "dead_lettered":
+            self._dead_letter(message, outcome.reason)
+        telemetry.EVENTS_CONSUMED.labels(self.service, event_type, outcome.status).inc()
+        log.info(
+            "event %s", outcome.status,
+            extra={"event_type": event_type, "event_id": _header(message, "ce_id"), "reason": outcome.reason,
+                   "topic": message.topic, "partition": message.partition, "offset": message.offset},
+        )
+        return outcome
+
+    def _dead_letter(self, message: Any, reason: str) -> None:
+        record = {
+            "reason": reason,
+            "consumer": self.service,
+            "original_topic": message.topic,
+            "original_partition": message.partition,
+            "original_offset": message.offset,
+            "original_key": _text(message.key),
+            "original_value": _text(message.value),
+            "dead_lettered_at": datetime.now(UTC).isoformat(),
+        }
+        self.producer.send(
+            self.dead_letter_topic,
+            key=message.key,
+            value=json.dumps(record).encode(),
+            headers=[("reason", reason[:500].encode()), ("original_topic", message.topic.encode())],
+        ).get(timeout=30)
+        telemetry.EVENTS_DEAD_LETTERED.labels(self.service, reason.split(":")[0]).inc()
+
+    def _commit(self, partition: TopicPartition, next_offset: int) -> None:
+        self.consumer.commit({partition: OffsetAndMetadata(next_offset, "", -1)})
+
+    def _report_lag(self) -> None:
+        partitions = self.consumer.assignment()
+        ends = self.consumer.end_offsets(list(partitions)) if partitions else {}
+        for tp, end in ends.items():
+            lag = max(0, end - self.consumer.position(tp))
+            telemetry.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(lag)
+
+
+def _text(raw: bytes | None) -> str | None:
+    if raw is None:
+        return None
+    return raw.decode("utf-8", errors="replace")
+
+
+def _header(message: Any, name: str) -> str | None:
+    for key, value in message.headers or []:
+        if key == name:
+            return value.decode(errors="replace")
+    return None
+
+
+def _event_log(envelope: Envelope, **extra: Any) -> dict[str, Any]:
+    return {"event_id": envelope.id, "event_type": envelope.type, **extra}

@@ -1,0 +1,87 @@
+"""PostgreSQL access: one pool per process and the unit of work.
+
+A unit of work is one Postgres transaction. Business rows and the outbox rows of the events
+they cause commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+from yoyo import get_backend, read_migrations
+
+from shared import correlation
+from shared.events import REGISTRY, Envelope, new_event
+
+SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def make_pool(database_url: str, *, min_size: int = 1, max_size: int = 8, name: str = "wtgr") -> ConnectionPool:
+    pool = ConnectionPool(
+        database_url,
+        min_size=min_size,
+        max_size=max_size,
+        kwargs={"row_factory": dict_row},
+        name=name,
+        open=False,
+    )
+    pool.open(wait=True, timeout=30)
+    return pool
+
+
+class UnitOfWork:
+    """One transaction: ``execute`` business SQL, ``emit`` events into the outbox, commit on exit.
+
+    Leaving the block with an exception rolls everything back, events included, so no event is
+    ever published for a change that did not happen.
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any], source: str):
+        self.conn = conn
+        self.source = source
+        self.emitted: list[Envelope] = []
+
+    def execute(self, sql: str, params: Any = None) -> psycopg.Cursor[Any]:
+        return self.conn.execute(sql, params)
+
+    def one(self, sql: str, params: Any = None) -> dict[str, Any] | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def emit(self, type: str, data: dict[str, Any], *, topic: str, key: str, version: int = 1) -> Envelope:
+        """Validate the payload and write the event to the outbox in this transaction."""
+        payload = REGISTRY.dump(type, data, version)
+        event = new_event(
+            type, payload, source=self.source, subject=key, version=version,
+            correlationid=correlation.current(),
+        )
+        self.conn.execute(
+            "INSERT INTO outbox (event_id, topic, key, event_type, envelope) VALUES (%s, %s, %s, %s, %s)",
+            (event.id, topic, key, type, psycopg.types.json.Jsonb(event.to_dict())),
+        )
+        self.emitted.append(event)
+        return event
+
+
+@contextmanager
+def unit_of_work(pool: ConnectionPool, source: str) -> Iterator[UnitOfWork]:
+    with pool.connection() as conn, conn.transaction():
+        yield UnitOfWork(conn, source)
+
+
+def migrate(database_url: str, service_migrations: Path) -> int:
+    """Apply the shared platform tables, then the service's own migrations; returns how many ran."""
+    backend = get_backend(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    migrations = read_migrations(str(SHARED_MIGRATIONS), str(service_migrations))
+    with backend.lock():
+        pending = backend.to_apply(migrations)
+        backend.apply_migrations(pending)
+    return len(pending)

@@ -1,0 +1,77 @@
+"""Versioned payload schemas of every event type (the ``data`` of the envelope).
+
+A breaking change adds a new version beside the old one; consumers declare only what they read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+CODE = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", error="must be a code of letters, digits, _ . - (at most 64)"
+)
+
+
+def month_field(**kwargs: object) -> fields.String:
+    return fields.String(
+        required=True, validate=validate.Regexp(MONTH, error="must be a month as YYYY-MM"), **kwargs
+    )
+
+
+class MeasureRecordedV1(Schema):
+    """One monthly value of a KPI for an organisational unit, from a feed, the API or a service."""
+
+    kpi_code = fields.String(required=True, validate=CODE)
+    unit_code = fields.String(required=True, validate=CODE)
+    period = month_field(metadata={"description": "the month measured, YYYY-MM"})
+    value = fields.Float(required=True, allow_nan=False)
+    numerator = fields.Float(allow_nan=False, allow_none=True, load_default=None)
+    denominator = fields.Float(allow_nan=False, allow_none=True, load_default=None)
+    source = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    recorded_by = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _ratio_parts_come_together(self, data: dict, **_: object) -> None:
+        if (data.get("numerator") is None) != (data.get("denominator") is None):
+            raise ValidationError("numerator and denominator come together", "denominator")
+        if data.get("denominator") == 0:
+            raise ValidationError("must not be zero", "denominator")
+
+
+class KpiUpdatedV1(Schema):
+    """A KPI's monthly value for a unit changed (a new month or a revision)."""
+
+    kpi_code = fields.String(required=True)
+    kpi_name = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    unit_name = fields.String(required=True)
+    period = month_field()
+    value = fields.Float(required=True)
+    previous_value = fields.Float(allow_none=True, load_default=None)
+    revision = fields.Integer(required=True)
+    unit_of_measure = fields.String(required=True)
+    owners = fields.List(fields.Email(), required=True)
+    source = fields.String(required=True)
+
+
+class NotificationSentV1(Schema):
+    email_id = fields.String(required=True)
+    to = fields.List(fields.Email(), required=True)
+    subject = fields.String(required=True)
+    caused_by = fields.String(required=True, metadata={"description": "id of the event notified"})
+
+
+class NotificationFailedV1(NotificationSentV1):
+    reason = fields.String(required=True)
+
+
+CATALOGUE: list[tuple[str, int, type[Schema]]] = [
+    ("measure.recorded", 1, MeasureRecordedV1),
+    ("kpi.updated", 1, KpiUpdatedV1),
+    ("notification.sent", 1, NotificationSentV1),
+    ("notification.failed", 1, NotificationFailedV1),
+]

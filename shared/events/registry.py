@@ -1,0 +1,60 @@
+"""Which marshmallow schema validates which event type and version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+from shared.events import payloads
+from shared.events.envelope import Envelope
+
+
+class PayloadError(ValueError):
+    """The envelope is fine but its data does not match the schema for its type and version."""
+
+    def __init__(self, message: str, errors: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+class EventRegistry:
+    def __init__(self) -> None:
+        self._schemas: dict[tuple[str, int], type[Schema]] = {}
+
+    def register(self, type: str, version: int, schema: type[Schema]) -> None:
+        self._schemas[(type, version)] = schema
+
+    def knows(self, type: str) -> bool:
+        return any(known == type for known, _ in self._schemas)
+
+    def schema_for(self, type: str, version: int) -> type[Schema]:
+        try:
+            return self._schemas[(type, version)]
+        except KeyError:
+            raise PayloadError(f"no schema for {type} version {version}") from None
+
+    def load(self, envelope: Envelope) -> dict[str, Any]:
+        """The validated, deserialised payload; PayloadError with field detail when it is invalid."""
+        schema = self.schema_for(envelope.type, envelope.version)()
+        try:
+            return schema.load(envelope.data)
+        except ValidationError as exc:
+            raise PayloadError(f"{envelope.type} data is invalid: {exc.messages}", exc.messages) from exc
+
+    def dump(self, type: str, data: dict[str, Any], version: int = 1) -> dict[str, Any]:
+        """The JSON-ready payload, validated on the way out so no service emits a bad event."""
+        schema = self.schema_for(type, version)()
+        dumped = schema.dump(data)
+        errors = schema.validate(dumped)
+        if errors:
+            raise PayloadError(f"{type} data is invalid: {errors}", errors)
+        return dumped
+
+    def items(self) -> list[tuple[str, int, type[Schema]]]:
+        return [(type, version, schema) for (type, version), schema in self._schemas.items()]
+
+
+REGISTRY = EventRegistry()
+for _type, _version, _schema in payloads.CATALOGUE:
+    REGISTRY.register(_type, _version, _schema)

@@ -1,0 +1,80 @@
+"""Entry points every service runs besides its API: migrate, outbox relay, consumer.
+
+Each builds its pool and Kafka clients here, at start, never at import time, and stops
+cleanly on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from psycopg_pool import ConnectionPool
+
+from shared import db, topics
+from shared.config import Settings
+from shared.consumer import ConsumerRunner, Handler
+from shared.correlation import configure_logging
+from shared.kafka_clients import manual_commit_consumer, reliable_producer
+from shared.relay import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+def stop_on_sigterm() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def migrate(service: str, migrations_dir: Path) -> None:
+    settings = Settings.from_env(service)
+    configure_logging(service, settings.log_level)
+    applied = db.migrate(settings.database_url, migrations_dir)
+    log.info("migrations applied", extra={"count": applied})
+
+
+def run_relay(service: str) -> None:
+    settings = Settings.from_env(service)
+    configure_logging(service, settings.log_level)
+    pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-relay")
+    producer = reliable_producer(settings.kafka_bootstrap, f"{service}-relay")
+    relay = OutboxRelay(service, pool, producer)
+    log.info("outbox relay started")
+    try:
+        relay.run_forever(settings.database_url, service, stop=stop_on_sigterm())
+    finally:
+        producer.close(timeout=10)
+        pool.close()
+
+
+def run_consumer(
+    service: str,
+    subscribed: list[str],
+    build_handlers: Callable[[Settings, ConnectionPool], dict[str, Handler]],
+) -> None:
+    settings = Settings.from_env(service)
+    configure_logging(service, settings.log_level)
+    pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-consumer")
+    producer = reliable_producer(settings.kafka_bootstrap, f"{service}-deadletter")
+    consumer = manual_commit_consumer(settings.kafka_bootstrap, service, subscribed)
+    runner = ConsumerRunner(
+        service, pool, consumer, producer, topics.dead_letter_topic(service),
+        build_handlers(settings, pool),
+        max_event_bytes=settings.max_event_bytes, max_attempts=settings.consumer_max_attempts,
+    )
+    log.info("consumer started", extra={"topics": subscribed})
+    try:
+        runner.run_forever(stop=stop_on_sigterm())
+    except Exception:
+        log.exception("consumer stopped without committing the message in hand")
+        sys.exit(1)
+    finally:
+        consumer.close(autocommit=False)
+        producer.close(timeout=10)
+        pool.close()

@@ -1,0 +1,107 @@
+"""The outbox relay: the only way events leave a service for Kafka.
+
+Guarantees: every committed outbox row is published at least once, in outbox order per key
+(a single relay per service), with acks=all from an idempotent producer. Rows are marked sent
+only after Kafka has acknowledged them, so a relay that dies between publish and mark loses
+nothing; the next relay republishes those rows with the same event ids, which consumers
+recognise. Rows are claimed with FOR UPDATE SKIP LOCKED, never by a high-water mark, so a
+transaction that commits late is never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import psycopg
+from kafka import KafkaProducer
+from psycopg_pool import ConnectionPool
+
+from shared import telemetry
+
+log = logging.getLogger(__name__)
+
+CLAIM = """
+    SELECT position, event_id::text AS event_id, topic, key, event_type, envelope
+      FROM outbox
+     WHERE published_at IS NULL
+     ORDER BY position
+     LIMIT %s
+       FOR UPDATE SKIP LOCKED
+"""
+MARK_SENT = "UPDATE outbox SET published_at = now() WHERE position = ANY(%s)"
+BACKLOG = """
+    SELECT count(*) AS backlog,
+           coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest_age
+      FROM outbox WHERE published_at IS NULL
+"""
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        service: str,
+        pool: ConnectionPool,
+        producer: KafkaProducer,
+        *,
+        batch_size: int = 500,
+        send_timeout: float = 30.0,
+    ):
+        self.service = service
+        self.pool = pool
+        self.producer = producer
+        self.batch_size = batch_size
+        self.send_timeout = send_timeout
+
+    def publish_batch(self) -> int:
+        """Publish one batch of unpublished rows and mark them sent; returns how many."""
+        with self.pool.connection() as conn, conn.transaction():
+            rows = conn.execute(CLAIM, (self.batch_size,)).fetchall()
+            if not rows:
+                return 0
+            self._send_and_wait(rows)
+            conn.execute(MARK_SENT, ([row["position"] for row in rows],))
+        for row in rows:
+            telemetry.EVENTS_PRODUCED.labels(self.service, row["event_type"]).inc()
+        return len(rows)
+
+    def _send_and_wait(self, rows: list[dict[str, Any]]) -> None:
+        futures = [self.producer.send(row["topic"], key=row["key"].encode(), value=_encode(row), headers=_headers(row))
+                   for row in rows]
+        self.producer.flush(timeout=self.send_timeout)
+        for future in futures:
+            future.get(timeout=self.send_timeout)  # raises if Kafka did not acknowledge
+
+    def drain(self) -> int:
+        total = 0
+        while sent := self.publish_batch():
+            total += sent
+        return total
+
+    def report_backlog(self) -> None:
+        with self.pool.connection() as conn:
+            row = conn.execute(BACKLOG).fetchone()
+        telemetry.OUTBOX_BACKLOG.labels(self.service).set(row["backlog"])
+        telemetry.OUTBOX_OLDEST_AGE.labels(self.service).set(float(row["oldest_age"]))
+
+    def run_forever(self, listen_conninfo: str, schema: str, stop: Any = None, idle_wait: float = 1.0) -> None:
+        """Drain, then sleep until an insert NOTIFY (or at most ``idle_wait`` seconds); repeat."""
+        with psycopg.connect(listen_conninfo, autocommit=True) as listener:
+            listener.execute(f"LISTEN outbox_{schema}")
+            while not (stop and stop.is_set()):
+                sent = self.drain()
+                if sent:
+                    log.info("published outbox events", extra={"count": sent})
+                self.report_backlog()
+                for _ in listener.notifies(timeout=idle_wait, stop_after=1):
+                    pass
+
+
+def _encode(row: dict[str, Any]) -> bytes:
+    return json.dumps(row["envelope"], separators=(",", ":"), sort_keys=True).encode()
+
+
+def _headers(row: dict[str, Any]) -> list[tuple[str, bytes]]:
+    return [("ce_id", row["event_id"].encode()), ("ce_type", row["event_type"].encode())]
+
