@@ -48,6 +48,7 @@ class RejectEvent(Exception):
 class Outcome:
     status: str  # handled | duplicate | skipped | dead_lettered
     reason: str = ""
+    category: str = ""  # why it was dead-lettered, for the metric: a short fixed word
 
 
 class ConsumerRunner:
@@ -96,44 +97,42 @@ class ConsumerRunner:
         return count
 
     def process(self, message: Any) -> Outcome:
-        verdict = self._screen(message)
-        if isinstance(verdict, Outcome):
-            return self._finish(verdict, message, "?")
-        envelope, payload = verdict
+        envelope: Envelope | None = None
+        try:
+            envelope = self._parse(message)
+            if envelope.type not in self.handlers:
+                return self._finish(Outcome("skipped", f"no handler for {envelope.type}"), message, envelope)
+            payload = REGISTRY.load(envelope)
+        except EnvelopeError as exc:
+            return self._finish(Outcome("dead_lettered", str(exc), "invalid_envelope"), message, envelope)
+        except PayloadError as exc:
+            return self._finish(Outcome("dead_lettered", str(exc), "invalid_payload"), message, envelope)
         token = correlation.use(envelope.correlationid)
         try:
-            return self._finish(self._handle_with_retries(message, envelope, payload), message, envelope.type)
+            return self._finish(self._handle_with_retries(message, envelope, payload), message, envelope)
         finally:
             correlation.reset(token)
 
-    def _screen(self, message: Any) -> Outcome | tuple[Envelope, dict[str, Any]]:
+    def _parse(self, message: Any) -> Envelope:
         size = len(message.value or b"")
         if size > self.max_event_bytes:
-            return Outcome("dead_lettered", f"too large: {size} bytes, limit {self.max_event_bytes}")
-        try:
-            envelope = Envelope.from_json(message.value or b"")
-        except EnvelopeError as exc:
-            return Outcome("dead_lettered", f"invalid envelope: {exc}")
-        if envelope.type not in self.handlers:
-            return Outcome("skipped", f"no handler for {envelope.type}")
-        try:
-            return envelope, REGISTRY.load(envelope)
-        except PayloadError as exc:
-            return Outcome("dead_lettered", f"schema-invalid payload: {exc}")
+            raise EnvelopeError(f"too large: {size} bytes, limit {self.max_event_bytes}")
+        return Envelope.from_json(message.value or b"")
 
     def _handle_with_retries(self, message: Any, envelope: Envelope, payload: dict[str, Any]) -> Outcome:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 return self._handle_once(message, envelope, payload)
             except RejectEvent as exc:
-                return Outcome("dead_lettered", f"rejected: {exc}")
+                return Outcome("dead_lettered", f"rejected: {exc}", "rejected")
             except Exception as exc:
                 telemetry.EVENTS_FAILED.labels(self.service, envelope.type).inc()
                 log.warning("handler failed", extra=_event_log(envelope, attempt=attempt, error=repr(exc)))
                 if attempt == self.max_attempts:
                     if isinstance(exc, INFRASTRUCTURE_ERRORS):
                         raise  # crash without committing: redelivered once the outage is over
-                    return Outcome("dead_lettered", f"handler kept failing after {attempt} attempts: {exc!r}")
+                    return Outcome("dead_lettered", f"handler kept failing after {attempt} attempts: {exc!r}",
+                                   "handler_failed")
                 self.sleep(self.backoff_seconds * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
 
@@ -149,20 +148,22 @@ class ConsumerRunner:
             self.handlers[envelope.type](UnitOfWork(conn, self.service), envelope, payload)
         return Outcome("handled")
 
-    def _finish(self, outcome: Outcome, message: Any, event_type: str) -> Outcome:
+    def _finish(self, outcome: Outcome, message: Any, envelope: Envelope | None) -> Outcome:
         if outcome.status == "dead_lettered":
-            self._dead_letter(message, outcome.reason)
+            self._dead_letter(message, outcome)
+        event_type = envelope.type if envelope else "unparsed"
         telemetry.EVENTS_CONSUMED.labels(self.service, event_type, outcome.status).inc()
         log.info(
             "event %s", outcome.status,
-            extra={"event_type": event_type, "event_id": _header(message, "ce_id"), "reason": outcome.reason,
+            extra={"event_type": event_type, "event_id": envelope.id if envelope else None, "reason": outcome.reason,
                    "topic": message.topic, "partition": message.partition, "offset": message.offset},
         )
         return outcome
 
-    def _dead_letter(self, message: Any, reason: str) -> None:
+    def _dead_letter(self, message: Any, outcome: Outcome) -> None:
         record = {
-            "reason": reason,
+            "reason": outcome.reason,
+            "category": outcome.category,
             "consumer": self.service,
             "original_topic": message.topic,
             "original_partition": message.partition,
@@ -175,9 +176,9 @@ class ConsumerRunner:
             self.dead_letter_topic,
             key=message.key,
             value=json.dumps(record).encode(),
-            headers=[("reason", reason[:500].encode()), ("original_topic", message.topic.encode())],
+            headers=[("reason", outcome.reason[:500].encode()), ("original_topic", message.topic.encode())],
         ).get(timeout=30)
-        telemetry.EVENTS_DEAD_LETTERED.labels(self.service, reason.split(":")[0]).inc()
+        telemetry.EVENTS_DEAD_LETTERED.labels(self.service, outcome.category).inc()
 
     def _commit(self, partition: TopicPartition, next_offset: int) -> None:
         self.consumer.commit({partition: OffsetAndMetadata(next_offset, "", -1)})
@@ -194,13 +195,6 @@ def _text(raw: bytes | None) -> str | None:
     if raw is None:
         return None
     return raw.decode("utf-8", errors="replace")
-
-
-def _header(message: Any, name: str) -> str | None:
-    for key, value in message.headers or []:
-        if key == name:
-            return value.decode(errors="replace")
-    return None
 
 
 def _event_log(envelope: Envelope, **extra: Any) -> dict[str, Any]:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any
 
-import psycopg
 from kafka import KafkaProducer
 from psycopg_pool import ConnectionPool
 
 from shared import telemetry
+from shared.wakeup import drain_on_notify
 
 log = logging.getLogger(__name__)
 
@@ -73,29 +74,15 @@ class OutboxRelay:
         for future in futures:
             future.get(timeout=self.send_timeout)  # raises if Kafka did not acknowledge
 
-    def drain(self) -> int:
-        total = 0
-        while sent := self.publish_batch():
-            total += sent
-        return total
+    def run_forever(self, listen_conninfo: str, schema: str, stop: threading.Event) -> None:
+        """Publish as soon as a commit NOTIFYs the outbox channel, or within a second anyway."""
+        drain_on_notify(listen_conninfo, f"outbox_{schema}", self.publish_batch, stop, after_drain=self.report_backlog)
 
     def report_backlog(self) -> None:
         with self.pool.connection() as conn:
             row = conn.execute(BACKLOG).fetchone()
         telemetry.OUTBOX_BACKLOG.labels(self.service).set(row["backlog"])
         telemetry.OUTBOX_OLDEST_AGE.labels(self.service).set(float(row["oldest_age"]))
-
-    def run_forever(self, listen_conninfo: str, schema: str, stop: Any = None, idle_wait: float = 1.0) -> None:
-        """Drain, then sleep until an insert NOTIFY (or at most ``idle_wait`` seconds); repeat."""
-        with psycopg.connect(listen_conninfo, autocommit=True) as listener:
-            listener.execute(f"LISTEN outbox_{schema}")
-            while not (stop and stop.is_set()):
-                sent = self.drain()
-                if sent:
-                    log.info("published outbox events", extra={"count": sent})
-                self.report_backlog()
-                for _ in listener.notifies(timeout=idle_wait, stop_after=1):
-                    pass
 
 
 def _encode(row: dict[str, Any]) -> bytes:

@@ -1,0 +1,62 @@
+"""SQL for the notifications schema: the outbound email log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from psycopg import Connection
+
+from services.notifications.domain.messages import Message
+from shared.db import UnitOfWork
+
+EMAIL_COLUMNS = "id::text AS id, caused_by, event_type, recipients, subject, body, status, attempts, last_error, " \
+                "created_at, sent_at"
+
+
+def queue_email(uow: UnitOfWork, message: Message, caused_by: str, event_type: str) -> str:
+    email_id = str(uuid.uuid4())
+    uow.execute(
+        "INSERT INTO emails (id, caused_by, event_type, recipients, subject, body) VALUES (%s, %s, %s, %s, %s, %s)",
+        (email_id, caused_by, event_type, list(message.recipients), message.subject, message.body),
+    )
+    return email_id
+
+
+def claim_due(conn: Connection[Any], limit: int) -> list[dict[str, Any]]:
+    return conn.execute(
+        f"""SELECT {EMAIL_COLUMNS} FROM emails
+             WHERE status = 'pending' AND next_attempt_at <= now()
+             ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED""",
+        (limit,),
+    ).fetchall()
+
+
+def mark_sent(conn: Connection[Any], email_id: str) -> None:
+    conn.execute(
+        "UPDATE emails SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL"
+        " WHERE id = %s",
+        (email_id,),
+    )
+
+
+def mark_attempt_failed(
+    conn: Connection[Any], email_id: str, error: str, give_up: bool, retry_in_seconds: float
+) -> None:
+    conn.execute(
+        """UPDATE emails SET attempts = attempts + 1, last_error = %s,
+                  status = CASE WHEN %s THEN 'failed' ELSE 'pending' END,
+                  next_attempt_at = now() + make_interval(secs => %s)
+            WHERE id = %s""",
+        (error, give_up, retry_in_seconds, email_id),
+    )
+
+
+def page(conn: Connection[Any], limit: int, offset: int, status: str | None) -> tuple[list[dict[str, Any]], int]:
+    where, params = ("WHERE status = %s", [status]) if status else ("", [])
+    rows = conn.execute(
+        f"SELECT {EMAIL_COLUMNS} FROM emails {where} ORDER BY created_at DESC LIMIT %s OFFSET %s",
+        [*params, limit, offset],
+    ).fetchall()
+    total = conn.execute(f"SELECT count(*) AS n FROM emails {where}", params).fetchone()
+    return rows, int(total["n"]) if total else 0

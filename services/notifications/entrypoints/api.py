@@ -1,0 +1,69 @@
+"""The notifications REST API: the outbound email log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.notifications import bootstrap
+from services.notifications.adapters import store
+from shared.auth import TokenVerifier
+from shared.correlation import configure_logging
+from shared.health import database_check, kafka_check
+from shared.pagination import PageQuery, offset_of, page_body, page_of
+from shared.web import BEARER, create_service_app, requires_roles
+
+api = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Emails the platform sends")
+
+
+class EmailQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(["pending", "sent", "failed"]))
+
+
+class EmailSchema(Schema):
+    id = fields.String()
+    caused_by = fields.String(metadata={"description": "id of the event that caused it"})
+    event_type = fields.String()
+    recipients = fields.List(fields.String())
+    subject = fields.String()
+    body = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+
+
+@api.route("/emails", methods=["GET"])
+@api.doc(security=BEARER)
+@requires_roles("admin")
+@api.arguments(EmailQuery, location="query")
+@api.response(200, page_of(EmailSchema))
+def list_emails(query: dict) -> Any:
+    """The outbound email log, newest first; nothing sent is ever deleted."""
+    state: bootstrap.Notifications = current_app.extensions["notifications"]
+    with state.pool.connection() as conn:
+        rows, total = store.page(conn, query["page_size"], offset_of(query), query.get("status"))
+    return page_body(rows, query, total)
+
+
+def create_app(app_state: bootstrap.Notifications | None = None) -> Flask:
+    state = app_state or bootstrap.build()
+    settings = state.settings
+    configure_logging(settings.service, settings.log_level)
+    app = create_service_app(
+        settings,
+        title="WTGR notifications",
+        description="Subscriptions and the outbound email log.",
+        blueprints=[api],
+        ready_checks={
+            "database": database_check(state.pool),
+            "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),
+        },
+        verifier=TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience),
+    )
+    app.extensions["notifications"] = state
+    return app

@@ -1,0 +1,33 @@
+"""Sends queued emails through SMTP, waking on every newly queued email."""
+
+from __future__ import annotations
+
+import logging
+
+from services.notifications.adapters.smtp import SmtpSender
+from services.notifications.bootstrap import SERVICE
+from services.notifications.mailer import Mailer
+from shared import db
+from shared.config import Settings
+from shared.correlation import configure_logging
+from shared.processes import stop_on_sigterm
+from shared.wakeup import drain_on_notify
+
+log = logging.getLogger(__name__)
+
+
+def main() -> None:
+    settings = Settings.from_env(SERVICE)
+    configure_logging(SERVICE, settings.log_level)
+    pool = db.make_pool(settings.database_url, max_size=2, name=f"{SERVICE}-mailer")
+    mailer = Mailer(pool, SmtpSender(settings.smtp_host, settings.smtp_port, settings.mail_from))
+    stop = stop_on_sigterm()
+    log.info("mailer started", extra={"smtp": f"{settings.smtp_host}:{settings.smtp_port}"})
+    try:
+        drain_on_notify(settings.database_url, f"mail_{SERVICE}", mailer.send_due, stop)
+    finally:
+        pool.close()
+
+
+if __name__ == "__main__":
+    main()

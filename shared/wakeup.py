@@ -1,0 +1,32 @@
+"""Work loops that sleep until Postgres says there is work (LISTEN/NOTIFY), polling as a fallback."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import psycopg
+
+
+def drain_on_notify(
+    conninfo: str,
+    channel: str,
+    drain_once: Callable[[], int],
+    stop: threading.Event,
+    *,
+    idle_wait: float = 1.0,
+    after_drain: Callable[[], None] | None = None,
+) -> None:
+    """Call ``drain_once`` until it returns 0, then wait for a NOTIFY on ``channel`` (at most
+    ``idle_wait`` seconds, so a lost notification delays work by a second, never forever); repeat
+    until ``stop`` is set.
+    """
+    with psycopg.connect(conninfo, autocommit=True) as listener:
+        listener.execute(f"LISTEN {channel}")
+        while not stop.is_set():
+            while drain_once():
+                pass
+            if after_drain:
+                after_drain()
+            for _ in listener.notifies(timeout=idle_wait, stop_after=1):
+                pass
