@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
-from shared.events import payloads
+from shared.events import ideas, payloads, projects, training
 from shared.events.envelope import Envelope
 
 
@@ -56,5 +56,6 @@ class EventRegistry:
 
 
 REGISTRY = EventRegistry()
-for _type, _version, _schema in payloads.CATALOGUE:
-    REGISTRY.register(_type, _version, _schema)
+for _catalogue in (payloads.CATALOGUE, ideas.CATALOGUE, projects.CATALOGUE, training.CATALOGUE):
+    for _type, _version, _schema in _catalogue:
+        REGISTRY.register(_type, _version, _schema)

@@ -1,0 +1,7 @@
+"""Payload schemas of the events the projects service publishes."""
+
+from __future__ import annotations
+
+from marshmallow import Schema
+
+CATALOGUE: list[tuple[str, int, type[Schema]]] = []
