@@ -1,0 +1,48 @@
+# WTGR Platform: developer entry points.
+#   make install   virtualenv in .venv with the pinned requirements (reruns when they change)
+#   make run       the whole platform on real local servers, with demo data; `make stop` ends it
+#   make test      lint + tests against real Postgres/Kafka/SMTP started for the run, then stopped
+#   make bench     the benchmarks against every service on the test servers
+#   make lint      ruff + mypy
+# The servers are started by devstack (python -m devstack --help); their state is in .local/.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export PY
+
+.PHONY: help install run stop status test bench lint
+
+help:
+	@sed -n 's/^#   make /  make /p' $(MAKEFILE_LIST)
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet -e . --no-deps
+	@touch $@
+
+run: install
+	$(PY) -m devstack up --env run --services --demo
+	@$(PY) -m devstack info --env run
+
+stop:
+	$(PY) -m devstack down --env run
+
+status:
+	@$(PY) -m devstack status --env run
+
+test: install
+	devstack/run-tests.sh $(PYTEST_ARGS)
+
+bench: install
+	devstack/run-bench.sh $(BENCH_ARGS)
+
+lint: install
+	devstack/lint.sh

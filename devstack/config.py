@@ -1,0 +1,279 @@
+"""Where things live and which ports they use, per environment ("run" or "test")."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # `shared` must be importable however devstack was started
+    sys.path.insert(0, str(REPO_ROOT))
+
+ENVS = ("run", "test")
+
+# env run's ports; env test uses the same layout on other ports so both can run side by side.
+INFRA_PORTS: dict[str, dict[str, int]] = {
+    "run": {"pg": 5433, "kafka": 9092, "kafka_controller": 9093, "smtp": 1025, "mail_http": 8025},
+    "test": {
+        "pg": 55433,
+        "kafka": 59092,
+        "kafka_controller": 59093,
+        "smtp": 51025,
+        "mail_http": 58025,
+    },
+}
+PORT_ENV_VARS = {
+    "pg": "WTGR_PG_PORT",
+    "kafka": "WTGR_KAFKA_PORT",
+    "kafka_controller": "WTGR_KAFKA_CONTROLLER_PORT",
+    "smtp": "WTGR_SMTP_PORT",
+    "mail_http": "WTGR_MAIL_HTTP_PORT",
+}
+SERVICE_BASE_PORTS = {
+    "ideas": 8001,
+    "projects": 8002,
+    "metrics": 8003,
+    "training": 8004,
+    "notifications": 8005,
+}
+SERVICE_PORT_OFFSET = {"run": 0, "test": 50000}
+
+# Fixed local-development credentials (documented; never used outside this machine).
+PG_DATABASE = "wtgr"
+PG_SUPERUSER = "postgres"  # bootstrap superuser, reachable only over the unix socket
+PG_ADMIN_ROLE = "wtgr_admin"
+PG_ADMIN_PASSWORD = "wtgr-admin-local-dev"
+PG_OS_USER = "wtgr"  # Postgres refuses to run as root; this system user runs it instead
+
+
+def service_password(service: str) -> str:
+    return f"{service}-local-dev"
+
+
+def platform_services() -> tuple[str, ...]:
+    from shared.topics import SERVICES
+
+    return tuple(SERVICES)
+
+
+def warn(message: str) -> None:
+    print(f"devstack: warning: {message}", file=sys.stderr)
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Ports:
+    pg: int
+    kafka: int
+    kafka_controller: int
+    smtp: int
+    mail_http: int
+    services: dict[str, int] = field(default_factory=dict)
+
+    def infra(self) -> dict[str, int]:
+        return {key: getattr(self, key) for key in PORT_ENV_VARS}
+
+
+def default_ports(env: str, services: tuple[str, ...]) -> Ports:
+    offset = SERVICE_PORT_OFFSET[env]
+    service_ports = {}
+    for index, service in enumerate(services):
+        service_ports[service] = SERVICE_BASE_PORTS.get(service, 8001 + index) + offset
+    return Ports(**INFRA_PORTS[env], services=service_ports)
+
+
+def resolve_ports(
+    env: str,
+    services: tuple[str, ...],
+    environ: Mapping[str, str],
+    recorded: Mapping[str, object] | None = None,
+) -> Ports:
+    """The ports for `env`: defaults, then WTGR_*_PORT overrides, unless servers already run.
+
+    Overrides are ignored when WTGR_ENV names another environment: they then came from
+    that environment's env file (which sets WTGR_SMTP_PORT), not from the user.
+    """
+    base = default_ports(env, services)
+    values = base.infra()
+    other_env = environ.get("WTGR_ENV")
+    for key, var in PORT_ENV_VARS.items():
+        raw = environ.get(var)
+        if not raw:
+            continue
+        if other_env and other_env != env:
+            if raw != str(values[key]):
+                warn(f"ignoring {var}={raw}: WTGR_ENV={other_env} says it belongs to env {other_env}")
+            continue
+        try:
+            port = int(raw)
+        except ValueError:
+            raise ConfigError(f"{var}={raw!r} is not a port number") from None
+        if not 0 < port < 65536:
+            raise ConfigError(f"{var}={raw!r} is not a port number")
+        values[key] = port
+    ports = Ports(**values, services=dict(base.services))
+    if recorded:
+        try:
+            recorded_ports = Ports(
+                **{k: int(recorded[k]) for k in PORT_ENV_VARS},  # type: ignore[call-overload]
+                services={k: int(v) for k, v in dict(recorded["services"]).items()},  # type: ignore[call-overload]
+            )
+        except (KeyError, TypeError, ValueError):
+            recorded_ports = None
+        if recorded_ports is not None:
+            if recorded_ports.infra() != ports.infra():
+                warn(
+                    f"env {env} is already running on the ports it was started with "
+                    f"({recorded_ports.infra()}); port overrides apply after `down`"
+                )
+            return recorded_ports
+    used = list(ports.infra().values()) + list(ports.services.values())
+    duplicates = sorted({p for p in used if used.count(p) > 1})
+    if duplicates:
+        raise ConfigError(f"env {env}: port(s) {duplicates} assigned twice; check WTGR_*_PORT")
+    return ports
+
+
+def cache_dir(environ: Mapping[str, str]) -> Path:
+    if environ.get("WTGR_CACHE_DIR"):
+        return Path(environ["WTGR_CACHE_DIR"]).expanduser().resolve()
+    xdg = environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return (base / "wtgr").resolve()
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    env: str
+    ports: Ports
+    services: tuple[str, ...]
+    repo_root: Path
+    state_dir: Path
+    cache_dir: Path
+
+    # --- layout of .local/<env>/ ---
+    @property
+    def env_file(self) -> Path:
+        return self.state_dir / "env"
+
+    @property
+    def ports_file(self) -> Path:
+        return self.state_dir / "ports.json"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.state_dir / "devstack.lock"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def pg_data_dir(self) -> Path:
+        return self.state_dir / "pg"
+
+    @property
+    def pg_log(self) -> Path:
+        return self.state_dir / "postgres.log"
+
+    @property
+    def pg_pid_file(self) -> Path:
+        return self.state_dir / "postgres.pid"
+
+    @property
+    def kafka_dir(self) -> Path:
+        return self.state_dir / "kafka"
+
+    @property
+    def kafka_data_dir(self) -> Path:
+        return self.state_dir / "kafka-data"
+
+    @property
+    def kafka_log(self) -> Path:
+        return self.state_dir / "kafka.log"
+
+    @property
+    def kafka_pid_file(self) -> Path:
+        return self.state_dir / "kafka.pid"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.state_dir / "mail"
+
+    @property
+    def mail_log(self) -> Path:
+        return self.state_dir / "mailcatcher.log"
+
+    @property
+    def mail_pid_file(self) -> Path:
+        return self.state_dir / "mailcatcher.pid"
+
+    @property
+    def jwt_dir(self) -> Path:
+        return self.state_dir / "jwt"
+
+    @property
+    def prom_dir(self) -> Path:
+        return self.state_dir / "prom"
+
+    # --- URLs ---
+    def database_url(self, role: str, password: str) -> str:
+        return f"postgresql://{role}:{password}@127.0.0.1:{self.ports.pg}/{PG_DATABASE}"
+
+    @property
+    def admin_database_url(self) -> str:
+        return self.database_url(PG_ADMIN_ROLE, PG_ADMIN_PASSWORD)
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.ports.kafka}"
+
+    @property
+    def mail_http_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.mail_http}"
+
+    def service_url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports.services[service]}"
+
+
+def load_config(env: str, environ: Mapping[str, str] | None = None, *, use_recorded: bool = True) -> StackConfig:
+    if env not in ENVS:
+        raise ConfigError(f"unknown env {env!r}; use one of {', '.join(ENVS)}")
+    environ = os.environ if environ is None else environ
+    services = platform_services()
+    state_dir = REPO_ROOT / ".local" / env
+    recorded = None
+    if use_recorded:
+        recorded = read_recorded_ports(state_dir / "ports.json")
+    ports = resolve_ports(env, services, environ, recorded)
+    return StackConfig(
+        env=env,
+        ports=ports,
+        services=services,
+        repo_root=REPO_ROOT,
+        state_dir=state_dir,
+        cache_dir=cache_dir(environ),
+    )
+
+
+def read_recorded_ports(path: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def record_ports(config: StackConfig) -> None:
+    config.ports_file.write_text(json.dumps(asdict(config.ports), indent=2) + "\n")
+
+
+def forget_ports(config: StackConfig) -> None:
+    config.ports_file.unlink(missing_ok=True)

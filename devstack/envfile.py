@@ -1,0 +1,80 @@
+"""The env file (.local/<env>/env) that services and tests read, and the dev JWT issuer key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from devstack.config import StackConfig, service_password
+
+
+def ensure_jwt_keys(config: StackConfig) -> tuple[Path, Path]:
+    """An RSA 2048 key pair for the local development token issuer (made once per env)."""
+    private = config.jwt_dir / "private.pem"
+    public = config.jwt_dir / "public.pem"
+    if private.is_file() and public.is_file():
+        return private, public
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    config.jwt_dir.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    public_pem = key.public_key().public_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PublicFormat.SubjectPublicKeyInfo,
+    )
+    _write(private, private_pem, 0o600)
+    _write(public, public_pem, 0o644)
+    return private, public
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(tmp, mode)
+    tmp.replace(path)
+
+
+def build_env(config: StackConfig) -> dict[str, str]:
+    private = config.jwt_dir / "private.pem"
+    public = config.jwt_dir / "public.pem"
+    values = {
+        "WTGR_ENV": config.env,
+        "WTGR_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
+        "WTGR_SMTP_HOST": "127.0.0.1",
+        "WTGR_SMTP_PORT": str(config.ports.smtp),
+        "WTGR_MAIL_HTTP": config.mail_http_url,
+        "WTGR_PG_ADMIN_URL": config.admin_database_url,
+    }
+    for service in config.services:
+        prefix = service.upper()
+        values[f"{prefix}_DATABASE_URL"] = config.database_url(service, service_password(service))
+        values[f"{prefix}_PORT"] = str(config.ports.services[service])
+    values["WTGR_JWT_PRIVATE_KEY_FILE"] = str(private.resolve())
+    values["WTGR_JWT_PUBLIC_KEY_FILE"] = str(public.resolve())
+    return values
+
+
+def write_env_file(config: StackConfig) -> dict[str, str]:
+    values = build_env(config)
+    text = "".join(f"{key}={value}\n" for key, value in values.items())
+    _write(config.env_file, text.encode(), 0o644)
+    return values
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip()
+    return values

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# make test: start the test servers, lint, run pytest against those servers, and ALWAYS stop
+# them again (also on failure or ^C). Exits with pytest's status, else lint's.
+# Extra arguments go to pytest: devstack/run-tests.sh -k mail -x
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY="${PY:-.venv/bin/python}"
+
+stop_servers() {
+  local status=$?
+  echo "== python -m devstack down --env test"
+  "$PY" -m devstack down --env test \
+    || echo "run-tests: devstack down failed; see: $PY -m devstack status --env test" >&2
+  exit "$status"
+}
+trap stop_servers EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "== python -m devstack up --env test"
+"$PY" -m devstack up --env test || exit 1
+
+lint_status=0
+devstack/lint.sh || lint_status=$?
+
+# pytest's paths: the testpaths of pyproject.toml that exist, plus devstack's own tests.
+mapfile -t paths < <("$PY" - <<'PYTHON'
+import os
+import tomllib
+
+with open("pyproject.toml", "rb") as handle:
+    config = tomllib.load(handle)
+paths = config.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("testpaths", [])
+paths = [*paths, "devstack/tests"] if "devstack/tests" not in paths else paths
+print("\n".join(p for p in paths if os.path.exists(p)))
+PYTHON
+)
+
+# The servers' addresses, credentials and key files, as services and tests read them.
+set -a
+# shellcheck disable=SC1091
+. .local/test/env
+set +a
+
+echo "== pytest ${paths[*]} $*"
+"$PY" -m pytest "${paths[@]}" "$@"
+test_status=$?
+if [ "$test_status" -eq 5 ]; then
+  echo "run-tests: FAILED: pytest collected no tests (exit 5) in: ${paths[*]}" >&2
+fi
+
+if [ "$test_status" -ne 0 ]; then
+  echo "run-tests: pytest failed (exit $test_status)" >&2
+  exit "$test_status"
+fi
+if [ "$lint_status" -ne 0 ]; then
+  echo "run-tests: tests passed, but ruff/mypy did not (see above)" >&2
+fi
+exit "$lint_status"

@@ -1,0 +1,211 @@
+"""The platform's own services: per service a migration, the API under gunicorn, the outbox
+relay and (where the service has one) the event consumer."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack import proc
+from devstack.config import StackConfig, warn
+from devstack.proc import PidRecord, StartupError
+from devstack.system import say
+
+PROCESSES = ("api", "relay", "consumer")
+READY_TIMEOUT = 60.0
+MIGRATE_TIMEOUT = 300.0
+STOP_TIMEOUT = 30.0
+GUNICORN_WORKERS = 2
+
+
+def _module_exists(directory: Path, name: str) -> bool:
+    return (directory / f"{name}.py").is_file() or (directory / name / "__init__.py").is_file()
+
+
+@dataclass
+class Started:
+    service: str
+    popens: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+
+class Services:
+    def __init__(self, config: StackConfig, env_values: Mapping[str, str]):
+        self.config = config
+        self.env_values = dict(env_values)
+        self.logs = config.logs_dir
+
+    # --- layout ---
+
+    def entrypoints(self, service: str) -> Path:
+        return self.config.repo_root / "services" / service / "entrypoints"
+
+    def log(self, service: str, process: str) -> Path:
+        return self.logs / f"{service}-{process}.log"
+
+    def pid_file(self, service: str, process: str) -> Path:
+        return self.logs / f"{service}-{process}.pid"
+
+    def processes(self, service: str) -> list[str]:
+        """The long-running processes this service has (consumer only where written)."""
+        directory = self.entrypoints(service)
+        return [p for p in PROCESSES if p != "consumer" or _module_exists(directory, "consumer")]
+
+    def missing_modules(self, service: str) -> list[str]:
+        directory = self.entrypoints(service)
+        return [
+            f"services/{service}/entrypoints/{name}.py"
+            for name in ("migrate", "api", "relay")
+            if not _module_exists(directory, name)
+        ]
+
+    # --- state ---
+
+    def running(self, service: str) -> dict[str, PidRecord]:
+        found = {}
+        for process in PROCESSES:
+            record = proc.running(self.pid_file(service, process))
+            if record is not None:
+                found[process] = record
+        return found
+
+    def all_running(self) -> list[PidRecord]:
+        """Every live process recorded in logs/*.pid (also services no longer in the list)."""
+        if not self.logs.is_dir():
+            return []
+        return [r for r in map(proc.running, sorted(self.logs.glob("*.pid"))) if r is not None]
+
+    def answers(self, service: str) -> bool:
+        url = f"{self.config.service_url(service)}/readyz"
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return bool(response.status == 200)
+
+    def process_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.env_values)
+        env["PYTHONUNBUFFERED"] = "1"
+        root = str(self.config.repo_root)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        return env
+
+    # --- start ---
+
+    def start(self, services: tuple[str, ...], report: Callable[[str], None]) -> list[str]:
+        """Migrate and start every service not yet running; wait until each is ready."""
+        self.logs.mkdir(parents=True, exist_ok=True)
+        started: list[Started] = []
+        ready: list[str] = []
+        for service in services:
+            missing = self.missing_modules(service)
+            if missing:
+                warn(f"skipping service {service}: {', '.join(missing)} does not exist yet")
+                continue
+            wanted = self.processes(service)
+            running = self.running(service)
+            if all(p in running for p in wanted):
+                report(f"{service:<13} already running on {self.config.service_url(service)}")
+                ready.append(service)
+                continue
+            if running:  # half up: restart it as a whole
+                report(f"{service}: restarting ({', '.join(sorted(running))} running, not all)")
+                proc.stop_all(running.values(), timeout=STOP_TIMEOUT, report=report)
+            started.append(self._start_one(service, wanted))
+        for item in started:
+            self._wait_ready(item)
+            ready.append(item.service)
+            report(f"{item.service:<13} ready on {self.config.service_url(item.service)}")
+        return ready
+
+    def _start_one(self, service: str, wanted: list[str]) -> Started:
+        port = self.config.ports.services[service]
+        proc.require_free_port(port, f"service {service}")
+        env = self.process_env()
+        python = sys.executable
+        root = self.config.repo_root
+        say(f"{service}: migrating")
+        proc.run_checked(
+            [python, "-m", f"services.{service}.entrypoints.migrate"],
+            what=f"{service} migration",
+            timeout=MIGRATE_TIMEOUT,
+            log=self.log(service, "migrate"),
+            env=env,
+            cwd=root,
+        )
+        item = Started(service)
+        for process in wanted:
+            process_env = dict(env)
+            if process == "api":
+                prom = self.config.prom_dir / f"{service}-api"
+                shutil.rmtree(prom, ignore_errors=True)
+                prom.mkdir(parents=True)
+                process_env["PROMETHEUS_MULTIPROC_DIR"] = str(prom)
+                cmd = [python, "-m", "gunicorn", "--workers", str(GUNICORN_WORKERS)]
+                cmd += ["--bind", f"127.0.0.1:{port}"]
+                gunicorn_conf = root / "services" / "gunicorn_conf.py"
+                if gunicorn_conf.is_file():
+                    cmd += ["--config", str(gunicorn_conf)]
+                else:
+                    warn(f"{gunicorn_conf} does not exist yet; starting gunicorn without it")
+                cmd.append(f"services.{service}.entrypoints.api:create_app()")
+            else:
+                cmd = [python, "-m", f"services.{service}.entrypoints.{process}"]
+            popen, _ = proc.start_detached(
+                cmd,
+                log=self.log(service, process),
+                pid_file=self.pid_file(service, process),
+                name=f"{service}-{process}",
+                env=process_env,
+                cwd=root,
+            )
+            item.popens[process] = popen
+        return item
+
+    def _wait_ready(self, item: Started) -> None:
+        service = item.service
+
+        def all_alive() -> bool:
+            return all(p.poll() is None for p in item.popens.values())
+
+        try:
+            proc.wait_until(
+                lambda: self.answers(service),
+                what=f"service {service} (GET /readyz)",
+                timeout=READY_TIMEOUT,
+                log=self.log(service, "api"),
+                still_running=all_alive,
+            )
+        except StartupError as exc:
+            dead = [name for name, p in item.popens.items() if p.poll() is not None]
+            log = self.log(service, dead[0]) if dead else self.log(service, "api")
+            detail = f" ({', '.join(dead)} exited)" if dead else ""
+            raise StartupError(f"{exc}{detail}", log) from None
+
+    # --- stop ---
+
+    def stop(self, report: Callable[[str], None]) -> list[str]:
+        records = self.all_running()
+        if records:
+            proc.stop_all(records, timeout=STOP_TIMEOUT, report=report)
+        for stale in self.logs.glob("*.pid") if self.logs.is_dir() else ():
+            if proc.running(stale) is None:
+                stale.unlink(missing_ok=True)
+        return [r.name for r in records]
+
+
+def run_demo(config: StackConfig, env: Mapping[str, str]) -> bool:
+    """Load the demo data with devstack.demo, if that module exists."""
+    if not _module_exists(config.repo_root / "devstack", "demo"):
+        warn("devstack/demo.py does not exist yet; no demo data loaded")
+        return False
+    say("loading demo data (python -m devstack.demo)")
+    result = subprocess.run(
+        [sys.executable, "-m", "devstack.demo"], env=dict(env), cwd=config.repo_root, check=False
+    )
+    if result.returncode != 0:
+        raise StartupError(f"python -m devstack.demo exited with {result.returncode}")
+    return True

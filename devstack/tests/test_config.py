@@ -1,0 +1,80 @@
+"""devstack's port and process bookkeeping, without servers."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from devstack import proc
+from devstack.config import ConfigError, resolve_ports
+from devstack.kafka_broker import new_cluster_id
+
+SERVICES = ("ideas", "projects", "metrics", "training", "notifications")
+
+
+def test_default_ports_per_env() -> None:
+    run = resolve_ports("run", SERVICES, {})
+    test = resolve_ports("test", SERVICES, {})
+    assert (run.pg, run.kafka, run.kafka_controller, run.smtp, run.mail_http) == (
+        5433, 9092, 9093, 1025, 8025)
+    assert (test.pg, test.kafka, test.kafka_controller, test.smtp, test.mail_http) == (
+        55433, 59092, 59093, 51025, 58025)
+    assert list(run.services.values()) == [8001, 8002, 8003, 8004, 8005]
+    assert list(test.services.values()) == [58001, 58002, 58003, 58004, 58005]
+
+
+def test_port_overrides() -> None:
+    ports = resolve_ports("test", SERVICES, {"WTGR_PG_PORT": "6543", "WTGR_SMTP_PORT": "2525"})
+    assert (ports.pg, ports.smtp, ports.kafka) == (6543, 2525, 59092)
+    with pytest.raises(ConfigError):
+        resolve_ports("test", SERVICES, {"WTGR_KAFKA_PORT": "kafka"})
+    with pytest.raises(ConfigError):
+        resolve_ports("test", SERVICES, {"WTGR_KAFKA_PORT": "58001"})
+
+
+def test_another_envs_variables_do_not_override() -> None:
+    # A shell that loaded .local/run/env has WTGR_ENV=run and WTGR_SMTP_PORT=1025.
+    ports = resolve_ports("test", SERVICES, {"WTGR_ENV": "run", "WTGR_SMTP_PORT": "1025"})
+    assert ports.smtp == 51025
+
+
+def test_cluster_id_is_22_url_safe_characters() -> None:
+    cluster_id = new_cluster_id()
+    assert len(cluster_id) == 22
+    assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+
+
+def test_stop_all_stops_a_process_group_by_pid(tmp_path: Path) -> None:
+    child = (
+        "import subprocess, sys, time; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
+    )
+    popen, record = proc.start_detached(
+        [sys.executable, "-c", child], log=tmp_path / "x.log", pid_file=tmp_path / "x.pid", name="x"
+    )
+    deadline = time.monotonic() + 5
+    while len(proc.group_members(record.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(proc.group_members(record.pid)) == 2
+    assert proc.running(tmp_path / "x.pid") == record
+    proc.stop_all([record], timeout=5, report=print)
+    popen.wait(timeout=5)
+    assert proc.group_members(record.pid) == []
+    assert not (tmp_path / "x.pid").exists()
+
+
+def test_a_reused_pid_is_not_ours(tmp_path: Path) -> None:
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        record = proc.write_pid_file(tmp_path / "s.pid", "s", sleeper.pid)
+        assert record.alive
+        record.ticks = (record.ticks or 0) + 1  # as if the pid had been recycled
+        assert not record.alive
+    finally:
+        sleeper.kill()
+        sleeper.wait()
