@@ -77,10 +77,10 @@ def unit_of_work(pool: ConnectionPool, source: str) -> Iterator[UnitOfWork]:
         yield UnitOfWork(conn, source)
 
 
-def migrate(database_url: str, service_migrations: Path) -> int:
+def migrate(database_url: str, *service_migrations: Path) -> int:
     """Apply the shared platform tables, then the service's own migrations; returns how many ran."""
     backend = get_backend(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    migrations = read_migrations(str(SHARED_MIGRATIONS), str(service_migrations))
+    migrations = read_migrations(str(SHARED_MIGRATIONS), *map(str, service_migrations))
     with backend.lock():
         pending = backend.to_apply(migrations)
         backend.apply_migrations(pending)

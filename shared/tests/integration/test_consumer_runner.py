@@ -1,0 +1,187 @@
+import json
+import uuid
+
+import psycopg
+import pytest
+
+from shared.consumer import ConsumerRunner, RejectEvent
+from shared.events import new_event
+from shared.kafka_clients import manual_commit_consumer
+from shared.tests.integration.conftest import read_all
+
+pytestmark = pytest.mark.integration
+
+MEASURE = {"kpi_code": "ALOS", "unit_code": "WARD-7", "period": "2026-09", "value": 4.2, "source": "test"}
+
+
+def record_effect(uow, event, payload):
+    uow.execute("INSERT INTO test_effects (event_id, note) VALUES (%s, %s)", (event.id, payload["source"]))
+
+
+def effects(pool, event_id) -> int:
+    with pool.connection() as conn:
+        return conn.execute("SELECT count(*) AS n FROM test_effects WHERE event_id = %s", (event_id,)).fetchone()["n"]
+
+
+@pytest.fixture
+def topics(kafka_admin, scratch_topic):
+    from kafka.admin import NewTopic
+
+    dead_letters = f"{scratch_topic}.deadletter"
+    kafka_admin.create_topics([NewTopic(dead_letters, 1, 1)])
+    yield scratch_topic, dead_letters
+    kafka_admin.delete_topics([dead_letters])
+
+
+def make_runner(pool, producer, kafka_bootstrap, topics, handlers=None, **options):
+    source, dead_letters = topics
+    consumer = manual_commit_consumer(kafka_bootstrap, f"test-{uuid.uuid4().hex[:8]}", [source])
+    runner = ConsumerRunner(
+        "platform_test", pool, consumer, producer, dead_letters,
+        handlers or {"measure.recorded": record_effect}, sleep=lambda _: None, **options,
+    )
+    return runner
+
+
+def run_until(runner, count, polls=30):
+    seen = 0
+    for _ in range(polls):
+        seen += runner.poll_once(timeout_ms=500)
+        if seen >= count:
+            return seen
+    return seen
+
+
+def send(producer, topic, value: bytes, key=b"ALOS|WARD-7"):
+    producer.send(topic, key=key, value=value).get(timeout=10)
+
+
+def test_a_redelivered_event_changes_nothing(pool, producer, kafka_bootstrap, topics):
+    event = new_event("measure.recorded", MEASURE, source="urn:test")
+    send(producer, topics[0], event.to_json())
+    send(producer, topics[0], event.to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics)
+    assert run_until(runner, 2) == 2
+    assert effects(pool, event.id) == 1
+    runner.consumer.close()
+
+
+def test_offsets_are_committed_only_after_the_handlers_transaction(pool, producer, kafka_bootstrap, topics):
+    event = new_event("measure.recorded", MEASURE, source="urn:test")
+    send(producer, topics[0], event.to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics)
+    assert run_until(runner, 1) == 1
+    partitions = runner.consumer.assignment()
+    committed = {tp: runner.consumer.committed(tp) for tp in partitions}
+    assert sum(offset or 0 for offset in committed.values()) == 1
+    assert effects(pool, event.id) == 1
+    runner.consumer.close()
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (b"this is not json", "not JSON"),
+        (json.dumps({"hello": "world"}).encode(), "missing CloudEvents attributes"),
+        (new_event("measure.recorded", {**MEASURE, "value": "many"}, source="t").to_json(), "data is invalid"),
+        (new_event("measure.recorded", {**MEASURE, "source": "x" * 150_000}, source="t").to_json(), "too large"),
+    ],
+)
+def test_a_poison_message_is_dead_lettered_with_its_reason_and_the_consumer_carries_on(
+    pool, producer, kafka_bootstrap, topics, value, reason
+):
+    good = new_event("measure.recorded", MEASURE, source="urn:test")
+    send(producer, topics[0], value)
+    send(producer, topics[0], good.to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics, max_event_bytes=100_000)
+    assert run_until(runner, 2) == 2
+    assert effects(pool, good.id) == 1, "the good message after the poison one is handled"
+    [dead] = read_all(kafka_bootstrap, topics[1], expected=1)
+    record = json.loads(dead.value)
+    assert reason in record["reason"]
+    assert record["original_topic"] == topics[0]
+    assert record["original_offset"] == 0
+    assert isinstance(record["original_partition"], int)
+    runner.consumer.close()
+
+
+def test_an_event_its_handler_rejects_is_dead_lettered_and_leaves_no_effect(pool, producer, kafka_bootstrap, topics):
+    def reject(uow, event, payload):
+        record_effect(uow, event, payload)
+        raise RejectEvent("unknown KPI ALOS")
+
+    event = new_event("measure.recorded", MEASURE, source="urn:test")
+    send(producer, topics[0], event.to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics, {"measure.recorded": reject})
+    run_until(runner, 1)
+    assert effects(pool, event.id) == 0
+    [dead] = read_all(kafka_bootstrap, topics[1], expected=1)
+    assert json.loads(dead.value)["reason"] == "rejected: unknown KPI ALOS"
+    runner.consumer.close()
+
+
+def test_a_handler_that_keeps_failing_is_retried_a_bounded_number_of_times_then_dead_lettered(
+    pool, producer, kafka_bootstrap, topics
+):
+    attempts = []
+
+    def flaky(uow, event, payload):
+        attempts.append(event.id)
+        raise ValueError("bug in handler")
+
+    send(producer, topics[0], new_event("measure.recorded", MEASURE, source="urn:test").to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics, {"measure.recorded": flaky}, max_attempts=3)
+    run_until(runner, 1)
+    assert len(attempts) == 3
+    [dead] = read_all(kafka_bootstrap, topics[1], expected=1)
+    assert "kept failing after 3 attempts" in json.loads(dead.value)["reason"]
+    runner.consumer.close()
+
+
+def test_a_transient_failure_is_retried_and_then_succeeds(pool, producer, kafka_bootstrap, topics):
+    calls = []
+
+    def once_then_fine(uow, event, payload):
+        calls.append(1)
+        if len(calls) == 1:
+            raise psycopg.OperationalError("connection reset")
+        record_effect(uow, event, payload)
+
+    event = new_event("measure.recorded", MEASURE, source="urn:test")
+    send(producer, topics[0], event.to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics, {"measure.recorded": once_then_fine})
+    run_until(runner, 1)
+    assert effects(pool, event.id) == 1
+    assert read_all(kafka_bootstrap, topics[1], expected=1, timeout_ms=1500) == []
+    runner.consumer.close()
+
+
+def test_when_the_database_stays_down_the_consumer_stops_without_committing(pool, producer, kafka_bootstrap, topics):
+    def database_down(uow, event, payload):
+        raise psycopg.OperationalError("could not connect to server")
+
+    send(producer, topics[0], new_event("measure.recorded", MEASURE, source="urn:test").to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics, {"measure.recorded": database_down}, max_attempts=2)
+    with pytest.raises(psycopg.OperationalError):
+        run_until(runner, 1)
+    assert all(runner.consumer.committed(tp) in (None, 0) for tp in runner.consumer.assignment())
+    assert read_all(kafka_bootstrap, topics[1], expected=1, timeout_ms=1500) == []
+    runner.consumer.close()
+
+
+def test_unknown_event_types_are_skipped_not_dead_lettered(pool, producer, kafka_bootstrap, topics):
+    other = new_event("kpi.updated", {"anything": 1}, source="urn:test")
+    send(producer, topics[0], other.to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics)
+    assert runner.process(next(iter(_poll_one(runner)))).status == "skipped"
+    runner.consumer.close()
+
+
+def _poll_one(runner):
+    for _ in range(30):
+        batches = runner.consumer.poll(timeout_ms=500)
+        for messages in batches.values():
+            return messages
+    return []
+
+

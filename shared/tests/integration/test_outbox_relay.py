@@ -1,0 +1,85 @@
+import json
+
+import pytest
+
+from shared import correlation
+from shared.db import unit_of_work
+from shared.relay import OutboxRelay
+from shared.tests.integration.conftest import read_all
+
+pytestmark = pytest.mark.integration
+
+MEASURE = {"kpi_code": "ALOS", "unit_code": "WARD-7", "period": "2026-09", "value": 4.2, "source": "test"}
+
+
+def unpublished(pool) -> int:
+    with pool.connection() as conn:
+        return conn.execute("SELECT count(*) AS n FROM outbox WHERE published_at IS NULL").fetchone()["n"]
+
+
+def test_an_event_emitted_in_a_rolled_back_transaction_never_exists(pool, scratch_topic):
+    with pytest.raises(RuntimeError), unit_of_work(pool, "platform_test") as uow:
+        uow.emit("measure.recorded", MEASURE, topic=scratch_topic, key="ALOS|WARD-7")
+        raise RuntimeError("the business change failed")
+    assert unpublished(pool) == 0
+
+
+def test_the_relay_publishes_committed_events_with_their_ids_keys_and_correlation(
+    pool, producer, scratch_topic, kafka_bootstrap
+):
+    token = correlation.use("corr-123")
+    try:
+        with unit_of_work(pool, "platform_test") as uow:
+            first = uow.emit("measure.recorded", MEASURE, topic=scratch_topic, key="ALOS|WARD-7")
+            second = uow.emit("measure.recorded", {**MEASURE, "period": "2026-10"}, topic=scratch_topic,
+                              key="ALOS|WARD-7")
+    finally:
+        correlation.reset(token)
+
+    assert OutboxRelay("platform_test", pool, producer).publish_batch() == 2
+
+    messages = read_all(kafka_bootstrap, scratch_topic, expected=2)
+    bodies = [json.loads(m.value) for m in messages]
+    assert [b["id"] for b in bodies] == [first.id, second.id]  # same key, same partition, in order
+    assert {m.key for m in messages} == {b"ALOS|WARD-7"}
+    assert {b["correlationid"] for b in bodies} == {"corr-123"}
+    assert unpublished(pool) == 0
+
+
+class RelayKilledBeforeMarking(OutboxRelay):
+    def _send_and_wait(self, rows):
+        super()._send_and_wait(rows)
+        raise SystemExit("killed between publish and mark")
+
+
+def test_a_relay_killed_between_publish_and_mark_loses_nothing_and_resends_the_same_id(
+    pool, producer, scratch_topic, kafka_bootstrap
+):
+    with unit_of_work(pool, "platform_test") as uow:
+        event = uow.emit("measure.recorded", MEASURE, topic=scratch_topic, key="ALOS|WARD-7")
+
+    with pytest.raises(SystemExit):
+        RelayKilledBeforeMarking("platform_test", pool, producer).publish_batch()
+    assert unpublished(pool) == 1, "the row must still be waiting after the crash"
+
+    assert OutboxRelay("platform_test", pool, producer).publish_batch() == 1
+    ids = [json.loads(m.value)["id"] for m in read_all(kafka_bootstrap, scratch_topic, expected=2)]
+    assert ids == [event.id, event.id]
+    assert unpublished(pool) == 0
+
+
+def test_two_relays_never_claim_the_same_rows(pool, producer, scratch_topic, kafka_bootstrap):
+    with unit_of_work(pool, "platform_test") as uow:
+        for month in range(1, 10):
+            uow.emit("measure.recorded", {**MEASURE, "period": f"2026-0{month}"}, topic=scratch_topic, key=f"k{month}")
+    first, second = OutboxRelay("platform_test", pool, producer, batch_size=5), OutboxRelay(
+        "platform_test", pool, producer, batch_size=5
+    )
+    with pool.connection() as holder, holder.transaction():
+        held = holder.execute(
+            "SELECT position FROM outbox WHERE published_at IS NULL ORDER BY position LIMIT 5 FOR UPDATE SKIP LOCKED"
+        ).fetchall()
+        assert len(held) == 5
+        assert second.publish_batch() == 4  # skips the five rows another relay holds
+    assert first.publish_batch() == 5
+    assert len(read_all(kafka_bootstrap, scratch_topic, expected=9)) == 9
