@@ -1,9 +1,15 @@
 """The platform's own services: per service a migration, the API under gunicorn, the outbox
-relay and (where the service has one) the event consumer."""
+relay, and (where the service has one) the event consumer.
+
+Any other module in services/<S>/entrypoints/ that can be run (it has an
+`if __name__ == "__main__":` guard; e.g. notifications' mailer) is started the same way as a
+long-running worker, so a service that adds a process does not need devstack changed.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +24,7 @@ from devstack.proc import PidRecord, StartupError
 from devstack.system import say
 
 PROCESSES = ("api", "relay", "consumer")
+NOT_WORKERS = {"__init__", "__main__", "api", "migrate"}
 READY_TIMEOUT = 60.0
 MIGRATE_TIMEOUT = 300.0
 STOP_TIMEOUT = 30.0
@@ -52,9 +59,20 @@ class Services:
         return self.logs / f"{service}-{process}.pid"
 
     def processes(self, service: str) -> list[str]:
-        """The long-running processes this service has (consumer only where written)."""
+        """The long-running processes of this service: api, relay, consumer (where written),
+        then every other runnable entrypoints module."""
         directory = self.entrypoints(service)
-        return [p for p in PROCESSES if p != "consumer" or _module_exists(directory, "consumer")]
+        wanted = [p for p in PROCESSES if p != "consumer" or _module_exists(directory, "consumer")]
+        for module in sorted(directory.glob("*.py")):
+            if module.stem in NOT_WORKERS or module.stem in wanted:
+                continue
+            try:
+                source = module.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if re.search(r"^if __name__ == .__main__.:", source, re.MULTILINE):
+                wanted.append(module.stem)
+        return wanted
 
     def missing_modules(self, service: str) -> list[str]:
         directory = self.entrypoints(service)
@@ -68,10 +86,10 @@ class Services:
 
     def running(self, service: str) -> dict[str, PidRecord]:
         found = {}
-        for process in PROCESSES:
-            record = proc.running(self.pid_file(service, process))
+        for pid_file in sorted(self.logs.glob(f"{service}-*.pid")) if self.logs.is_dir() else ():
+            record = proc.running(pid_file)
             if record is not None:
-                found[process] = record
+                found[pid_file.stem[len(service) + 1 :]] = record
         return found
 
     def all_running(self) -> list[PidRecord]:
@@ -103,7 +121,8 @@ class Services:
         for service in services:
             missing = self.missing_modules(service)
             if missing:
-                warn(f"skipping service {service}: {', '.join(missing)} does not exist yet")
+                verb = "does" if len(missing) == 1 else "do"
+                warn(f"skipping service {service}: {', '.join(missing)} {verb} not exist yet")
                 continue
             wanted = self.processes(service)
             running = self.running(service)
