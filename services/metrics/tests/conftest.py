@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from shared.config import Settings
+
+
+@pytest.fixture(scope="session")
+def metrics_state():
+    from services.metrics import bootstrap
+    from shared.db import migrate
+
+    settings = Settings.from_env("metrics")
+    migrate(settings.database_url, bootstrap.MIGRATIONS)
+    state = bootstrap.build(settings)
+    yield state
+    state.pool.close()
+
+
+@pytest.fixture(scope="session")
+def metrics_client(metrics_state):
+    from services.metrics.entrypoints.api import create_app
+
+    return create_app(metrics_state).test_client()
+
+
+@pytest.fixture
+def bearer(issuer):
+    def make(*roles: str, user: str = "tester") -> dict[str, str]:
+        return {"Authorization": f"Bearer {issuer.issue(user, list(roles))}"}
+
+    return make
+
+
+@pytest.fixture
+def catalogue(metrics_client, bearer) -> Iterator[dict[str, str]]:
+    """A fresh trust, ward and KPI of the test's own (codes are unique per test)."""
+    suffix = uuid.uuid4().hex[:8].upper()
+    admin = bearer("admin")
+    trust, ward, kpi = f"TRUST-{suffix}", f"WARD-{suffix}", f"ALOS-{suffix}"
+    assert metrics_client.post("/api/v1/units", json={"code": trust, "name": "Trust", "level": "trust"},
+                               headers=admin).status_code == 201
+    assert metrics_client.post("/api/v1/units", json={"code": ward, "name": "Ward 7", "level": "ward",
+                                                      "parent_code": trust}, headers=admin).status_code == 201
+    assert metrics_client.post("/api/v1/kpis", json={
+        "code": kpi, "name": "Average length of stay", "unit_of_measure": "days",
+        "improvement_direction": "decrease", "owners": ["owner@hospital.example"]}, headers=admin).status_code == 201
+    yield {"trust": trust, "ward": ward, "kpi": kpi}
