@@ -42,6 +42,11 @@ SERVICE_BASE_PORTS = {
 }
 SERVICE_PORT_OFFSET = {"run": 0, "test": 50000}
 
+
+def service_port_env_var(service: str) -> str:
+    """e.g. WTGR_IDEAS_PORT (the env file's IDEAS_PORT is what the service reads)."""
+    return f"WTGR_{service.upper()}_PORT"
+
 # Fixed local-development credentials (documented; never used outside this machine).
 PG_DATABASE = "wtgr"
 PG_SUPERUSER = "postgres"  # bootstrap superuser, reachable only over the unix socket
@@ -95,30 +100,38 @@ def resolve_ports(
     environ: Mapping[str, str],
     recorded: Mapping[str, object] | None = None,
 ) -> Ports:
-    """The ports for `env`: defaults, then WTGR_*_PORT overrides, unless servers already run.
+    """The ports for `env`: defaults, then WTGR_*_PORT overrides (WTGR_PG_PORT, ...,
+    WTGR_IDEAS_PORT, ...), unless servers already run: then the ports they were started on.
 
     Overrides are ignored when WTGR_ENV names another environment: they then came from
     that environment's env file (which sets WTGR_SMTP_PORT), not from the user.
     """
     base = default_ports(env, services)
     values = base.infra()
+    service_ports = dict(base.services)
     other_env = environ.get("WTGR_ENV")
-    for key, var in PORT_ENV_VARS.items():
+
+    def override(var: str, default: int) -> int:
         raw = environ.get(var)
         if not raw:
-            continue
+            return default
         if other_env and other_env != env:
-            if raw != str(values[key]):
+            if raw != str(default):
                 warn(f"ignoring {var}={raw}: WTGR_ENV={other_env} says it belongs to env {other_env}")
-            continue
+            return default
         try:
             port = int(raw)
         except ValueError:
             raise ConfigError(f"{var}={raw!r} is not a port number") from None
         if not 0 < port < 65536:
             raise ConfigError(f"{var}={raw!r} is not a port number")
-        values[key] = port
-    ports = Ports(**values, services=dict(base.services))
+        return port
+
+    for key, var in PORT_ENV_VARS.items():
+        values[key] = override(var, values[key])
+    for service, default in base.services.items():
+        service_ports[service] = override(service_port_env_var(service), default)
+    ports = Ports(**values, services=service_ports)
     if recorded:
         try:
             recorded_ports = Ports(
@@ -128,7 +141,7 @@ def resolve_ports(
         except (KeyError, TypeError, ValueError):
             recorded_ports = None
         if recorded_ports is not None:
-            if recorded_ports.infra() != ports.infra():
+            if recorded_ports != ports:
                 warn(
                     f"env {env} is already running on the ports it was started with "
                     f"({recorded_ports.infra()}); port overrides apply after `down`"

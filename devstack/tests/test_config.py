@@ -31,6 +31,8 @@ def test_default_ports_per_env() -> None:
 def test_port_overrides() -> None:
     ports = resolve_ports("test", SERVICES, {"WTGR_PG_PORT": "6543", "WTGR_SMTP_PORT": "2525"})
     assert (ports.pg, ports.smtp, ports.kafka) == (6543, 2525, 59092)
+    ports = resolve_ports("test", SERVICES, {"WTGR_IDEAS_PORT": "18001"})
+    assert ports.services["ideas"] == 18001 and ports.services["metrics"] == 58003
     with pytest.raises(ConfigError):
         resolve_ports("test", SERVICES, {"WTGR_KAFKA_PORT": "kafka"})
     with pytest.raises(ConfigError):
