@@ -15,6 +15,15 @@ CODE = validate.Regexp(
 )
 
 
+class JsonNumber(fields.Float):
+    """A JSON number and nothing else: "4.6" (a string) is refused, as the published contract says."""
+
+    def _deserialize(self, value: object, attr: str | None, data: object, **kwargs: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[arg-type]
+
+
 def month_field(**kwargs: object) -> fields.String:
     return fields.String(
         required=True, validate=validate.Regexp(MONTH, error="must be a month as YYYY-MM"), **kwargs
@@ -27,9 +36,9 @@ class MeasureRecordedV1(Schema):
     kpi_code = fields.String(required=True, validate=CODE)
     unit_code = fields.String(required=True, validate=CODE)
     period = month_field(metadata={"description": "the month measured, YYYY-MM"})
-    value = fields.Float(required=True, allow_nan=False)
-    numerator = fields.Float(allow_nan=False, allow_none=True, load_default=None)
-    denominator = fields.Float(allow_nan=False, allow_none=True, load_default=None)
+    value = JsonNumber(required=True, allow_nan=False)
+    numerator = JsonNumber(allow_nan=False, allow_none=True, load_default=None)
+    denominator = JsonNumber(allow_nan=False, allow_none=True, load_default=None)
     source = fields.String(required=True, validate=validate.Length(min=1, max=200))
     recorded_by = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000))
