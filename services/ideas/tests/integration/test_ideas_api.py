@@ -1,0 +1,127 @@
+import pytest
+
+from services.ideas.tests.conftest import outbox
+
+pytestmark = pytest.mark.integration
+
+IDEA = {"title": "Discharge lounge open at 8am", "description": "Patients wait on the ward for transport."}
+
+
+def submit(client, bearer, body=IDEA, user="alice"):
+    return client.post("/api/v1/ideas", json=body, headers=bearer("staff", user=user))
+
+
+def move(client, bearer, idea_id, status, **headers):
+    return client.post(f"/api/v1/ideas/{idea_id}/status", json={"status": status},
+                       headers={**bearer("qi_lead", user="lead"), **headers})
+
+
+def test_a_submitted_idea_is_stored_with_its_submitter_and_announced(ideas_client, ideas_state, bearer):
+    response = submit(ideas_client, bearer)
+    assert response.status_code == 201
+    idea = response.get_json()
+    assert (idea["submitted_by"], idea["status"], idea["version"]) == ("alice", "submitted", 1)
+    assert response.headers["ETag"] == '"1"'
+    [event] = outbox(ideas_state, idea["id"])
+    assert (event["event_type"], event["topic"]) == ("idea.submitted", "wtgr.ideas")
+    assert event["envelope"]["data"]["submitted_by"] == "alice"
+
+
+def test_accepting_a_reviewed_idea_announces_the_change_and_the_acceptance(ideas_client, ideas_state, bearer):
+    idea_id = submit(ideas_client, bearer).get_json()["id"]
+    assert move(ideas_client, bearer, idea_id, "under_review").status_code == 200
+    accepted = move(ideas_client, bearer, idea_id, "accepted")
+    assert accepted.status_code == 200
+    assert accepted.get_json()["status"] == "accepted"
+    types = [row["event_type"] for row in outbox(ideas_state, idea_id)]
+    assert types == ["idea.submitted", "idea.status_changed", "idea.status_changed", "idea.accepted"]
+
+
+def test_every_status_an_idea_had_is_kept_in_its_history(ideas_client, bearer):
+    idea_id = submit(ideas_client, bearer).get_json()["id"]
+    move(ideas_client, bearer, idea_id, "under_review")
+    move(ideas_client, bearer, idea_id, "declined")
+    idea = ideas_client.get(f"/api/v1/ideas/{idea_id}", headers=bearer("staff")).get_json()
+    assert [(h["version"], h["status"], h["changed_by"]) for h in idea["history"]] == [
+        (1, "submitted", "alice"), (2, "under_review", "lead"), (3, "declined", "lead")]
+
+
+def test_skipping_the_review_is_a_409_conflict_and_changes_nothing(ideas_client, ideas_state, bearer):
+    idea_id = submit(ideas_client, bearer).get_json()["id"]
+    response = move(ideas_client, bearer, idea_id, "accepted")
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+    assert ideas_client.get(f"/api/v1/ideas/{idea_id}", headers=bearer("staff")).get_json()["status"] == "submitted"
+    assert len(outbox(ideas_state, idea_id)) == 1
+
+
+def test_a_change_made_on_a_stale_version_is_refused_with_412(ideas_client, ideas_state, bearer):
+    idea_id = submit(ideas_client, bearer).get_json()["id"]
+    assert move(ideas_client, bearer, idea_id, "under_review", **{"If-Match": '"1"'}).status_code == 200
+    stale = move(ideas_client, bearer, idea_id, "accepted", **{"If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert len(outbox(ideas_state, idea_id)) == 2
+    assert move(ideas_client, bearer, idea_id, "accepted", **{"If-Match": '"2"'}).status_code == 200
+
+
+def test_an_idea_carrying_an_nhs_number_is_refused_and_nothing_is_stored(ideas_client, bearer):
+    body = {**IDEA, "title": f"Unique {id(object())}", "description": "Mr Smith, NHS 943 476 5919, fell"}
+    response = submit(ideas_client, bearer, body)
+    assert response.status_code == 422
+    assert "description" in response.get_json()["errors"]
+    listed = ideas_client.get("/api/v1/ideas?page_size=200", headers=bearer("staff")).get_json()["items"]
+    assert body["title"] not in [idea["title"] for idea in listed]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"description": "no title"}, "title"),
+    ({**IDEA, "title": ""}, "title"),
+    ({**IDEA, "title": "x" * 201}, "title"),
+    ({"title": "no description"}, "description"),
+])
+def test_a_bad_idea_gets_a_422_problem_naming_the_field(ideas_client, bearer, body, field):
+    response = submit(ideas_client, bearer, body)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert field in response.get_json()["errors"]
+
+
+def test_submitting_needs_a_staff_qi_lead_or_admin_token(ideas_client, bearer):
+    assert ideas_client.post("/api/v1/ideas", json=IDEA).status_code == 401
+    assert ideas_client.post("/api/v1/ideas", json=IDEA, headers=bearer("trainer")).status_code == 403
+    assert ideas_client.post("/api/v1/ideas", json=IDEA, headers=bearer("admin")).status_code == 201
+
+
+def test_only_a_qi_lead_or_admin_reviews_an_idea(ideas_client, bearer):
+    idea_id = submit(ideas_client, bearer).get_json()["id"]
+    refused = ideas_client.post(f"/api/v1/ideas/{idea_id}/status", json={"status": "under_review"},
+                                headers=bearer("staff"))
+    assert refused.status_code == 403
+
+
+def test_ideas_are_listed_by_status_a_page_at_a_time(ideas_client, bearer):
+    for _ in range(3):
+        submit(ideas_client, bearer)
+    reviewed = submit(ideas_client, bearer).get_json()["id"]
+    move(ideas_client, bearer, reviewed, "under_review")
+    page = ideas_client.get("/api/v1/ideas?status=submitted&page_size=2", headers=bearer("staff")).get_json()
+    assert len(page["items"]) == 2
+    assert page["total"] >= 3
+    assert {idea["status"] for idea in page["items"]} == {"submitted"}
+    under_review = ideas_client.get("/api/v1/ideas?status=under_review&page_size=200",
+                                    headers=bearer("staff")).get_json()["items"]
+    assert reviewed in [idea["id"] for idea in under_review]
+    assert ideas_client.get("/api/v1/ideas?status=maybe", headers=bearer("staff")).status_code == 422
+
+
+def test_an_unknown_idea_is_a_404_problem(ideas_client, bearer):
+    response = ideas_client.get("/api/v1/ideas/00000000-0000-4000-8000-000000000000", headers=bearer("staff"))
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+def test_the_api_documents_that_ideas_must_not_identify_patients(ideas_client):
+    spec = ideas_client.get("/openapi.json").get_json()
+    assert "patient-identifiable" in spec["info"]["description"]
+    assert "patient-identifiable" in spec["components"]["schemas"]["IdeaIn"]["properties"]["description"]["description"]
+    assert ideas_client.get("/readyz").get_json()["status"] == "ready"
