@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -18,23 +19,53 @@ from pathlib import Path
 class StartupError(Exception):
     """A server did not come up; carries the log whose tail explains why."""
 
-    def __init__(self, message: str, log: Path | None = None):
+    def __init__(self, message: str, log: Path | None = None, tail: str | None = None):
         super().__init__(message)
         self.log = log
+        self.tail = tail  # the log's tail as it was at the failure, if taken then
+
+
+def _read_end(path: Path, size: int) -> str:
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, handle.tell() - size))
+        return handle.read().decode("utf-8", "replace")
 
 
 def log_tail(path: Path | None, lines: int = 40) -> str:
+    """The log's last lines, from devstack's last start marker on (older runs are noise)."""
     if path is None:
         return ""
     try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            handle.seek(max(0, size - 64 * 1024))
-            data = handle.read().decode("utf-8", "replace")
+        data = _read_end(path, 64 * 1024)
     except OSError as exc:
         return f"(no log: {exc})"
+    marker = data.rfind("\n=== devstack ")
+    if marker >= 0:
+        data = data[marker + 1 :]
     return "\n".join(data.splitlines()[-lines:])
+
+
+_ERROR_LINE = re.compile(
+    r"^(?:[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b.*"  # a Python exception
+    r"|.*\b(?:FATAL|PANIC):.*"  # PostgreSQL
+    r"|\[[^]]*\] (?:ERROR|FATAL) .*)$"  # Kafka's log4j lines
+)
+
+
+def first_error(path: Path | None) -> str | None:
+    """The first error line logged since devstack last started this process, if any."""
+    if path is None:
+        return None
+    try:
+        data = _read_end(path, 256 * 1024)
+    except OSError:
+        return None
+    data = data[data.rfind("\n=== devstack ") + 1 :]
+    for text in data.splitlines():
+        if _ERROR_LINE.match(text.strip()):
+            return text.strip()
+    return None
 
 
 # --- /proc helpers -----------------------------------------------------------------------------

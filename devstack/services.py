@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +39,13 @@ def _module_exists(directory: Path, name: str) -> bool:
 @dataclass
 class Started:
     service: str
+    records: dict[str, PidRecord] = field(default_factory=dict)
     popens: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def exited(self) -> list[str]:
+        dead = {name for name, p in self.popens.items() if p.poll() is not None}
+        dead |= {name for name, r in self.records.items() if name not in self.popens and not r.alive}
+        return sorted(dead)
 
 
 class Services:
@@ -100,8 +107,12 @@ class Services:
 
     def answers(self, service: str) -> bool:
         url = f"{self.config.service_url(service)}/readyz"
-        with urllib.request.urlopen(url, timeout=3) as response:
-            return bool(response.status == 200)
+        try:
+            with urllib.request.urlopen(url, timeout=3) as response:
+                return bool(response.status == 200)
+        except urllib.error.HTTPError as exc:  # say why it is not ready, e.g. Kafka unreachable
+            body = exc.read(500).decode("utf-8", "replace").strip()
+            raise RuntimeError(f"HTTP {exc.code} {body}") from None
 
     def process_env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -113,8 +124,12 @@ class Services:
 
     # --- start ---
 
-    def start(self, services: tuple[str, ...], report: Callable[[str], None]) -> list[str]:
-        """Migrate and start every service not yet running; wait until each is ready."""
+    def start(
+        self, services: tuple[str, ...], report: Callable[[str], None]
+    ) -> tuple[list[str], list[str]]:
+        """Migrate and start every service not yet running; wait until each is ready.
+
+        Returns the services now ready, and those of them started (or restarted) now."""
         self.logs.mkdir(parents=True, exist_ok=True)
         started: list[Started] = []
         ready: list[str] = []
@@ -127,6 +142,7 @@ class Services:
             wanted = self.processes(service)
             running = self.running(service)
             if all(p in running for p in wanted):
+                self._wait_ready(Started(service, records=running))
                 report(f"{service:<13} already running on {self.config.service_url(service)}")
                 ready.append(service)
                 continue
@@ -138,7 +154,7 @@ class Services:
             self._wait_ready(item)
             ready.append(item.service)
             report(f"{item.service:<13} ready on {self.config.service_url(item.service)}")
-        return ready
+        return ready, [item.service for item in started]
 
     def _start_one(self, service: str, wanted: list[str]) -> Started:
         port = self.config.ports.services[service]
@@ -165,6 +181,14 @@ class Services:
                 process_env["PROMETHEUS_MULTIPROC_DIR"] = str(prom)
                 cmd = [python, "-m", "gunicorn", "--workers", str(GUNICORN_WORKERS)]
                 cmd += ["--bind", f"127.0.0.1:{port}"]
+                # gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl),
+                # which every service of every env would fight over: one socket per service instead.
+                control = self.config.state_dir / "gunicorn" / f"{service}.ctl"
+                if len(str(control)) < 100:
+                    control.parent.mkdir(parents=True, exist_ok=True)
+                    cmd += ["--control-socket", str(control)]
+                else:
+                    cmd.append("--no-control-socket")
                 gunicorn_conf = root / "services" / "gunicorn_conf.py"
                 if gunicorn_conf.is_file():
                     cmd += ["--config", str(gunicorn_conf)]
@@ -173,7 +197,7 @@ class Services:
                 cmd.append(f"services.{service}.entrypoints.api:create_app()")
             else:
                 cmd = [python, "-m", f"services.{service}.entrypoints.{process}"]
-            popen, _ = proc.start_detached(
+            popen, record = proc.start_detached(
                 cmd,
                 log=self.log(service, process),
                 pid_file=self.pid_file(service, process),
@@ -182,27 +206,27 @@ class Services:
                 cwd=root,
             )
             item.popens[process] = popen
+            item.records[process] = record
         return item
 
     def _wait_ready(self, item: Started) -> None:
+        """Wait for GET /readyz = 200; if it never comes, stop the service (logs stay) and fail."""
         service = item.service
-
-        def all_alive() -> bool:
-            return all(p.poll() is None for p in item.popens.values())
-
         try:
             proc.wait_until(
                 lambda: self.answers(service),
                 what=f"service {service} (GET /readyz)",
                 timeout=READY_TIMEOUT,
                 log=self.log(service, "api"),
-                still_running=all_alive,
+                still_running=lambda: not item.exited(),
             )
         except StartupError as exc:
-            dead = [name for name, p in item.popens.items() if p.poll() is not None]
+            dead = item.exited()
             log = self.log(service, dead[0]) if dead else self.log(service, "api")
             detail = f" ({', '.join(dead)} exited)" if dead else ""
-            raise StartupError(f"{exc}{detail}", log) from None
+            tail = proc.log_tail(log)  # before stopping adds shutdown lines
+            proc.stop_all(item.records.values(), timeout=STOP_TIMEOUT, report=warn)
+            raise StartupError(f"{exc}{detail}; stopped {service} again", log, tail) from None
 
     # --- stop ---
 

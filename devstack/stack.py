@@ -118,9 +118,8 @@ def up(env: str, with_services: bool, demo: bool) -> int:
         services_started = False
         if with_services:
             svc = Services(config, values)
-            before = {s for s in config.services if svc.running(s)}
-            ready = svc.start(config.services, line)
-            services_started = bool(set(ready) - before)
+            _, started_now = svc.start(config.services, line)
+            services_started = bool(started_now)
         if demo:
             if not with_services:
                 warn("--demo needs --services; no demo data loaded")
@@ -237,8 +236,12 @@ def run_with_errors(action: str, env: str, func: Callable[..., int], *args: obje
         print(f"\ndevstack: {action} --env {env} FAILED: {exc}", file=sys.stderr)
         if exc.log is not None:
             print(f"--- last lines of {exc.log} ---", file=sys.stderr)
-            print(proc.log_tail(exc.log), file=sys.stderr)
+            tail = exc.tail if exc.tail is not None else proc.log_tail(exc.log)
+            print(tail, file=sys.stderr)
             print("---", file=sys.stderr)
+            error = proc.first_error(exc.log)
+            if error and error not in tail.splitlines()[-3:]:
+                print(f"first error in that log: {error}", file=sys.stderr)
         if action == "up":
             print(f"devstack: `python -m devstack down --env {env}` stops what did start",
                   file=sys.stderr)
