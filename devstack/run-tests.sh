@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make test: start the test servers, lint, run pytest against those servers, and ALWAYS stop
-# them again (also on failure or ^C). Exits with pytest's status, else lint's.
+# make test: start the test servers and every service (the end-to-end tests go through them),
+# lint, run pytest against them, and ALWAYS stop everything again (also on failure or ^C).
+# Exits with pytest's status, else lint's.
 # Extra arguments go to pytest: devstack/run-tests.sh -k mail -x
+# WTGR_TEST_SERVICES=0 starts only Postgres, Kafka and the mail catcher (no services).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
@@ -17,8 +19,12 @@ trap stop_servers EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-echo "== python -m devstack up --env test"
-"$PY" -m devstack up --env test || exit 1
+up_args=(--env test --services)
+if [ "${WTGR_TEST_SERVICES:-1}" = "0" ]; then
+  up_args=(--env test)
+fi
+echo "== python -m devstack up ${up_args[*]}"
+"$PY" -m devstack up "${up_args[@]}" || exit 1
 
 lint_status=0
 devstack/lint.sh || lint_status=$?
