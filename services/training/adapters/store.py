@@ -1,0 +1,88 @@
+"""SQL for the training schema. Functions take a unit of work and return rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from shared.db import UnitOfWork
+
+COURSE_COLUMNS = "code, title, description, created_by, created_at"
+SESSION_COLUMNS = "id, course_code, starts_at, capacity, location, trainer, created_at"
+ENROLMENT_COLUMNS = "id, session_id, user_id, status, position, enrolled_at"
+
+
+def add_course(uow: UnitOfWork, fields: dict[str, Any], created_by: str) -> dict[str, Any] | None:
+    return uow.one(
+        f"""INSERT INTO courses (code, title, description, created_by) VALUES (%s, %s, %s, %s)
+            ON CONFLICT (code) DO NOTHING RETURNING {COURSE_COLUMNS}""",
+        (fields["code"], fields["title"], fields["description"], created_by),
+    )
+
+
+def course(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
+    return uow.one(f"SELECT {COURSE_COLUMNS} FROM courses WHERE code = %s", (code,))
+
+
+def add_session(uow: UnitOfWork, session: dict[str, Any]) -> dict[str, Any]:
+    row = uow.one(
+        f"""INSERT INTO sessions (id, course_code, starts_at, capacity, location, trainer)
+            VALUES (%(id)s, %(course_code)s, %(starts_at)s, %(capacity)s, %(location)s, %(trainer)s)
+            RETURNING {SESSION_COLUMNS}""",
+        session,
+    )
+    assert row is not None
+    return row
+
+
+def session(uow: UnitOfWork, session_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return uow.one(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = %s{lock}", (session_id,))
+
+
+def count_bookings(uow: UnitOfWork, session_id: str, status: str) -> int:
+    row = uow.one("SELECT count(*) AS n FROM enrolments WHERE session_id = %s AND status = %s", (session_id, status))
+    return int(row["n"]) if row else 0
+
+
+def add_enrolment(uow: UnitOfWork, enrolment: dict[str, Any]) -> dict[str, Any] | None:
+    return uow.one(
+        f"""INSERT INTO enrolments (id, session_id, user_id, status, position)
+            VALUES (%(id)s, %(session_id)s, %(user_id)s, %(status)s, %(position)s)
+            ON CONFLICT (session_id, user_id) DO NOTHING RETURNING {ENROLMENT_COLUMNS}""",
+        enrolment,
+    )
+
+
+def booking_status(uow: UnitOfWork, session_id: str, user_id: str) -> str | None:
+    row = uow.one("SELECT status FROM enrolments WHERE session_id = %s AND user_id = %s", (session_id, user_id))
+    return row["status"] if row else None
+
+
+def add_attendance(uow: UnitOfWork, session_id: str, user_id: str, period: date, by: str) -> dict[str, Any] | None:
+    return uow.one(
+        """INSERT INTO attendance (session_id, user_id, period, marked_by) VALUES (%s, %s, %s, %s)
+           ON CONFLICT (session_id, user_id) DO NOTHING
+           RETURNING session_id, user_id, period, marked_by, marked_at""",
+        (session_id, user_id, period, by),
+    )
+
+
+def count_completion(uow: UnitOfWork, period: date) -> int:
+    """Add one completion to the month and return the month's total (waits for a concurrent one)."""
+    row = uow.one(
+        """INSERT INTO monthly_completions (period, completions) VALUES (%s, 1)
+           ON CONFLICT (period) DO UPDATE SET completions = monthly_completions.completions + 1
+           RETURNING completions""",
+        (period,),
+    )
+    assert row is not None
+    return int(row["completions"])
+
+
+def page(uow: UnitOfWork, table: str, columns: str, where: str, params: list[Any], order: str, limit: int,
+         offset: int) -> tuple[list[dict[str, Any]], int]:
+    rows = uow.all(f"SELECT {columns} FROM {table} {where} ORDER BY {order} LIMIT %s OFFSET %s",
+                   [*params, limit, offset])
+    total = uow.one(f"SELECT count(*) AS n FROM {table} {where}", params)
+    return rows, int(total["n"]) if total else 0

@@ -1,0 +1,46 @@
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from kafka import KafkaConsumer
+
+from services.training.tests.conftest import outbox
+from shared import topics
+from shared.kafka_clients import reliable_producer
+from shared.relay import OutboxRelay
+
+pytestmark = pytest.mark.integration
+
+
+def find_event(bootstrap: str, topic: str, event_id: str, timeout_ms: int = 15_000):
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4().hex}",
+                             auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=timeout_ms)
+    try:
+        return next((m for m in consumer if event_id.encode() in m.value), None)
+    finally:
+        consumer.close()
+
+
+def test_a_completion_reaches_the_measures_topic_keyed_by_kpi_and_unit(
+    training_client, training_state, bearer, clock, kafka_bootstrap
+):
+    code = f"QI-{uuid.uuid4().hex[:8].upper()}"
+    training_client.post("/api/v1/courses", json={"code": code, "title": "QI"}, headers=bearer("trainer"))
+    starts_at = datetime(2024, 6, 3, 10, 0, tzinfo=UTC)
+    session_id = training_client.post(f"/api/v1/courses/{code}/sessions", headers=bearer("trainer"), json={
+        "starts_at": starts_at.isoformat(), "capacity": 4}).get_json()["id"]
+    clock.at = starts_at - timedelta(days=2)
+    training_client.post(f"/api/v1/sessions/{session_id}/enrolments", headers=bearer("staff", user="ann"))
+    clock.at = starts_at + timedelta(hours=2)
+    assert training_client.post(f"/api/v1/sessions/{session_id}/attendance", json={"user": "ann"},
+                                headers=bearer("trainer")).status_code == 201
+    measure_id = next(e["envelope"]["id"] for e in reversed(outbox(training_state, "STAFF_TRAINED_QI|TRUST"))
+                      if e["envelope"]["data"]["period"] == "2024-06")
+    producer = reliable_producer(kafka_bootstrap, "training-tests")
+    relay = OutboxRelay("training", training_state.pool, producer)
+    while relay.publish_batch():
+        pass
+    producer.close(timeout=5)
+    message = find_event(kafka_bootstrap, topics.MEASURES, measure_id)
+    assert message is not None
+    assert message.key == b"STAFF_TRAINED_QI|TRUST"
