@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from typing import TextIO
 
 from devstack import stack
 from devstack.config import ENVS, ConfigError
+
+
+class _Tolerant:
+    """A stream that drops output once its reader has gone (`... | head`), so a closed pipe
+    cannot stop `up` halfway, with servers running and no env file written."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except (BrokenPipeError, ValueError):
+            return len(text)
+
+    def flush(self) -> None:
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    sys.stdout = _Tolerant(sys.stdout)
+    sys.stderr = _Tolerant(sys.stderr)
     try:
         if args.command == "up":
             return stack.run_with_errors("up", args.env, stack.up, args.env, args.services, args.demo)

@@ -99,6 +99,7 @@ def resolve_ports(
     services: tuple[str, ...],
     environ: Mapping[str, str],
     recorded: Mapping[str, object] | None = None,
+    warn_mismatch: bool = False,
 ) -> Ports:
     """The ports for `env`: defaults, then WTGR_*_PORT overrides (WTGR_PG_PORT, ...,
     WTGR_IDEAS_PORT, ...), unless servers already run: then the ports they were started on.
@@ -141,7 +142,7 @@ def resolve_ports(
         except (KeyError, TypeError, ValueError):
             recorded_ports = None
         if recorded_ports is not None:
-            if recorded_ports != ports:
+            if warn_mismatch and recorded_ports != ports:
                 warn(
                     f"env {env} is already running on the ports it was started with "
                     f"({recorded_ports.infra()}); port overrides apply after `down`"
@@ -256,7 +257,13 @@ class StackConfig:
         return f"http://127.0.0.1:{self.ports.services[service]}"
 
 
-def load_config(env: str, environ: Mapping[str, str] | None = None, *, use_recorded: bool = True) -> StackConfig:
+def load_config(
+    env: str,
+    environ: Mapping[str, str] | None = None,
+    *,
+    use_recorded: bool = True,
+    warn_mismatch: bool = False,
+) -> StackConfig:
     if env not in ENVS:
         raise ConfigError(f"unknown env {env!r}; use one of {', '.join(ENVS)}")
     environ = os.environ if environ is None else environ
@@ -265,7 +272,7 @@ def load_config(env: str, environ: Mapping[str, str] | None = None, *, use_recor
     recorded = None
     if use_recorded:
         recorded = read_recorded_ports(state_dir / "ports.json")
-    ports = resolve_ports(env, services, environ, recorded)
+    ports = resolve_ports(env, services, environ, recorded, warn_mismatch)
     return StackConfig(
         env=env,
         ports=ports,

@@ -60,11 +60,11 @@ def anything_running(config: StackConfig) -> bool:
     return bool(Services(config, {}).all_running())
 
 
-def current_config(env: str) -> StackConfig:
+def current_config(env: str, starting: bool = False) -> StackConfig:
     """Ports recorded at `up` while anything runs; otherwise defaults plus overrides."""
     config = load_config(env, use_recorded=False)
     if config.ports_file.exists() and anything_running(config):
-        return load_config(env, use_recorded=True)
+        return load_config(env, use_recorded=True, warn_mismatch=starting)
     return config
 
 
@@ -97,7 +97,7 @@ def _ensure_server(config: StackConfig, server: Server) -> bool:
 def up(env: str, with_services: bool, demo: bool) -> int:
     config = current_config(env)
     with env_lock(config):
-        config = current_config(env)
+        config = current_config(env, starting=True)
         os.chmod(config.state_dir, 0o755)
         config.logs_dir.mkdir(exist_ok=True)
         print(f"devstack: env {env} (state in {config.state_dir})", flush=True)
