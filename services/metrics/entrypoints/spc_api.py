@@ -1,0 +1,114 @@
+"""The SPC calculator: any series in, its Making Data Count chart out (as JSON or SVG).
+
+Open to every analyst without a token, like NHS England's Excel tool; it stores nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from services.metrics.adapters.svg import render_svg
+from services.metrics.domain.runchart import RunChart, run_chart
+from services.metrics.domain.spc import SHORT_GROUP_THRESHOLD, SpcChart, xmr_chart
+from services.metrics.entrypoints.spc_schemas import (
+    SpcRequest,
+    SpcRequestSchema,
+    SpcResultSchema,
+    SpcSvgRequestSchema,
+)
+from shared.web import ServiceError
+
+spc_api = Blueprint("spc_api", __name__, url_prefix="/api/v1",
+                    description="SPC calculator: XmR and run charts of any series (stores nothing)")
+
+XMR_ONLY_OPTIONS = ("rebase_at", "target", "fix_after_n_points")
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """The chart drawn for a request, and anything the caller should know about it."""
+
+    chart: SpcChart | RunChart
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def chart_type(self) -> str:
+        return "xmr" if isinstance(self.chart, SpcChart) else "run"
+
+
+@spc_api.route("/spc", methods=["POST"])
+@spc_api.arguments(SpcRequestSchema)
+@spc_api.response(200, SpcResultSchema)
+def spc(request: SpcRequest) -> Any:
+    """The XmR (or run) chart of a series, with the package's names for every column.
+
+    With `chart_type: auto` the answer is a run chart when the series has fewer than 13
+    points, else an XmR chart. 13 is where NHSRplotthedots 0.2.2 stops flagging a period
+    with `short_group_warning` ("Some groups have 'n < 12' observations. These have trial
+    limits..."; its count is `n < 13` although the text says 12): below it every limit
+    would be a trial limit, and a run chart (median, Anhøj rules) is the honest picture.
+    A run chart has no periods, targets or fixed limits: those options are then reported
+    in `notes` and not used.
+    """
+    return _body(draw(request), request.dates)
+
+
+@spc_api.route("/spc.svg", methods=["POST"])
+@spc_api.arguments(SpcSvgRequestSchema)
+@spc_api.response(200, {"type": "string"}, content_type="image/svg+xml",
+                  description="The chart as a standalone, accessible SVG image.")
+def spc_svg(request: SpcRequest) -> Response:
+    """The same chart as `POST /api/v1/spc`, drawn as an SVG image (optional title, width, height)."""
+    svg = render_svg(draw(request).chart, title=request.title, dates=request.dates, width=request.width,
+                     height=request.height)
+    return Response(svg, mimetype="image/svg+xml")
+
+
+def draw(request: SpcRequest) -> Drawing:
+    if request.chart_type == "run":
+        return Drawing(run_chart(request.values), _unused_options(request))
+    if request.chart_type == "auto" and len(request.values) < SHORT_GROUP_THRESHOLD:
+        reason = (f"auto drew a run chart: {len(request.values)} values are fewer than the "
+                  f"{SHORT_GROUP_THRESHOLD} an XmR chart needs for more than trial limits")
+        return Drawing(run_chart(request.values), [reason, *_unused_options(request)])
+    try:
+        return Drawing(xmr_chart(request.values, request.options))
+    except ValueError as exc:
+        raise _unprocessable(exc) from None
+
+
+def _unused_options(request: SpcRequest) -> list[str]:
+    options = request.options
+    given = {"rebase_at": bool(options.rebase_at), "target": options.target is not None,
+             "fix_after_n_points": options.fix_after_n_points is not None}
+    return [f"{name} does not apply to a run chart and was not used" for name in XMR_ONLY_OPTIONS if given[name]]
+
+
+def _unprocessable(error: ValueError) -> ServiceError:
+    """A refusal by the SPC domain, as a 422 naming the field its message names."""
+    message = str(error)
+    named = [name for name in SpcRequestSchema().fields if name in message]
+    return ServiceError(422, message, errors={named[0]: [message]} if named else None)
+
+
+def _body(drawing: Drawing, dates: list[str] | None) -> dict[str, Any]:
+    return {
+        "chart_type": drawing.chart_type,
+        "dates": dates,
+        "notes": drawing.notes,
+        "xmr": _xmr_body(drawing.chart, dates) if isinstance(drawing.chart, SpcChart) else None,
+        "run": drawing.chart.to_dict() if isinstance(drawing.chart, RunChart) else None,
+    }
+
+
+def _xmr_body(chart: SpcChart, dates: list[str] | None) -> dict[str, Any]:
+    body = chart.to_dict()
+    for row in body["points"]:
+        row["date"] = dates[row["x"]] if dates else None
+    for row in body["periods"]:
+        row["start_date"] = dates[row["start"]] if dates else None
+    return body

@@ -1,0 +1,299 @@
+"""HTTP schemas of the SPC calculator: a series and its options in, a chart out.
+
+Loading a request gives an ``SpcRequest`` whose options are already the domain's
+``SpcOptions`` (rebase dates turned into indexes), so the view only has to draw.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from services.metrics.domain.spc import IMPROVEMENT_DIRECTIONS, MIN_FIX_AFTER_N_POINTS, SpcOptions
+
+MAX_VALUES = 1000
+# Far beyond any KPI, and small enough that sums, moving ranges and limits of 1000 such values
+# stay finite floats (near the float maximum the domain's sums overflow).
+MAX_MAGNITUDE = 1e15
+CHART_TYPES = ("xmr", "run", "auto")
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+DATE_HELP = "an ISO date (YYYY-MM-DD) or a month (YYYY-MM)"
+
+
+@dataclass(frozen=True)
+class SpcRequest:
+    """A loaded request: the series, its dates as given, how to draw it."""
+
+    values: list[float]
+    dates: list[str] | None
+    options: SpcOptions
+    chart_type: str
+    title: str = "SPC chart"
+    width: int = 720
+    height: int = 320
+
+
+def parse_period_date(text: str) -> date:
+    """A day from YYYY-MM-DD, or the first of the month from YYYY-MM."""
+    if not DATE_PATTERN.fullmatch(text):
+        raise ValueError(f"must be {DATE_HELP}")
+    return date.fromisoformat(text if len(text) == 10 else f"{text}-01")
+
+
+def _finite_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValidationError("must be a finite number")
+    if abs(value) > MAX_MAGNITUDE:
+        raise ValidationError(f"must be between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}")
+    return float(value)
+
+
+class TargetField(fields.Field):
+    """One target for every point, or one per point (null where a point has none)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float | list[float | None]:
+        if isinstance(value, list):
+            return [None if item is None else _finite_number(item) for item in value]
+        return _finite_number(value)
+
+
+class RebasePointField(fields.Field):
+    """The index of a point (an integer), or one of the request's dates."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int | date:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                return parse_period_date(value)
+            except ValueError as exc:
+                raise ValidationError(f"must be a point's index or {DATE_HELP}") from exc
+        raise ValidationError(f"must be a point's index or {DATE_HELP}")
+
+
+class SpcRequestSchema(Schema):
+    values = fields.List(
+        fields.Float(allow_nan=False, validate=validate.Range(-MAX_MAGNITUDE, MAX_MAGNITUDE)),
+        required=True,
+        validate=validate.Length(1, MAX_VALUES, error=f"give between 1 and {MAX_VALUES} values"),
+        metadata={"description": "The measurements in time order, oldest first: 1 to 1000 finite numbers, each "
+                                 f"within ±{MAX_MAGNITUDE:g}."},
+    )
+    dates = fields.List(
+        fields.String(),
+        load_default=None,
+        metadata={"description": f"Optional: the date of each value, {DATE_HELP}, strictly increasing, one per "
+                                 "value. Echoed in the response and usable in rebase_at."},
+    )
+    improvement_direction = fields.String(
+        load_default="neutral",
+        validate=validate.OneOf(IMPROVEMENT_DIRECTIONS),
+        metadata={"description": "Which way is better: increase, decrease or neutral (no better side)."},
+    )
+    target = TargetField(
+        load_default=None,
+        metadata={
+            "description": "Optional: one target for every point, or a list with one target (or null) per value. "
+                           "The latest point's target sets the assurance icon.",
+            "oneOf": [{"type": "number"}, {"type": "array", "items": {"type": "number", "nullable": True}}],
+        },
+    )
+    rebase_at = fields.List(
+        RebasePointField(metadata={"oneOf": [{"type": "integer"}, {"type": "string"}]}),
+        load_default=list,
+        metadata={"description": "Where a new period starts (the process changed): indexes of values (0-based) "
+                                 "or dates from `dates`. Each must be inside the series and not its first point."},
+    )
+    fix_after_n_points = fields.Integer(
+        strict=True,
+        load_default=None,
+        validate=validate.Range(
+            min=MIN_FIX_AFTER_N_POINTS,
+            error=f"must be at least {MIN_FIX_AFTER_N_POINTS}: NHSRplotthedots refuses to fix limits on fewer "
+                  "points",
+        ),
+        metadata={"description": "Optional: compute each period's mean and limits from its first n points only "
+                                 f"(n ≥ {MIN_FIX_AFTER_N_POINTS})."},
+    )
+    screen_outliers = fields.Boolean(
+        load_default=True,
+        metadata={"description": "Leave moving ranges of 3.267 × the mean moving range or more out of the limits."},
+    )
+    chart_type = fields.String(
+        load_default="xmr",
+        validate=validate.OneOf(CHART_TYPES),
+        metadata={"description": "xmr (the Making Data Count chart), run (median and Anhøj rules), or auto: a run "
+                                 "chart when the series has too few points for anything but trial limits."},
+    )
+
+    @validates_schema
+    def _check_lengths_and_rebases(self, data: dict[str, Any], **kwargs: Any) -> None:
+        n = len(data["values"])
+        errors: dict[str, list[str]] = {}
+        dates = _checked_dates(data["dates"], n, errors)
+        target = data["target"]
+        if isinstance(target, list) and len(target) != n:
+            errors["target"] = [f"a list of targets needs one per value ({n}), not {len(target)}"]
+        rebase_problem = _rebase_problem(data["rebase_at"], n, dates)
+        if rebase_problem:
+            errors["rebase_at"] = [rebase_problem]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _to_request(self, data: dict[str, Any], **kwargs: Any) -> SpcRequest:
+        dates = data["dates"]
+        options = SpcOptions(
+            improvement_direction=data["improvement_direction"],
+            target=data["target"],
+            rebase_at=_rebase_indexes(data["rebase_at"], dates),
+            fix_after_n_points=data["fix_after_n_points"],
+            screen_outliers=data["screen_outliers"],
+        )
+        extras = {name: data[name] for name in ("title", "width", "height") if name in data}
+        return SpcRequest(values=data["values"], dates=dates, options=options, chart_type=data["chart_type"],
+                          **extras)
+
+
+class SpcSvgRequestSchema(SpcRequestSchema):
+    title = fields.String(
+        load_default="SPC chart",
+        validate=validate.Length(1, 200),
+        metadata={"description": "The chart's title, also read out by screen readers."},
+    )
+    width = fields.Integer(strict=True, load_default=720, validate=validate.Range(320, 2400),
+                           metadata={"description": "Width in pixels."})
+    height = fields.Integer(strict=True, load_default=320, validate=validate.Range(200, 1600),
+                            metadata={"description": "Height in pixels."})
+
+
+def _checked_dates(texts: list[str] | None, n: int, errors: dict[str, list[str]]) -> list[date] | None:
+    if texts is None:
+        return None
+    if len(texts) != n:
+        errors["dates"] = [f"give one date per value ({n}), not {len(texts)}"]
+        return None
+    try:
+        days = [parse_period_date(text) for text in texts]
+    except ValueError:
+        errors["dates"] = [f"each date must be {DATE_HELP}"]
+        return None
+    if any(later <= earlier for earlier, later in zip(days, days[1:], strict=False)):
+        errors["dates"] = ["dates must be strictly increasing, one per value"]
+        return None
+    return days
+
+
+def _rebase_problem(points: Sequence[int | date], n: int, dates: list[date] | None) -> str | None:
+    for point in points:
+        if isinstance(point, date):
+            if dates is None:
+                return "a rebase date needs `dates` (with no errors) to find its point"
+            if point not in dates:
+                return f"{point.isoformat()} is not one of the dates"
+            point = dates.index(point)
+        if point == 0:
+            return "the first point already starts a period: rebase at a later point"
+        if not 0 < point < n:
+            return f"{point} is outside the series (indexes 1 to {n - 1})"
+    return None
+
+
+def _rebase_indexes(points: Sequence[int | date], texts: list[str] | None) -> tuple[int, ...]:
+    days = [parse_period_date(text) for text in texts] if texts else []
+    indexes = {days.index(point) if isinstance(point, date) else point for point in points}
+    return tuple(sorted(indexes))
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+class SpcPointSchema(Schema):
+    x = fields.Integer(metadata={"description": "The point's index in the series (0-based)."})
+    date = fields.String(allow_none=True, metadata={"description": "The point's date as given, when dates were."})
+    y = fields.Float(metadata={"description": "The value."})
+    rebase_group = fields.Integer(metadata={"description": "The period the point belongs to, counting rebases."})
+    short_group_warning = fields.Boolean(
+        metadata={"description": "Its period has fewer than 13 points: the limits are trial limits."})
+    fix_y = fields.Float(allow_none=True,
+                         metadata={"description": "The value when it helps set the limits (null after the fix)."})
+    mean_col = fields.Float(metadata={"description": "The period's centre line (mean)."})
+    lpl = fields.Float(allow_none=True, metadata={"description": "Lower process limit; null where undefined."})
+    upl = fields.Float(allow_none=True, metadata={"description": "Upper process limit; null where undefined."})
+    outside_limits = fields.Boolean(metadata={"description": "Beyond a process limit."})
+    relative_to_mean = fields.Integer(metadata={"description": "1 above the mean, -1 below, 0 on it."})
+    close_to_limits = fields.Boolean(metadata={"description": "Beyond 2 sigma but within the limits."})
+    part_of_seven_point_trend = fields.Boolean(metadata={"description": "In a run of 7 rising or falling points."})
+    part_of_two_in_three = fields.Boolean(
+        metadata={"description": "One of 2 of 3 points close to a limit on one side."})
+    part_of_seven_point_one_side_mean = fields.Boolean(
+        metadata={"description": "In a run of 7 points on one side of the mean."})
+    special_cause_type = fields.String(
+        metadata={"description": "The package's label: Common Cause, Above UCL, Below LCL, 7 Point Trend "
+                                 "(Increasing|Decreasing), 2 in 3 Above|Below CL, 7 Points Above|Below CL."})
+    special_cause_flag = fields.Boolean(metadata={"description": "Any special cause."})
+    point_type = fields.String(
+        metadata={"description": "common_cause, special_cause_improvement, special_cause_concern, "
+                                 "special_cause_neutral_high or special_cause_neutral_low."})
+    target = fields.Float(allow_none=True, metadata={"description": "The point's target, if any."})
+
+
+class SpcPeriodSchema(Schema):
+    rebase_group = fields.Integer(metadata={"description": "The period's number, as on its points."})
+    start = fields.Integer(metadata={"description": "Index of its first point."})
+    start_date = fields.String(allow_none=True, metadata={"description": "Date of its first point, when given."})
+    n = fields.Integer(metadata={"description": "How many points it has."})
+    mean_col = fields.Float(metadata={"description": "Its centre line."})
+    lpl = fields.Float(allow_none=True, metadata={"description": "Its lower process limit."})
+    upl = fields.Float(allow_none=True, metadata={"description": "Its upper process limit."})
+    common_cause = fields.Integer(metadata={"description": "Points with no special cause."})
+    special_cause_improvement = fields.Integer(metadata={"description": "Points of special cause improvement."})
+    special_cause_concern = fields.Integer(metadata={"description": "Points of special cause concern."})
+    variation_type = fields.String(metadata={"description": "The point_type of its last point."})
+    assurance_type = fields.String(
+        allow_none=True, metadata={"description": "consistent_pass, consistent_fail or inconsistent (last period "
+                                                  "with a target and a direction only)."})
+
+
+class XmrChartSchema(Schema):
+    points = fields.List(fields.Nested(SpcPointSchema), metadata={"description": "One row per value."})
+    periods = fields.List(fields.Nested(SpcPeriodSchema), metadata={"description": "One row per period."})
+    improvement_direction = fields.String(metadata={"description": "As requested."})
+    variation_icon = fields.String(
+        metadata={"description": "The Making Data Count variation icon of the latest point: common_cause, "
+                                 "improvement_high|low, concern_high|low, neutral_high|low."})
+    assurance_icon = fields.String(
+        allow_none=True,
+        metadata={"description": "consistent_pass, consistent_fail or inconsistent; null with no target or a "
+                                 "neutral direction."})
+    warnings = fields.List(fields.String(), metadata={"description": "The package's warnings, word for word."})
+
+
+class RunChartSchema(Schema):
+    values = fields.List(fields.Float(), metadata={"description": "The values, in order."})
+    cl = fields.Float(metadata={"description": "The centre line: the median."})
+    n_obs = fields.Integer(metadata={"description": "Number of values."})
+    n_useful = fields.Integer(metadata={"description": "Values not on the median."})
+    longest_run = fields.Integer(allow_none=True, metadata={"description": "Longest run on one side of the median."})
+    longest_run_max = fields.Integer(allow_none=True,
+                                     metadata={"description": "Longer runs than this signal a shift."})
+    n_crossings = fields.Integer(allow_none=True, metadata={"description": "Times the median is crossed."})
+    n_crossings_min = fields.Integer(allow_none=True,
+                                     metadata={"description": "Fewer crossings than this signal a shift."})
+    runs_signal = fields.Boolean(metadata={"description": "Either Anhøj rule signals non-random variation."})
+
+
+class SpcResultSchema(Schema):
+    chart_type = fields.String(metadata={"description": "The chart drawn: xmr or run (auto resolves to one)."})
+    dates = fields.List(fields.String(), allow_none=True,
+                        metadata={"description": "The dates as given, one per point; null without dates."})
+    notes = fields.List(fields.String(), metadata={"description": "Why auto chose a chart; options a run chart "
+                                                                 "does not use."})
+    xmr = fields.Nested(XmrChartSchema, allow_none=True, metadata={"description": "The XmR chart, or null."})
+    run = fields.Nested(RunChartSchema, allow_none=True, metadata={"description": "The run chart, or null."})

@@ -1,0 +1,107 @@
+"""The SVG drawing of SPC and run charts: well-formed, accessible, coloured the MDC way."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from services.metrics.adapters.svg import POINT_COLOURS, render_run_svg, render_spc_svg
+from services.metrics.domain.runchart import run_chart
+from services.metrics.domain.spc import SpcOptions, xmr_chart
+
+SVG = "{http://www.w3.org/2000/svg}"
+BASELINE = [10.0, 11.0, 9.0, 10.0, 12.0, 9.0, 11.0, 10.0, 9.0, 11.0, 10.0, 12.0, 10.0, 11.0]
+WITH_SPIKE = [*BASELINE, 40.0]
+
+
+def parsed(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+def text_of(root: ET.Element, tag: str) -> str:
+    element = root.find(f"{SVG}{tag}")
+    assert element is not None and element.text is not None, f"no <{tag}>"
+    return element.text
+
+
+def classes(element: ET.Element) -> list[str]:
+    return element.get("class", "").split()
+
+
+def markers(root: ET.Element) -> list[ET.Element]:
+    return [circle for circle in root.iter(f"{SVG}circle") if "point" in classes(circle)]
+
+
+def lines_of_class(root: ET.Element, css_class: str) -> list[ET.Element]:
+    return [line for line in root.iter(f"{SVG}line") if css_class in classes(line)]
+
+
+def test_the_svg_parses_as_xml_with_a_title_and_a_description_for_screen_readers() -> None:
+    root = parsed(render_spc_svg(xmr_chart(BASELINE), title="Average length of stay"))
+    assert root.tag == f"{SVG}svg"
+    assert root.get("role") == "img"
+    assert text_of(root, "title") == "Average length of stay"
+    assert "XmR chart of 14 points" in text_of(root, "desc")
+
+
+def test_every_point_gets_exactly_one_marker() -> None:
+    root = parsed(render_spc_svg(xmr_chart(WITH_SPIKE), title="ALOS"))
+    assert len(markers(root)) == len(WITH_SPIKE)
+
+
+def test_a_planted_special_cause_is_marked_as_improvement_in_blue() -> None:
+    chart = xmr_chart(WITH_SPIKE, SpcOptions(improvement_direction="increase"))
+    spike = markers(parsed(render_spc_svg(chart, title="ALOS")))[-1]
+    assert "special_cause_improvement" in classes(spike)
+    assert spike.get("fill") == POINT_COLOURS["special_cause_improvement"]
+
+
+def test_common_cause_points_are_grey() -> None:
+    first = markers(parsed(render_spc_svg(xmr_chart(BASELINE), title="ALOS")))[0]
+    assert "common_cause" in classes(first)
+    assert first.get("fill") == POINT_COLOURS["common_cause"]
+
+
+def test_a_script_in_the_title_is_escaped_and_stays_text() -> None:
+    title = "<script>alert('x')</script> & co"
+    svg = render_spc_svg(xmr_chart(BASELINE), title=title)
+    assert "<script>" not in svg
+    assert text_of(parsed(svg), "title") == title
+
+
+def test_each_period_draws_one_mean_segment_and_the_segments_step_at_the_rebase() -> None:
+    chart = xmr_chart(WITH_SPIKE + BASELINE, SpcOptions(rebase_at=(len(WITH_SPIKE),)))
+    means = lines_of_class(parsed(render_spc_svg(chart, title="ALOS")), "mean")
+    assert len(means) == len(chart.periods) == 2
+    assert float(means[0].get("x2", "nan")) < float(means[1].get("x1", "nan"))
+
+
+def test_process_limits_are_dashed_and_the_mean_is_solid() -> None:
+    root = parsed(render_spc_svg(xmr_chart(BASELINE), title="ALOS"))
+    assert {line.get("stroke-dasharray") for line in lines_of_class(root, "limit")} == {"6 4"}
+    assert lines_of_class(root, "mean")[0].get("stroke-dasharray") is None
+
+
+def test_a_target_is_drawn_only_when_there_is_one() -> None:
+    with_target = parsed(render_spc_svg(xmr_chart(BASELINE, SpcOptions(target=10.5)), title="ALOS"))
+    without = parsed(render_spc_svg(xmr_chart(BASELINE), title="ALOS"))
+    assert len(lines_of_class(with_target, "target")) == 1
+    assert lines_of_class(without, "target") == []
+
+
+def test_the_axis_is_labelled_with_the_first_and_last_dates_and_the_icons_are_named() -> None:
+    dates = [f"2025-{month:02d}" for month in range(1, 13)] + ["2026-01", "2026-02"]
+    chart = xmr_chart(BASELINE, SpcOptions(improvement_direction="decrease", target=8.0))
+    texts = [text.text for text in parsed(render_spc_svg(chart, title="ALOS", dates=dates)).iter(f"{SVG}text")]
+    assert {"2025-01", "2026-02"} <= set(texts)
+    assert f"Variation: {chart.variation_icon} · Assurance: {chart.assurance_icon}" in texts
+
+
+def test_a_run_chart_draws_its_median_and_one_marker_per_point() -> None:
+    root = parsed(render_run_svg(run_chart(BASELINE), title="ALOS"))
+    assert len(markers(root)) == len(BASELINE)
+    assert len(lines_of_class(root, "median")) == 1
+
+
+def test_a_single_point_still_draws() -> None:
+    root = parsed(render_spc_svg(xmr_chart([5.0]), title="One month"))
+    assert len(markers(root)) == 1
