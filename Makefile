@@ -1,7 +1,10 @@
 # WTGR Platform: developer entry points.
 #   make install   virtualenv in .venv with the pinned requirements (reruns when they change)
-#   make run       the whole platform on real local servers, with demo data; `make stop` ends it
-#   make test      lint + tests against real Postgres/Kafka/SMTP started for the run, then stopped
+#   make run       the whole platform on real local servers, with demo data, and where to look
+#   make stop      stop everything `make run` started (data stays in .local/run)
+#   make status    what runs for `make run`, and whether it answers
+#   make test      lint + all tests against real Postgres/Kafka/SMTP and every service, started
+#                  for the run (env test) and always stopped after; PYTEST_ARGS="-k mail" narrows
 #   make bench     the benchmarks against every service on the test servers
 #   make lint      ruff + mypy
 # The servers are started by devstack (python -m devstack --help); their state is in .local/.
@@ -18,7 +21,7 @@ export PY
 .PHONY: help install run stop status test bench lint
 
 help:
-	@sed -n 's/^#   make /  make /p' $(MAKEFILE_LIST)
+	@sed -n 's/^#   make /  make /p; s/^#                  /                 /p' $(MAKEFILE_LIST)
 
 install: $(STAMP)
 

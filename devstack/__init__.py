@@ -3,15 +3,25 @@
 No Docker engine runs on the development and CI machines, so devstack runs the
 real things directly: PostgreSQL from Debian's packages, Apache Kafka (KRaft,
 single node) from its Maven Central jars on the machine's Java, a small SMTP
-mail catcher, and optionally every service (API under gunicorn, outbox relay,
-event consumer).
+mail catcher (devstack.mailcatcher), and optionally every service: migration,
+API under gunicorn, outbox relay, event consumer, and any other runnable module
+in services/<S>/entrypoints/ (e.g. notifications' mailer).
 
     python -m devstack up --env run|test [--services] [--demo]
     python -m devstack down --env run|test [--purge]
     python -m devstack status --env run|test
-    python -m devstack env --env run|test
-    python -m devstack info --env run|test
+    python -m devstack env --env run|test        # the env file: KEY=VALUE lines
+    python -m devstack info --env run|test       # where to look
 
-State (data directories, logs, pid files, the env file) lives in
-.local/<env>/ at the repository root.
+State (data directories, logs, pid files, the env file) lives in .local/<env>/
+at the repository root; service logs and pid files in .local/<env>/logs/.
+`up` is idempotent, `down` stops by pid what `up` started.
+
+Ports (run / test):
+    PostgreSQL 5433 / 55433, Kafka 9092 / 59092 (controller 9093 / 59093),
+    SMTP 1025 / 51025, mail viewer 8025 / 58025,
+    ideas, projects, metrics, training, notifications 8001-8005 / 58001-58005.
+Overrides: WTGR_PG_PORT, WTGR_KAFKA_PORT, WTGR_KAFKA_CONTROLLER_PORT,
+WTGR_SMTP_PORT, WTGR_MAIL_HTTP_PORT, WTGR_<SERVICE>_PORT (e.g. WTGR_IDEAS_PORT).
+The Kafka jars are cached in $WTGR_CACHE_DIR (default ~/.cache/wtgr).
 """
