@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 from yoyo import get_backend, read_migrations
 
@@ -65,7 +66,7 @@ class UnitOfWork:
         )
         self.conn.execute(
             "INSERT INTO outbox (event_id, topic, key, event_type, envelope) VALUES (%s, %s, %s, %s, %s)",
-            (event.id, topic, key, type, psycopg.types.json.Jsonb(event.to_dict())),
+            (event.id, topic, key, type, Jsonb(event.to_dict())),
         )
         self.emitted.append(event)
         return event

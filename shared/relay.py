@@ -16,6 +16,7 @@ import threading
 from typing import Any
 
 from kafka import KafkaProducer
+from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from shared import telemetry
@@ -57,12 +58,12 @@ class OutboxRelay:
 
     def publish_batch(self) -> int:
         """Publish one batch of unpublished rows and mark them sent; returns how many."""
-        with self.pool.connection() as conn, conn.transaction():
-            rows = conn.execute(CLAIM, (self.batch_size,)).fetchall()
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cursor:
+            rows = cursor.execute(CLAIM, (self.batch_size,)).fetchall()
             if not rows:
                 return 0
             self._send_and_wait(rows)
-            conn.execute(MARK_SENT, ([row["position"] for row in rows],))
+            cursor.execute(MARK_SENT, ([row["position"] for row in rows],))
         for row in rows:
             telemetry.EVENTS_PRODUCED.labels(self.service, row["event_type"]).inc()
         return len(rows)
@@ -79,8 +80,9 @@ class OutboxRelay:
         drain_on_notify(listen_conninfo, f"outbox_{schema}", self.publish_batch, stop, after_drain=self.report_backlog)
 
     def report_backlog(self) -> None:
-        with self.pool.connection() as conn:
-            row = conn.execute(BACKLOG).fetchone()
+        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+            row = cursor.execute(BACKLOG).fetchone()
+        assert row is not None
         telemetry.OUTBOX_BACKLOG.labels(self.service).set(row["backlog"])
         telemetry.OUTBOX_OLDEST_AGE.labels(self.service).set(float(row["oldest_age"]))
 

@@ -25,7 +25,7 @@ from shared.config import Settings
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 ReadyCheck = Callable[[], None]
 
 
@@ -54,7 +54,7 @@ def problem(status: int, detail: str | None = None, *, errors: Any = None, title
 class ProblemApi(flask_smorest.Api):
     """flask-smorest's Api, answering every HTTP error as application/problem+json."""
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         data = getattr(error, "data", None) or {}
         errors = data.get("messages")
         if isinstance(errors, dict) and set(errors) <= {"json", "query", "headers", "form", "path"}:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from services.metrics import aggregator
 from services.metrics.adapters import store
 from services.metrics.domain.measures import (
     Measure,
@@ -17,7 +18,6 @@ from services.metrics.domain.measures import (
     format_period,
     parse_period,
 )
-from shared import topics
 from shared.consumer import RejectEvent
 from shared.db import UnitOfWork
 from shared.events import Envelope
@@ -45,7 +45,7 @@ def measure_from_payload(payload: dict[str, Any]) -> Measure:
 
 
 def record_measure(uow: UnitOfWork, measure: Measure, today: date, event_id: str | None = None) -> Recorded:
-    """Store a new month or a revision, keeping every earlier revision, and emit kpi.updated.
+    """Store a new month or a revision, keeping every earlier revision, and refresh the charts.
 
     The same figures again for the same KPI, unit and month change nothing and emit nothing.
     """
@@ -61,17 +61,9 @@ def record_measure(uow: UnitOfWork, measure: Measure, today: date, event_id: str
         return Recorded(latest["revision"], changed=False, row=latest)
     revision = (latest["revision"] + 1) if latest else 1
     row = store.add_revision(uow, measure, revision, event_id)
-    uow.emit(
-        "kpi.updated",
-        {
-            "kpi_code": kpi["code"], "kpi_name": kpi["name"], "unit_code": unit["code"],
-            "unit_name": unit["name"], "period": format_period(measure.period), "value": measure.value,
-            "previous_value": latest["value"] if latest else None, "revision": revision,
-            "unit_of_measure": kpi["unit_of_measure"], "owners": list(kpi["owners"]), "source": measure.source,
-        },
-        topic=topics.KPIS,
-        key=f"{kpi['code']}|{unit['code']}",
-    )
+    change = {"period": format_period(measure.period), "value": measure.value, "revision": revision,
+              "previous_value": latest["value"] if latest else None, "source": measure.source}
+    aggregator.refresh_after_measure(uow, kpi, unit["code"], measure.period, change)
     return Recorded(revision, changed=True, row=row)
 
 

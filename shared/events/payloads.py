@@ -6,6 +6,7 @@ A breaking change adds a new version beside the old one; consumers declare only 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -21,10 +22,10 @@ class JsonNumber(fields.Float):
     def _deserialize(self, value: object, attr: str | None, data: object, **kwargs: object) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.make_error("invalid", input=value)
-        return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[arg-type]
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
-def month_field(**kwargs: object) -> fields.String:
+def month_field(**kwargs: Any) -> fields.String:
     return fields.String(
         required=True, validate=validate.Regexp(MONTH, error="must be a month as YYYY-MM"), **kwargs
     )
@@ -65,6 +66,39 @@ class KpiUpdatedV1(Schema):
     unit_of_measure = fields.String(required=True)
     owners = fields.List(fields.Email(), required=True)
     source = fields.String(required=True)
+    # Added by the KPI aggregator; optional, so earlier producers stay valid.
+    cause = fields.String(
+        load_default="measure", validate=validate.OneOf(["measure", "rollup", "rebase", "target"]),
+        metadata={"description": "measure: this unit's own measure; rollup: a child unit's measure changed it"},
+    )
+    latest_period = fields.String(allow_none=True, load_default=None)
+    latest_value = fields.Float(allow_none=True, load_default=None)
+    mean = fields.Float(allow_none=True, load_default=None)
+    lpl = fields.Float(allow_none=True, load_default=None)
+    upl = fields.Float(allow_none=True, load_default=None)
+    point_type = fields.String(allow_none=True, load_default=None)
+    variation_icon = fields.String(allow_none=True, load_default=None)
+    assurance_icon = fields.String(allow_none=True, load_default=None)
+
+
+class SpecialCauseDetectedV1(Schema):
+    """The newest point of a KPI's SPC chart became a new special cause (sent once per signal)."""
+
+    kpi_code = fields.String(required=True)
+    kpi_name = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    unit_name = fields.String(required=True)
+    period = month_field(metadata={"description": "the newest month, where the signal was seen"})
+    signal_start = month_field(metadata={"description": "the first month of the signal"})
+    special_cause_type = fields.String(required=True, metadata={"description": "the NHSRplotthedots rule"})
+    point_type = fields.String(required=True)
+    improvement_direction = fields.String(required=True)
+    value = fields.Float(required=True)
+    mean = fields.Float(required=True)
+    lpl = fields.Float(allow_none=True, load_default=None)
+    upl = fields.Float(allow_none=True, load_default=None)
+    unit_of_measure = fields.String(required=True)
+    owners = fields.List(fields.Email(), required=True)
 
 
 class NotificationSentV1(Schema):
@@ -81,6 +115,7 @@ class NotificationFailedV1(NotificationSentV1):
 CATALOGUE: list[tuple[str, int, type[Schema]]] = [
     ("measure.recorded", 1, MeasureRecordedV1),
     ("kpi.updated", 1, KpiUpdatedV1),
+    ("kpi.special_cause_detected", 1, SpecialCauseDetectedV1),
     ("notification.sent", 1, NotificationSentV1),
     ("notification.failed", 1, NotificationFailedV1),
 ]

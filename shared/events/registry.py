@@ -13,7 +13,7 @@ from shared.events.envelope import Envelope
 class PayloadError(ValueError):
     """The envelope is fine but its data does not match the schema for its type and version."""
 
-    def __init__(self, message: str, errors: dict[str, Any] | None = None):
+    def __init__(self, message: str, errors: Any = None):
         super().__init__(message)
         self.errors = errors or {}
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from psycopg.types.json import Jsonb
+
 from services.metrics.domain.measures import Measure
 from shared.db import UnitOfWork
 
-KPI_COLUMNS = "code, name, description, unit_of_measure, improvement_direction, owners, data_source, expected_by_day"
+KPI_COLUMNS = (
+    "code, name, description, unit_of_measure, improvement_direction, owners, data_source, expected_by_day, "
+    "aggregation"
+)
 
 
 def kpi(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
@@ -23,7 +28,7 @@ def add_kpi(uow: UnitOfWork, fields: dict[str, Any]) -> dict[str, Any] | None:
     return uow.one(
         f"""INSERT INTO kpis ({KPI_COLUMNS})
             VALUES (%(code)s, %(name)s, %(description)s, %(unit_of_measure)s, %(improvement_direction)s,
-                    %(owners)s, %(data_source)s, %(expected_by_day)s)
+                    %(owners)s, %(data_source)s, %(expected_by_day)s, %(aggregation)s)
             ON CONFLICT (code) DO NOTHING RETURNING {KPI_COLUMNS}""",
         fields,
     )
@@ -77,3 +82,103 @@ def revisions(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> l
              FROM measures WHERE kpi_code = %s AND unit_code = %s AND period = %s ORDER BY revision""",
         (kpi_code, unit_code, period),
     )
+
+
+# --- the aggregator's tables -------------------------------------------------------------------
+
+def unit_chain(uow: UnitOfWork, unit_code: str) -> list[dict[str, Any]]:
+    """The unit and its ancestors, nearest first (ward, directorate, division, trust)."""
+    return uow.all(
+        """WITH RECURSIVE chain AS (
+               SELECT code, name, parent_code, 0 AS depth FROM units WHERE code = %s
+               UNION ALL
+               SELECT u.code, u.name, u.parent_code, chain.depth + 1
+                 FROM units u JOIN chain ON u.code = chain.parent_code WHERE chain.depth < 20)
+           SELECT code, name FROM chain ORDER BY depth""",
+        (unit_code,),
+    )
+
+
+def copy_measured_value(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> None:
+    uow.execute(
+        """INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
+           SELECT kpi_code, unit_code, period, value, numerator, denominator, false FROM current_measures
+            WHERE kpi_code = %s AND unit_code = %s AND period = %s
+           ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value,
+               numerator = excluded.numerator, denominator = excluded.denominator, rolled_up = false,
+               updated_at = now()""",
+        (kpi_code, unit_code, period),
+    )
+
+
+def is_measured(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> bool:
+    return uow.one(
+        "SELECT 1 AS yes FROM measures WHERE kpi_code = %s AND unit_code = %s AND period = %s LIMIT 1",
+        (kpi_code, unit_code, period),
+    ) is not None
+
+
+def children_values(uow: UnitOfWork, kpi_code: str, parent_code: str, period: date) -> list[dict[str, Any]]:
+    return uow.all(
+        """SELECT v.value, v.numerator, v.denominator FROM kpi_values v JOIN units u ON u.code = v.unit_code
+            WHERE v.kpi_code = %s AND u.parent_code = %s AND v.period = %s""",
+        (kpi_code, parent_code, period),
+    )
+
+
+def put_rolled_up_value(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date, value: Any) -> None:
+    uow.execute(
+        """INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
+           VALUES (%s, %s, %s, %s, %s, %s, true)
+           ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value,
+               numerator = excluded.numerator, denominator = excluded.denominator, updated_at = now()""",
+        (kpi_code, unit_code, period, value.value, value.numerator, value.denominator),
+    )
+
+
+def monthly_values(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[dict[str, Any]]:
+    return uow.all(
+        "SELECT period, value FROM kpi_values WHERE kpi_code = %s AND unit_code = %s ORDER BY period",
+        (kpi_code, unit_code),
+    )
+
+
+def targets(uow: UnitOfWork, kpi_code: str) -> list[dict[str, Any]]:
+    """The KPI's target changes, oldest first; the latest setting for a month wins."""
+    return uow.all(
+        """SELECT DISTINCT ON (effective_from) effective_from, target FROM kpi_targets WHERE kpi_code = %s
+            ORDER BY effective_from, set_at DESC""",
+        (kpi_code,),
+    )
+
+
+def live_rebases(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[date]:
+    rows = uow.all(
+        "SELECT period FROM rebases WHERE kpi_code = %s AND unit_code = %s AND withdrawn_at IS NULL ORDER BY period",
+        (kpi_code, unit_code),
+    )
+    return [row["period"] for row in rows]
+
+
+def save_chart(uow: UnitOfWork, kpi_code: str, unit_code: str, summary: dict[str, Any]) -> None:
+    uow.execute(
+        """INSERT INTO spc_charts (kpi_code, unit_code, first_period, last_period, last_value, last_point_type,
+                                   variation_icon, assurance_icon, chart)
+           VALUES (%(kpi_code)s, %(unit_code)s, %(first_period)s, %(last_period)s, %(last_value)s,
+                   %(last_point_type)s, %(variation_icon)s, %(assurance_icon)s, %(chart)s)
+           ON CONFLICT (kpi_code, unit_code) DO UPDATE SET first_period = excluded.first_period,
+               last_period = excluded.last_period, last_value = excluded.last_value,
+               last_point_type = excluded.last_point_type, variation_icon = excluded.variation_icon,
+               assurance_icon = excluded.assurance_icon, chart = excluded.chart, computed_at = now()""",
+        {**summary, "kpi_code": kpi_code, "unit_code": unit_code, "chart": Jsonb(summary["chart"])},
+    )
+
+
+def record_signal_once(uow: UnitOfWork, kpi_code: str, unit_code: str, start: date, special_cause_type: str,
+                       point_type: str, detected: date) -> bool:
+    """True the first time this signal is seen; False on a recompute or replay."""
+    return uow.one(
+        """INSERT INTO signals (kpi_code, unit_code, start_period, special_cause_type, point_type, detected_period)
+           VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1 AS new""",
+        (kpi_code, unit_code, start, special_cause_type, point_type, detected),
+    ) is not None

@@ -37,6 +37,7 @@ RULE_RUN_LENGTH = 7
 SHORT_GROUP_THRESHOLD = 13
 MIN_FIX_AFTER_N_POINTS = 12
 IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neutral")
+MAX_ABS_VALUE = 1e15
 
 # The package's own wording. Its threshold is 13 points although the text says 12.
 SHORT_GROUP_WARNING = (
@@ -174,6 +175,9 @@ def _validated_values(values: Sequence[float]) -> list[float]:
         raise ValueError("an SPC chart needs at least one value")
     if not all(math.isfinite(y) for y in ys):
         raise ValueError("every value must be a finite number")
+    if any(abs(y) > MAX_ABS_VALUE for y in ys):
+        # Sums of values near the float maximum overflow; no KPI comes anywhere close.
+        raise ValueError(f"every value must be within ±{MAX_ABS_VALUE:g}")
     return ys
 
 

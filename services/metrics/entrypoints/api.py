@@ -18,6 +18,7 @@ from services.metrics.entrypoints.schemas import (
     SeriesPointSchema,
     UnitSchema,
 )
+from services.metrics.entrypoints.spc_api import spc_api
 from shared.auth import TokenVerifier
 from shared.correlation import configure_logging
 from shared.db import unit_of_work
@@ -142,7 +143,7 @@ def create_app(app_state: bootstrap.Metrics | None = None) -> Flask:
         settings,
         title="WTGR metrics",
         description="KPI catalogue, organisational units and monthly measures (no patient-identifiable data).",
-        blueprints=[api],
+        blueprints=[api, spc_api],
         ready_checks={
             "database": database_check(state.pool),
             "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),

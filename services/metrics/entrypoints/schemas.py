@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, UNITS_OF_MEASURE
+from services.metrics.domain.rollup import AGGREGATIONS
 from shared.events.payloads import CODE, MeasureRecordedV1
 
 LEVELS = ("trust", "division", "directorate", "specialty", "ward", "theatre")
@@ -19,6 +20,11 @@ class KpiSchema(Schema):
     owners = fields.List(fields.Email(), load_default=list, metadata={"description": "emails alerted about it"})
     data_source = fields.String(load_default="", validate=validate.Length(max=200))
     expected_by_day = fields.Integer(load_default=15, validate=validate.Range(1, 28))
+    aggregation = fields.String(
+        load_default="mean", validate=validate.OneOf(AGGREGATIONS),
+        metadata={"description": "how units roll up: mean of units, sum, or ratio of summed numerators and "
+                                 "denominators"},
+    )
 
 
 class UnitSchema(Schema):

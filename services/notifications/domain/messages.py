@@ -14,8 +14,9 @@ class Message:
 
 
 def kpi_updated(data: dict[str, Any]) -> Message | None:
-    """The KPI's owners hear of every new or revised month; a KPI with no owner notifies no one."""
-    if not data["owners"]:
+    """The KPI's owners hear of every new or revised month measured for a unit (not of the
+    roll-ups it causes up the hierarchy); a KPI with no owner notifies no one."""
+    if not data["owners"] or data.get("cause", "measure") != "measure":
         return None
     change = "revised" if data["revision"] > 1 else "recorded"
     previous = "" if data.get("previous_value") is None else f" (was {_figure(data['previous_value'])})"
@@ -29,6 +30,32 @@ def kpi_updated(data: dict[str, Any]) -> Message | None:
             f"Revision: {data['revision']}",
             f"Source: {data['source']}",
             "",
+            "You receive this because you own this KPI on the WTGR Platform.",
+        ]
+    )
+    return Message(tuple(data["owners"]), subject, body)
+
+
+def special_cause_detected(data: dict[str, Any]) -> Message | None:
+    """The alert: a new special cause on a KPI's SPC chart, to its owners."""
+    if not data["owners"]:
+        return None
+    kind = {"special_cause_improvement": "improvement", "special_cause_concern": "concern"}.get(
+        data["point_type"], "special cause")
+    subject = (f"[WTGR alert] {data['kpi_name']} for {data['unit_name']}: special cause ({kind}) "
+               f"in {data['period']}")
+    limits = "" if data.get("lpl") is None else f", process limits {_figure(data['lpl'])} to {_figure(data['upl'])}"
+    body = "\n".join(
+        [
+            f"The SPC chart of {data['kpi_name']} ({data['kpi_code']}) for {data['unit_name']} ({data['unit_code']})"
+            f" shows a new special cause of {kind}.",
+            "",
+            f"Rule: {data['special_cause_type']} (since {data['signal_start']})",
+            f"Latest value: {_figure(data['value'])} {data['unit_of_measure']} in {data['period']}",
+            f"Mean: {_figure(data['mean'])}{limits}",
+            f"Improvement direction: {data['improvement_direction']}",
+            "",
+            "Making Data Count: look for the reason behind it before acting on a single month.",
             "You receive this because you own this KPI on the WTGR Platform.",
         ]
     )

@@ -13,11 +13,11 @@ def revisions(client, catalogue, period="2026-09"):
     return response.get_json() if response.status_code == 200 else []
 
 
-def outbox_events(state, kpi_code):
+def outbox_events(state, kpi_code, event_type="kpi.updated"):
     with state.pool.connection() as conn:
         return conn.execute(
-            "SELECT envelope FROM outbox WHERE event_type = 'kpi.updated' AND envelope->'data'->>'kpi_code' = %s"
-            " ORDER BY position", (kpi_code,),
+            "SELECT envelope FROM outbox WHERE event_type = %s AND envelope->'data'->>'kpi_code' = %s"
+            " ORDER BY position", (event_type, kpi_code),
         ).fetchall()
 
 
@@ -25,10 +25,13 @@ def test_a_posted_measure_is_stored_and_announces_kpi_updated(metrics_client, me
     response = metrics_client.post("/api/v1/measures", json=measure(catalogue), headers=bearer("feed"))
     assert response.status_code == 201
     assert response.get_json()["revision"] == 1
-    [event] = outbox_events(metrics_state, catalogue["kpi"])
-    assert event["envelope"]["data"]["value"] == 4.5
-    assert event["envelope"]["data"]["owners"] == ["owner@hospital.example"]
-    assert event["envelope"]["subject"] == f"{catalogue['kpi']}|{catalogue['ward']}"
+    ward, trust = (row["envelope"] for row in outbox_events(metrics_state, catalogue["kpi"]))
+    assert ward["subject"] == f"{catalogue['kpi']}|{catalogue['ward']}"
+    assert ward["data"]["value"] == 4.5
+    assert ward["data"]["cause"] == "measure"
+    assert ward["data"]["owners"] == ["owner@hospital.example"]
+    assert trust["subject"] == f"{catalogue['kpi']}|{catalogue['trust']}", "the ward's trust is rolled up too"
+    assert trust["data"]["cause"] == "rollup"
 
 
 def test_the_same_figures_again_change_nothing(metrics_client, metrics_state, catalogue, bearer):
@@ -37,7 +40,7 @@ def test_the_same_figures_again_change_nothing(metrics_client, metrics_state, ca
     assert response.status_code == 200
     assert response.get_json()["changed"] is False
     assert len(revisions(metrics_client, catalogue)) == 1
-    assert len(outbox_events(metrics_state, catalogue["kpi"])) == 1
+    assert len(outbox_events(metrics_state, catalogue["kpi"])) == 2  # the ward and its trust, once
 
 
 def test_a_later_revision_supersedes_the_value_and_both_are_kept(metrics_client, catalogue, bearer):

@@ -1,0 +1,101 @@
+"""The KPI aggregator on the real database: roll-ups, stored charts, alerts once per signal."""
+
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+STEADY = [4.6, 4.4, 4.7, 4.5, 4.3, 4.6, 4.5, 4.4, 4.6, 4.5, 4.7, 4.4]
+
+
+@pytest.fixture
+def hierarchy(metrics_client, bearer):
+    suffix = uuid.uuid4().hex[:8].upper()
+    admin = bearer("admin")
+    codes = {"trust": f"T-{suffix}", "ward_a": f"WA-{suffix}", "ward_b": f"WB-{suffix}", "kpi": f"LOS-{suffix}",
+             "util": f"UTIL-{suffix}"}
+    units = [(codes["trust"], "trust", None), (codes["ward_a"], "ward", codes["trust"]),
+             (codes["ward_b"], "ward", codes["trust"])]
+    for code, level, parent in units:
+        assert metrics_client.post("/api/v1/units", json={"code": code, "name": code, "level": level,
+                                                          "parent_code": parent}, headers=admin).status_code == 201
+    for code, uom, direction, aggregation in ((codes["kpi"], "days", "decrease", "mean"),
+                                              (codes["util"], "percent", "increase", "ratio")):
+        assert metrics_client.post("/api/v1/kpis", json={
+            "code": code, "name": code, "unit_of_measure": uom, "improvement_direction": direction,
+            "aggregation": aggregation, "owners": ["owner@hospital.example"]}, headers=admin).status_code == 201
+    return codes
+
+
+def post(client, bearer, kpi, unit, month_index, value, **extra):
+    year, month = 2023 + month_index // 12, month_index % 12 + 1
+    response = client.post("/api/v1/measures", headers=bearer("feed"), json={
+        "kpi_code": kpi, "unit_code": unit, "period": f"{year}-{month:02d}", "value": value, "source": "test",
+        **extra})
+    assert response.status_code in (200, 201), response.get_json()
+    return response
+
+
+def kpi_values(state, kpi, unit):
+    with state.pool.connection() as conn:
+        return conn.execute("SELECT value, rolled_up FROM kpi_values WHERE kpi_code = %s AND unit_code = %s"
+                            " ORDER BY period", (kpi, unit)).fetchall()
+
+
+def alerts(state, kpi, unit):
+    with state.pool.connection() as conn:
+        return conn.execute(
+            "SELECT envelope->'data' AS data FROM outbox WHERE event_type = 'kpi.special_cause_detected'"
+            " AND key = %s ORDER BY position", (f"{kpi}|{unit}",)).fetchall()
+
+
+def test_the_trust_value_is_the_mean_of_its_wards(metrics_client, metrics_state, bearer, hierarchy):
+    post(metrics_client, bearer, hierarchy["kpi"], hierarchy["ward_a"], 0, 4.0)
+    post(metrics_client, bearer, hierarchy["kpi"], hierarchy["ward_b"], 0, 6.0)
+    assert kpi_values(metrics_state, hierarchy["kpi"], hierarchy["trust"]) == [{"value": 5.0, "rolled_up": True}]
+
+
+def test_a_percentage_rolls_up_by_its_summed_numerators_and_denominators(metrics_client, metrics_state, bearer,
+                                                                          hierarchy):
+    post(metrics_client, bearer, hierarchy["util"], hierarchy["ward_a"], 0, 50.0, numerator=1, denominator=2)
+    post(metrics_client, bearer, hierarchy["util"], hierarchy["ward_b"], 0, 90.0, numerator=90, denominator=100)
+    [trust] = kpi_values(metrics_state, hierarchy["util"], hierarchy["trust"])
+    assert trust["value"] == pytest.approx(91 / 102 * 100)
+
+
+def test_a_units_own_measure_wins_over_its_roll_up(metrics_client, metrics_state, bearer, hierarchy):
+    post(metrics_client, bearer, hierarchy["kpi"], hierarchy["trust"], 0, 4.8)
+    post(metrics_client, bearer, hierarchy["kpi"], hierarchy["ward_a"], 0, 4.0)
+    assert kpi_values(metrics_state, hierarchy["kpi"], hierarchy["trust"]) == [{"value": 4.8, "rolled_up": False}]
+
+
+def test_a_new_special_cause_alerts_the_owners_once_and_a_recompute_or_replay_does_not(
+    metrics_client, metrics_state, bearer, hierarchy
+):
+    kpi, ward = hierarchy["kpi"], hierarchy["ward_a"]
+    for month, value in enumerate(STEADY):
+        post(metrics_client, bearer, kpi, ward, month, value)
+    assert alerts(metrics_state, kpi, ward) == []
+
+    post(metrics_client, bearer, kpi, ward, len(STEADY), 9.5)  # a length of stay far above the limit
+    [alert] = alerts(metrics_state, kpi, ward)
+    assert alert["data"]["special_cause_type"] == "Above UCL"
+    assert alert["data"]["point_type"] == "special_cause_concern"
+    assert alert["data"]["owners"] == ["owner@hospital.example"]
+
+    post(metrics_client, bearer, kpi, ward, len(STEADY), 9.5)  # the same figures again
+    post(metrics_client, bearer, kpi, ward, 0, 4.65)  # a revision of an old month: recompute, same signal
+    assert len(alerts(metrics_state, kpi, ward)) == 1
+
+
+def test_the_stored_chart_carries_the_icons_and_limits(metrics_client, metrics_state, bearer, hierarchy):
+    kpi, ward = hierarchy["kpi"], hierarchy["ward_a"]
+    for month, value in enumerate(STEADY):
+        post(metrics_client, bearer, kpi, ward, month, value)
+    with metrics_state.pool.connection() as conn:
+        chart = conn.execute("SELECT * FROM spc_charts WHERE kpi_code = %s AND unit_code = %s", (kpi, ward)).fetchone()
+    assert chart["variation_icon"] == "common_cause"
+    assert len(chart["chart"]["points"]) == len(STEADY)
+    point = chart["chart"]["points"][-1]
+    assert point["lpl"] < point["mean_col"] < point["upl"]
