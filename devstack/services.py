@@ -117,6 +117,7 @@ class Services:
     def process_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(self.env_values)
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # set per service when its processes start
         env["PYTHONUNBUFFERED"] = "1"
         root = str(self.config.repo_root)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
@@ -171,14 +172,16 @@ class Services:
             env=env,
             cwd=root,
         )
+        # One fresh Prometheus multiprocess folder per service, shared by the gunicorn workers,
+        # the relay, the consumer and any other worker: the API's /metrics adds them all up
+        # (outbox backlog, consumer lag and emails sent live in those other processes).
+        prom = self.config.prom_dir / service
+        shutil.rmtree(prom, ignore_errors=True)
+        prom.mkdir(parents=True)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(prom)
         item = Started(service)
         for process in wanted:
-            process_env = dict(env)
             if process == "api":
-                prom = self.config.prom_dir / f"{service}-api"
-                shutil.rmtree(prom, ignore_errors=True)
-                prom.mkdir(parents=True)
-                process_env["PROMETHEUS_MULTIPROC_DIR"] = str(prom)
                 cmd = [python, "-m", "gunicorn", "--workers", str(GUNICORN_WORKERS)]
                 cmd += ["--bind", f"127.0.0.1:{port}"]
                 # gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl),
@@ -202,7 +205,7 @@ class Services:
                 log=self.log(service, process),
                 pid_file=self.pid_file(service, process),
                 name=f"{service}-{process}",
-                env=process_env,
+                env=env,
                 cwd=root,
             )
             item.popens[process] = popen
