@@ -211,3 +211,22 @@ class _Unauthorized(ServiceError):
     def __init__(self, detail: str, headers: dict[str, str]):
         super().__init__(401, detail)
         self.headers = headers
+
+
+def etag_of(version: int) -> dict[str, str]:
+    """The ETag header for a row's version number."""
+    return {"ETag": f'"{version}"'}
+
+
+def if_match_version() -> int | None:
+    """The version the caller last saw (from If-Match), or None when it did not say (or said *).
+
+    Updates compare it with the row's version and refuse with 412 when someone else changed it first.
+    """
+    header = request.headers.get("If-Match", "").strip()
+    if header in ("", "*"):
+        return None
+    tag = header.removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise ServiceError(412, 'If-Match must be an ETag this API gave, such as "3"')
+    return int(tag)

@@ -15,6 +15,7 @@ from services.metrics.domain.measures import (
     Measure,
     MeasureRejected,
     check_measure,
+    check_unit_open,
     format_period,
     parse_period,
 )
@@ -56,6 +57,7 @@ def record_measure(uow: UnitOfWork, measure: Measure, today: date, event_id: str
     if unit is None:
         raise MeasureRejected("unit_code", f"unknown organisational unit {measure.unit_code!r}")
     check_measure(measure, kpi["unit_of_measure"], today)
+    check_unit_open(measure, unit["opened_on"], unit["closed_on"])
     latest = store.latest_measure(uow, measure.kpi_code, measure.unit_code, measure.period)
     if latest is not None and measure.same_figures_as(_as_measure(latest)):
         return Recorded(latest["revision"], changed=False, row=latest)

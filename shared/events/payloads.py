@@ -68,7 +68,7 @@ class KpiUpdatedV1(Schema):
     source = fields.String(required=True)
     # Added by the KPI aggregator; optional, so earlier producers stay valid.
     cause = fields.String(
-        load_default="measure", validate=validate.OneOf(["measure", "rollup", "rebase", "target"]),
+        load_default="measure", validate=validate.OneOf(["measure", "rollup", "rebase", "target", "definition"]),
         metadata={"description": "measure: this unit's own measure; rollup: a child unit's measure changed it"},
     )
     latest_period = fields.String(allow_none=True, load_default=None)

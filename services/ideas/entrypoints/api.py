@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from flask_smorest import Blueprint
 
 from services.ideas import bootstrap, handlers
@@ -26,7 +26,15 @@ from shared.correlation import configure_logging
 from shared.db import unit_of_work
 from shared.health import database_check, kafka_check
 from shared.pagination import offset_of, page_body, page_of
-from shared.web import BEARER, ServiceError, create_service_app, current_principal, requires_roles
+from shared.web import (
+    BEARER,
+    ServiceError,
+    create_service_app,
+    current_principal,
+    etag_of,
+    if_match_version,
+    requires_roles,
+)
 
 api = Blueprint("ideas", __name__, url_prefix="/api/v1", description=f"Improvement ideas. {NO_PATIENT_DATA}")
 
@@ -45,7 +53,7 @@ def submit_idea(fields: dict) -> Any:
     """Put forward an idea; the submitter is the caller. It must not identify any patient."""
     with _refusals(), _uow() as uow:
         idea = handlers.submit_idea(uow, fields["title"], fields["description"], current_principal().user)
-    return idea, 201, {**_etag(idea), "Location": f"/api/v1/ideas/{idea['id']}"}
+    return idea, 201, {**etag_of(idea["version"]), "Location": f"/api/v1/ideas/{idea['id']}"}
 
 
 @api.route("/ideas", methods=["GET"])
@@ -68,7 +76,7 @@ def get_idea(idea_id: UUID) -> Any:
     """One idea with every status it has had and the projects that came of it."""
     with _refusals(), _uow() as uow:
         idea = handlers.idea_with_history(uow, str(idea_id))
-    return idea, 200, _etag(idea)
+    return idea, 200, etag_of(idea["version"])
 
 
 @api.route("/ideas/<uuid:idea_id>/status", methods=["POST"])
@@ -80,8 +88,8 @@ def change_status(change: dict, idea_id: UUID) -> Any:
     """submitted -> under_review -> accepted | declined. Send If-Match with the ETag to avoid lost updates."""
     with _refusals(), _uow() as uow:
         idea = handlers.change_status(uow, str(idea_id), change["status"], current_principal().user,
-                                      change["reason"], _if_match())
-    return idea, 200, _etag(idea)
+                                      change["reason"], if_match_version())
+    return idea, 200, etag_of(idea["version"])
 
 
 REFUSAL_STATUS = {handlers.IdeaNotFound: 404, TransitionRefused: 409, handlers.StaleVersion: 412}
@@ -96,20 +104,6 @@ def _refusals() -> Iterator[None]:
         raise ServiceError(422, str(exc), errors={exc.field: [str(exc)]}) from None
     except (handlers.IdeaNotFound, TransitionRefused, handlers.StaleVersion) as exc:
         raise ServiceError(REFUSAL_STATUS[type(exc)], str(exc)) from None
-
-
-def _etag(idea: dict) -> dict[str, str]:
-    return {"ETag": f'"{idea["version"]}"'}
-
-
-def _if_match() -> int | None:
-    header = request.headers.get("If-Match", "").strip()
-    if header in ("", "*"):
-        return None
-    tag = header.removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise ServiceError(412, "If-Match must be the ETag of the idea, such as \"3\"")
-    return int(tag)
 
 
 def create_app(app_state: bootstrap.Ideas | None = None) -> Flask:

@@ -21,7 +21,7 @@ def kpi(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
 
 
 def unit(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
-    return uow.one("SELECT code, name, level, parent_code FROM units WHERE code = %s", (code,))
+    return uow.one("SELECT code, name, level, parent_code, opened_on, closed_on FROM units WHERE code = %s", (code,))
 
 
 def add_kpi(uow: UnitOfWork, fields: dict[str, Any]) -> dict[str, Any] | None:
@@ -36,8 +36,9 @@ def add_kpi(uow: UnitOfWork, fields: dict[str, Any]) -> dict[str, Any] | None:
 
 def add_unit(uow: UnitOfWork, fields: dict[str, Any]) -> dict[str, Any] | None:
     return uow.one(
-        """INSERT INTO units (code, name, level, parent_code) VALUES (%(code)s, %(name)s, %(level)s, %(parent_code)s)
-           ON CONFLICT (code) DO NOTHING RETURNING code, name, level, parent_code""",
+        """INSERT INTO units (code, name, level, parent_code, opened_on, closed_on)
+           VALUES (%(code)s, %(name)s, %(level)s, %(parent_code)s, %(opened_on)s, %(closed_on)s)
+           ON CONFLICT (code) DO NOTHING RETURNING code, name, level, parent_code, opened_on, closed_on""",
         fields,
     )
 

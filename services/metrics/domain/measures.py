@@ -68,3 +68,11 @@ def check_measure(measure: Measure, unit_of_measure: str, today: date) -> None:
     has_ratio = measure.denominator is not None and measure.numerator is not None
     if has_ratio and (measure.denominator <= 0 or measure.numerator < 0):  # type: ignore[operator]
         raise MeasureRejected("denominator", "numerator must be >= 0 and denominator > 0")
+
+
+def check_unit_open(measure: Measure, opened_on: date | None, closed_on: date | None) -> None:
+    """A unit measures only the months it was open for (in part at least)."""
+    if opened_on is not None and measure.period < opened_on.replace(day=1):
+        raise MeasureRejected("period", f"the unit opened on {opened_on.isoformat()}")
+    if closed_on is not None and measure.period > closed_on:
+        raise MeasureRejected("period", f"the unit closed on {closed_on.isoformat()}")

@@ -32,6 +32,9 @@ class UnitSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     parent_code = fields.String(load_default=None, allow_none=True, validate=CODE)
+    opened_on = fields.Date(load_default=None, allow_none=True)
+    closed_on = fields.Date(load_default=None, allow_none=True,
+                            metadata={"description": "no measures are accepted for months after it"})
 
 
 class MeasureInSchema(MeasureRecordedV1):

@@ -1,0 +1,113 @@
+"""Managing KPIs, units, targets, rebase points and annotations (the metrics service layer).
+
+Every change keeps history; a change that alters how a chart is drawn recomputes the charts it
+touches in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from services.metrics import aggregator
+from services.metrics.adapters import catalogue_store, store
+from shared.auth import Principal
+from shared.db import UnitOfWork
+
+
+class Refused(Exception):
+    """A change the caller may not make; ``status`` is the HTTP answer."""
+
+    def __init__(self, status: int, detail: str, field: str | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.field = field
+
+
+CHART_SHAPING = {"improvement_direction", "aggregation"}
+
+
+def change_kpi(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_version: int | None,
+               who: Principal) -> dict[str, Any]:
+    before = _editable_kpi(uow, code, who)
+    _check_version(before, seen_version)
+    after = catalogue_store.update_kpi(uow, code, changes, who.user, before)
+    if CHART_SHAPING & changes.keys():
+        recompute_all(uow, after, cause="definition")
+    return after
+
+
+def set_target(uow: UnitOfWork, code: str, effective_from: date, target: float | None, who: Principal) -> None:
+    kpi = _editable_kpi(uow, code, who)
+    catalogue_store.add_target(uow, code, effective_from, target, who.user)
+    recompute_all(uow, kpi, cause="target")
+
+
+def rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date, reason: str, who: Principal
+           ) -> dict[str, Any]:
+    kpi, unit = _editable_kpi(uow, kpi_code, who), _unit(uow, unit_code)
+    added = catalogue_store.add_rebase(uow, kpi_code, unit_code, period, reason, who.user)
+    if added is None:
+        raise Refused(409, f"{kpi_code} for {unit_code} is already rebased at {period:%Y-%m}", "period")
+    aggregator.recompute_chart(uow, kpi, unit, cause="rebase", change={})
+    return added
+
+
+def withdraw_rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, rebase_id: int, who: Principal
+                    ) -> dict[str, Any]:
+    kpi, unit = _editable_kpi(uow, kpi_code, who), _unit(uow, unit_code)
+    withdrawn = catalogue_store.withdraw_rebase(uow, rebase_id, kpi_code, unit_code, who.user)
+    if withdrawn is None:
+        raise Refused(404, f"no live rebase {rebase_id} for {kpi_code} and {unit_code}")
+    aggregator.recompute_chart(uow, kpi, unit, cause="rebase", change={})
+    return withdrawn
+
+
+def annotate(uow: UnitOfWork, kpi_code: str, unit_code: str, fields: dict[str, Any], who: Principal
+             ) -> dict[str, Any]:
+    _editable_kpi(uow, kpi_code, who)
+    _unit(uow, unit_code)
+    return catalogue_store.add_annotation(uow, kpi_code, unit_code, fields, who.user)
+
+
+def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_version: int | None,
+                who: Principal) -> dict[str, Any]:
+    before = catalogue_store.unit_for_update(uow, code)
+    if before is None:
+        raise Refused(404, f"unit {code} not found")
+    _check_version(before, seen_version)
+    parent = changes.get("parent_code")
+    if parent is not None:
+        if store.unit(uow, parent) is None:
+            raise Refused(422, "no such unit", "parent_code")
+        if catalogue_store.is_descendant(uow, parent, code):
+            raise Refused(422, f"{parent} is {code} or below it: a unit cannot move under itself", "parent_code")
+    return catalogue_store.update_unit(uow, code, changes, who.user, before)
+
+
+def recompute_all(uow: UnitOfWork, kpi: dict[str, Any], *, cause: str) -> None:
+    for unit in catalogue_store.units_with_values(uow, kpi["code"]):
+        aggregator.recompute_chart(uow, kpi, unit, cause=cause, change={})
+
+
+def _editable_kpi(uow: UnitOfWork, code: str, who: Principal) -> dict[str, Any]:
+    kpi = catalogue_store.kpi_for_update(uow, code)
+    if kpi is None:
+        raise Refused(404, f"KPI {code} not found")
+    if "admin" not in who.roles and (who.email or "") not in kpi["owners"]:
+        raise Refused(403, f"only an admin or one of the owners of {code} may change it")
+    return kpi
+
+
+def _unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
+    unit = store.unit(uow, code)
+    if unit is None:
+        raise Refused(404, f"unit {code} not found")
+    return unit
+
+
+def _check_version(row: dict[str, Any], seen_version: int | None) -> None:
+    if seen_version is not None and seen_version != row["version"]:
+        raise Refused(412, f"changed by someone else since version {seen_version} (now {row['version']}); "
+                           "reload and try again")

@@ -1,0 +1,197 @@
+"""Managing the KPI catalogue and units: edits with history and ETags, targets, rebases, annotations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.metrics import catalogue
+from services.metrics.adapters import catalogue_store
+from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, parse_period
+from services.metrics.domain.rollup import AGGREGATIONS
+from services.metrics.entrypoints.schemas import KpiSchema, UnitSchema
+from shared.db import unit_of_work
+from shared.events.payloads import month_field
+from shared.web import BEARER, ServiceError, current_principal, etag_of, if_match_version, requires_roles
+
+catalogue_api = Blueprint("catalogue", __name__, url_prefix="/api/v1",
+                          description="Editing KPIs and units, targets, rebase points and annotations (history kept)")
+
+
+class KpiChangeSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    description = fields.String(validate=validate.Length(max=4000))
+    improvement_direction = fields.String(validate=validate.OneOf(IMPROVEMENT_DIRECTIONS))
+    owners = fields.List(fields.Email())
+    data_source = fields.String(validate=validate.Length(max=200))
+    expected_by_day = fields.Integer(validate=validate.Range(1, 28))
+    aggregation = fields.String(validate=validate.OneOf(AGGREGATIONS))
+
+
+class UnitChangeSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    parent_code = fields.String(metadata={"description": "move the unit under another"})
+    closed_on = fields.Date(allow_none=True, metadata={"description": "the unit closes: no measures after it"})
+
+
+class HistorySchema(Schema):
+    changed_by = fields.String()
+    changed_at = fields.DateTime()
+    before = fields.Dict()
+    after = fields.Dict()
+
+
+class TargetInSchema(Schema):
+    effective_from = month_field(metadata={"description": "the first month the target applies to, YYYY-MM"})
+    target = fields.Float(required=True, allow_none=True, allow_nan=False,
+                          metadata={"description": "null removes the target from that month on"})
+
+
+class TargetSchema(Schema):
+    effective_from = fields.Date()
+    target = fields.Float(allow_none=True)
+    set_by = fields.String()
+    set_at = fields.DateTime()
+
+
+class RebaseInSchema(Schema):
+    period = month_field(metadata={"description": "the first month of the new period, YYYY-MM"})
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000),
+                           metadata={"description": "why the process changed (for example the PDSA cycle)"})
+
+
+class RebaseSchema(Schema):
+    id = fields.Integer()
+    period = fields.Date()
+    reason = fields.String()
+    set_by = fields.String()
+    set_at = fields.DateTime()
+    withdrawn_by = fields.String(allow_none=True)
+    withdrawn_at = fields.DateTime(allow_none=True)
+
+
+class AnnotationInSchema(Schema):
+    period = month_field()
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                         metadata={"description": "free text: no patient-identifiable data"})
+    pdsa_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                             metadata={"description": "the PDSA cycle that explains the point, if any"})
+
+
+class AnnotationSchema(Schema):
+    id = fields.Integer()
+    period = fields.Date()
+    text = fields.String()
+    pdsa_ref = fields.String(allow_none=True)
+    created_by = fields.String()
+    created_at = fields.DateTime()
+
+
+class VersionedKpiSchema(KpiSchema):
+    version = fields.Integer(dump_only=True, metadata={"description": "also the ETag; send it back as If-Match"})
+
+
+class VersionedUnitSchema(UnitSchema):
+    version = fields.Integer(dump_only=True)
+
+
+def _run(change: Callable[..., Any], *args: Any) -> Any:
+    """Run a catalogue change in one transaction, turning its refusals into problems."""
+    state = current_app.extensions["metrics"]
+    try:
+        with unit_of_work(state.pool, "metrics") as uow:
+            return change(uow, *args)
+    except catalogue.Refused as exc:
+        errors = {exc.field: [exc.detail]} if exc.field else None
+        raise ServiceError(exc.status, exc.detail, errors=errors) from None
+
+
+@catalogue_api.route("/kpis/<code>", methods=["PATCH"])
+@catalogue_api.doc(security=BEARER)
+@requires_roles("kpi_owner")
+@catalogue_api.arguments(KpiChangeSchema)
+@catalogue_api.response(200, VersionedKpiSchema)
+def change_kpi(changes: dict, code: str) -> Any:
+    """Change a KPI (admins, or the KPI's owners). Send If-Match with its ETag to avoid lost updates."""
+    if not changes:
+        raise ServiceError(422, "nothing to change")
+    kpi = _run(catalogue.change_kpi, code, changes, if_match_version(), current_principal())
+    return kpi, 200, etag_of(kpi["version"])
+
+
+@catalogue_api.route("/kpis/<code>/history", methods=["GET"])
+@catalogue_api.response(200, HistorySchema(many=True))
+def kpi_history(code: str) -> Any:
+    return _run(lambda uow: catalogue_store.kpi_history(uow, code))
+
+
+@catalogue_api.route("/kpis/<code>/targets", methods=["POST"])
+@catalogue_api.doc(security=BEARER)
+@requires_roles("kpi_owner")
+@catalogue_api.arguments(TargetInSchema)
+@catalogue_api.response(201, TargetSchema(many=True))
+def set_target(body: dict, code: str) -> Any:
+    """Set the target from a month on; every earlier setting is kept and charts are recomputed."""
+    month = parse_period(body["effective_from"])
+    _run(catalogue.set_target, code, month, body["target"], current_principal())
+    return _run(lambda uow: catalogue_store.target_history(uow, code))
+
+
+@catalogue_api.route("/kpis/<code>/targets", methods=["GET"])
+@catalogue_api.response(200, TargetSchema(many=True))
+def targets(code: str) -> Any:
+    return _run(lambda uow: catalogue_store.target_history(uow, code))
+
+
+@catalogue_api.route("/units/<code>", methods=["PATCH"])
+@catalogue_api.doc(security=BEARER)
+@requires_roles("admin")
+@catalogue_api.arguments(UnitChangeSchema)
+@catalogue_api.response(200, VersionedUnitSchema)
+def change_unit(changes: dict, code: str) -> Any:
+    """Rename, move or close a unit. Its history is kept; roll-ups follow its current parent."""
+    if not changes:
+        raise ServiceError(422, "nothing to change")
+    unit = _run(catalogue.change_unit, code, changes, if_match_version(), current_principal())
+    return unit, 200, etag_of(unit["version"])
+
+
+@catalogue_api.route("/units/<code>/history", methods=["GET"])
+@catalogue_api.response(200, HistorySchema(many=True))
+def unit_history(code: str) -> Any:
+    return _run(lambda uow: catalogue_store.unit_history(uow, code))
+
+
+@catalogue_api.route("/kpis/<kpi_code>/units/<unit_code>/rebases", methods=["POST"])
+@catalogue_api.doc(security=BEARER)
+@requires_roles("kpi_owner")
+@catalogue_api.arguments(RebaseInSchema)
+@catalogue_api.response(201, RebaseSchema)
+def add_rebase(body: dict, kpi_code: str, unit_code: str) -> Any:
+    """Start a new period of the chart, with its own limits, from a month; the reason is kept."""
+    return _run(catalogue.rebase, kpi_code, unit_code, parse_period(body["period"]), body["reason"],
+                current_principal())
+
+
+@catalogue_api.route("/kpis/<kpi_code>/units/<unit_code>/rebases/<int:rebase_id>/withdraw", methods=["POST"])
+@catalogue_api.doc(security=BEARER)
+@requires_roles("kpi_owner")
+@catalogue_api.response(200, RebaseSchema)
+def withdraw_rebase(kpi_code: str, unit_code: str, rebase_id: int) -> Any:
+    """Withdraw a rebase point; it stays in the history with who withdrew it and when."""
+    return _run(catalogue.withdraw_rebase, kpi_code, unit_code, rebase_id, current_principal())
+
+
+@catalogue_api.route("/kpis/<kpi_code>/units/<unit_code>/annotations", methods=["POST"])
+@catalogue_api.doc(security=BEARER)
+@requires_roles("kpi_owner")
+@catalogue_api.arguments(AnnotationInSchema)
+@catalogue_api.response(201, AnnotationSchema)
+def annotate(body: dict, kpi_code: str, unit_code: str) -> Any:
+    """Annotate a month of the chart, for example with the PDSA cycle that explains it."""
+    return _run(catalogue.annotate, kpi_code, unit_code, {**body, "period": parse_period(body["period"])},
+                current_principal())
