@@ -9,7 +9,7 @@ from pathlib import Path
 
 from psycopg_pool import ConnectionPool
 
-from services.metrics import handlers
+from services.metrics import activity, handlers
 from shared import db
 from shared.config import Settings
 from shared.consumer import Handler
@@ -40,4 +40,6 @@ def event_handlers(
     """What the metrics consumer does with each event type it reads."""
     return {
         "measure.recorded": handlers.on_measure_recorded(today),
+        "idea.submitted": activity.counts_as("IDEAS_SUBMITTED", "ideas-service", today),
+        "project.completed": activity.counts_as("PROJECTS_COMPLETED", "projects-service", today),
     }

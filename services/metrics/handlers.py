@@ -5,6 +5,7 @@ Each handler runs inside one unit of work, so its rows and the events it emits c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -74,12 +75,21 @@ def _as_measure(row: dict[str, Any]) -> Measure:
                    row["denominator"], row["source"])
 
 
-def on_measure_recorded(today: Any) -> Any:
+EventHandler = Callable[[UnitOfWork, Envelope, dict[str, Any]], None]
+
+
+def record_or_reject(uow: UnitOfWork, measure: Measure, today: date, event_id: str) -> None:
+    """record_measure for a consumer: a measure that can never be accepted is dead-lettered."""
+    try:
+        record_measure(uow, measure, today, event_id=event_id)
+    except MeasureRejected as exc:
+        raise RejectEvent(str(exc)) from exc
+
+
+def on_measure_recorded(today: Callable[[], date]) -> EventHandler:
     """The consumer's handler for measure.recorded events from feeds and other services."""
+
     def handle(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
-        try:
-            record_measure(uow, measure_from_payload(payload), today(), event_id=event.id)
-        except MeasureRejected as exc:
-            raise RejectEvent(str(exc)) from exc
+        record_or_reject(uow, measure_from_payload(payload), today(), event.id)
 
     return handle

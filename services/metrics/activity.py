@@ -1,0 +1,34 @@
+"""The programme's own activity as KPIs: one more idea submitted, one more project completed.
+
+Each event adds one to its month's count (the consumer's handled-event record makes a replay add
+nothing), and the new count is recorded as that month's measure like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from services.metrics import handlers
+from services.metrics.domain.measures import Measure
+from shared.db import UnitOfWork
+from shared.events import Envelope
+
+TRUST = "TRUST"
+
+
+def counts_as(kpi_code: str, source: str, today: Callable[[], date]) -> handlers.EventHandler:
+    def handle(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
+        period = datetime.fromisoformat(event.time.replace("Z", "+00:00")).date().replace(day=1)
+        row = uow.one(
+            """INSERT INTO activity_counts (kpi_code, unit_code, period, count) VALUES (%s, %s, %s, 1)
+               ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET count = activity_counts.count + 1
+               RETURNING count""",
+            (kpi_code, TRUST, period),
+        )
+        assert row is not None
+        measure = Measure(kpi_code, TRUST, period, float(row["count"]), None, None, source)
+        handlers.record_or_reject(uow, measure, today(), event.id)
+
+    return handle
