@@ -14,7 +14,7 @@ from typing import Any
 from services.metrics.adapters import store
 from services.metrics.domain.measures import format_period
 from services.metrics.domain.rollup import MonthlyValue, roll_up
-from services.metrics.domain.signals import newest_signal
+from services.metrics.domain.signals import Episode, continues, newest_signal
 from services.metrics.domain.spc import SpcChart, SpcOptions, xmr_chart
 from shared import topics
 from shared.db import UnitOfWork
@@ -102,9 +102,12 @@ def _announce_new_signal(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, A
     signal = newest_signal(chart.points)
     if signal is None:
         return
-    if not store.record_signal_once(uow, kpi["code"], unit["code"], periods[signal.start],
-                                    signal.special_cause_type, signal.point_type, periods[-1]):
+    row = store.latest_episode(uow, kpi["code"], unit["code"])
+    episode = Episode(row["point_type"], row["started"], row["last_seen"]) if row else None
+    if continues(episode, signal.point_type, periods[-1]):
+        store.extend_episode(uow, row["id"], periods[-1])  # type: ignore[index]
         return
+    store.start_episode(uow, kpi["code"], unit["code"], signal.point_type, signal.special_cause_type, periods[-1])
     last = chart.points[-1]
     uow.emit("kpi.special_cause_detected", {
         "kpi_code": kpi["code"], "kpi_name": kpi["name"], "unit_code": unit["code"], "unit_name": unit["name"],

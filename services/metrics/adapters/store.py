@@ -175,11 +175,22 @@ def save_chart(uow: UnitOfWork, kpi_code: str, unit_code: str, summary: dict[str
     )
 
 
-def record_signal_once(uow: UnitOfWork, kpi_code: str, unit_code: str, start: date, special_cause_type: str,
-                       point_type: str, detected: date) -> bool:
-    """True the first time this signal is seen; False on a recompute or replay."""
+def latest_episode(uow: UnitOfWork, kpi_code: str, unit_code: str) -> dict[str, Any] | None:
     return uow.one(
-        """INSERT INTO signals (kpi_code, unit_code, start_period, special_cause_type, point_type, detected_period)
-           VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1 AS new""",
-        (kpi_code, unit_code, start, special_cause_type, point_type, detected),
-    ) is not None
+        """SELECT id, point_type, started, last_seen FROM signal_episodes WHERE kpi_code = %s AND unit_code = %s
+            ORDER BY id DESC LIMIT 1 FOR UPDATE""",
+        (kpi_code, unit_code),
+    )
+
+
+def extend_episode(uow: UnitOfWork, episode_id: int, month: date) -> None:
+    uow.execute("UPDATE signal_episodes SET last_seen = greatest(last_seen, %s) WHERE id = %s", (month, episode_id))
+
+
+def start_episode(uow: UnitOfWork, kpi_code: str, unit_code: str, point_type: str, special_cause_type: str,
+                  month: date) -> None:
+    uow.execute(
+        """INSERT INTO signal_episodes (kpi_code, unit_code, point_type, special_cause_type, started, last_seen)
+           VALUES (%s, %s, %s, %s, %s, %s)""",
+        (kpi_code, unit_code, point_type, special_cause_type, month, month),
+    )

@@ -1,14 +1,17 @@
 """When does an SPC chart tell a KPI's owners something new?
 
-A signal is a stretch of consecutive special-cause points of the same kind that reaches the
-newest point. It is identified by where it starts and what kind it is, so owners are alerted
-once when it appears and not again while it merely goes on, is recomputed or is replayed.
+Owners are alerted when the newest point of a chart is a special cause and it starts a new
+episode: the month before was not a special cause of the same kind (improvement, concern or
+neutral high/low). While an episode goes on month after month, is recomputed, or is replayed,
+nobody is alerted again. Limits that move with each new month reclassify earlier points, so an
+episode follows the newest point, the one a reader acts on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from services.metrics.domain.spc import SpcPoint
 
@@ -18,9 +21,16 @@ SPECIAL = ("special_cause_improvement", "special_cause_concern", "special_cause_
 
 @dataclass(frozen=True)
 class Signal:
-    start: int  # index of the first point of the stretch
+    start: int  # index of the first point of the stretch of this kind reaching the newest point
     special_cause_type: str
     point_type: str
+
+
+@dataclass(frozen=True)
+class Episode:
+    point_type: str
+    started: date
+    last_seen: date
 
 
 def newest_signal(points: Sequence[SpcPoint]) -> Signal | None:
@@ -29,10 +39,17 @@ def newest_signal(points: Sequence[SpcPoint]) -> Signal | None:
         return None
     newest = points[-1]
     start = len(points) - 1
-    while start > 0 and _same_signal(points[start - 1], newest):
+    while start > 0 and points[start - 1].point_type == newest.point_type:
         start -= 1
     return Signal(start, newest.special_cause_type, newest.point_type)
 
 
-def _same_signal(point: SpcPoint, newest: SpcPoint) -> bool:
-    return point.special_cause_type == newest.special_cause_type and point.point_type == newest.point_type
+def continues(episode: Episode | None, point_type: str, newest_month: date) -> bool:
+    """Does a special cause of ``point_type`` in ``newest_month`` carry on ``episode``?"""
+    if episode is None or episode.point_type != point_type:
+        return False
+    return episode.last_seen in (newest_month, previous_month(newest_month)) or episode.last_seen > newest_month
+
+
+def previous_month(month: date) -> date:
+    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)

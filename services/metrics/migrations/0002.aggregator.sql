@@ -61,16 +61,18 @@ CREATE TABLE spc_charts (
     PRIMARY KEY (kpi_code, unit_code)
 );
 
-CREATE TABLE signals (
+-- Episodes of special cause at the newest point of a chart; the owners were alerted once each.
+CREATE TABLE signal_episodes (
+    id                 bigserial PRIMARY KEY,
     kpi_code           text NOT NULL,
     unit_code          text NOT NULL,
-    start_period       date NOT NULL,
-    special_cause_type text NOT NULL,
     point_type         text NOT NULL,
-    detected_period    date NOT NULL,
-    detected_at        timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (kpi_code, unit_code, start_period, special_cause_type)
+    special_cause_type text NOT NULL,
+    started            date NOT NULL,
+    last_seen          date NOT NULL,
+    detected_at        timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX signal_episodes_latest ON signal_episodes (kpi_code, unit_code, id DESC);
 
 CREATE TABLE rebases (
     id           bigserial PRIMARY KEY,

@@ -99,3 +99,14 @@ def test_the_stored_chart_carries_the_icons_and_limits(metrics_client, metrics_s
     assert len(chart["chart"]["points"]) == len(STEADY)
     point = chart["chart"]["points"][-1]
     assert point["lpl"] < point["mean_col"] < point["upl"]
+
+
+def test_a_special_cause_that_goes_on_the_next_month_alerts_no_one_again(metrics_client, metrics_state, bearer,
+                                                                          hierarchy):
+    kpi, ward = hierarchy["kpi"], hierarchy["ward_a"]
+    for month, value in enumerate(STEADY):
+        post(metrics_client, bearer, kpi, ward, month, value)
+    post(metrics_client, bearer, kpi, ward, len(STEADY), 9.5)
+    post(metrics_client, bearer, kpi, ward, len(STEADY) + 1, 9.8)
+    [alert] = alerts(metrics_state, kpi, ward)
+    assert alert["data"]["period"] == "2024-01"

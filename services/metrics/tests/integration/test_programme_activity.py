@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.metrics.bootstrap import event_handlers
 from shared.db import unit_of_work
 from shared.events import REGISTRY, new_event
-from services.metrics.bootstrap import event_handlers
 
 pytestmark = pytest.mark.integration
 

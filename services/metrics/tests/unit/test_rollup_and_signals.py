@@ -4,7 +4,7 @@ import pytest
 
 from services.metrics.aggregator import targets_per_period
 from services.metrics.domain.rollup import MonthlyValue, roll_up
-from services.metrics.domain.signals import newest_signal
+from services.metrics.domain.signals import Episode, continues, newest_signal, previous_month
 from services.metrics.domain.spc import SpcOptions, xmr_chart
 
 
@@ -63,3 +63,20 @@ def test_each_month_takes_the_latest_target_effective_by_then():
     changes = [{"effective_from": date(2026, 1, 1), "target": 5.0}, {"effective_from": date(2026, 3, 1), "target": 4.5}]
     months = [date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
     assert targets_per_period(changes, months) == [None, 5.0, 5.0, 4.5]
+
+
+def test_a_special_cause_in_the_month_after_one_of_the_same_kind_carries_on_the_episode():
+    episode = Episode("special_cause_concern", date(2026, 7, 1), date(2026, 8, 1))
+    assert continues(episode, "special_cause_concern", date(2026, 9, 1))
+    assert continues(episode, "special_cause_concern", date(2026, 8, 1)), "a recompute of the same month"
+
+
+def test_a_special_cause_after_a_common_cause_month_or_of_another_kind_is_a_new_episode():
+    episode = Episode("special_cause_concern", date(2026, 7, 1), date(2026, 8, 1))
+    assert not continues(episode, "special_cause_concern", date(2026, 10, 1))
+    assert not continues(episode, "special_cause_improvement", date(2026, 9, 1))
+    assert not continues(None, "special_cause_concern", date(2026, 9, 1))
+
+
+def test_the_month_before_january_is_december():
+    assert previous_month(date(2026, 1, 1)) == date(2025, 12, 1)
