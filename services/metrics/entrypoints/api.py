@@ -11,6 +11,7 @@ from services.metrics import bootstrap, handlers
 from services.metrics.adapters import store
 from services.metrics.domain.measures import MeasureRejected, parse_period
 from services.metrics.entrypoints.catalogue_api import catalogue_api
+from services.metrics.entrypoints.dashboard_api import dashboard_api
 from services.metrics.entrypoints.schemas import (
     KpiSchema,
     MeasureInSchema,
@@ -144,7 +145,7 @@ def create_app(app_state: bootstrap.Metrics | None = None) -> Flask:
         settings,
         title="WTGR metrics",
         description="KPI catalogue, organisational units and monthly measures (no patient-identifiable data).",
-        blueprints=[api, spc_api, catalogue_api],
+        blueprints=[api, spc_api, catalogue_api, dashboard_api],
         ready_checks={
             "database": database_check(state.pool),
             "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),

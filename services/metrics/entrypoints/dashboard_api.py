@@ -1,0 +1,148 @@
+"""The portal's dashboards, read-only and open without a token like the other metrics GETs.
+
+- ``GET /dashboards/units/<unit>/kpis``: the unit's KPI matrix, one row per KPI with a chart. The unit
+  is in the path (a directorate is a unit like any other), so an unknown one is a plain 404; there is
+  no second ``/dashboards/kpis?unit_code=`` spelling of the same list.
+- ``GET /kpis/<kpi>/units/<unit>/chart``: one stored chart in full, with its annotations and rebases;
+  ``chart.csv`` and ``chart.svg`` give the same chart as a spreadsheet and as an image.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zlib
+from typing import Any
+
+from flask import Response, current_app, request
+from flask_smorest import Blueprint
+from werkzeug.wrappers import Response as BaseResponse
+
+from services.metrics import bootstrap
+from services.metrics.adapters import dashboard_store, store
+from services.metrics.adapters.svg import render_spc_svg
+from services.metrics.entrypoints.dashboard_schemas import KpiChartSchema, KpiMatrixSchema
+from shared.db import unit_of_work
+from shared.pagination import PageQuery, offset_of, page_body
+from shared.web import ServiceError
+
+dashboard_api = Blueprint("dashboard_api", __name__, url_prefix="/api/v1",
+                          description="Dashboards for the portal: KPI matrices and stored SPC charts (read-only)")
+
+CSV_COLUMNS = ("period", "value", "mean", "lpl", "upl", "point_type", "special_cause_type", "target", "annotations")
+# Cells a spreadsheet would run as a formula (OWASP's list: = + - @, tab and carriage return).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _uow() -> Any:
+    state: bootstrap.Metrics = current_app.extensions["metrics"]
+    return unit_of_work(state.pool, bootstrap.SERVICE)
+
+
+@dashboard_api.route("/dashboards/units/<unit_code>/kpis", methods=["GET"])
+@dashboard_api.arguments(PageQuery, location="query")
+@dashboard_api.response(200, KpiMatrixSchema)
+def kpi_matrix(query: dict, unit_code: str) -> Any:
+    """The unit's KPI matrix: one row per KPI charted for it, by KPI code, with the newest value and
+    month, the target then in force, both Making Data Count icons and a 12-month sparkline."""
+    with _uow() as uow:
+        unit = _found(dashboard_store.unit_with_chart_count(uow, unit_code), f"unit {unit_code}")
+        rows = dashboard_store.kpi_matrix(uow, unit_code, query["page_size"], offset_of(query))
+    total = unit.pop("charts")
+    return {**page_body(rows, query, total), "unit": unit}
+
+
+@dashboard_api.route("/kpis/<kpi_code>/units/<unit_code>/chart", methods=["GET"])
+@dashboard_api.response(200, KpiChartSchema)
+def kpi_chart(kpi_code: str, unit_code: str) -> Any:
+    """The stored XmR chart of a KPI for a unit, every point with its month, the KPI's definition,
+    the annotations and the full rebase history. 404 until a first measure has been charted."""
+    with _uow() as uow:
+        found = _chart_of(uow, kpi_code, unit_code)
+        found["annotations"] = dashboard_store.chart_annotations(uow, kpi_code, unit_code)
+        found["rebases"] = dashboard_store.chart_rebases(uow, kpi_code, unit_code)
+    return {**found, "chart": _with_months(found["chart"])}
+
+
+@dashboard_api.route("/kpis/<kpi_code>/units/<unit_code>/chart.csv", methods=["GET"])
+@dashboard_api.response(200, {"type": "string"}, content_type="text/csv",
+                        description="One row per month: " + ", ".join(CSV_COLUMNS) + ".")
+def kpi_chart_csv(kpi_code: str, unit_code: str) -> Response:
+    """The stored chart as CSV for a spreadsheet. Text that a spreadsheet would run as a formula
+    is prefixed with a single quote; several annotations on a month are joined with "; "."""
+    with _uow() as uow:
+        found = _chart_of(uow, kpi_code, unit_code)
+        notes = dashboard_store.chart_annotations(uow, kpi_code, unit_code)
+    response = Response(chart_csv(_with_months(found["chart"])["points"], notes), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{kpi_code}-{unit_code}-chart.csv"'
+    return response
+
+
+@dashboard_api.route("/kpis/<kpi_code>/units/<unit_code>/chart.svg", methods=["GET"])
+@dashboard_api.response(200, {"type": "string"}, content_type="image/svg+xml",
+                        description="The stored chart as a standalone, accessible SVG image.")
+@dashboard_api.alt_response(304, description="Unchanged since the ETag given in If-None-Match.")
+def kpi_chart_svg(kpi_code: str, unit_code: str) -> BaseResponse:
+    """The stored chart drawn as SVG, titled "KPI name — unit name", to embed in a page or an email.
+    Its ETag changes whenever the chart is recomputed (or renamed); send it back in If-None-Match."""
+    with _uow() as uow:
+        found = _chart_of(uow, kpi_code, unit_code)
+    title = f"{found['kpi']['name']} — {found['unit']['name']}"
+    body = found["chart"]
+    svg = render_spc_svg(dashboard_store.stored_chart(body), title=title, dates=body["periods_of_points"])
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(f"{found['computed_at'].isoformat()}.{zlib.crc32(title.encode()):08x}")
+    return response.make_conditional(request)
+
+
+def _chart_of(uow: Any, kpi_code: str, unit_code: str) -> dict[str, Any]:
+    kpi = _found(store.kpi(uow, kpi_code), f"KPI {kpi_code}")
+    unit = _found(store.unit(uow, unit_code), f"unit {unit_code}")
+    row = _found(dashboard_store.chart(uow, kpi_code, unit_code), f"a chart of {kpi_code} for {unit_code}")
+    return {**row, "kpi": kpi, "unit": unit}
+
+
+def _with_months(body: dict[str, Any]) -> dict[str, Any]:
+    """The stored chart with each point's month and each period's first month alongside the indexes."""
+    months = body["periods_of_points"]
+    return {
+        **body,
+        "points": [{**point, "period": months[point["x"]]} for point in body["points"]],
+        "periods": [{**period, "start_period": months[period["start"]]} for period in body["periods"]],
+    }
+
+
+def chart_csv(points: list[dict[str, Any]], annotations: list[dict[str, Any]]) -> str:
+    notes: dict[str, list[str]] = {}
+    for note in annotations:
+        notes.setdefault(f"{note['period']:%Y-%m}", []).append(note["text"])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for point in points:
+        writer.writerow(_safe_cell(cell) for cell in (
+            point["period"], point["y"], point["mean_col"], point["lpl"], point["upl"], point["point_type"],
+            point["special_cause_type"], point["target"], "; ".join(notes.get(point["period"], []))))
+    return out.getvalue()
+
+
+def _safe_cell(cell: Any) -> Any:
+    """Numbers as they are; text a spreadsheet would run as a formula, behind a single quote."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) and not _is_number(cell):
+        return "'" + cell
+    return cell
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _found(row: Any, what: str) -> Any:
+    if not row:
+        raise ServiceError(404, f"{what} not found")
+    return row

@@ -1,0 +1,126 @@
+"""HTTP response schemas of the portal's dashboards: a unit's KPI matrix and one KPI's stored chart."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from marshmallow import Schema, fields
+
+from services.metrics.domain.measures import format_period
+from services.metrics.entrypoints.spc_schemas import SpcPeriodSchema, SpcPointSchema
+from shared.pagination import page_of
+
+
+class Month(fields.String):
+    """A month as YYYY-MM, whether it comes from the database as a date or from a chart as text."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return format_period(value) if isinstance(value, date) else super()._serialize(value, attr, obj, **kwargs)
+
+
+def _described(text: str, **extra: Any) -> dict[str, Any]:
+    return {"metadata": {"description": text}, **extra}
+
+
+class UnitRefSchema(Schema):
+    code = fields.String(**_described("The unit's code."))
+    name = fields.String(**_described("The unit's name."))
+    level = fields.String(**_described("trust, division, directorate, specialty, ward or theatre."))
+
+
+class SparklinePointSchema(Schema):
+    period = Month(**_described("The month, YYYY-MM."))
+    value = fields.Float(**_described("The month's value (measured, or rolled up from the units below)."))
+
+
+class KpiMatrixRowSchema(Schema):
+    kpi_code = fields.String(**_described("The KPI's code."))
+    name = fields.String(**_described("The KPI's name."))
+    unit_of_measure = fields.String(**_described("What the values count: days, percent, count, ..."))
+    improvement_direction = fields.String(**_described("Which way is better: increase, decrease or neutral."))
+    latest_period = Month(attribute="last_period", **_described("The newest month charted, YYYY-MM."))
+    latest_value = fields.Float(attribute="last_value", **_described("The value of the newest month."))
+    target = fields.Float(allow_none=True, **_described(
+        "The target in force in the newest month (the latest change effective on or before it); null when none."))
+    point_type = fields.String(attribute="last_point_type", **_described(
+        "The newest point's type: common_cause, special_cause_improvement, special_cause_concern, "
+        "special_cause_neutral_high or special_cause_neutral_low."))
+    variation_icon = fields.String(**_described(
+        "The Making Data Count variation icon: common_cause, improvement_high|low, concern_high|low, "
+        "neutral_high|low."))
+    assurance_icon = fields.String(allow_none=True, **_described(
+        "consistent_pass, consistent_fail or inconsistent; null with no target or a neutral direction."))
+    sparkline = fields.List(fields.Nested(SparklinePointSchema), **_described(
+        "The last 12 monthly values (fewer when the series is shorter), oldest first."))
+
+
+class KpiMatrixSchema(page_of(KpiMatrixRowSchema)):  # type: ignore[misc]
+    unit = fields.Nested(UnitRefSchema, **_described("The unit the matrix is for."))
+
+
+class KpiDefinitionSchema(Schema):
+    code = fields.String(**_described("The KPI's code."))
+    name = fields.String(**_described("The KPI's name."))
+    description = fields.String(**_described("What it measures and why."))
+    unit_of_measure = fields.String(**_described("What the values count."))
+    improvement_direction = fields.String(**_described("Which way is better: increase, decrease or neutral."))
+    aggregation = fields.String(**_described("How units roll up: mean, sum or ratio."))
+    data_source = fields.String(**_described("Where the figures come from."))
+    expected_by_day = fields.Integer(**_described("The day of the month by which last month's figure is due."))
+
+
+class ChartPointSchema(SpcPointSchema):
+    class Meta:
+        exclude = ("date",)
+
+    period = Month(**_described("The point's month, YYYY-MM."))
+
+
+class ChartPeriodSchema(SpcPeriodSchema):
+    class Meta:
+        exclude = ("start_date",)
+
+    start_period = Month(**_described("The month of the period's first point, YYYY-MM."))
+
+
+class StoredChartSchema(Schema):
+    points = fields.List(fields.Nested(ChartPointSchema), **_described("One row per month, oldest first."))
+    periods = fields.List(fields.Nested(ChartPeriodSchema), **_described(
+        "One row per period between rebases, with its mean and process limits."))
+    improvement_direction = fields.String(**_described("The KPI's direction when the chart was computed."))
+    variation_icon = fields.String(**_described("The variation icon of the newest point."))
+    assurance_icon = fields.String(allow_none=True, **_described("The assurance icon; null without a target."))
+    warnings = fields.List(fields.String(), **_described("The SPC calculation's warnings, word for word."))
+
+
+class ChartAnnotationSchema(Schema):
+    id = fields.Integer(**_described("The annotation's id."))
+    period = Month(**_described("The month it is about, YYYY-MM."))
+    text = fields.String(**_described("What happened, as written."))
+    pdsa_ref = fields.String(allow_none=True, **_described("The PDSA cycle it refers to, if any."))
+    created_by = fields.String(**_described("Who wrote it."))
+    created_at = fields.DateTime(**_described("When it was written."))
+
+
+class ChartRebaseSchema(Schema):
+    id = fields.Integer(**_described("The rebase's id."))
+    period = Month(**_described("The month a new period starts, YYYY-MM."))
+    reason = fields.String(**_described("Why the process changed."))
+    set_by = fields.String(**_described("Who set it."))
+    set_at = fields.DateTime(**_described("When it was set."))
+    withdrawn_by = fields.String(allow_none=True, **_described("Who withdrew it; null while it is live."))
+    withdrawn_at = fields.DateTime(allow_none=True, **_described("When it was withdrawn; null while it is live."))
+
+
+class KpiChartSchema(Schema):
+    kpi = fields.Nested(KpiDefinitionSchema, **_described("The KPI's definition."))
+    unit = fields.Nested(UnitRefSchema, **_described("The unit charted."))
+    first_period = Month(**_described("The oldest month charted, YYYY-MM."))
+    last_period = Month(**_described("The newest month charted, YYYY-MM."))
+    computed_at = fields.DateTime(**_described("When the chart was last recomputed (its SVG's ETag)."))
+    chart = fields.Nested(StoredChartSchema, **_described("The stored Making Data Count XmR chart."))
+    annotations = fields.List(fields.Nested(ChartAnnotationSchema),
+                              **_described("Notes on months, oldest month first."))
+    rebases = fields.List(fields.Nested(ChartRebaseSchema), **_described(
+        "Every rebase set for the KPI and unit, withdrawn ones included, in the order they were set."))
