@@ -1,0 +1,45 @@
+"""python -m bench [--events N] [--only backfill|dashboard|alerts]  (make bench BENCH_ARGS="...")
+
+Runs against the test servers and services that `make bench` starts. Prints three figures:
+
+1. backfill: measure.recorded events from Kafka to stored, rolled-up, SPC-classified state, in
+   events/s, and its ratio to the raw kafka-python consume rate of the same topic (same run);
+2. dashboard: the KPI summary matrix of a unit with 50 KPIs under concurrent load: p50, p99 and
+   requests/s, and its ratio to /healthz on the same gunicorn;
+3. alerts: from an outside producer publishing a measure that creates a special cause to the
+   email arriving in the SMTP server, p50 and p99.
+
+No figure is asserted: the machines are shared and noisy; the ratios are what to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import alerts, backfill, dashboard
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=20_000, help="backfill size (the goal is stated for 1,000,000)")
+    parser.add_argument("--units", type=int, default=50, help="backfill: units (x KPIs x months = events)")
+    parser.add_argument("--kpis", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10.0, help="dashboard: load duration per endpoint")
+    parser.add_argument("--clients", type=int, default=8, help="dashboard: concurrent clients")
+    parser.add_argument("--alerts", type=int, default=20, help="alerts: how many alerts to time")
+    parser.add_argument("--only", choices=["backfill", "dashboard", "alerts"])
+    args = parser.parse_args()
+    results = []
+    if args.only in (None, "backfill"):
+        results.append(backfill.run(args.events, args.units, args.kpis))
+    if args.only in (None, "dashboard"):
+        results.append(dashboard.run(args.seconds, args.clients))
+    if args.only in (None, "alerts"):
+        results.append(alerts.run(args.alerts))
+    print("\n== results")
+    for line in results:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Alert latency: an outside producer publishes a measure that creates a special cause; how long
+until the KPI owner's email is in the SMTP server? (Kafka -> metrics -> outbox -> relay -> Kafka ->
+notifications -> mailer -> SMTP, all as the running services do it.)"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import requests
+from kafka import KafkaProducer
+
+from bench.common import admin_headers, create, months, percentile, service_url, tag
+from shared import topics
+from shared.events import new_event
+
+STEADY = [4.6, 4.4, 4.7, 4.5, 4.3, 4.6, 4.5, 4.4, 4.6, 4.5, 4.7, 4.4]
+
+
+def run(count: int) -> str:
+    run_tag = tag()
+    create("/api/v1/units", {"code": f"AT-{run_tag}", "name": "Alert bench trust", "level": "trust"})
+    producer = KafkaProducer(bootstrap_servers=os.environ["WTGR_KAFKA_BOOTSTRAP"], acks="all")
+    latencies = []
+    for i in range(count):
+        kpi, unit, owner = _steady_series(run_tag, i)
+        spike = new_event("measure.recorded", {"kpi_code": kpi, "unit_code": unit, "period": months(13)[-1],
+                                               "value": 9.5, "source": "bench"}, source="urn:bench")
+        sent = time.time()
+        producer.send(topics.MEASURES, key=f"{kpi}|{unit}".encode(), value=spike.to_json()).get(timeout=10)
+        latencies.append(_wait_for_alert(owner, sent))
+    producer.close()
+    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+    return (f"alerts: {count} special causes from an outside producer to the owner's inbox: "
+            f"p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms (goal p99 < 2000 ms on an idle machine)")
+
+
+def _steady_series(run_tag: str, i: int) -> tuple[str, str, str]:
+    kpi, unit, owner = f"AK{i}-{run_tag}", f"AU{i}-{run_tag}", f"bench-{run_tag.lower()}-{i}@hospital.example"
+    create("/api/v1/units", {"code": unit, "name": unit, "level": "ward", "parent_code": f"AT-{run_tag}"})
+    create("/api/v1/kpis", {"code": kpi, "name": f"Bench LOS {i}", "unit_of_measure": "days",
+                            "improvement_direction": "decrease", "owners": [owner]})
+    for month, value in zip(months(12), STEADY, strict=True):
+        response = requests.post(f"{service_url('metrics')}/api/v1/measures", headers=admin_headers(), timeout=30,
+                                 json={"kpi_code": kpi, "unit_code": unit, "period": month, "value": value,
+                                       "source": "bench"})
+        response.raise_for_status()
+    _wait_for(lambda messages: sum(owner in m["to"] for m in messages) >= len(STEADY))  # the pipeline is idle
+    requests.delete(f"{os.environ['WTGR_MAIL_HTTP']}/messages", timeout=10)
+    return kpi, unit, owner
+
+
+def _wait_for_alert(owner: str, sent: float) -> float:
+    alert = _wait_for(lambda messages: next((m for m in messages if owner in m["to"]
+                                             and m["subject"].startswith("[WTGR alert]")), None))
+    return datetime.fromisoformat(alert["received_at"]).timestamp() - sent
+
+
+def _wait_for(found: Callable[[list[dict[str, Any]]], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = found(requests.get(f"{os.environ['WTGR_MAIL_HTTP']}/messages", timeout=10).json())
+        if result:
+            return result
+        time.sleep(0.02)
+    raise SystemExit(f"bench: the expected email did not arrive within {timeout:.0f} s")

@@ -1,0 +1,106 @@
+"""Backfill: Kafka to stored, aggregated, SPC-classified state, against the raw consume rate.
+
+Both sides read the same scratch topic in this process: first a bare kafka-python consumer
+(the baseline), then the metrics consumer runner with the real handlers and the real database.
+"""
+
+from __future__ import annotations
+
+import time
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from bench.common import create, months, tag
+from services.metrics import bootstrap
+from shared import db, topics
+from shared.config import Settings
+from shared.consumer import ConsumerRunner
+from shared.events import new_event
+from shared.kafka_clients import manual_commit_consumer, reliable_producer
+
+
+def run(events: int, units: int, kpis: int) -> str:
+    settings = Settings.from_env("metrics")
+    run_tag = tag()
+    n_months = max(1, events // (units * kpis))
+    unit_codes, kpi_codes = _catalogue(run_tag, units, kpis)
+    topic = f"bench.measures.{run_tag.lower()}"
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin.create_topics([NewTopic(topic, topics.PARTITIONS, 1)])
+    try:
+        total = _produce(settings.kafka_bootstrap, topic, unit_codes, kpi_codes, months(n_months))
+        raw_rate = _raw_consume_rate(settings.kafka_bootstrap, topic, total)
+        platform_rate = _platform_rate(settings, topic, total)
+    finally:
+        admin.delete_topics([topic])
+        admin.close()
+    ratio = platform_rate / raw_rate
+    return (f"backfill: {total} events ({units} units x {kpis} KPIs x {n_months} months): "
+            f"{platform_rate:,.0f} events/s stored+aggregated+SPC vs raw kafka-python consume {raw_rate:,.0f}/s "
+            f"-> ratio {ratio:.3f} (goal >= 0.5)")
+
+
+def _catalogue(run_tag: str, units: int, kpis: int) -> tuple[list[str], list[str]]:
+    trust = f"BT-{run_tag}"
+    create("/api/v1/units", {"code": trust, "name": f"Bench trust {run_tag}", "level": "trust"})
+    directorates = [f"BD{d}-{run_tag}" for d in range(max(1, units // 25))]
+    for code in directorates:
+        create("/api/v1/units", {"code": code, "name": code, "level": "directorate", "parent_code": trust})
+    unit_codes = [f"BU{u}-{run_tag}" for u in range(units)]
+    for i, code in enumerate(unit_codes):
+        create("/api/v1/units", {"code": code, "name": code, "level": "ward",
+                                 "parent_code": directorates[i % len(directorates)]})
+    kpi_codes = [f"BK{k}-{run_tag}" for k in range(kpis)]
+    for code in kpi_codes:
+        create("/api/v1/kpis", {"code": code, "name": code, "unit_of_measure": "days",
+                                "improvement_direction": "decrease"})
+    return unit_codes, kpi_codes
+
+
+def _produce(bootstrap: str, topic: str, units: list[str], kpis: list[str], month_list: list[str]) -> int:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, batch_size=256 * 1024)
+    count = 0
+    for month_index, month in enumerate(month_list):
+        for unit_index, unit in enumerate(units):
+            for kpi_index, kpi in enumerate(kpis):
+                value = 4.0 + ((month_index * 7 + unit_index * 3 + kpi_index) % 11) / 10
+                event = new_event("measure.recorded", {"kpi_code": kpi, "unit_code": unit, "period": month,
+                                                       "value": value, "source": "bench"}, source="urn:bench")
+                producer.send(topic, key=f"{kpi}|{unit}".encode(), value=event.to_json())
+                count += 1
+    producer.flush(timeout=300)
+    producer.close()
+    return count
+
+
+def _raw_consume_rate(bootstrap: str, topic: str, total: int) -> float:
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{topic}-raw",
+                             auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=500)
+    seen, started = 0, None
+    while seen < total:
+        for messages in consumer.poll(timeout_ms=1000).values():
+            started = started or time.perf_counter()
+            seen += len(messages)
+    elapsed = time.perf_counter() - (started or time.perf_counter())
+    consumer.close()
+    return seen / elapsed
+
+
+def _platform_rate(settings: Settings, topic: str, total: int) -> float:
+    pool = db.make_pool(settings.database_url, max_size=2, name="bench-consumer")
+    producer = reliable_producer(settings.kafka_bootstrap, "bench-deadletter")
+    runner = ConsumerRunner("metrics", pool, manual_commit_consumer(settings.kafka_bootstrap, f"{topic}-metrics",
+                                                                    [topic]),
+                            producer, topics.dead_letter_topic("metrics"), bootstrap.event_handlers(settings, pool))
+    seen, started = 0, None
+    while seen < total:
+        handled = runner.poll_once(timeout_ms=1000)
+        if handled:
+            started = started or time.perf_counter()
+        seen += handled
+    elapsed = time.perf_counter() - (started or time.perf_counter())
+    runner.consumer.close()
+    producer.close()
+    pool.close()
+    return seen / elapsed
