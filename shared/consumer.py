@@ -86,8 +86,7 @@ class ConsumerRunner:
         batches = self.consumer.poll(timeout_ms=timeout_ms)
         count = 0
         for partition, messages in batches.items():
-            for message in messages:
-                self.process(message)
+            self.process_batch(messages)
             # After every message of the batch is handled or dead-lettered; were we to crash
             # before this, the batch is redelivered and the handled-event records skip it.
             self._commit(partition, messages[-1].offset + 1)
@@ -95,6 +94,67 @@ class ConsumerRunner:
         if count:
             self._report_lag()
         return count
+
+    def process_batch(self, messages: list[Any]) -> list[Outcome]:
+        """Handle a partition's batch in one transaction (a savepoint per message), so work the
+        handlers defer, such as refreshing what several events share, is done once per batch.
+        Should the batch fail as a whole, its messages are processed again one at a time, each
+        with its own retries and outcome. Effect and handled-event records still commit together.
+        """
+        if len(messages) == 1:
+            return [self.process(messages[0])]
+        parsed = [self._parse_or_outcome(message) for message in messages]
+        try:
+            outcomes = self._handle_together(messages, parsed)
+        except Exception as exc:
+            log.warning("batch failed; handling its messages one at a time", extra={"error": repr(exc)})
+            return [self.process(message) for message in messages]
+        return [self._finish(outcome, message, envelope) for message, (envelope, outcome)
+                in zip(messages, outcomes, strict=True)]
+
+    def _parse_or_outcome(self, message: Any) -> tuple[Envelope | None, dict[str, Any] | Outcome]:
+        envelope: Envelope | None = None
+        try:
+            envelope = self._parse(message)
+            if envelope.type not in self.handlers:
+                return envelope, Outcome("skipped", f"no handler for {envelope.type}")
+            return envelope, REGISTRY.load(envelope)
+        except EnvelopeError as exc:
+            return envelope, Outcome("dead_lettered", str(exc), "invalid_envelope")
+        except PayloadError as exc:
+            return envelope, Outcome("dead_lettered", str(exc), "invalid_payload")
+
+    def _handle_together(self, messages: list[Any], parsed: list[tuple[Envelope | None, Any]]
+                         ) -> list[tuple[Envelope | None, Outcome]]:
+        outcomes: list[tuple[Envelope | None, Outcome]] = []
+        with self.pool.connection() as conn, conn.transaction():
+            uow = UnitOfWork(conn, self.service)
+            for message, (envelope, payload) in zip(messages, parsed, strict=True):
+                if isinstance(payload, Outcome) or envelope is None:
+                    outcomes.append((envelope, payload))
+                    continue
+                outcomes.append((envelope, self._handle_in_savepoint(uow, message, envelope, payload)))
+            uow.flush()
+        return outcomes
+
+    def _handle_in_savepoint(self, uow: UnitOfWork, message: Any, envelope: Envelope,
+                             payload: dict[str, Any]) -> Outcome:
+        token = correlation.use(envelope.correlationid)
+        try:
+            with uow.savepoint():
+                first_time = uow.one(
+                    "INSERT INTO handled_events (event_id, event_type, topic) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+                    (envelope.id, envelope.type, message.topic),
+                )
+                if first_time is None:
+                    return Outcome("duplicate")
+                self.handlers[envelope.type](uow, envelope, payload)
+            return Outcome("handled")
+        except RejectEvent as exc:
+            return Outcome("dead_lettered", f"rejected: {exc}", "rejected")
+        finally:
+            correlation.reset(token)
 
     def process(self, message: Any) -> Outcome:
         envelope: Envelope | None = None
@@ -145,7 +205,9 @@ class ConsumerRunner:
             ).fetchone()
             if first_time is None:
                 return Outcome("duplicate")
-            self.handlers[envelope.type](UnitOfWork(conn, self.service), envelope, payload)
+            uow = UnitOfWork(conn, self.service)
+            self.handlers[envelope.type](uow, envelope, payload)
+            uow.flush()
         return Outcome("handled")
 
     def _finish(self, outcome: Outcome, message: Any, envelope: Envelope | None) -> Outcome:

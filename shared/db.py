@@ -6,7 +6,7 @@ they cause commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,44 @@ class UnitOfWork:
         self.conn = conn
         self.source = source
         self.emitted: list[Envelope] = []
+        self._deferred: dict[int, dict[Hashable, Callable[[], None]]] = {}
+
+    def defer(self, key: Hashable, work: Callable[[], None], *, phase: int = 0) -> None:
+        """Do ``work`` once, just before this unit of work commits, however often it is deferred
+        under ``key`` (the latest ``work`` wins). Lower phases run first; within a phase, in the
+        order the keys were first deferred. Lets a batch of changes refresh what they share once.
+        """
+        captured = correlation.current()
+
+        def under_its_correlation() -> None:
+            token = correlation.use(captured)
+            try:
+                work()
+            finally:
+                correlation.reset(token)
+
+        self._deferred.setdefault(phase, {})[key] = under_its_correlation
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: on an exception its rows and the work it deferred are undone."""
+        kept = {phase: dict(queue) for phase, queue in self._deferred.items()}
+        try:
+            with self.conn.transaction():
+                yield
+        except BaseException:
+            self._deferred = kept
+            raise
+
+    def flush(self) -> None:
+        """Run the deferred work (which may defer more). Called by ``unit_of_work`` before commit."""
+        while self._deferred:
+            phase = min(self._deferred)
+            queue = self._deferred[phase]
+            work = queue.pop(next(iter(queue)))  # the first deferred of the lowest phase
+            if not queue:
+                del self._deferred[phase]
+            work()
 
     def execute(self, sql: str, params: Any = None) -> psycopg.Cursor[Any]:
         return self.conn.execute(sql, params)
@@ -75,7 +113,9 @@ class UnitOfWork:
 @contextmanager
 def unit_of_work(pool: ConnectionPool, source: str) -> Iterator[UnitOfWork]:
     with pool.connection() as conn, conn.transaction():
-        yield UnitOfWork(conn, source)
+        uow = UnitOfWork(conn, source)
+        yield uow
+        uow.flush()
 
 
 def migrate(database_url: str, *service_migrations: Path) -> int:

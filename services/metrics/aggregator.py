@@ -9,6 +9,7 @@ kpi.special_cause_detected the first time a signal reaches the newest point.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from services.metrics.adapters import store
@@ -19,16 +20,22 @@ from services.metrics.domain.spc import SpcChart, SpcOptions, xmr_chart
 from shared import topics
 from shared.db import UnitOfWork
 
+CHARTS_PHASE = 1000  # after every roll-up, which run nearest unit first (phase = depth)
+
 
 def refresh_after_measure(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, period: date,
                           change: dict[str, Any]) -> None:
+    """Store the unit's value now; roll up and recompute charts once per unit of work, just before
+    it commits, so a batch of measures refreshes each month and chart it touches once."""
     chain = store.unit_chain(uow, unit_code)
     store.copy_measured_value(uow, kpi["code"], unit_code, period)
-    for ancestor in chain[1:]:
-        _roll_up_month(uow, kpi, ancestor["code"], period)
+    for depth, ancestor in enumerate(chain[1:], start=1):
+        uow.defer(("rollup", kpi["code"], ancestor["code"], period),
+                  partial(_roll_up_month, uow, kpi, ancestor["code"], period), phase=depth)
     for depth, unit in enumerate(chain):
-        cause = "measure" if depth == 0 else "rollup"
-        recompute_chart(uow, kpi, unit, cause=cause, change=change if depth == 0 else {})
+        cause, unit_change = ("measure", change) if depth == 0 else ("rollup", {})
+        uow.defer(("chart", kpi["code"], unit["code"]),
+                  partial(recompute_chart, uow, kpi, unit, cause=cause, change=unit_change), phase=CHARTS_PHASE)
 
 
 def _roll_up_month(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, period: date) -> None:

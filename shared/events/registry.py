@@ -21,9 +21,11 @@ class PayloadError(ValueError):
 class EventRegistry:
     def __init__(self) -> None:
         self._schemas: dict[tuple[str, int], type[Schema]] = {}
+        self._instances: dict[tuple[str, int], Schema] = {}
 
     def register(self, type: str, version: int, schema: type[Schema]) -> None:
         self._schemas[(type, version)] = schema
+        self._instances[(type, version)] = schema()  # stateless between calls, so one instance serves all
 
     def knows(self, type: str) -> bool:
         return any(known == type for known, _ in self._schemas)
@@ -36,7 +38,7 @@ class EventRegistry:
 
     def load(self, envelope: Envelope) -> dict[str, Any]:
         """The validated, deserialised payload; PayloadError with field detail when it is invalid."""
-        schema = self.schema_for(envelope.type, envelope.version)()
+        schema = self._instance(envelope.type, envelope.version)
         try:
             return schema.load(envelope.data)
         except ValidationError as exc:
@@ -44,12 +46,16 @@ class EventRegistry:
 
     def dump(self, type: str, data: dict[str, Any], version: int = 1) -> dict[str, Any]:
         """The JSON-ready payload, validated on the way out so no service emits a bad event."""
-        schema = self.schema_for(type, version)()
+        schema = self._instance(type, version)
         dumped = schema.dump(data)
         errors = schema.validate(dumped)
         if errors:
             raise PayloadError(f"{type} data is invalid: {errors}", errors)
         return dumped
+
+    def _instance(self, type: str, version: int) -> Schema:
+        self.schema_for(type, version)  # the clear error for an unknown type
+        return self._instances[(type, version)]
 
     def items(self) -> list[tuple[str, int, type[Schema]]]:
         return [(type, version, schema) for (type, version), schema in self._schemas.items()]

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 LIMIT_SIGMAS = 2.66
@@ -91,7 +91,7 @@ class SpcPoint:
         return self.mean_col
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _shallow_dict(self)
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class SpcPeriod:
     assurance_type: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _shallow_dict(self)
 
 
 @dataclass(frozen=True)
@@ -485,3 +485,8 @@ def _summarise_period(points: list[SpcPoint], assurance: str | None) -> SpcPerio
         variation_type=last.point_type,
         assurance_type=assurance,
     )
+
+
+def _shallow_dict(row: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` for a flat row, without its deep copies (charts are built often)."""
+    return {f.name: getattr(row, f.name) for f in fields(row)}

@@ -185,3 +185,73 @@ def _poll_one(runner):
     return []
 
 
+
+
+def test_work_deferred_by_a_batch_of_events_is_done_once_before_the_batch_commits(
+    pool, producer, kafka_bootstrap, topics
+):
+    refreshed = []
+
+    def record_and_defer(uow, event, payload):
+        record_effect(uow, event, payload)
+        uow.defer(("refresh", payload["kpi_code"]), lambda: refreshed.append(payload["period"]))
+
+    events = [new_event("measure.recorded", {**MEASURE, "period": f"2026-0{m}"}, source="t") for m in (1, 2, 3)]
+    for event in events:
+        send(producer, topics[0], event.to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics, {"measure.recorded": record_and_defer})
+    messages = _poll_until(runner, 3)
+    outcomes = runner.process_batch(messages)
+    assert [o.status for o in outcomes] == ["handled"] * 3
+    assert refreshed == ["2026-03"], "once, with the latest event's work"
+    assert all(effects(pool, event.id) == 1 for event in events)
+    runner.consumer.close()
+
+
+def test_a_rejected_event_in_a_batch_leaves_no_effect_and_no_deferred_work_while_the_rest_commit(
+    pool, producer, kafka_bootstrap, topics
+):
+    deferred = []
+
+    def reject_february(uow, event, payload):
+        record_effect(uow, event, payload)
+        uow.defer(("work", payload["period"]), lambda: deferred.append(payload["period"]))
+        if payload["period"] == "2026-02":
+            raise RejectEvent("February is closed")
+
+    events = [new_event("measure.recorded", {**MEASURE, "period": f"2026-0{m}"}, source="t") for m in (1, 2, 3)]
+    for event in events:
+        send(producer, topics[0], event.to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics, {"measure.recorded": reject_february})
+    outcomes = runner.process_batch(_poll_until(runner, 3))
+    assert [o.status for o in outcomes] == ["handled", "dead_lettered", "handled"]
+    assert [effects(pool, event.id) for event in events] == [1, 0, 1]
+    assert sorted(deferred) == ["2026-01", "2026-03"]
+    runner.consumer.close()
+
+
+def test_when_a_batch_fails_its_messages_are_handled_one_at_a_time(pool, producer, kafka_bootstrap, topics):
+    def broken_for_march(uow, event, payload):
+        if payload["period"] == "2026-03":
+            raise ValueError("a bug that only March meets")
+        record_effect(uow, event, payload)
+
+    events = [new_event("measure.recorded", {**MEASURE, "period": f"2026-0{m}"}, source="t") for m in (1, 2, 3)]
+    for event in events:
+        send(producer, topics[0], event.to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics, {"measure.recorded": broken_for_march},
+                         max_attempts=2)
+    outcomes = runner.process_batch(_poll_until(runner, 3))
+    assert [o.status for o in outcomes] == ["handled", "handled", "dead_lettered"]
+    assert [effects(pool, event.id) for event in events] == [1, 1, 0]
+    runner.consumer.close()
+
+
+def _poll_until(runner, count):
+    messages = []
+    for _ in range(30):
+        for batch in runner.consumer.poll(timeout_ms=500).values():
+            messages.extend(batch)
+        if len(messages) >= count:
+            return messages
+    return messages
