@@ -28,4 +28,5 @@ def notify_with(compose: Compose) -> Callable[[UnitOfWork, Envelope, dict[str, A
 EVENT_HANDLERS = {
     "kpi.updated": notify_with(messages.kpi_updated),
     "kpi.special_cause_detected": notify_with(messages.special_cause_detected),
+    "measure.overdue": notify_with(messages.measure_overdue),
 }

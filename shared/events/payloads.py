@@ -101,6 +101,18 @@ class SpecialCauseDetectedV1(Schema):
     owners = fields.List(fields.Email(), required=True)
 
 
+class MeasureOverdueV1(Schema):
+    """A KPI's monthly measure for a unit did not arrive by the KPI's expected day (sent once)."""
+
+    kpi_code = fields.String(required=True)
+    kpi_name = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    unit_name = fields.String(required=True)
+    period = month_field(metadata={"description": "the month whose measure is missing"})
+    expected_by = fields.Date(required=True)
+    owners = fields.List(fields.Email(), required=True)
+
+
 class NotificationSentV1(Schema):
     email_id = fields.String(required=True)
     to = fields.List(fields.Email(), required=True)
@@ -116,6 +128,7 @@ CATALOGUE: list[tuple[str, int, type[Schema]]] = [
     ("measure.recorded", 1, MeasureRecordedV1),
     ("kpi.updated", 1, KpiUpdatedV1),
     ("kpi.special_cause_detected", 1, SpecialCauseDetectedV1),
+    ("measure.overdue", 1, MeasureOverdueV1),
     ("notification.sent", 1, NotificationSentV1),
     ("notification.failed", 1, NotificationFailedV1),
 ]

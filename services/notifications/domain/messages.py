@@ -62,5 +62,20 @@ def special_cause_detected(data: dict[str, Any]) -> Message | None:
     return Message(tuple(data["owners"]), subject, body)
 
 
+def measure_overdue(data: dict[str, Any]) -> Message | None:
+    """The owners hear that a feed has not delivered a month by its deadline."""
+    if not data["owners"]:
+        return None
+    subject = f"[WTGR] Overdue: {data['kpi_name']} for {data['unit_name']}, {data['period']}"
+    body = "\n".join([
+        f"The {data['period']} measure of {data['kpi_name']} ({data['kpi_code']}) for {data['unit_name']}"
+        f" ({data['unit_code']}) was expected by {data['expected_by']} and has not arrived.",
+        "",
+        "Check the data feed, or record the value on the WTGR Platform.",
+        "You receive this because you own this KPI on the WTGR Platform.",
+    ])
+    return Message(tuple(data["owners"]), subject, body)
+
+
 def _figure(value: float) -> str:
     return f"{value:g}"

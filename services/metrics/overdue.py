@@ -1,0 +1,56 @@
+"""Flag the monthly measures that have not arrived by their KPI's expected day (measure.overdue).
+
+A KPI and unit is expected to report when it has reported before. Each missing month is flagged
+once (expected_measures), so a check that runs every hour, or twice, alerts once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.metrics.domain.measures import format_period
+from services.metrics.domain.overdue import deadline, owed_month
+from shared import topics
+from shared.db import UnitOfWork
+
+MISSING = """
+    SELECT k.code AS kpi_code, k.name AS kpi_name, k.owners, k.expected_by_day, u.code AS unit_code,
+           u.name AS unit_name
+      FROM kpis k
+      JOIN (SELECT DISTINCT kpi_code, unit_code FROM measures) reported ON reported.kpi_code = k.code
+      JOIN units u ON u.code = reported.unit_code
+     WHERE k.expected_by_day = %(day)s AND k.expects_feed
+       AND (u.closed_on IS NULL OR u.closed_on >= %(month)s)
+       AND NOT EXISTS (SELECT 1 FROM measures m WHERE m.kpi_code = k.code AND m.unit_code = u.code
+                          AND m.period = %(month)s)
+"""
+
+
+def flag_overdue(uow: UnitOfWork, today: date) -> int:
+    """Emit measure.overdue for every missing month past its deadline, once each; returns how many."""
+    flagged = 0
+    for day in range(1, 29):
+        month = owed_month(today, day)
+        if month is None:
+            continue
+        for row in uow.all(MISSING, {"day": day, "month": month}):
+            if _first_time(uow, row["kpi_code"], row["unit_code"], month):
+                _announce(uow, row, month)
+                flagged += 1
+    return flagged
+
+
+def _first_time(uow: UnitOfWork, kpi_code: str, unit_code: str, month: date) -> bool:
+    return uow.one(
+        "INSERT INTO expected_measures (kpi_code, unit_code, period) VALUES (%s, %s, %s)"
+        " ON CONFLICT DO NOTHING RETURNING 1 AS new",
+        (kpi_code, unit_code, month),
+    ) is not None
+
+
+def _announce(uow: UnitOfWork, row: dict, month: date) -> None:
+    uow.emit("measure.overdue", {
+        "kpi_code": row["kpi_code"], "kpi_name": row["kpi_name"], "unit_code": row["unit_code"],
+        "unit_name": row["unit_name"], "period": format_period(month),
+        "expected_by": deadline(month, row["expected_by_day"]), "owners": list(row["owners"]),
+    }, topic=topics.KPIS, key=f"{row['kpi_code']}|{row['unit_code']}")

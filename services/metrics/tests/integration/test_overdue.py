@@ -1,0 +1,54 @@
+import uuid
+from datetime import date
+
+import pytest
+
+from services.metrics.overdue import flag_overdue
+from shared.db import unit_of_work
+
+pytestmark = pytest.mark.integration
+
+
+def overdue_events(state, kpi):
+    with state.pool.connection() as conn:
+        return conn.execute("SELECT envelope->'data' AS data FROM outbox WHERE event_type = 'measure.overdue'"
+                            " AND envelope->'data'->>'kpi_code' = %s", (kpi,)).fetchall()
+
+
+def test_a_month_missing_after_its_deadline_is_flagged_once_to_the_owners(metrics_client, metrics_state, bearer):
+    suffix = uuid.uuid4().hex[:8].upper()
+    kpi, unit = f"OD-{suffix}", f"ODW-{suffix}"
+    admin = bearer("admin")
+    metrics_client.post("/api/v1/units", json={"code": unit, "name": "Ward", "level": "ward"}, headers=admin)
+    metrics_client.post("/api/v1/kpis", json={"code": kpi, "name": "Overdue test", "unit_of_measure": "count",
+                                              "improvement_direction": "decrease", "expected_by_day": 27,
+                                              "owners": ["od@hospital.example"]}, headers=admin)
+    metrics_client.post("/api/v1/measures", json={"kpi_code": kpi, "unit_code": unit, "period": "2021-01",
+                                                  "value": 3, "source": "feed"}, headers=bearer("feed"))
+    with unit_of_work(metrics_state.pool, "metrics") as uow:
+        flag_overdue(uow, date(2021, 3, 27))  # February is due by 27 March: not yet
+    assert overdue_events(metrics_state, kpi) == []
+
+    for _ in range(2):
+        with unit_of_work(metrics_state.pool, "metrics") as uow:
+            flag_overdue(uow, date(2021, 3, 28))
+    [event] = overdue_events(metrics_state, kpi)
+    assert event["data"]["period"] == "2021-02"
+    assert event["data"]["expected_by"] == "2021-03-27"
+    assert event["data"]["owners"] == ["od@hospital.example"]
+
+
+def test_a_month_that_arrived_is_not_overdue(metrics_client, metrics_state, bearer):
+    suffix = uuid.uuid4().hex[:8].upper()
+    kpi, unit = f"OK-{suffix}", f"OKW-{suffix}"
+    admin = bearer("admin")
+    metrics_client.post("/api/v1/units", json={"code": unit, "name": "Ward", "level": "ward"}, headers=admin)
+    metrics_client.post("/api/v1/kpis", json={"code": kpi, "name": "On time", "unit_of_measure": "count",
+                                              "improvement_direction": "decrease", "expected_by_day": 5},
+                        headers=admin)
+    for month in ("2021-01", "2021-02"):
+        metrics_client.post("/api/v1/measures", json={"kpi_code": kpi, "unit_code": unit, "period": month,
+                                                      "value": 3, "source": "feed"}, headers=bearer("feed"))
+    with unit_of_work(metrics_state.pool, "metrics") as uow:
+        flag_overdue(uow, date(2021, 3, 10))
+    assert overdue_events(metrics_state, kpi) == []
