@@ -5,19 +5,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.config import Settings
+from services.conftest import service_state
 
 
 @pytest.fixture(scope="session")
 def metrics_state():
     from services.metrics import bootstrap
-    from shared.db import migrate
 
-    settings = Settings.from_env("metrics")
-    migrate(settings.database_url, bootstrap.MIGRATIONS)
-    state = bootstrap.build(settings)
-    yield state
-    state.pool.close()
+    yield from service_state(bootstrap)
 
 
 @pytest.fixture(scope="session")
@@ -25,14 +20,6 @@ def metrics_client(metrics_state):
     from services.metrics.entrypoints.api import create_app
 
     return create_app(metrics_state).test_client()
-
-
-@pytest.fixture
-def bearer(issuer):
-    def make(*roles: str, user: str = "tester") -> dict[str, str]:
-        return {"Authorization": f"Bearer {issuer.issue(user, list(roles))}"}
-
-    return make
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.config import Settings
+from services.conftest import service_state
 
 
 class Clock:
@@ -31,13 +31,8 @@ def clock(session_clock: Clock):
 @pytest.fixture(scope="session")
 def training_state(session_clock):
     from services.training import bootstrap
-    from shared.db import migrate
 
-    settings = Settings.from_env("training")
-    migrate(settings.database_url, bootstrap.MIGRATIONS)
-    state = bootstrap.build(settings, now=session_clock)
-    yield state
-    state.pool.close()
+    yield from service_state(bootstrap, now=session_clock)
 
 
 @pytest.fixture(scope="session")
@@ -45,19 +40,3 @@ def training_client(training_state):
     from services.training.entrypoints.api import create_app
 
     return create_app(training_state).test_client()
-
-
-@pytest.fixture
-def bearer(issuer):
-    def make(*roles: str, user: str = "tester") -> dict[str, str]:
-        return {"Authorization": f"Bearer {issuer.issue(user, list(roles))}"}
-
-    return make
-
-
-def outbox(state, key: str, event_type: str | None = None) -> list[dict]:
-    """The events the service wrote under one key, oldest first."""
-    with state.pool.connection() as conn:
-        return conn.execute(
-            "SELECT event_type, topic, envelope FROM outbox WHERE key = %s AND (%s::text IS NULL OR event_type = %s)"
-            " ORDER BY position", (key, event_type, event_type)).fetchall()

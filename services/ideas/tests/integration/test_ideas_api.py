@@ -1,6 +1,6 @@
 import pytest
 
-from services.ideas.tests.conftest import outbox
+from services.conftest import outbox
 
 pytestmark = pytest.mark.integration
 

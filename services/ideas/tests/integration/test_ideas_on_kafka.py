@@ -1,42 +1,24 @@
 import uuid
+from functools import partial
 
 import pytest
 
-from services.ideas.bootstrap import event_handlers
-from services.ideas.tests.conftest import messages_with_key
+from services.conftest import messages_with_key, run_consumer
+from services.ideas import bootstrap
 from shared import topics
-from shared.consumer import ConsumerRunner
 from shared.events import new_event
-from shared.kafka_clients import manual_commit_consumer, reliable_producer
 from shared.relay import OutboxRelay
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def producer(kafka_bootstrap):
-    producer = reliable_producer(kafka_bootstrap, "ideas-tests")
-    yield producer
-    producer.close(timeout=5)
+consume = partial(run_consumer, bootstrap)
 
 
 def project_created(idea_id, project_id=None):
     return new_event("project.created", {
         "project_id": project_id or str(uuid.uuid4()), "title": "Discharge lounge", "aim": "", "stage": "draft",
         "idea_id": idea_id, "created_by": "projects-service"}, source="urn:wtgr:projects")
-
-
-def consume(state, kafka_bootstrap, producer, source_topic, dead_letters, expected):
-    consumer = manual_commit_consumer(kafka_bootstrap, f"ideas-test-{uuid.uuid4().hex[:8]}", [source_topic])
-    runner = ConsumerRunner("ideas", state.pool, consumer, producer, dead_letters,
-                            event_handlers(state.settings, state.pool), sleep=lambda _: None)
-    seen = 0
-    for _ in range(40):
-        seen += runner.poll_once(timeout_ms=500)
-        if seen >= expected:
-            break
-    consumer.close()
-    return seen
 
 
 def submit(client, bearer):

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.projects.tests.conftest import outbox
+from services.conftest import outbox
 
 pytestmark = pytest.mark.integration
 

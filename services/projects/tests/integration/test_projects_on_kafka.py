@@ -1,36 +1,18 @@
 import uuid
+from functools import partial
 
 import pytest
 
-from services.projects.bootstrap import event_handlers
-from services.projects.tests.conftest import messages_with_key
+from services.conftest import messages_with_key, run_consumer
+from services.projects import bootstrap
 from shared import topics
-from shared.consumer import ConsumerRunner
 from shared.events import new_event
-from shared.kafka_clients import manual_commit_consumer, reliable_producer
 from shared.relay import OutboxRelay
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def producer(kafka_bootstrap):
-    producer = reliable_producer(kafka_bootstrap, "projects-tests")
-    yield producer
-    producer.close(timeout=5)
-
-
-def consume(state, kafka_bootstrap, producer, source_topic, dead_letters, expected):
-    consumer = manual_commit_consumer(kafka_bootstrap, f"projects-test-{uuid.uuid4().hex[:8]}", [source_topic])
-    runner = ConsumerRunner("projects", state.pool, consumer, producer, dead_letters,
-                            event_handlers(state.settings, state.pool), sleep=lambda _: None)
-    seen = 0
-    for _ in range(40):
-        seen += runner.poll_once(timeout_ms=500)
-        if seen >= expected:
-            break
-    consumer.close()
-    return seen
+consume = partial(run_consumer, bootstrap)
 
 
 def drafts_from(state, idea_id):

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.training.tests.conftest import outbox
+from services.conftest import outbox
 
 pytestmark = pytest.mark.integration
 

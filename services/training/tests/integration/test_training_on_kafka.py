@@ -2,9 +2,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from kafka import KafkaConsumer
 
-from services.training.tests.conftest import outbox
+from services.conftest import messages_matching, outbox
 from shared import topics
 from shared.kafka_clients import reliable_producer
 from shared.relay import OutboxRelay
@@ -13,12 +12,8 @@ pytestmark = pytest.mark.integration
 
 
 def find_event(bootstrap: str, topic: str, event_id: str, timeout_ms: int = 15_000):
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4().hex}",
-                             auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=timeout_ms)
-    try:
-        return next((m for m in consumer if event_id.encode() in m.value), None)
-    finally:
-        consumer.close()
+    wanted = messages_matching(bootstrap, topic, lambda message: event_id.encode() in message.value, 1, timeout_ms)
+    return next(iter(wanted), None)
 
 
 def test_a_completion_reaches_the_measures_topic_keyed_by_kpi_and_unit(
