@@ -45,7 +45,7 @@ def kpi_matrix(uow: UnitOfWork, unit_code: str, limit: int, offset: int) -> list
                    WHERE kpi_code = p.kpi_code AND effective_from <= p.last_period
                    ORDER BY effective_from DESC, set_at DESC LIMIT 1) t ON true
              CROSS JOIN LATERAL (
-                  SELECT array_agg(period ORDER BY period) AS sparkline_periods,
+                  SELECT array_agg(to_char(period, 'YYYY-MM') ORDER BY period) AS sparkline_periods,
                          array_agg(value ORDER BY period) AS sparkline_values
                     FROM (SELECT period, value FROM kpi_values
                            WHERE kpi_code = p.kpi_code AND unit_code = p.unit_code

@@ -29,11 +29,6 @@ class UnitRefSchema(Schema):
     level = fields.String(**_described("trust, division, directorate, specialty, ward or theatre."))
 
 
-class SparklinePointSchema(Schema):
-    period = Month(**_described("The month, YYYY-MM."))
-    value = fields.Float(**_described("The month's value (measured, or rolled up from the units below)."))
-
-
 class KpiMatrixRowSchema(Schema):
     kpi_code = fields.String(**_described("The KPI's code."))
     name = fields.String(**_described("The KPI's name."))
@@ -51,8 +46,14 @@ class KpiMatrixRowSchema(Schema):
         "neutral_high|low."))
     assurance_icon = fields.String(allow_none=True, **_described(
         "consistent_pass, consistent_fail or inconsistent; null with no target or a neutral direction."))
-    sparkline = fields.List(fields.Nested(SparklinePointSchema), **_described(
-        "The last 12 monthly values (fewer when the series is shorter), oldest first."))
+    # Already JSON-ready from the store: a nested schema per point cost more than the query itself.
+    sparkline = fields.Raw(metadata={
+        "type": "array",
+        "items": {"type": "object", "properties": {
+            "period": {"type": "string", "description": "The month, YYYY-MM."},
+            "value": {"type": "number", "description": "The month's value (measured, or rolled up)."}}},
+        "description": "The last 12 monthly values (fewer when the series is shorter), oldest first.",
+    })
 
 
 class KpiMatrixSchema(page_of(KpiMatrixRowSchema)):  # type: ignore[misc]
