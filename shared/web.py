@@ -1,4 +1,5 @@
-"""The web defaults every service gets from one call, ``create_service_app``.
+"""The web defaults every service gets from one call, ``build_service_app`` (or, for a bare app
+with checks of its own choosing, ``create_service_app``).
 
 /healthz (liveness), /readyz (database and Kafka reachable), /metrics (Prometheus),
 /openapi.json and the browsable /docs page, RFC 9457 problem+json errors with field detail,
@@ -12,16 +13,18 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 import flask_smorest
 import swagger_ui_bundle
 from flask import Flask, Response, g, jsonify, request, send_from_directory
+from psycopg_pool import ConnectionPool
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from shared import correlation, telemetry
 from shared.auth import AuthError, Principal, TokenVerifier
 from shared.config import Settings
+from shared.health import database_check, kafka_check
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -104,6 +107,40 @@ def create_service_app(
         api.register_blueprint(blueprint)
     _install_operations(app, settings.service, ready_checks)
     _install_request_hooks(app, settings.service)
+    return app
+
+
+class ServiceState(Protocol):
+    """What a service's composition root holds that its web app needs."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def pool(self) -> ConnectionPool: ...
+
+
+def build_service_app(
+    state: ServiceState, *, title: str, description: str, blueprints: list[flask_smorest.Blueprint]
+) -> Flask:
+    """A service's web app from its composition root: JSON logs configured, every default of
+    ``create_service_app``, /readyz checking the service's database pool and Kafka, bearer tokens
+    verified with the configured public key, and ``state`` in ``app.extensions[settings.service]``
+    for the views."""
+    settings = state.settings
+    correlation.configure_logging(settings.service, settings.log_level)
+    app = create_service_app(
+        settings,
+        title=title,
+        description=description,
+        blueprints=blueprints,
+        ready_checks={
+            "database": database_check(state.pool),
+            "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),
+        },
+        verifier=TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience),
+    )
+    app.extensions[settings.service] = state
     return app
 
 

@@ -21,15 +21,13 @@ from services.ideas.entrypoints.schemas import (
     IdeaSchema,
     StatusChangeSchema,
 )
-from shared.auth import ROLES, TokenVerifier
-from shared.correlation import configure_logging
+from shared.auth import ROLES
 from shared.db import unit_of_work
-from shared.health import database_check, kafka_check
 from shared.pagination import offset_of, page_body, page_of
 from shared.web import (
     BEARER,
     ServiceError,
-    create_service_app,
+    build_service_app,
     current_principal,
     etag_of,
     if_match_version,
@@ -107,20 +105,9 @@ def _refusals() -> Iterator[None]:
 
 
 def create_app(app_state: bootstrap.Ideas | None = None) -> Flask:
-    state = app_state or bootstrap.build()
-    settings = state.settings
-    configure_logging(settings.service, settings.log_level)
-    app = create_service_app(
-        settings,
+    return build_service_app(
+        app_state or bootstrap.build(),
         title="WTGR ideas",
         description=f"Improvement ideas from staff and patients, their review and status history. {NO_PATIENT_DATA}",
         blueprints=[api],
-        ready_checks={
-            "database": database_check(state.pool),
-            "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),
-        },
-        verifier=TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience),
     )
-    app.extensions["ideas"] = state
-    return app
-

@@ -21,12 +21,9 @@ from services.metrics.entrypoints.schemas import (
     UnitSchema,
 )
 from services.metrics.entrypoints.spc_api import spc_api
-from shared.auth import TokenVerifier
-from shared.correlation import configure_logging
 from shared.db import unit_of_work
-from shared.health import database_check, kafka_check
 from shared.pagination import PageQuery, offset_of, page_body, page_of
-from shared.web import BEARER, ServiceError, create_service_app, requires_roles
+from shared.web import BEARER, ServiceError, build_service_app, requires_roles
 
 api = Blueprint("metrics", __name__, url_prefix="/api/v1", description="KPIs, units and monthly measures")
 
@@ -138,19 +135,9 @@ def _found(row: Any, what: str) -> Any:
 
 
 def create_app(app_state: bootstrap.Metrics | None = None) -> Flask:
-    state = app_state or bootstrap.build()
-    settings = state.settings
-    configure_logging(settings.service, settings.log_level)
-    app = create_service_app(
-        settings,
+    return build_service_app(
+        app_state or bootstrap.build(),
         title="WTGR metrics",
         description="KPI catalogue, organisational units and monthly measures (no patient-identifiable data).",
         blueprints=[api, spc_api, catalogue_api, dashboard_api],
-        ready_checks={
-            "database": database_check(state.pool),
-            "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),
-        },
-        verifier=TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience),
     )
-    app.extensions["metrics"] = state
-    return app

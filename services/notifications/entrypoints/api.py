@@ -10,11 +10,8 @@ from marshmallow import Schema, fields, validate
 
 from services.notifications import bootstrap
 from services.notifications.adapters import store
-from shared.auth import TokenVerifier
-from shared.correlation import configure_logging
-from shared.health import database_check, kafka_check
 from shared.pagination import PageQuery, offset_of, page_body, page_of
-from shared.web import BEARER, create_service_app, requires_roles
+from shared.web import BEARER, build_service_app, requires_roles
 
 api = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Emails the platform sends")
 
@@ -51,19 +48,9 @@ def list_emails(query: dict) -> Any:
 
 
 def create_app(app_state: bootstrap.Notifications | None = None) -> Flask:
-    state = app_state or bootstrap.build()
-    settings = state.settings
-    configure_logging(settings.service, settings.log_level)
-    app = create_service_app(
-        settings,
+    return build_service_app(
+        app_state or bootstrap.build(),
         title="WTGR notifications",
         description="Subscriptions and the outbound email log.",
         blueprints=[api],
-        ready_checks={
-            "database": database_check(state.pool),
-            "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),
-        },
-        verifier=TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience),
     )
-    app.extensions["notifications"] = state
-    return app

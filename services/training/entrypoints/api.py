@@ -21,12 +21,10 @@ from services.training.entrypoints.schemas import (
     SessionInSchema,
     SessionSchema,
 )
-from shared.auth import ROLES, TokenVerifier
-from shared.correlation import configure_logging
+from shared.auth import ROLES
 from shared.db import unit_of_work
-from shared.health import database_check, kafka_check
 from shared.pagination import PageQuery, offset_of, page_body, page_of
-from shared.web import BEARER, ServiceError, create_service_app, current_principal, requires_roles
+from shared.web import BEARER, ServiceError, build_service_app, current_principal, requires_roles
 
 api = Blueprint("training", __name__, url_prefix="/api/v1", description="WTGR and QI training")
 
@@ -119,19 +117,9 @@ def _refusals() -> Iterator[None]:
 
 
 def create_app(app_state: bootstrap.Training | None = None) -> Flask:
-    state = app_state or bootstrap.build()
-    settings = state.settings
-    configure_logging(settings.service, settings.log_level)
-    app = create_service_app(
-        settings,
+    return build_service_app(
+        app_state or bootstrap.build(),
         title="WTGR training",
         description="WTGR and QI training: courses, sessions, places, waitlists and attendance.",
         blueprints=[api],
-        ready_checks={
-            "database": database_check(state.pool),
-            "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),
-        },
-        verifier=TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience),
     )
-    app.extensions["training"] = state
-    return app
