@@ -50,13 +50,24 @@ def kafka_admin(kafka_bootstrap: str) -> Iterator[KafkaAdminClient]:
     admin.close()
 
 
+def fresh_topic(kafka_admin: KafkaAdminClient, prefix: str, partitions: int) -> Iterator[str]:
+    """A topic of the test's own, named ``prefix`` and a random suffix; deleted afterwards."""
+    name = f"{prefix}.{uuid.uuid4().hex[:12]}"
+    kafka_admin.create_topics([NewTopic(name, partitions, 1)])
+    yield name
+    kafka_admin.delete_topics([name])
+
+
 @pytest.fixture
 def scratch_topic(kafka_admin: KafkaAdminClient) -> Iterator[str]:
     """A fresh three-partition topic of the test's own, deleted afterwards."""
-    name = f"test.{uuid.uuid4().hex[:12]}"
-    kafka_admin.create_topics([NewTopic(name, 3, 1)])
-    yield name
-    kafka_admin.delete_topics([name])
+    yield from fresh_topic(kafka_admin, "test", 3)
+
+
+@pytest.fixture
+def dead_letter_topic(kafka_admin: KafkaAdminClient) -> Iterator[str]:
+    """A fresh one-partition topic for a consumer's dead letters, deleted afterwards."""
+    yield from fresh_topic(kafka_admin, "test.deadletter", 1)
 
 
 @pytest.fixture(scope="session")

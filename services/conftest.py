@@ -1,5 +1,6 @@
 """Fixtures and helpers every service's tests share: tokens with roles, a service built with test
-settings, the outbox it wrote, what reached Kafka, and its consumer run over a scratch topic.
+settings, the outbox it wrote, what reached Kafka, and its consumer run over a scratch topic
+(the scratch and dead-letter topics themselves come from the root conftest).
 
 Each service's own conftest keeps only what is that service's: its state and client fixtures
 (built here with ``service_state``) and fixtures such as training's clock or metrics' catalogue.
@@ -14,7 +15,6 @@ from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from shared.config import Settings
 from shared.consumer import ConsumerRunner
@@ -30,14 +30,6 @@ def bearer(issuer: Any) -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {issuer.issue(user, list(roles))}"}
 
     return make
-
-
-@pytest.fixture
-def dead_letter_topic(kafka_admin: KafkaAdminClient) -> Iterator[str]:
-    name = f"test.deadletter.{uuid.uuid4().hex[:12]}"
-    kafka_admin.create_topics([NewTopic(name, 1, 1)])
-    yield name
-    kafka_admin.delete_topics([name])
 
 
 @pytest.fixture
