@@ -48,21 +48,22 @@ def _steady_series(run_tag: str, i: int) -> tuple[str, str, str]:
                                  json={"kpi_code": kpi, "unit_code": unit, "period": month, "value": value,
                                        "source": "bench"})
         response.raise_for_status()
-    _wait_for(lambda messages: sum(owner in m["to"] for m in messages) >= len(STEADY))  # the pipeline is idle
+    _wait_for(owner, lambda messages: len(messages) >= len(STEADY))  # the pipeline is idle
     requests.delete(f"{os.environ['WTGR_MAIL_HTTP']}/messages", timeout=10)
     return kpi, unit, owner
 
 
 def _wait_for_alert(owner: str, sent: float) -> float:
-    alert = _wait_for(lambda messages: next((m for m in messages if owner in m["to"]
-                                             and m["subject"].startswith("[WTGR alert]")), None))
+    alert = _wait_for(owner, lambda messages: next(
+        (m for m in messages if m["subject"].startswith("[WTGR alert]")), None))
     return datetime.fromisoformat(alert["received_at"]).timestamp() - sent
 
 
-def _wait_for(found: Callable[[list[dict[str, Any]]], Any], timeout: float = 30.0) -> Any:
+def _wait_for(owner: str, found: Callable[[list[dict[str, Any]]], Any], timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        result = found(requests.get(f"{os.environ['WTGR_MAIL_HTTP']}/messages", timeout=10).json())
+        result = found(requests.get(f"{os.environ['WTGR_MAIL_HTTP']}/messages", params={"to": owner},
+                                    timeout=10).json())
         if result:
             return result
         time.sleep(0.02)

@@ -46,6 +46,7 @@ class MailStore:
     def __init__(self, directory: Path):
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._described: dict[str, dict[str, Any]] = {}  # a stored message never changes
 
     def save(self, mail_from: str, rcpt_tos: list[str], content: bytes) -> str:
         """Store one message with its envelope (prepended as headers); return its id."""
@@ -108,7 +109,9 @@ class MailStore:
     def messages(self, to: str | None = None, subject: str | None = None) -> list[dict[str, Any]]:
         found = []
         for message_id in self.ids():
-            item = self.describe(message_id)
+            item = self._described.get(message_id) or self.describe(message_id)
+            if item is not None:
+                self._described[message_id] = item
             if item is None:  # deleted meanwhile
                 continue
             if to and to.lower() not in (addr.lower() for addr in item["to"]):
@@ -119,6 +122,7 @@ class MailStore:
         return found
 
     def clear(self) -> int:
+        self._described.clear()
         count = 0
         for path in self.directory.glob("*.eml"):
             path.unlink(missing_ok=True)

@@ -33,15 +33,17 @@ class Mailbox:
     def __init__(self, base: str):
         self.base = base
 
-    def messages(self) -> list[dict[str, Any]]:
-        response = requests.get(f"{self.base}/messages", timeout=5)
+    def messages(self, to: str) -> list[dict[str, Any]]:
+        """The messages received for one address, oldest first."""
+        response = requests.get(f"{self.base}/messages", params={"to": to}, timeout=10)
         response.raise_for_status()
         return response.json()
 
-    def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 30.0) -> dict[str, Any]:
+    def wait_for(self, to: str, predicate: Callable[[dict[str, Any]], bool], timeout: float = 30.0
+                 ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for message in self.messages():
+            for message in self.messages(to):
                 if predicate(message):
                     return message
             time.sleep(0.2)
