@@ -92,7 +92,7 @@ class MailStore:
             "id": message_id,
             "from": str(message.get("From") or message.get(ENVELOPE_FROM, "")),
             "to": [addr for _, addr in getaddresses([envelope_to]) if addr],
-            "subject": str(message.get("Subject", "")),
+            "subject": str(message.get("Subject", "")).strip(),  # a folded header unfolds with a leading space
             "date": date,
             "received_at": received_at,
             "body_text": body_text,

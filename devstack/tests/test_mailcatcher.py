@@ -96,3 +96,16 @@ def test_unknown_paths_and_ids_are_404(catcher: tuple[int, str, Path]) -> None:
         with pytest.raises(urllib.error.HTTPError) as raised:
             urllib.request.urlopen(f"{base}{path}", timeout=5)
         assert raised.value.code == 404
+
+
+def test_a_long_subject_folded_in_transit_is_shown_as_it_was_written(catcher: tuple[int, str, Path]) -> None:
+    smtp_port, base, _ = catcher
+    subject = "[WTGR alert] Length of stay for Ward A: special cause (concern) in 2025-01"  # folded whole
+    message = EmailMessage()
+    message["From"] = "wtgr@example.nhs.uk"
+    message["To"] = "owner@example.nhs.uk"
+    message["Subject"] = subject
+    message.set_content("Look for the reason.")
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=5) as smtp:
+        smtp.send_message(message)
+    assert [m["subject"] for m in _get(f"{base}/messages")] == [subject]
