@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -208,43 +207,20 @@ class Kafka:
 
     def ensure_topics(self, topics: dict[str, int], timeout: float = 60.0) -> list[str]:
         """Create the missing topics (replication factor 1); return the names created."""
-        from kafka.errors import KafkaError, TopicAlreadyExistsError
+        from kafka.errors import KafkaError
 
-        created: list[str] = []
-        admin = admin_client(self.config.kafka_bootstrap, timeout_ms=10000)
+        from shared.create_topics import ensure_topics
+
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                existing = {
-                    t["name"]: len(t.get("partitions") or [])
-                    for t in admin.describe_topics()
-                    if not t.get("error_code")
-                }
-                missing = {name: n for name, n in topics.items() if name not in existing}
-                if not missing:
-                    break
-                try:
-                    admin.create_topics(
-                        {n: {"num_partitions": p, "replication_factor": 1} for n, p in missing.items()},
-                        timeout_ms=30000,
-                    )
-                    created += sorted(missing)
-                except TopicAlreadyExistsError:
-                    pass  # someone else was quicker, or only some were missing; look again
-                except KafkaError as exc:  # e.g. the controller is still settling after start
-                    if time.monotonic() > deadline:
-                        raise StartupError(f"creating Kafka topics failed: {exc!r}", self.log) from exc
-                    time.sleep(1)
-            for name, wanted in topics.items():
-                if name in existing and existing[name] != wanted:
-                    warn(
-                        f"topic {name} has {existing[name]} partitions, the catalogue says {wanted}; "
-                        f"`python -m devstack down --env {self.config.env} --purge` recreates it"
-                    )
-            admin.wait_for_topics(list(topics), timeout_ms=int(timeout * 1000))
-        finally:
-            admin.close()
-        return created
+            report = ensure_topics(self.config.kafka_bootstrap, topics, timeout=timeout)
+        except KafkaError as exc:
+            raise StartupError(f"creating Kafka topics failed: {exc!r}", self.log) from exc
+        for name, partitions in report.mismatched.items():
+            warn(
+                f"topic {name} has {partitions} partitions, the catalogue says {topics[name]}; "
+                f"`python -m devstack down --env {self.config.env} --purge` recreates it"
+            )
+        return report.created
 
     def stop(self, report: Callable[[str], None]) -> bool:
         record = self.running()

@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 
 import shared.telemetry  # noqa: F401  (registers the metric catalogue)
 from shared import topics
-from shared.create_topics import create_topics
+from shared.create_topics import ensure_topics
 
 DEPLOY = Path(__file__).parents[1] / "deploy"
 COMPOSE = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
@@ -49,4 +49,6 @@ def test_the_alert_rules_and_dashboard_use_only_metrics_the_code_exports():
 
 @pytest.mark.integration
 def test_creating_the_topics_again_creates_nothing(kafka_bootstrap):
-    assert create_topics(kafka_bootstrap) == []
+    report = ensure_topics(kafka_bootstrap)
+    assert report.created == []
+    assert report.mismatched == {}
