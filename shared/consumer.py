@@ -157,16 +157,10 @@ class ConsumerRunner:
             correlation.reset(token)
 
     def process(self, message: Any) -> Outcome:
-        envelope: Envelope | None = None
-        try:
-            envelope = self._parse(message)
-            if envelope.type not in self.handlers:
-                return self._finish(Outcome("skipped", f"no handler for {envelope.type}"), message, envelope)
-            payload = REGISTRY.load(envelope)
-        except EnvelopeError as exc:
-            return self._finish(Outcome("dead_lettered", str(exc), "invalid_envelope"), message, envelope)
-        except PayloadError as exc:
-            return self._finish(Outcome("dead_lettered", str(exc), "invalid_payload"), message, envelope)
+        """One message in its own transaction, with retries: the careful path."""
+        envelope, payload = self._parse_or_outcome(message)
+        if isinstance(payload, Outcome) or envelope is None:
+            return self._finish(payload, message, envelope)  # type: ignore[arg-type]
         token = correlation.use(envelope.correlationid)
         try:
             return self._finish(self._handle_with_retries(message, envelope, payload), message, envelope)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import flask_smorest
 import swagger_ui_bundle
-from flask import Flask, Response, g, jsonify, request, send_from_directory
+from flask import Flask, Response, current_app, g, jsonify, request, send_from_directory
 from psycopg_pool import ConnectionPool
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -228,8 +228,6 @@ def current_principal() -> Principal:
 
 
 def _authenticate() -> Principal:
-    from flask import current_app
-
     verifier: TokenVerifier | None = current_app.extensions.get("wtgr_verifier")
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
