@@ -23,7 +23,7 @@ from services.metrics.entrypoints.schemas import (
 from services.metrics.entrypoints.spc_api import spc_api
 from shared.db import unit_of_work
 from shared.pagination import PageQuery, offset_of, page_body, page_of
-from shared.web import BEARER, ServiceError, build_service_app, requires_roles
+from shared.web import BEARER, ServiceError, build_service_app, current_principal, requires_roles
 
 api = Blueprint("metrics", __name__, url_prefix="/api/v1", description="KPIs, units and monthly measures")
 
@@ -97,6 +97,8 @@ def list_units(query: dict) -> Any:
 @api.response(201, MeasureOutSchema, description="a new month or a new revision was stored")
 @api.alt_response(200, schema=MeasureOutSchema, description="the same figures were already current")
 def record_measure(payload: dict) -> Any:
+    """Record a month's value; a different value for a month already recorded is a new revision."""
+    payload = {**payload, "recorded_by": payload["recorded_by"] or current_principal().user}
     try:
         with _uow() as uow:
             result = handlers.record_measure(uow, handlers.measure_from_payload(payload), _app().today())

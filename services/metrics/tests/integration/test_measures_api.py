@@ -48,7 +48,10 @@ def test_a_later_revision_supersedes_the_value_and_both_are_kept(metrics_client,
     response = metrics_client.post("/api/v1/measures", json=measure(catalogue, value=4.1, source="warehouse-fix"),
                                    headers=bearer("kpi_owner"))
     assert response.status_code == 201
-    assert [(r["revision"], r["value"]) for r in revisions(metrics_client, catalogue)] == [(1, 4.5), (2, 4.1)]
+    history = revisions(metrics_client, catalogue)
+    assert [(r["revision"], r["value"], r["source"]) for r in history] == [
+        (1, 4.5, "pas-feed"), (2, 4.1, "warehouse-fix")]
+    assert [r["recorded_by"] for r in history] == ["tester", "tester"], "who recorded each revision is kept"
     series = metrics_client.get(f"/api/v1/kpis/{catalogue['kpi']}/units/{catalogue['ward']}/measures").get_json()
     assert [(p["period"], p["value"], p["revision"]) for p in series] == [("2026-09", 4.1, 2)]
 
