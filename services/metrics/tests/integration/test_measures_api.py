@@ -134,3 +134,12 @@ def test_the_service_is_ready_and_describes_itself(metrics_client):
     assert "/api/v1/measures" in spec["paths"]
     assert "bearerAuth" in spec["components"]["securitySchemes"]
     assert metrics_client.get("/docs").status_code == 200
+
+
+def test_the_requests_correlation_id_follows_it_into_the_events_it_causes(metrics_client, metrics_state, catalogue,
+                                                                           bearer):
+    response = metrics_client.post("/api/v1/measures", json=measure(catalogue),
+                                   headers={**bearer("feed"), "X-Correlation-ID": "portal-req-42"})
+    assert response.headers["X-Correlation-ID"] == "portal-req-42"
+    events = outbox_events(metrics_state, catalogue["kpi"])
+    assert events and {row["envelope"]["correlationid"] for row in events} == {"portal-req-42"}
