@@ -52,7 +52,9 @@ class UnitOfWork:
     def defer(self, key: Hashable, work: Callable[[], None], *, phase: int = 0) -> None:
         """Do ``work`` once, just before this unit of work commits, however often it is deferred
         under ``key`` (the latest ``work`` wins). Lower phases run first; within a phase, in the
-        order the keys were first deferred. Lets a batch of changes refresh what they share once.
+        order of the keys' reprs: one order for every transaction, so deferred work that takes
+        locks in key order never waits on another transaction in a cycle. Lets a batch of
+        changes refresh what they share once.
         """
         captured = correlation.current()
 
@@ -79,12 +81,9 @@ class UnitOfWork:
     def flush(self) -> None:
         """Run the deferred work (which may defer more). Called by ``unit_of_work`` before commit."""
         while self._deferred:
-            phase = min(self._deferred)
-            queue = self._deferred[phase]
-            work = queue.pop(next(iter(queue)))  # the first deferred of the lowest phase
-            if not queue:
-                del self._deferred[phase]
-            work()
+            queue = self._deferred.pop(min(self._deferred))
+            for key in sorted(queue, key=repr):
+                queue[key]()  # work deferred meanwhile lands in a fresh queue, run by the next round
 
     def execute(self, sql: str, params: Any = None) -> psycopg.Cursor[Any]:
         return self.conn.execute(sql, params)

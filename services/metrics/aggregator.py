@@ -39,6 +39,9 @@ def refresh_after_measure(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, 
 
 
 def _roll_up_month(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, period: date) -> None:
+    # Two transactions rolling up siblings at once would each miss the other's child: the second
+    # waits here until the first commits, then reads both children.
+    store.lock_month(uow, kpi["code"], unit_code, period)
     if store.is_measured(uow, kpi["code"], unit_code, period):
         return  # a unit's own measure wins over the sum of its parts
     children = [MonthlyValue(r["value"], r["numerator"], r["denominator"])

@@ -112,6 +112,11 @@ def copy_measured_value(uow: UnitOfWork, kpi_code: str, unit_code: str, period: 
     )
 
 
+def lock_month(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> None:
+    """Hold one KPI's month for one unit until this transaction ends (a transaction advisory lock)."""
+    uow.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"metrics|{kpi_code}|{unit_code}|{period}",))
+
+
 def is_measured(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> bool:
     return uow.one(
         "SELECT 1 AS yes FROM measures WHERE kpi_code = %s AND unit_code = %s AND period = %s LIMIT 1",

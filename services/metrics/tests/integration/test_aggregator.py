@@ -1,8 +1,13 @@
 """The KPI aggregator on the real database: roll-ups, stored charts, alerts once per signal."""
 
+import threading
 import uuid
 
 import pytest
+
+from services.metrics import handlers
+from services.metrics.domain.measures import Measure, parse_period
+from shared.db import unit_of_work
 
 pytestmark = pytest.mark.integration
 
@@ -110,3 +115,27 @@ def test_a_special_cause_that_goes_on_the_next_month_alerts_no_one_again(metrics
     post(metrics_client, bearer, kpi, ward, len(STEADY) + 1, 9.8)
     [alert] = alerts(metrics_state, kpi, ward)
     assert alert["data"]["period"] == "2024-01"
+
+
+def test_two_wards_recorded_at_the_same_moment_both_count_in_their_trust(metrics_client, metrics_state, bearer,
+                                                                         hierarchy):
+    def record(unit, value, hold: threading.Event | None = None, flushed: threading.Event | None = None):
+        with unit_of_work(metrics_state.pool, "metrics") as uow:
+            measure = Measure(hierarchy["kpi"], unit, parse_period("2023-01"), value, None, None, "test")
+            handlers.record_measure(uow, measure, metrics_state.today())
+            if hold is not None:
+                uow.flush()  # the roll-up has run; keep the transaction open a moment
+                flushed.set()
+                hold.wait(5)
+
+    hold, flushed = threading.Event(), threading.Event()
+    first = threading.Thread(target=record, args=(hierarchy["ward_a"], 4.0, hold, flushed))
+    first.start()
+    assert flushed.wait(5)
+    second = threading.Thread(target=record, args=(hierarchy["ward_b"], 6.0))
+    second.start()
+    second.join(0.5)  # it waits for the first transaction's roll-up lock...
+    hold.set()  # ...until the first commits
+    first.join(10)
+    second.join(10)
+    assert kpi_values(metrics_state, hierarchy["kpi"], hierarchy["trust"]) == [{"value": 5.0, "rolled_up": True}]
