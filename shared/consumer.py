@@ -142,15 +142,7 @@ class ConsumerRunner:
         token = correlation.use(envelope.correlationid)
         try:
             with uow.savepoint():
-                first_time = uow.one(
-                    "INSERT INTO handled_events (event_id, event_type, topic) VALUES (%s, %s, %s)"
-                    " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-                    (envelope.id, envelope.type, message.topic),
-                )
-                if first_time is None:
-                    return Outcome("duplicate")
-                self.handlers[envelope.type](uow, envelope, payload)
-            return Outcome("handled")
+                return self._record_and_handle(uow, message, envelope, payload)
         except RejectEvent as exc:
             return Outcome("dead_lettered", f"rejected: {exc}", "rejected")
         finally:
@@ -192,16 +184,22 @@ class ConsumerRunner:
 
     def _handle_once(self, message: Any, envelope: Envelope, payload: dict[str, Any]) -> Outcome:
         with self.pool.connection() as conn, conn.transaction():
-            first_time = conn.execute(
-                "INSERT INTO handled_events (event_id, event_type, topic) VALUES (%s, %s, %s)"
-                " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-                (envelope.id, envelope.type, message.topic),
-            ).fetchone()
-            if first_time is None:
-                return Outcome("duplicate")
             uow = UnitOfWork(conn, self.service)
-            self.handlers[envelope.type](uow, envelope, payload)
+            outcome = self._record_and_handle(uow, message, envelope, payload)
             uow.flush()
+        return outcome
+
+    def _record_and_handle(self, uow: UnitOfWork, message: Any, envelope: Envelope,
+                           payload: dict[str, Any]) -> Outcome:
+        """The handler's effect and the record of the event id, in the caller's transaction."""
+        first_time = uow.one(
+            "INSERT INTO handled_events (event_id, event_type, topic) VALUES (%s, %s, %s)"
+            " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+            (envelope.id, envelope.type, message.topic),
+        )
+        if first_time is None:
+            return Outcome("duplicate")
+        self.handlers[envelope.type](uow, envelope, payload)
         return Outcome("handled")
 
     def _finish(self, outcome: Outcome, message: Any, envelope: Envelope | None) -> Outcome:
