@@ -7,10 +7,11 @@ from functools import cache
 from marshmallow import Schema, fields, validate
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000  # beyond any list here, and keeps the offset within a bigint
 
 
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 

@@ -16,6 +16,7 @@ from http import HTTPStatus
 from typing import Any, Protocol
 
 import flask_smorest
+import psycopg
 import swagger_ui_bundle
 from flask import Flask, Response, current_app, g, jsonify, request, send_from_directory
 from psycopg_pool import ConnectionPool
@@ -195,6 +196,15 @@ def _install_request_hooks(app: Flask, service: str) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> Response:
         return problem(error.status, error.detail, errors=error.errors, headers=getattr(error, "headers", None))
+
+    @app.errorhandler(psycopg.DataError)
+    @app.errorhandler(UnicodeEncodeError)
+    def unstorable(error: Exception) -> Response:
+        # Text PostgreSQL cannot hold (a NUL character, a lone surrogate), or a figure out of its
+        # range: the caller's data, so a 4xx; the transaction has rolled back, nothing is stored.
+        log.info("request data the database refused", extra={"error": repr(error)})
+        return problem(422, "The request holds text or a number the database cannot store "
+                            "(for example a NUL character).")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

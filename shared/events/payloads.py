@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$")  # 1900-01 to 2999-12
 CODE = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", error="must be a code of letters, digits, _ . - (at most 64)"
 )
@@ -27,7 +27,7 @@ class JsonNumber(fields.Float):
 
 def month_field(**kwargs: Any) -> fields.String:
     return fields.String(
-        required=True, validate=validate.Regexp(MONTH, error="must be a month as YYYY-MM"), **kwargs
+        required=True, validate=validate.Regexp(MONTH, error="must be a month as YYYY-MM, from 1900"), **kwargs
     )
 
 

@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 pytestmark = pytest.mark.integration
@@ -144,3 +146,24 @@ def test_the_requests_correlation_id_follows_it_into_the_events_it_causes(metric
     assert response.headers["X-Correlation-ID"] == "portal-req-42"
     events = outbox_events(metrics_state, catalogue["kpi"])
     assert events and {row["envelope"]["correlationid"] for row in events} == {"portal-req-42"}
+
+
+def test_text_the_database_cannot_hold_is_a_422_problem_and_stores_nothing(metrics_client, bearer):
+    code = f"NUL-{uuid.uuid4().hex[:6]}"
+    response = metrics_client.post("/api/v1/kpis", headers=bearer("admin"), json={
+        "code": code, "name": "Length\u0000of stay", "unit_of_measure": "days", "improvement_direction": "decrease"})
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert metrics_client.get(f"/api/v1/kpis/{code}").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["page=33938599417851412480000", "page=1000001", "page_size=201"])
+def test_a_page_beyond_any_list_is_refused(metrics_client, query):
+    assert metrics_client.get(f"/api/v1/kpis?{query}").status_code == 422
+
+
+def test_a_month_before_1900_is_refused(metrics_client, catalogue, bearer):
+    response = metrics_client.post("/api/v1/measures", json=measure(catalogue, period="0000-01"),
+                                   headers=bearer("feed"))
+    assert response.status_code == 422
+    assert "period" in response.get_json()["errors"]
