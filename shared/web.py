@@ -19,6 +19,7 @@ import flask_smorest
 import psycopg
 import swagger_ui_bundle
 from flask import Flask, Response, current_app, g, jsonify, request, send_from_directory
+from marshmallow import Schema, fields
 from psycopg_pool import ConnectionPool
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -55,8 +56,30 @@ def problem(status: int, detail: str | None = None, *, errors: Any = None, title
     return response
 
 
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as every error is answered."""
+
+    type = fields.String(metadata={"description": "about:blank: the title says what happened"})
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String(metadata={"description": "what went wrong, for a person"})
+    instance = fields.String(metadata={"description": "the path of the request"})
+    errors = fields.Raw(metadata={"description": "field by field, what is wrong with the input"})
+    correlation_id = fields.String(metadata={"description": "quote it when asking about this request"})
+
+
 class ProblemApi(flask_smorest.Api):
     """flask-smorest's Api, answering every HTTP error as application/problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        # The error responses flask-smorest documents are ours: problem+json, not plain JSON.
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         data = getattr(error, "data", None) or {}

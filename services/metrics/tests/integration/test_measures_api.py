@@ -136,6 +136,7 @@ def test_the_service_is_ready_and_describes_itself(metrics_client):
     spec = metrics_client.get("/openapi.json").get_json()
     assert "/api/v1/measures" in spec["paths"]
     assert "bearerAuth" in spec["components"]["securitySchemes"]
+    assert list(spec["components"]["responses"]["DEFAULT_ERROR"]["content"]) == ["application/problem+json"]
     assert metrics_client.get("/docs").status_code == 200
 
 
