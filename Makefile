@@ -6,6 +6,7 @@
 #   make test      lint + all tests against real Postgres/Kafka/SMTP and every service, started
 #                  for the run (env test) and always stopped after; PYTEST_ARGS="-k mail" narrows
 #   make bench     the benchmarks against every service on the test servers
+#   make fuzz      schemathesis against every service's OpenAPI document (4xx, never 5xx)
 #   make lint      ruff + mypy
 # The servers are started by devstack (python -m devstack --help); their state is in .local/.
 
@@ -18,7 +19,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export PY
 
-.PHONY: help install run stop status test bench lint
+.PHONY: help install run stop status test bench fuzz lint
 
 help:
 	@sed -n 's/^#   make /  make /p; s/^#                  /                 /p' $(MAKEFILE_LIST)
@@ -46,6 +47,9 @@ test: install
 
 bench: install
 	devstack/run-bench.sh $(BENCH_ARGS)
+
+fuzz: install
+	devstack/run-fuzz.sh
 
 lint: install
 	devstack/lint.sh

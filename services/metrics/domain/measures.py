@@ -19,6 +19,7 @@ UNITS_OF_MEASURE = {
     "currency_gbp": (-math.inf, math.inf),
 }
 IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neutral")
+MAX_ABS_VALUE = 1e15  # as the SPC charts accept: sums of larger figures lose their precision
 
 
 class MeasureRejected(ValueError):
@@ -61,6 +62,8 @@ def check_measure(measure: Measure, unit_of_measure: str, today: date) -> None:
         raise MeasureRejected("period", f"{format_period(measure.period)} is in the future")
     if not math.isfinite(measure.value):
         raise MeasureRejected("value", "must be a finite number")
+    if abs(measure.value) > MAX_ABS_VALUE:
+        raise MeasureRejected("value", f"{measure.value:g} is beyond any KPI (at most ±{MAX_ABS_VALUE:g})")
     lowest, highest = UNITS_OF_MEASURE[unit_of_measure]
     if not lowest <= measure.value <= highest:
         raise MeasureRejected("value", f"{measure.value} is impossible for a KPI measured in {unit_of_measure}"
