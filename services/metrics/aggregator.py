@@ -70,6 +70,8 @@ def chart_options(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, periods:
         improvement_direction=kpi["improvement_direction"],
         target=targets_per_period(store.targets(uow, kpi["code"]), periods),
         rebase_at=[i for i, period in enumerate(periods) if period in rebase_periods and i > 0],
+        fix_after_n_points=kpi["fix_after_n_points"],
+        screen_outliers=kpi["screen_outliers"],
     )
 
 

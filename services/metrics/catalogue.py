@@ -25,7 +25,7 @@ class Refused(Exception):
         self.field = field
 
 
-CHART_SHAPING = {"improvement_direction", "aggregation"}
+CHART_SHAPING = {"improvement_direction", "aggregation", "fix_after_n_points", "screen_outliers"}
 
 
 def change_kpi(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_version: int | None,

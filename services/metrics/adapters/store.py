@@ -12,7 +12,7 @@ from shared.db import UnitOfWork
 
 KPI_COLUMNS = (
     "code, name, description, unit_of_measure, improvement_direction, owners, data_source, expected_by_day, "
-    "aggregation"
+    "aggregation, fix_after_n_points, screen_outliers"
 )
 
 
@@ -28,7 +28,8 @@ def add_kpi(uow: UnitOfWork, fields: dict[str, Any]) -> dict[str, Any] | None:
     return uow.one(
         f"""INSERT INTO kpis ({KPI_COLUMNS})
             VALUES (%(code)s, %(name)s, %(description)s, %(unit_of_measure)s, %(improvement_direction)s,
-                    %(owners)s, %(data_source)s, %(expected_by_day)s, %(aggregation)s)
+                    %(owners)s, %(data_source)s, %(expected_by_day)s, %(aggregation)s, %(fix_after_n_points)s,
+                    %(screen_outliers)s)
             ON CONFLICT (code) DO NOTHING RETURNING {KPI_COLUMNS}""",
         fields,
     )

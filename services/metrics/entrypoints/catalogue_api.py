@@ -30,6 +30,8 @@ class KpiChangeSchema(Schema):
     data_source = fields.String(validate=validate.Length(max=200))
     expected_by_day = fields.Integer(validate=validate.Range(1, 28))
     aggregation = fields.String(validate=validate.OneOf(AGGREGATIONS))
+    fix_after_n_points = fields.Integer(allow_none=True, validate=validate.Range(min=12))
+    screen_outliers = fields.Boolean()
 
 
 class UnitChangeSchema(Schema):

@@ -20,6 +20,13 @@ class KpiSchema(Schema):
     owners = fields.List(fields.Email(), load_default=list, metadata={"description": "emails alerted about it"})
     data_source = fields.String(load_default="", validate=validate.Length(max=200))
     expected_by_day = fields.Integer(load_default=15, validate=validate.Range(1, 28))
+    fix_after_n_points = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=12),
+        metadata={"description": "fix each period's limits from its first N points (a baseline); at least 12"},
+    )
+    screen_outliers = fields.Boolean(
+        load_default=True, metadata={"description": "screen moving-range outliers before computing the limits"},
+    )
     aggregation = fields.String(
         load_default="mean", validate=validate.OneOf(AGGREGATIONS),
         metadata={"description": "how units roll up: mean of units, sum, or ratio of summed numerators and "

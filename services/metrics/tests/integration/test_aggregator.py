@@ -7,6 +7,7 @@ import pytest
 
 from services.metrics import handlers
 from services.metrics.domain.measures import Measure, parse_period
+from services.metrics.domain.spc import SpcOptions, xmr_chart
 from shared.db import unit_of_work
 
 pytestmark = pytest.mark.integration
@@ -139,3 +140,36 @@ def test_two_wards_recorded_at_the_same_moment_both_count_in_their_trust(metrics
     first.join(10)
     second.join(10)
     assert kpi_values(metrics_state, hierarchy["kpi"], hierarchy["trust"]) == [{"value": 5.0, "rolled_up": True}]
+
+
+def test_a_kpi_with_a_fixed_baseline_keeps_the_limits_of_its_first_twelve_months(metrics_client, metrics_state,
+                                                                                  bearer, hierarchy):
+    kpi, ward = hierarchy["kpi"], hierarchy["ward_a"]
+    response = metrics_client.patch(f"/api/v1/kpis/{kpi}", json={"fix_after_n_points": 12}, headers=bearer("admin"))
+    assert response.status_code == 200
+    for month, value in enumerate([*STEADY, 4.0, 3.9, 4.1]):
+        post(metrics_client, bearer, kpi, ward, month, value)
+    with metrics_state.pool.connection() as conn:
+        chart = conn.execute("SELECT chart FROM spc_charts WHERE kpi_code = %s AND unit_code = %s",
+                             (kpi, ward)).fetchone()["chart"]
+    baseline = xmr_chart(STEADY, SpcOptions("decrease"))
+    last = chart["points"][-1]
+    assert (last["mean_col"], last["lpl"], last["upl"]) == pytest.approx(
+        (baseline.points[-1].mean_col, baseline.points[-1].lpl, baseline.points[-1].upl))
+
+
+def test_a_kpi_asked_not_to_screen_outliers_is_recomputed_without_screening(metrics_client, metrics_state, bearer,
+                                                                            hierarchy):
+    kpi, ward = hierarchy["kpi"], hierarchy["ward_a"]
+    values = [*STEADY[:6], 9.0, *STEADY[6:]]  # one wild month makes two large moving ranges
+    for month, value in enumerate(values):
+        post(metrics_client, bearer, kpi, ward, month, value)
+    assert metrics_client.patch(f"/api/v1/kpis/{kpi}", json={"screen_outliers": False},
+                                headers=bearer("admin")).status_code == 200
+    with metrics_state.pool.connection() as conn:
+        chart = conn.execute("SELECT chart FROM spc_charts WHERE kpi_code = %s AND unit_code = %s",
+                             (kpi, ward)).fetchone()["chart"]
+    unscreened = xmr_chart(values, SpcOptions("decrease", screen_outliers=False)).points[-1]
+    screened = xmr_chart(values, SpcOptions("decrease")).points[-1]
+    assert unscreened.upl != pytest.approx(screened.upl), "the case must tell the two apart"
+    assert chart["points"][-1]["upl"] == pytest.approx(unscreened.upl)
