@@ -31,14 +31,15 @@ def refresh_after_measure(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, 
     store.copy_measured_value(uow, kpi["code"], unit_code, period)
     for depth, ancestor in enumerate(chain[1:], start=1):
         uow.defer(("rollup", kpi["code"], ancestor["code"], period),
-                  partial(_roll_up_month, uow, kpi, ancestor["code"], period), phase=depth)
+                  partial(roll_up_month, uow, kpi, ancestor["code"], period), phase=depth)
     for depth, unit in enumerate(chain):
         cause, unit_change = ("measure", change) if depth == 0 else ("rollup", {})
         uow.defer(("chart", kpi["code"], unit["code"]),
                   partial(recompute_chart, uow, kpi, unit, cause=cause, change=unit_change), phase=CHARTS_PHASE)
 
 
-def _roll_up_month(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, period: date) -> None:
+def roll_up_month(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, period: date) -> None:
+    """The unit's value for the month from its children's, unless the unit measured it itself."""
     # Two transactions rolling up siblings at once would each miss the other's child: the second
     # waits here until the first commits, then reads both children.
     store.lock_month(uow, kpi["code"], unit_code, period)

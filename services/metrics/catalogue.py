@@ -33,6 +33,9 @@ def change_kpi(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_version
     before = _editable_kpi(uow, code, who)
     _check_version(before, seen_version)
     after = catalogue_store.update_kpi(uow, code, changes, who.user, before)
+    if "aggregation" in changes:
+        for month in catalogue_store.rolled_up_months_deepest_first(uow, code):
+            aggregator.roll_up_month(uow, after, month["unit_code"], month["period"])
     if CHART_SHAPING & changes.keys():
         recompute_all(uow, after, cause="definition")
     return after

@@ -173,3 +173,13 @@ def test_a_kpi_asked_not_to_screen_outliers_is_recomputed_without_screening(metr
     screened = xmr_chart(values, SpcOptions("decrease")).points[-1]
     assert unscreened.upl != pytest.approx(screened.upl), "the case must tell the two apart"
     assert chart["points"][-1]["upl"] == pytest.approx(unscreened.upl)
+
+
+def test_changing_how_a_kpi_rolls_up_recomputes_the_rolled_up_history(metrics_client, metrics_state, bearer,
+                                                                      hierarchy):
+    kpi = hierarchy["util"]  # a percentage rolled up by ratio
+    post(metrics_client, bearer, kpi, hierarchy["ward_a"], 0, 50.0, numerator=1, denominator=2)
+    post(metrics_client, bearer, kpi, hierarchy["ward_b"], 0, 90.0, numerator=90, denominator=100)
+    assert metrics_client.patch(f"/api/v1/kpis/{kpi}", json={"aggregation": "mean"},
+                                headers=bearer("admin")).status_code == 200
+    assert kpi_values(metrics_state, kpi, hierarchy["trust"]) == [{"value": 70.0, "rolled_up": True}]
