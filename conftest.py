@@ -13,11 +13,16 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from hypothesis import settings
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from shared.auth import TokenIssuer
 from shared.config import Settings
 
+# The machines are shared and noisy: a property is judged by what it computes, never by how long
+# one example took (hypothesis' default 200 ms deadline would make such tests flaky).
+settings.register_profile("wtgr", deadline=None)
+settings.load_profile("wtgr")
 
 def required_env(name: str) -> str:
     value = os.environ.get(name)
