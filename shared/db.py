@@ -48,6 +48,15 @@ class UnitOfWork:
         self.source = source
         self.emitted: list[Envelope] = []
         self._deferred: dict[int, dict[Hashable, Callable[[], None]]] = {}
+        self._memo: dict[Hashable, Any] = {}
+
+    def memo(self, key: Hashable, read: Callable[[], Any]) -> Any:
+        """``read()`` once per transaction for ``key``: for reference data (a KPI, a unit's place
+        in the hierarchy) that a batch of events reads again and again and nothing in the same
+        transaction changes. Never for rows the transaction itself writes."""
+        if key not in self._memo:
+            self._memo[key] = read()
+        return self._memo[key]
 
     def defer(self, key: Hashable, work: Callable[[], None], *, phase: int = 0) -> None:
         """Do ``work`` once, just before this unit of work commits, however often it is deferred

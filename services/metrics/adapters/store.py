@@ -17,11 +17,12 @@ KPI_COLUMNS = (
 
 
 def kpi(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
-    return uow.one(f"SELECT {KPI_COLUMNS} FROM kpis WHERE code = %s", (code,))
+    return uow.memo(("kpi", code), lambda: uow.one(f"SELECT {KPI_COLUMNS} FROM kpis WHERE code = %s", (code,)))
 
 
 def unit(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
-    return uow.one("SELECT code, name, level, parent_code, opened_on, closed_on FROM units WHERE code = %s", (code,))
+    return uow.memo(("unit", code), lambda: uow.one(
+        "SELECT code, name, level, parent_code, opened_on, closed_on FROM units WHERE code = %s", (code,)))
 
 
 def add_kpi(uow: UnitOfWork, fields: dict[str, Any]) -> dict[str, Any] | None:
@@ -90,7 +91,7 @@ def revisions(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> l
 
 def unit_chain(uow: UnitOfWork, unit_code: str) -> list[dict[str, Any]]:
     """The unit and its ancestors, nearest first (ward, directorate, division, trust)."""
-    return uow.all(
+    return uow.memo(("chain", unit_code), lambda: uow.all(
         """WITH RECURSIVE chain AS (
                SELECT code, name, parent_code, 0 AS depth FROM units WHERE code = %s
                UNION ALL
@@ -98,7 +99,7 @@ def unit_chain(uow: UnitOfWork, unit_code: str) -> list[dict[str, Any]]:
                  FROM units u JOIN chain ON u.code = chain.parent_code WHERE chain.depth < 20)
            SELECT code, name FROM chain ORDER BY depth""",
         (unit_code,),
-    )
+    ))
 
 
 def copy_measured_value(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> None:
@@ -152,11 +153,11 @@ def monthly_values(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[dict[
 
 def targets(uow: UnitOfWork, kpi_code: str) -> list[dict[str, Any]]:
     """The KPI's target changes, oldest first; the latest setting for a month wins."""
-    return uow.all(
+    return uow.memo(("targets", kpi_code), lambda: uow.all(
         """SELECT DISTINCT ON (effective_from) effective_from, target FROM kpi_targets WHERE kpi_code = %s
             ORDER BY effective_from, set_at DESC""",
         (kpi_code,),
-    )
+    ))
 
 
 def live_rebases(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[date]:
