@@ -60,7 +60,8 @@ def recompute_chart(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any], 
     periods = [row["period"] for row in series]
     chart = xmr_chart([row["value"] for row in series], chart_options(uow, kpi, unit["code"], periods))
     store.save_chart(uow, kpi["code"], unit["code"], _summary(chart, periods))
-    _announce_new_signal(uow, kpi, unit, chart, periods)
+    if not series[-1]["rolled_up"] or _month_complete(uow, kpi, unit["code"], periods):
+        _announce_new_signal(uow, kpi, unit, chart, periods)
     _announce_update(uow, kpi, unit, chart, periods, cause, change)
     return chart
 
@@ -108,6 +109,15 @@ def _announce_update(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any],
         "lpl": last.lpl, "upl": last.upl, "point_type": last.point_type,
         "variation_icon": chart.variation_icon, "assurance_icon": chart.assurance_icon,
     }, topic=topics.KPIS, key=f"{kpi['code']}|{unit['code']}")
+
+
+def _month_complete(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, periods: list[date]) -> bool:
+    """Has every unit below that reported last month reported this one? Until then a rolled-up
+    month is partial, and a signal in it may be no more than the units still to come."""
+    if len(periods) < 2:
+        return True
+    before, newest = store.children_reporting(uow, kpi["code"], unit_code, (periods[-2], periods[-1]))
+    return newest >= before
 
 
 def _announce_new_signal(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any], chart: SpcChart,

@@ -146,9 +146,22 @@ def put_rolled_up_value(uow: UnitOfWork, kpi_code: str, unit_code: str, period: 
 
 def monthly_values(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[dict[str, Any]]:
     return uow.all(
-        "SELECT period, value FROM kpi_values WHERE kpi_code = %s AND unit_code = %s ORDER BY period",
+        "SELECT period, value, rolled_up FROM kpi_values WHERE kpi_code = %s AND unit_code = %s ORDER BY period",
         (kpi_code, unit_code),
     )
+
+
+def children_reporting(uow: UnitOfWork, kpi_code: str, parent_code: str, months: tuple[date, date]
+                       ) -> tuple[int, int]:
+    """How many of the unit's children have a value for each of two months."""
+    row = uow.one(
+        """SELECT count(*) FILTER (WHERE v.period = %(first)s) AS first,
+                  count(*) FILTER (WHERE v.period = %(second)s) AS second
+             FROM kpi_values v JOIN units u ON u.code = v.unit_code
+            WHERE v.kpi_code = %(kpi)s AND u.parent_code = %(parent)s AND v.period IN (%(first)s, %(second)s)""",
+        {"kpi": kpi_code, "parent": parent_code, "first": months[0], "second": months[1]},
+    )
+    return (row["first"], row["second"]) if row else (0, 0)
 
 
 def targets(uow: UnitOfWork, kpi_code: str) -> list[dict[str, Any]]:

@@ -183,3 +183,16 @@ def test_changing_how_a_kpi_rolls_up_recomputes_the_rolled_up_history(metrics_cl
     assert metrics_client.patch(f"/api/v1/kpis/{kpi}", json={"aggregation": "mean"},
                                 headers=bearer("admin")).status_code == 200
     assert kpi_values(metrics_state, kpi, hierarchy["trust"]) == [{"value": 70.0, "rolled_up": True}]
+
+
+def test_a_rolled_up_month_alerts_only_once_every_unit_below_has_reported(metrics_client, metrics_state, bearer,
+                                                                           hierarchy):
+    kpi, trust = hierarchy["kpi"], hierarchy["trust"]
+    for month, value in enumerate(STEADY):
+        post(metrics_client, bearer, kpi, hierarchy["ward_a"], month, value)
+        post(metrics_client, bearer, kpi, hierarchy["ward_b"], month, value)
+    post(metrics_client, bearer, kpi, hierarchy["ward_a"], len(STEADY), 9.5)
+    assert alerts(metrics_state, kpi, trust) == [], "ward B has not reported the month yet"
+    post(metrics_client, bearer, kpi, hierarchy["ward_b"], len(STEADY), 9.3)
+    [alert] = alerts(metrics_state, kpi, trust)
+    assert alert["data"]["value"] == pytest.approx(9.4)
