@@ -112,11 +112,11 @@ def _announce_update(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any],
 
 
 def _month_complete(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, periods: list[date]) -> bool:
-    """Has every unit below that reported last month reported this one? Until then a rolled-up
-    month is partial, and a signal in it may be no more than the units still to come."""
+    """Has every unit below (at any depth) that measured last month measured this one? Until then a
+    rolled-up month is partial, and a signal in it may be no more than the units still to come."""
     if len(periods) < 2:
         return True
-    before, newest = store.children_reporting(uow, kpi["code"], unit_code, (periods[-2], periods[-1]))
+    before, newest = store.units_reporting_below(uow, kpi["code"], unit_code, (periods[-2], periods[-1]))
     return newest >= before
 
 

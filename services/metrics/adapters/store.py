@@ -151,15 +151,20 @@ def monthly_values(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[dict[
     )
 
 
-def children_reporting(uow: UnitOfWork, kpi_code: str, parent_code: str, months: tuple[date, date]
-                       ) -> tuple[int, int]:
-    """How many of the unit's children have a value for each of two months."""
+def units_reporting_below(uow: UnitOfWork, kpi_code: str, unit_code: str, months: tuple[date, date]
+                          ) -> tuple[int, int]:
+    """How many units anywhere below this one measured the KPI themselves, in each of two months."""
     row = uow.one(
-        """SELECT count(*) FILTER (WHERE v.period = %(first)s) AS first,
+        """WITH RECURSIVE below AS (
+               SELECT code, 0 AS depth FROM units WHERE parent_code = %(unit)s
+               UNION ALL
+               SELECT u.code, below.depth + 1 FROM units u JOIN below ON u.parent_code = below.code
+                WHERE below.depth < 20)
+           SELECT count(*) FILTER (WHERE v.period = %(first)s) AS first,
                   count(*) FILTER (WHERE v.period = %(second)s) AS second
-             FROM kpi_values v JOIN units u ON u.code = v.unit_code
-            WHERE v.kpi_code = %(kpi)s AND u.parent_code = %(parent)s AND v.period IN (%(first)s, %(second)s)""",
-        {"kpi": kpi_code, "parent": parent_code, "first": months[0], "second": months[1]},
+             FROM kpi_values v JOIN below ON below.code = v.unit_code
+            WHERE v.kpi_code = %(kpi)s AND NOT v.rolled_up AND v.period IN (%(first)s, %(second)s)""",
+        {"kpi": kpi_code, "unit": unit_code, "first": months[0], "second": months[1]},
     )
     return (row["first"], row["second"]) if row else (0, 0)
 

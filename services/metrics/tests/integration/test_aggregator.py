@@ -196,3 +196,25 @@ def test_a_rolled_up_month_alerts_only_once_every_unit_below_has_reported(metric
     post(metrics_client, bearer, kpi, hierarchy["ward_b"], len(STEADY), 9.3)
     [alert] = alerts(metrics_state, kpi, trust)
     assert alert["data"]["value"] == pytest.approx(9.4)
+
+
+def test_a_trust_month_is_complete_only_when_the_wards_below_its_directorates_have_reported(
+    metrics_client, metrics_state, bearer, hierarchy
+):
+    suffix = hierarchy["kpi"].split("-")[1]
+    admin = bearer("admin")
+    directorate, ward_c, ward_d = f"D-{suffix}", f"WC-{suffix}", f"WD-{suffix}"
+    units = ((directorate, "directorate", hierarchy["trust"]), (ward_c, "ward", directorate),
+             (ward_d, "ward", directorate))
+    for code, level, parent in units:
+        assert metrics_client.post("/api/v1/units", json={"code": code, "name": code, "level": level,
+                                                          "parent_code": parent}, headers=admin).status_code == 201
+    kpi, trust = hierarchy["kpi"], hierarchy["trust"]
+    for month, value in enumerate(STEADY):
+        for ward in (hierarchy["ward_a"], ward_c, ward_d):
+            post(metrics_client, bearer, kpi, ward, month, value)
+    post(metrics_client, bearer, kpi, hierarchy["ward_a"], len(STEADY), 9.5)
+    post(metrics_client, bearer, kpi, ward_c, len(STEADY), 9.5)  # the directorate now has a (partial) value
+    assert alerts(metrics_state, kpi, trust) == [], "ward D, below the directorate, has not reported yet"
+    post(metrics_client, bearer, kpi, ward_d, len(STEADY), 9.3)
+    assert len(alerts(metrics_state, kpi, trust)) == 1
