@@ -33,12 +33,15 @@ class Mailer:
         self.batch_size = batch_size
 
     def send_due(self) -> int:
-        """Send one batch of due emails; returns how many were attempted."""
+        """Send one batch of due emails in its own transaction; returns how many were attempted."""
         with self.pool.connection() as conn, conn.transaction():
-            due = store.claim_due(conn, self.batch_size)
-            uow = UnitOfWork(conn, "notifications")
-            for email in due:
-                self._send_one(uow, email)
+            return self.send_due_in(UnitOfWork(conn, "notifications"))
+
+    def send_due_in(self, uow: UnitOfWork) -> int:
+        """Send the due emails this transaction can claim, recording each outcome in it."""
+        due = store.claim_due(uow.conn, self.batch_size)
+        for email in due:
+            self._send_one(uow, email)
         return len(due)
 
     def _send_one(self, uow: UnitOfWork, email: dict[str, Any]) -> None:

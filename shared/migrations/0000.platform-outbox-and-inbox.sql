@@ -12,14 +12,15 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_unpublished ON outbox (position) WHERE published_at IS NULL;
 
-CREATE FUNCTION outbox_wake_relay() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Wakes the worker LISTENing on '<prefix>_<schema>' (shared.wakeup) when rows are inserted.
+CREATE FUNCTION wake_listeners() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('outbox_' || TG_TABLE_SCHEMA, '');
+    PERFORM pg_notify(TG_ARGV[0] || '_' || TG_TABLE_SCHEMA, '');
     RETURN NULL;
 END $$;
 
 CREATE TRIGGER outbox_inserted AFTER INSERT ON outbox
-    FOR EACH STATEMENT EXECUTE FUNCTION outbox_wake_relay();
+    FOR EACH STATEMENT EXECUTE FUNCTION wake_listeners('outbox');
 
 CREATE TABLE handled_events (
     event_id   text NOT NULL PRIMARY KEY,

@@ -15,11 +15,5 @@ CREATE TABLE emails (
 );
 CREATE INDEX emails_due ON emails (next_attempt_at) WHERE status = 'pending';
 
-CREATE FUNCTION emails_wake_mailer() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('mail_' || TG_TABLE_SCHEMA, '');
-    RETURN NULL;
-END $$;
-
 CREATE TRIGGER email_queued AFTER INSERT ON emails
-    FOR EACH STATEMENT EXECUTE FUNCTION emails_wake_mailer();
+    FOR EACH STATEMENT EXECUTE FUNCTION wake_listeners('mail');

@@ -1,5 +1,6 @@
 import json
 
+import psycopg
 import pytest
 
 from shared import correlation
@@ -83,3 +84,12 @@ def test_two_relays_never_claim_the_same_rows(pool, producer, scratch_topic, kaf
         assert second.publish_batch() == 4  # skips the five rows another relay holds
     assert first.publish_batch() == 5
     assert len(read_all(kafka_bootstrap, scratch_topic, expected=9)) == 9
+
+
+def test_a_committed_event_wakes_the_relay_at_once(pool, platform_test_schema, scratch_topic):
+    with psycopg.connect(platform_test_schema, autocommit=True) as listener:
+        listener.execute("LISTEN outbox_platform_test")
+        with unit_of_work(pool, "platform_test") as uow:
+            uow.emit("measure.recorded", MEASURE, topic=scratch_topic, key="ALOS|WARD-7")
+        woken = [note.channel for note in listener.notifies(timeout=2.0, stop_after=1)]
+    assert woken == ["outbox_platform_test"]

@@ -1,0 +1,71 @@
+"""Queued emails are sent through the real SMTP server the tests run, and the outcome is kept."""
+
+import os
+import uuid
+
+import psycopg
+import pytest
+import requests
+
+from services.notifications.adapters import store
+from services.notifications.adapters.smtp import SmtpSender
+from services.notifications.domain.messages import Message
+from services.notifications.mailer import Mailer
+from shared.db import UnitOfWork, unit_of_work
+
+pytestmark = pytest.mark.integration
+
+
+def queue(state, recipient):
+    with unit_of_work(state.pool, "notifications") as uow:
+        return store.queue_email(uow, Message((recipient,), "[WTGR] Test", "Hello."), caused_by=str(uuid.uuid4()),
+                                 event_type="kpi.updated")
+
+
+def email(state, email_id):
+    with state.pool.connection() as conn:
+        return conn.execute("SELECT status, attempts, last_error FROM emails WHERE id = %s", (email_id,)).fetchone()
+
+
+def events(state, email_id):
+    with state.pool.connection() as conn:
+        return [row["event_type"] for row in conn.execute(
+            "SELECT event_type FROM outbox WHERE key = %s ORDER BY position", (email_id,)).fetchall()]
+
+
+def test_a_queued_email_reaches_the_smtp_server_and_is_marked_sent(notifications_state):
+    recipient = f"mailer-{uuid.uuid4().hex[:8]}@hospital.example"
+    email_id = queue(notifications_state, recipient)
+    sender = SmtpSender(os.environ["WTGR_SMTP_HOST"], int(os.environ["WTGR_SMTP_PORT"]), "wtgr@hospital.example")
+    Mailer(notifications_state.pool, sender).send_due()
+    assert email(notifications_state, email_id)["status"] == "sent"
+    assert events(notifications_state, email_id) == ["notification.sent"]
+    received = requests.get(f"{os.environ['WTGR_MAIL_HTTP']}/messages", params={"to": recipient}, timeout=10).json()
+    assert [m["subject"] for m in received] == ["[WTGR] Test"]
+
+
+def test_an_email_the_server_refuses_is_retried_then_marked_failed(notifications_state):
+    nobody_listens = SmtpSender("127.0.0.1", 1, "wtgr@hospital.example", timeout=2)
+    mailer = Mailer(notifications_state.pool, nobody_listens, max_attempts=2)
+    # One transaction, so the running service's own mailer never sees (and sends) this email.
+    with notifications_state.pool.connection() as conn, conn.transaction():
+        uow = UnitOfWork(conn, "notifications")
+        email_id = store.queue_email(uow, Message(("refused@hospital.example",), "[WTGR] Test", "Hello."),
+                                     caused_by=str(uuid.uuid4()), event_type="kpi.updated")
+        mailer.send_due_in(uow)
+        first = conn.execute("SELECT status, attempts FROM emails WHERE id = %s", (email_id,)).fetchone()
+        assert (first["status"], first["attempts"]) == ("pending", 1)
+        conn.execute("UPDATE emails SET next_attempt_at = now() WHERE id = %s", (email_id,))  # the retry is due
+        mailer.send_due_in(uow)
+    final = email(notifications_state, email_id)
+    assert (final["status"], final["attempts"]) == ("failed", 2)
+    assert final["last_error"]
+    assert events(notifications_state, email_id) == ["notification.failed"]
+
+
+def test_queueing_an_email_wakes_the_mailer_at_once(notifications_state):
+    with psycopg.connect(notifications_state.settings.database_url, autocommit=True) as listener:
+        listener.execute("LISTEN mail_notifications")
+        queue(notifications_state, "wake@hospital.example")
+        woken = [note.channel for note in listener.notifies(timeout=2.0, stop_after=1)]
+    assert woken == ["mail_notifications"]

@@ -1,0 +1,34 @@
+from services.notifications.domain import messages
+
+UPDATE = {"kpi_code": "ALOS", "kpi_name": "Average length of stay", "unit_code": "W7", "unit_name": "Ward 7",
+          "period": "2026-10", "value": 4.13, "previous_value": None, "revision": 1, "unit_of_measure": "days",
+          "owners": ["alice@hospital.example"], "source": "pas", "cause": "measure"}
+
+
+def test_the_owners_hear_of_a_units_own_new_month():
+    message = messages.kpi_updated(UPDATE)
+    assert message is not None
+    assert message.recipients == ("alice@hospital.example",)
+    assert message.subject == "[WTGR] Average length of stay for Ward 7, 2026-10: 4.13"
+    assert "recorded" in message.body
+
+
+def test_a_revision_says_what_the_value_was():
+    message = messages.kpi_updated({**UPDATE, "revision": 2, "previous_value": 4.45})
+    assert message is not None and "revised" in message.body and "(was 4.45)" in message.body
+
+
+def test_roll_ups_and_kpis_without_owners_email_no_one():
+    assert messages.kpi_updated({**UPDATE, "cause": "rollup"}) is None
+    assert messages.kpi_updated({**UPDATE, "owners": []}) is None
+
+
+def test_an_alert_names_the_rule_and_the_kind_of_special_cause():
+    alert = messages.special_cause_detected({
+        "kpi_code": "FALLS", "kpi_name": "Falls per 1,000 bed days", "unit_code": "W12", "unit_name": "Ward 12",
+        "period": "2026-10", "signal_start": "2026-10", "special_cause_type": "Above UCL",
+        "point_type": "special_cause_concern", "improvement_direction": "decrease", "value": 17.56, "mean": 5.1,
+        "lpl": 0.0, "upl": 11.2, "unit_of_measure": "rate_per_1000_bed_days", "owners": ["fran@hospital.example"]})
+    assert alert is not None
+    assert alert.subject.startswith("[WTGR alert] Falls per 1,000 bed days for Ward 12: special cause (concern)")
+    assert "Rule: Above UCL" in alert.body
