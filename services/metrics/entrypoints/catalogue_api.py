@@ -14,7 +14,7 @@ from services.metrics.adapters import catalogue_store
 from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, parse_period
 from services.metrics.domain.rollup import AGGREGATIONS
 from services.metrics.entrypoints.schemas import KpiSchema, UnitSchema
-from shared.db import unit_of_work
+from shared.db import UnitOfWork, unit_of_work
 from shared.events.payloads import month_field
 from shared.web import BEARER, ServiceError, current_principal, etag_of, if_match_version, requires_roles
 
@@ -139,8 +139,12 @@ def kpi_history(code: str) -> Any:
 def set_target(body: dict, code: str) -> Any:
     """Set the target from a month on; every earlier setting is kept and charts are recomputed."""
     month = parse_period(body["effective_from"])
-    _run(catalogue.set_target, code, month, body["target"], current_principal())
-    return _run(lambda uow: catalogue_store.target_history(uow, code))
+
+    def set_and_list(uow: UnitOfWork) -> list[dict[str, Any]]:
+        catalogue.set_target(uow, code, month, body["target"], current_principal())
+        return catalogue_store.target_history(uow, code)
+
+    return _run(set_and_list)
 
 
 @catalogue_api.route("/kpis/<code>/targets", methods=["GET"])
