@@ -123,10 +123,7 @@ class Kafka:
         self.properties = config.kafka_dir / "server.properties"
 
     def running(self) -> PidRecord | None:
-        record = proc.running(self.pid_file)
-        if record is not None and "kafka.Kafka" not in proc.cmdline(record.pid):
-            return None
-        return record
+        return proc.running_as(self.pid_file, "kafka.Kafka")
 
     def answers(self) -> bool:
         """A metadata request succeeds."""
@@ -223,9 +220,4 @@ class Kafka:
         return report.created
 
     def stop(self, report: Callable[[str], None]) -> bool:
-        record = self.running()
-        if record is None:
-            self.pid_file.unlink(missing_ok=True)
-            return False
-        proc.stop_all([record], timeout=STOP_TIMEOUT, report=report)
-        return True
+        return proc.stop_recorded(self.running(), self.pid_file, timeout=STOP_TIMEOUT, report=report)

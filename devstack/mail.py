@@ -27,10 +27,7 @@ class MailCatcher:
         self.pid_file = config.mail_pid_file
 
     def running(self) -> PidRecord | None:
-        record = proc.running(self.pid_file)
-        if record is not None and "devstack.mailcatcher" not in proc.cmdline(record.pid):
-            return None
-        return record
+        return proc.running_as(self.pid_file, "devstack.mailcatcher")
 
     def answers(self) -> bool:
         with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=3) as smtp:
@@ -62,9 +59,4 @@ class MailCatcher:
         return record
 
     def stop(self, report: Callable[[str], None]) -> bool:
-        record = self.running()
-        if record is None:
-            self.pid_file.unlink(missing_ok=True)
-            return False
-        proc.stop_all([record], timeout=STOP_TIMEOUT, report=report)
-        return True
+        return proc.stop_recorded(self.running(), self.pid_file, timeout=STOP_TIMEOUT, report=report)

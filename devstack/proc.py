@@ -161,6 +161,24 @@ def running(path: Path) -> PidRecord | None:
     return record
 
 
+def running_as(path: Path, marker: str) -> PidRecord | None:
+    """As ``running``, but only when the process's command line contains ``marker`` (a reused pid
+    that now belongs to something else is not ours)."""
+    record = running(path)
+    if record is not None and marker not in cmdline(record.pid):
+        return None
+    return record
+
+
+def stop_recorded(record: PidRecord | None, path: Path, *, timeout: float, report: Callable[[str], None]) -> bool:
+    """Stop the process ``record`` names (SIGTERM, then SIGKILL after ``timeout``); True if one ran."""
+    if record is None:
+        path.unlink(missing_ok=True)
+        return False
+    stop_all([record], timeout=timeout, report=report)
+    return True
+
+
 # --- starting ---------------------------------------------------------------------------------
 
 
