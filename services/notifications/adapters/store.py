@@ -27,7 +27,7 @@ def claim_due(conn: Connection[Any], limit: int) -> list[dict[str, Any]]:
     return conn.execute(
         f"""SELECT {EMAIL_COLUMNS} FROM emails
              WHERE status = 'pending' AND next_attempt_at <= now()
-             ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED""",
+             ORDER BY next_attempt_at, created_at LIMIT %s FOR UPDATE SKIP LOCKED""",
         (limit,),
     ).fetchall()
 

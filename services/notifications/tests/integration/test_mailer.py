@@ -11,7 +11,7 @@ from services.notifications.adapters import store
 from services.notifications.adapters.smtp import SmtpSender
 from services.notifications.domain.messages import Message
 from services.notifications.mailer import Mailer
-from shared.db import UnitOfWork, unit_of_work
+from shared.db import unit_of_work
 
 pytestmark = pytest.mark.integration
 
@@ -33,11 +33,21 @@ def events(state, email_id):
             "SELECT event_type FROM outbox WHERE key = %s ORDER BY position", (email_id,)).fetchall()]
 
 
+def queue_first_in_line(uow, recipient):
+    """An email, in the caller's transaction, that is due before any other (a mailer with a batch of
+    one claims it), so neither the running service's mailer nor this test's touches other mail."""
+    email_id = store.queue_email(uow, Message((recipient,), "[WTGR] Test", "Hello."), caused_by=str(uuid.uuid4()),
+                                 event_type="kpi.updated")
+    uow.execute("UPDATE emails SET next_attempt_at = '2000-01-01' WHERE id = %s", (email_id,))
+    return email_id
+
+
 def test_a_queued_email_reaches_the_smtp_server_and_is_marked_sent(notifications_state):
     recipient = f"mailer-{uuid.uuid4().hex[:8]}@hospital.example"
-    email_id = queue(notifications_state, recipient)
     sender = SmtpSender(os.environ["WTGR_SMTP_HOST"], int(os.environ["WTGR_SMTP_PORT"]), "wtgr@hospital.example")
-    Mailer(notifications_state.pool, sender).send_due()
+    with unit_of_work(notifications_state.pool, "notifications") as uow:
+        email_id = queue_first_in_line(uow, recipient)
+        Mailer(notifications_state.pool, sender, batch_size=1).send_due_in(uow)
     assert email(notifications_state, email_id)["status"] == "sent"
     assert events(notifications_state, email_id) == ["notification.sent"]
     received = requests.get(f"{os.environ['WTGR_MAIL_HTTP']}/messages", params={"to": recipient}, timeout=10).json()
@@ -46,16 +56,13 @@ def test_a_queued_email_reaches_the_smtp_server_and_is_marked_sent(notifications
 
 def test_an_email_the_server_refuses_is_retried_then_marked_failed(notifications_state):
     nobody_listens = SmtpSender("127.0.0.1", 1, "wtgr@hospital.example", timeout=2)
-    mailer = Mailer(notifications_state.pool, nobody_listens, max_attempts=2)
-    # One transaction, so the running service's own mailer never sees (and sends) this email.
-    with notifications_state.pool.connection() as conn, conn.transaction():
-        uow = UnitOfWork(conn, "notifications")
-        email_id = store.queue_email(uow, Message(("refused@hospital.example",), "[WTGR] Test", "Hello."),
-                                     caused_by=str(uuid.uuid4()), event_type="kpi.updated")
+    mailer = Mailer(notifications_state.pool, nobody_listens, max_attempts=2, batch_size=1)
+    with unit_of_work(notifications_state.pool, "notifications") as uow:
+        email_id = queue_first_in_line(uow, "refused@hospital.example")
         mailer.send_due_in(uow)
-        first = conn.execute("SELECT status, attempts FROM emails WHERE id = %s", (email_id,)).fetchone()
+        first = uow.one("SELECT status, attempts FROM emails WHERE id = %s", (email_id,))
         assert (first["status"], first["attempts"]) == ("pending", 1)
-        conn.execute("UPDATE emails SET next_attempt_at = now() WHERE id = %s", (email_id,))  # the retry is due
+        uow.execute("UPDATE emails SET next_attempt_at = '2000-01-01' WHERE id = %s", (email_id,))  # retry due
         mailer.send_due_in(uow)
     final = email(notifications_state, email_id)
     assert (final["status"], final["attempts"]) == ("failed", 2)
