@@ -45,6 +45,21 @@ class RejectEvent(Exception):
 
 
 @dataclass(frozen=True)
+class BatchHandler:
+    """A handler that takes every event of its type in a batch at once, set-based, in the batch's
+    transaction. ``handle_many`` returns one entry per event, in order: None when it is handled,
+    or why it can never be accepted (it is then dead-lettered). Called with one event, it is an
+    ordinary handler that raises RejectEvent."""
+
+    handle_many: Callable[[UnitOfWork, list[tuple[Envelope, dict[str, Any]]]], list[str | None]]
+
+    def __call__(self, uow: UnitOfWork, envelope: Envelope, payload: dict[str, Any]) -> None:
+        [reason] = self.handle_many(uow, [(envelope, payload)])
+        if reason is not None:
+            raise RejectEvent(reason)
+
+
+@dataclass(frozen=True)
 class Outcome:
     status: str  # handled | duplicate | skipped | dead_lettered
     reason: str = ""
@@ -96,10 +111,12 @@ class ConsumerRunner:
         return count
 
     def process_batch(self, messages: list[Any]) -> list[Outcome]:
-        """Handle a partition's batch in one transaction (a savepoint per message), so work the
-        handlers defer, such as refreshing what several events share, is done once per batch.
-        Should the batch fail as a whole, its messages are processed again one at a time, each
-        with its own retries and outcome. Effect and handled-event records still commit together.
+        """Handle a partition's batch in one transaction, so work the handlers defer, such as
+        refreshing what several events share, is done once per batch. Events of a type with a
+        BatchHandler are given to it together, after the others (each in a savepoint) in
+        partition order. Should the batch fail as a whole, its messages are processed again one
+        at a time, each with its own retries and outcome. Effect and handled-event records still
+        commit together.
         """
         if len(messages) == 1:
             return [self.process(messages[0])]
@@ -126,23 +143,62 @@ class ConsumerRunner:
 
     def _handle_together(self, messages: list[Any], parsed: list[tuple[Envelope | None, Any]]
                          ) -> list[tuple[Envelope | None, Outcome]]:
-        outcomes: list[tuple[Envelope | None, Outcome]] = []
+        outcomes: list[tuple[Envelope | None, Outcome]] = [
+            (envelope, payload) if isinstance(payload, Outcome) else (envelope, Outcome("handled"))
+            for envelope, payload in parsed]
         with self.pool.connection() as conn, conn.transaction():
             uow = UnitOfWork(conn, self.service)
-            for message, (envelope, payload) in zip(messages, parsed, strict=True):
-                if isinstance(payload, Outcome) or envelope is None:
-                    outcomes.append((envelope, payload))
-                    continue
-                outcomes.append((envelope, self._handle_in_savepoint(uow, message, envelope, payload)))
+            ready: dict[int, tuple[Envelope, dict[str, Any]]] = {
+                i: (envelope, payload) for i, (envelope, payload) in enumerate(parsed)
+                if envelope is not None and not isinstance(payload, Outcome)}
+            first_time = self._record_handled(uow, {i: (envelope, messages[i].topic)
+                                                    for i, (envelope, _) in ready.items()})
+            batches: dict[str, list[int]] = {}
+            for i, (envelope, payload) in ready.items():
+                if i not in first_time:
+                    outcomes[i] = (envelope, Outcome("duplicate"))
+                elif isinstance(self.handlers[envelope.type], BatchHandler):
+                    batches.setdefault(envelope.type, []).append(i)
+                else:
+                    outcomes[i] = (envelope, self._handle_in_savepoint(uow, envelope, payload))
+            for event_type, indices in batches.items():
+                handler = self.handlers[event_type]
+                assert isinstance(handler, BatchHandler)
+                reasons = handler.handle_many(uow, [ready[i] for i in indices])
+                for i, reason in zip(indices, reasons, strict=True):
+                    if reason is not None:
+                        outcomes[i] = (ready[i][0], Outcome("dead_lettered", f"rejected: {reason}", "rejected"))
+            rejected = [envelope.id for envelope, outcome in outcomes
+                        if envelope is not None and outcome.category == "rejected"]
+            if rejected:  # a rejected event was not handled: a redelivery is judged again
+                uow.execute("DELETE FROM handled_events WHERE event_id = ANY(%s)", (rejected,))
             uow.flush()
         return outcomes
 
-    def _handle_in_savepoint(self, uow: UnitOfWork, message: Any, envelope: Envelope,
-                             payload: dict[str, Any]) -> Outcome:
+    @staticmethod
+    def _record_handled(uow: UnitOfWork, events: dict[int, tuple[Envelope, str]]) -> set[int]:
+        """Record the event ids of ``events`` (by position: envelope and topic) in one statement;
+        the positions of those seen for the first time (an id twice in one batch counts once)."""
+        first: dict[str, int] = {}
+        for position, (envelope, _) in events.items():
+            first.setdefault(envelope.id, position)
+        if not first:
+            return set()
+        chosen = [events[position] for position in first.values()]
+        rows = uow.all(
+            "INSERT INTO handled_events (event_id, event_type, topic)"
+            " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]) ON CONFLICT (event_id) DO NOTHING"
+            " RETURNING event_id",
+            ([e.id for e, _ in chosen], [e.type for e, _ in chosen], [topic for _, topic in chosen]),
+        )
+        return {first[row["event_id"]] for row in rows}
+
+    def _handle_in_savepoint(self, uow: UnitOfWork, envelope: Envelope, payload: dict[str, Any]) -> Outcome:
         token = correlation.use(envelope.correlationid)
         try:
             with uow.savepoint():
-                return self._record_and_handle(uow, message, envelope, payload)
+                self.handlers[envelope.type](uow, envelope, payload)
+                return Outcome("handled")
         except RejectEvent as exc:
             return Outcome("dead_lettered", f"rejected: {exc}", "rejected")
         finally:

@@ -46,6 +46,11 @@ OUTBOX_OLDEST_AGE = Gauge(
     "wtgr_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"],
     multiprocess_mode="max",
 )
+AGGREGATION_BACKLOG = Gauge(
+    "wtgr_aggregation_backlog_rows", "Roll-ups and charts queued for the aggregator worker", ["service"],
+    multiprocess_mode="max",
+)
+CHARTS_RECOMPUTED = Counter("wtgr_charts_recomputed_total", "SPC charts recomputed and stored", ["service"])
 EMAILS = Counter("wtgr_emails_total", "Emails handed to SMTP, by outcome", ["outcome"])
 
 

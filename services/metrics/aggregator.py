@@ -1,73 +1,185 @@
-"""The KPI aggregator: after a measure changes, bring every chart that depends on it up to date.
+"""The KPI aggregator: after measures change, bring every chart that depends on them up to date.
 
-For the measured unit and each of its ancestors: the month's value (measured, or rolled up from
-the children by the KPI's aggregation rule), the whole monthly series, its Making Data Count
-XmR chart (with the KPI's targets and the unit's rebase points), stored; then kpi.updated, and
-kpi.special_cause_detected the first time a signal reaches the newest point.
+For each changed month: the parent unit's value for the month (rolled up from its children by the
+KPI's aggregation rule, unless the parent measured it itself), then its parent's, up to the top;
+for each unit touched, the whole monthly series, its Making Data Count XmR chart (with the KPI's
+targets and the unit's rebase points), stored; then kpi.updated, and kpi.special_cause_detected
+the first time a signal reaches the newest point.
+
+The work comes two ways, through one ``refresh``:
+- in line, before the transaction that changed something commits (a measure posted to the API,
+  a target set, a rebase), so whoever made the change reads the new chart at once;
+- queued, for measures from feeds: the consumer stores a batch of measures and queues what they
+  touch; the aggregator worker claims the queue and recomputes each chart once for everything
+  queued since its last pass, however many months arrived meanwhile (``run_pass``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from typing import Any
 
+from psycopg_pool import ConnectionPool
+
 from services.metrics.adapters import store
+from services.metrics.adapters.store import MonthKey, SeriesKey
 from services.metrics.domain.measures import format_period
 from services.metrics.domain.rollup import MonthlyValue, roll_up
 from services.metrics.domain.signals import Episode, continues, newest_signal
 from services.metrics.domain.spc import SpcChart, SpcOptions, xmr_chart
-from shared import topics
-from shared.db import UnitOfWork
+from shared import correlation, telemetry, topics
+from shared.db import UnitOfWork, unit_of_work
 
-CHARTS_PHASE = 1000  # after every roll-up, which run nearest unit first (phase = depth)
-
-
-def refresh_after_measure(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, period: date,
-                          change: dict[str, Any]) -> None:
-    """Store the unit's value now; roll up and recompute charts once per unit of work, just before
-    it commits, so a batch of measures refreshes each month and chart it touches once."""
-    chain = store.unit_chain(uow, unit_code)
-    store.copy_measured_value(uow, kpi["code"], unit_code, period)
-    for depth, ancestor in enumerate(chain[1:], start=1):
-        uow.defer(("rollup", kpi["code"], ancestor["code"], period),
-                  partial(roll_up_month, uow, kpi, ancestor["code"], period), phase=depth)
-    for depth, unit in enumerate(chain):
-        cause, unit_change = ("measure", change) if depth == 0 else ("rollup", {})
-        uow.defer(("chart", kpi["code"], unit["code"]),
-                  partial(recompute_chart, uow, kpi, unit, cause=cause, change=unit_change), phase=CHARTS_PHASE)
+SERVICE = "metrics"
+CLAIM_LIMIT = 5000  # queue rows taken per pass: bounds a pass's transaction
 
 
-def roll_up_month(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, period: date) -> None:
-    """The unit's value for the month from its children's, unless the unit measured it itself."""
-    # Two transactions rolling up siblings at once would each miss the other's child: the second
-    # waits here until the first commits, then reads both children.
-    store.lock_month(uow, kpi["code"], unit_code, period)
-    if store.is_measured(uow, kpi["code"], unit_code, period):
-        return  # a unit's own measure wins over the sum of its parts
-    children = [MonthlyValue(r["value"], r["numerator"], r["denominator"])
-                for r in store.children_values(uow, kpi["code"], unit_code, period)]
-    rolled = roll_up(kpi["aggregation"], children, kpi["unit_of_measure"])
-    if rolled is not None:
-        store.put_rolled_up_value(uow, kpi["code"], unit_code, period, rolled)
+@dataclass(frozen=True)
+class Change:
+    """Why a chart is recomputed: a unit's own ``measure`` (with its details), a ``rollup`` of the
+    units below, or a catalogue change (``target``, ``definition``, ``rebase``)."""
+
+    cause: str
+    details: dict[str, Any] = field(default_factory=dict)
+    correlation_id: str | None = None
 
 
-def recompute_chart(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any], *, cause: str,
-                    change: dict[str, Any]) -> SpcChart | None:
-    series = store.monthly_values(uow, kpi["code"], unit["code"])
-    if not series:
-        return None
-    periods = [row["period"] for row in series]
-    chart = xmr_chart([row["value"] for row in series], chart_options(uow, kpi, unit["code"], periods))
-    store.save_chart(uow, kpi["code"], unit["code"], _summary(chart, periods))
-    if not series[-1]["rolled_up"] or _month_complete(uow, kpi, unit["code"], periods):
-        _announce_new_signal(uow, kpi, unit, chart, periods)
-    _announce_update(uow, kpi, unit, chart, periods, cause, change)
-    return chart
+def merged(old: Change | None, new: Change) -> Change:
+    """One change for a chart recomputed once for several: a unit's own measure outranks the rest,
+    and of two measures the later month (or, for the same month, the later one) is reported."""
+    if old is None:
+        return new
+    if old.cause == "measure" and (new.cause != "measure" or new.details["period"] < old.details["period"]):
+        return old
+    return new
 
 
-def chart_options(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, periods: list[date]) -> SpcOptions:
-    rebase_periods = set(store.live_rebases(uow, kpi["code"], unit_code))
+@dataclass
+class Work:
+    """Months to roll up, as (KPI, unit, month), and charts to recompute, as (KPI, unit)."""
+
+    months: set[MonthKey] = field(default_factory=set)
+    charts: dict[SeriesKey, Change] = field(default_factory=dict)
+
+    def chart(self, kpi_code: str, unit_code: str, change: Change) -> None:
+        self.charts[(kpi_code, unit_code)] = merged(self.charts.get((kpi_code, unit_code)), change)
+
+    def after_measure(self, kpi_code: str, unit: dict[str, Any], period: date, change: Change) -> None:
+        """What a unit's new value for a month changes: its chart, and its parent's month."""
+        self.chart(kpi_code, unit["code"], change)
+        if unit["parent_code"]:
+            self.months.add((kpi_code, unit["parent_code"], period))
+
+    def take(self) -> Work:
+        taken = Work(self.months, self.charts)
+        self.months, self.charts = set(), {}
+        return taken
+
+    def __bool__(self) -> bool:
+        return bool(self.months or self.charts)
+
+
+def refresh_before_commit(uow: UnitOfWork, work: Work) -> None:
+    """Do ``work`` once, just before ``uow`` commits, together with any other work given it."""
+    pending: Work = uow.memo(("aggregator", "pending work"), Work)  # accumulates; not a database read
+    pending.months |= work.months
+    for (kpi_code, unit_code), change in work.charts.items():
+        pending.chart(kpi_code, unit_code, change)
+    uow.defer(("aggregate",), lambda: refresh(uow, pending.take()))
+
+
+def enqueue(uow: UnitOfWork, work: Work) -> None:
+    """Leave ``work`` to the aggregator worker; it is queued when ``uow`` commits."""
+    store.enqueue_rollups(uow, work.months)
+    store.enqueue_charts(uow, [(kpi_code, unit_code, change.cause, change.details, change.correlation_id)
+                               for (kpi_code, unit_code), change in sorted(work.charts.items())])
+
+
+def run_pass(pool: ConnectionPool, limit: int = CLAIM_LIMIT) -> int:
+    """Claim queued work, do it and commit; how many queue rows it took (0: the queue was empty)."""
+    with unit_of_work(pool, SERVICE) as uow:
+        work = Work()
+        months = store.claim_rollups(uow, limit)
+        work.months.update((row["kpi_code"], row["unit_code"], row["period"]) for row in months)
+        charts = store.claim_charts(uow, limit)
+        for row in charts:
+            work.chart(row["kpi_code"], row["unit_code"], Change(row["cause"], row["change"], row["correlation_id"]))
+        refresh(uow, work)
+    return len(months) + len(charts)
+
+
+def refresh(uow: UnitOfWork, work: Work) -> None:
+    """Roll the months up, deepest units first, then recompute every chart touched, each once."""
+    if not work:
+        return
+    tree = store.unit_tree(uow)
+    _roll_up(uow, work, tree)
+    _recompute_charts(uow, work, tree)
+
+
+def _roll_up(uow: UnitOfWork, work: Work, tree: dict[str, dict[str, Any]]) -> None:
+    pending = set(work.months)
+    while pending:
+        deepest = max(_depth(tree, unit_code) for _, unit_code, _ in pending)
+        level = sorted(month for month in pending if _depth(tree, month[1]) == deepest)
+        pending.difference_update(level)
+        # Two transactions rolling up siblings at once would each miss the other's child: the
+        # second waits here until the first commits, then reads both children.
+        store.lock_months(uow, level)
+        kpis = store.kpis(uow, {kpi_code for kpi_code, _, _ in level})
+        children = store.children_values(uow, level)
+        rolled = []
+        for kpi_code, unit_code, period in level:
+            kpi = kpis.get(kpi_code)
+            if kpi is None or unit_code not in tree:
+                continue
+            values = [MonthlyValue(r["value"], r["numerator"], r["denominator"])
+                      for r in children[(kpi_code, unit_code, period)]]
+            value = roll_up(kpi["aggregation"], values, kpi["unit_of_measure"])
+            if value is not None:
+                rolled.append((kpi_code, unit_code, period, value.value, value.numerator, value.denominator))
+            work.chart(kpi_code, unit_code, Change("rollup"))
+            parent = tree[unit_code]["parent_code"]
+            if parent:
+                pending.add((kpi_code, parent, period))
+        store.put_rolled_up_values(uow, rolled)
+
+
+def _depth(tree: dict[str, dict[str, Any]], unit_code: str) -> int:
+    unit = tree.get(unit_code)
+    return unit["depth"] if unit else 0
+
+
+def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, dict[str, Any]]) -> None:
+    series = sorted(work.charts)
+    store.lock_series(uow, series)
+    kpis = store.kpis(uow, {kpi_code for kpi_code, _ in series})
+    values = store.monthly_values(uow, series)
+    rebases = store.live_rebases(uow, series)
+    episodes = store.latest_episodes(uow, series)
+    summaries = []
+    for key in series:
+        kpi, unit, rows = kpis.get(key[0]), tree.get(key[1]), values[key]
+        if kpi is None or unit is None or not rows:
+            continue
+        periods = [row["period"] for row in rows]
+        chart = xmr_chart([row["value"] for row in rows], chart_options(uow, kpi, rebases[key], periods))
+        summaries.append({**_summary(chart, periods), "kpi_code": key[0], "unit_code": key[1]})
+        change = work.charts[key]
+        token = correlation.use(change.correlation_id) if change.correlation_id else None
+        try:
+            _announce_new_signal(uow, kpi, unit, chart, periods, episodes.get(key), rows[-1]["rolled_up"])
+            _announce_update(uow, kpi, unit, chart, periods, change)
+        finally:
+            if token is not None:
+                correlation.reset(token)
+    store.save_charts(uow, summaries)
+    telemetry.CHARTS_RECOMPUTED.labels(SERVICE).inc(len(summaries))
+
+
+def chart_options(uow: UnitOfWork, kpi: dict[str, Any], rebase_periods: set[date], periods: list[date]
+                  ) -> SpcOptions:
     return SpcOptions(
         improvement_direction=kpi["improvement_direction"],
         target=targets_per_period(store.targets(uow, kpi["code"]), periods),
@@ -97,14 +209,14 @@ def _summary(chart: SpcChart, periods: list[date]) -> dict[str, Any]:
 
 
 def _announce_update(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any], chart: SpcChart,
-                     periods: list[date], cause: str, change: dict[str, Any]) -> None:
-    last = chart.points[-1]
+                     periods: list[date], change: Change) -> None:
+    last, details = chart.points[-1], change.details
     uow.emit("kpi.updated", {
         "kpi_code": kpi["code"], "kpi_name": kpi["name"], "unit_code": unit["code"], "unit_name": unit["name"],
-        "period": change.get("period", format_period(periods[-1])), "value": change.get("value", last.y),
-        "previous_value": change.get("previous_value"), "revision": change.get("revision", 0),
+        "period": details.get("period", format_period(periods[-1])), "value": details.get("value", last.y),
+        "previous_value": details.get("previous_value"), "revision": details.get("revision", 0),
         "unit_of_measure": kpi["unit_of_measure"], "owners": list(kpi["owners"]),
-        "source": change.get("source", cause), "cause": cause,
+        "source": details.get("source", change.cause), "cause": change.cause,
         "latest_period": format_period(periods[-1]), "latest_value": last.y, "mean": last.mean_col,
         "lpl": last.lpl, "upl": last.upl, "point_type": last.point_type,
         "variation_icon": chart.variation_icon, "assurance_icon": chart.assurance_icon,
@@ -121,13 +233,12 @@ def _month_complete(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, period
 
 
 def _announce_new_signal(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any], chart: SpcChart,
-                         periods: list[date]) -> None:
+                         periods: list[date], row: dict[str, Any] | None, rolled_up: bool) -> None:
     signal = newest_signal(chart.points)
-    if signal is None:
+    if signal is None or (rolled_up and not _month_complete(uow, kpi, unit["code"], periods)):
         return
-    row = store.latest_episode(uow, kpi["code"], unit["code"])
     episode = Episode(row["point_type"], row["started"], row["last_seen"]) if row else None
-    if continues(episode, signal.point_type, periods[-1]):
+    if continues(episode, signal.point_type, periods[signal.start]):
         store.extend_episode(uow, row["id"], periods[-1])  # type: ignore[index]
         return
     store.start_episode(uow, kpi["code"], unit["code"], signal.point_type, signal.special_cause_type, periods[-1])

@@ -11,6 +11,7 @@ from typing import Any
 
 from services.metrics import aggregator
 from services.metrics.adapters import catalogue_store, store
+from services.metrics.aggregator import Change, Work
 from shared.auth import Principal
 from shared.db import UnitOfWork
 
@@ -33,37 +34,39 @@ def change_kpi(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_version
     before = _editable_kpi(uow, code, who)
     _check_version(before, seen_version)
     after = catalogue_store.update_kpi(uow, code, changes, who.user, before)
+    work = Work()
     if "aggregation" in changes:
-        for month in catalogue_store.rolled_up_months_deepest_first(uow, code):
-            aggregator.roll_up_month(uow, after, month["unit_code"], month["period"])
+        months = catalogue_store.rolled_up_months(uow, code)
+        work.months.update((code, row["unit_code"], row["period"]) for row in months)
     if CHART_SHAPING & changes.keys():
-        recompute_all(uow, after, cause="definition")
+        _every_chart(uow, code, work, cause="definition")
+    aggregator.refresh(uow, work)
     return after
 
 
 def set_target(uow: UnitOfWork, code: str, effective_from: date, target: float | None, who: Principal) -> None:
     kpi = _editable_kpi(uow, code, who)
     catalogue_store.add_target(uow, code, effective_from, target, who.user)
-    recompute_all(uow, kpi, cause="target")
+    aggregator.refresh(uow, _every_chart(uow, kpi["code"], Work(), cause="target"))
 
 
 def rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date, reason: str, who: Principal
            ) -> dict[str, Any]:
-    kpi, unit = _editable_kpi(uow, kpi_code, who), _unit(uow, unit_code)
+    _editable_kpi(uow, kpi_code, who), _unit(uow, unit_code)
     added = catalogue_store.add_rebase(uow, kpi_code, unit_code, period, reason, who.user)
     if added is None:
         raise Refused(409, f"{kpi_code} for {unit_code} is already rebased at {period:%Y-%m}", "period")
-    aggregator.recompute_chart(uow, kpi, unit, cause="rebase", change={})
+    _recompute(uow, kpi_code, unit_code, cause="rebase")
     return added
 
 
 def withdraw_rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, rebase_id: int, who: Principal
                     ) -> dict[str, Any]:
-    kpi, unit = _editable_kpi(uow, kpi_code, who), _unit(uow, unit_code)
+    _editable_kpi(uow, kpi_code, who), _unit(uow, unit_code)
     withdrawn = catalogue_store.withdraw_rebase(uow, rebase_id, kpi_code, unit_code, who.user)
     if withdrawn is None:
         raise Refused(404, f"no live rebase {rebase_id} for {kpi_code} and {unit_code}")
-    aggregator.recompute_chart(uow, kpi, unit, cause="rebase", change={})
+    _recompute(uow, kpi_code, unit_code, cause="rebase")
     return withdrawn
 
 
@@ -89,9 +92,16 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
     return catalogue_store.update_unit(uow, code, changes, who.user, before)
 
 
-def recompute_all(uow: UnitOfWork, kpi: dict[str, Any], *, cause: str) -> None:
-    for unit in catalogue_store.units_with_values(uow, kpi["code"]):
-        aggregator.recompute_chart(uow, kpi, unit, cause=cause, change={})
+def _every_chart(uow: UnitOfWork, kpi_code: str, work: Work, *, cause: str) -> Work:
+    for unit in catalogue_store.units_with_values(uow, kpi_code):
+        work.chart(kpi_code, unit["code"], Change(cause))
+    return work
+
+
+def _recompute(uow: UnitOfWork, kpi_code: str, unit_code: str, *, cause: str) -> None:
+    work = Work()
+    work.chart(kpi_code, unit_code, Change(cause))
+    aggregator.refresh(uow, work)
 
 
 def _editable_kpi(uow: UnitOfWork, code: str, who: Principal) -> dict[str, Any]:

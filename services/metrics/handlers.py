@@ -12,6 +12,7 @@ from typing import Any
 
 from services.metrics import aggregator
 from services.metrics.adapters import store
+from services.metrics.aggregator import Change, Work
 from services.metrics.domain.measures import (
     Measure,
     MeasureRejected,
@@ -20,7 +21,8 @@ from services.metrics.domain.measures import (
     format_period,
     parse_period,
 )
-from shared.consumer import RejectEvent
+from shared import correlation
+from shared.consumer import BatchHandler, RejectEvent
 from shared.db import UnitOfWork
 from shared.events import Envelope
 
@@ -30,6 +32,13 @@ class Recorded:
     revision: int
     changed: bool
     row: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    measure: Measure
+    event_id: str | None = None
+    correlation_id: str | None = None
 
 
 def measure_from_payload(payload: dict[str, Any]) -> Measure:
@@ -47,27 +56,83 @@ def measure_from_payload(payload: dict[str, Any]) -> Measure:
 
 
 def record_measure(uow: UnitOfWork, measure: Measure, today: date, event_id: str | None = None) -> Recorded:
-    """Store a new month or a revision, keeping every earlier revision, and refresh the charts.
+    """Store a new month or a revision, keeping every earlier revision; the charts it changes are
+    recomputed before the transaction commits, so the caller reads them at once.
 
     The same figures again for the same KPI, unit and month change nothing and emit nothing.
     """
-    kpi = store.kpi(uow, measure.kpi_code)
-    if kpi is None:
-        raise MeasureRejected("kpi_code", f"unknown KPI {measure.kpi_code!r}")
-    unit = store.unit(uow, measure.unit_code)
-    if unit is None:
-        raise MeasureRejected("unit_code", f"unknown organisational unit {measure.unit_code!r}")
-    check_measure(measure, kpi["unit_of_measure"], today)
-    check_unit_open(measure, unit["opened_on"], unit["closed_on"])
-    latest = store.latest_measure(uow, measure.kpi_code, measure.unit_code, measure.period)
-    if latest is not None and measure.same_figures_as(_as_measure(latest)):
-        return Recorded(latest["revision"], changed=False, row=latest)
-    revision = (latest["revision"] + 1) if latest else 1
-    row = store.add_revision(uow, measure, revision, event_id)
-    change = {"period": format_period(measure.period), "value": measure.value, "revision": revision,
-              "previous_value": latest["value"] if latest else None, "source": measure.source}
-    aggregator.refresh_after_measure(uow, kpi, unit["code"], measure.period, change)
-    return Recorded(revision, changed=True, row=row)
+    [outcome], work = record_measures(uow, [Incoming(measure, event_id, correlation.current())], today)
+    if isinstance(outcome, MeasureRejected):
+        raise outcome
+    aggregator.refresh_before_commit(uow, work)
+    return outcome
+
+
+def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date
+                    ) -> tuple[list[Recorded | MeasureRejected], Work]:
+    """Store many measures in a few statements, in the order given (a later revision of a month
+    follows an earlier one); per measure what became of it, and the aggregation work they cause."""
+    kpis = store.kpis(uow, {i.measure.kpi_code for i in incoming})
+    units = store.units(uow, {i.measure.unit_code for i in incoming})
+    checked = [_check(i.measure, kpis, units, today) for i in incoming]
+    months = {_key(i.measure) for i, problem in zip(incoming, checked, strict=True) if problem is None}
+    store.lock_measures(uow, months)
+    latest = store.latest_measures(uow, months)
+    outcomes: list[Recorded | MeasureRejected | None] = []
+    new: list[tuple[Measure, int, str | None]] = []
+    work = Work()
+    for item, problem in zip(incoming, checked, strict=True):
+        measure = item.measure
+        if problem is not None:
+            outcomes.append(problem)
+            continue
+        before = latest.get(_key(measure))
+        if before is not None and measure.same_figures_as(_as_measure(before)):
+            outcomes.append(Recorded(before["revision"], changed=False, row=before))
+            continue
+        revision = (before["revision"] + 1) if before else 1
+        latest[_key(measure)] = {**_row_of(measure), "revision": revision}
+        new.append((measure, revision, item.event_id))
+        outcomes.append(None)  # filled in once stored
+        work.after_measure(measure.kpi_code, units[measure.unit_code], measure.period, Change("measure", {
+            "period": format_period(measure.period), "value": measure.value, "revision": revision,
+            "previous_value": before["value"] if before else None, "source": measure.source,
+        }, item.correlation_id))
+    stored = iter(store.add_revisions(uow, new))
+    results: list[Recorded | MeasureRejected] = []
+    for outcome in outcomes:
+        if outcome is None:
+            row = next(stored)
+            outcome = Recorded(row["revision"], changed=True, row=row)
+        results.append(outcome)
+    changed = sorted({_key(measure) for measure, _, _ in new})
+    store.put_measured_values(uow, [(*month, latest[month]["value"], latest[month]["numerator"],
+                                     latest[month]["denominator"]) for month in changed])
+    return results, work
+
+
+def _check(measure: Measure, kpis: dict[str, Any], units: dict[str, Any], today: date) -> MeasureRejected | None:
+    kpi, unit = kpis.get(measure.kpi_code), units.get(measure.unit_code)
+    try:
+        if kpi is None:
+            raise MeasureRejected("kpi_code", f"unknown KPI {measure.kpi_code!r}")
+        if unit is None:
+            raise MeasureRejected("unit_code", f"unknown organisational unit {measure.unit_code!r}")
+        check_measure(measure, kpi["unit_of_measure"], today)
+        check_unit_open(measure, unit["opened_on"], unit["closed_on"])
+    except MeasureRejected as exc:
+        return exc
+    return None
+
+
+def _key(measure: Measure) -> tuple[str, str, date]:
+    return (measure.kpi_code, measure.unit_code, measure.period)
+
+
+def _row_of(measure: Measure) -> dict[str, Any]:
+    return {"kpi_code": measure.kpi_code, "unit_code": measure.unit_code, "period": measure.period,
+            "value": measure.value, "numerator": measure.numerator, "denominator": measure.denominator,
+            "source": measure.source}
 
 
 def _as_measure(row: dict[str, Any]) -> Measure:
@@ -86,10 +151,15 @@ def record_or_reject(uow: UnitOfWork, measure: Measure, today: date, event_id: s
         raise RejectEvent(str(exc)) from exc
 
 
-def on_measure_recorded(today: Callable[[], date]) -> EventHandler:
-    """The consumer's handler for measure.recorded events from feeds and other services."""
+def on_measure_recorded(today: Callable[[], date]) -> BatchHandler:
+    """The consumer's handler for measure.recorded events from feeds and other services: a batch
+    is stored together and its charts are left to the aggregator worker (see ``aggregator``)."""
 
-    def handle(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
-        record_or_reject(uow, measure_from_payload(payload), today(), event.id)
+    def handle_many(uow: UnitOfWork, events: list[tuple[Envelope, dict[str, Any]]]) -> list[str | None]:
+        incoming = [Incoming(measure_from_payload(payload), event.id, event.correlationid)
+                    for event, payload in events]
+        outcomes, work = record_measures(uow, incoming, today())
+        aggregator.enqueue(uow, work)
+        return [str(outcome) if isinstance(outcome, MeasureRejected) else None for outcome in outcomes]
 
-    return handle
+    return BatchHandler(handle_many)

@@ -51,18 +51,9 @@ def units_with_values(uow: UnitOfWork, kpi_code: str) -> list[dict[str, Any]]:
                    " WHERE v.kpi_code = %s ORDER BY u.code", (kpi_code,))
 
 
-def rolled_up_months_deepest_first(uow: UnitOfWork, kpi_code: str) -> list[dict[str, Any]]:
-    """Every rolled-up month of a KPI, units further from the trust first (so parents follow)."""
-    return uow.all(
-        """WITH RECURSIVE depth AS (
-               SELECT code, 0 AS level FROM units WHERE parent_code IS NULL
-               UNION ALL
-               SELECT u.code, depth.level + 1 FROM units u JOIN depth ON u.parent_code = depth.code
-                WHERE depth.level < 20)
-           SELECT v.unit_code, v.period FROM kpi_values v JOIN depth ON depth.code = v.unit_code
-            WHERE v.kpi_code = %s AND v.rolled_up ORDER BY depth.level DESC, v.unit_code, v.period""",
-        (kpi_code,),
-    )
+def rolled_up_months(uow: UnitOfWork, kpi_code: str) -> list[dict[str, Any]]:
+    """Every month of a KPI rolled up from the units below (the aggregator orders the work)."""
+    return uow.all("SELECT unit_code, period FROM kpi_values WHERE kpi_code = %s AND rolled_up", (kpi_code,))
 
 
 def unit_for_update(uow: UnitOfWork, code: str) -> dict[str, Any] | None:

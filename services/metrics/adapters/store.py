@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -17,12 +18,11 @@ KPI_COLUMNS = (
 
 
 def kpi(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
-    return uow.memo(("kpi", code), lambda: uow.one(f"SELECT {KPI_COLUMNS} FROM kpis WHERE code = %s", (code,)))
+    return kpis(uow, [code]).get(code)
 
 
 def unit(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
-    return uow.memo(("unit", code), lambda: uow.one(
-        "SELECT code, name, level, parent_code, opened_on, closed_on FROM units WHERE code = %s", (code,)))
+    return units(uow, [code]).get(code)
 
 
 def add_kpi(uow: UnitOfWork, fields: dict[str, Any]) -> dict[str, Any] | None:
@@ -51,24 +51,109 @@ def page(uow: UnitOfWork, table: str, columns: str, order: str, limit: int, offs
     return rows, int(total["n"]) if total else 0
 
 
-def latest_measure(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> dict[str, Any] | None:
-    return uow.one(
-        """SELECT * FROM measures WHERE kpi_code = %s AND unit_code = %s AND period = %s
-           ORDER BY revision DESC LIMIT 1 FOR UPDATE""",
-        (kpi_code, unit_code, period),
-    )
+def kpis(uow: UnitOfWork, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The KPIs among ``codes`` that exist, by code (read once per transaction each)."""
+    return _memo_many(uow, "kpi", codes, lambda missing: uow.all(
+        f"SELECT {KPI_COLUMNS} FROM kpis WHERE code = ANY(%s)", (missing,)))
 
 
-def add_revision(uow: UnitOfWork, measure: Measure, revision: int, event_id: str | None) -> dict[str, Any]:
-    row = uow.one(
-        """INSERT INTO measures (kpi_code, unit_code, period, revision, value, numerator, denominator,
-                                 source, recorded_by, note, event_id)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING *""",
-        (measure.kpi_code, measure.unit_code, measure.period, revision, measure.value, measure.numerator,
-         measure.denominator, measure.source, measure.recorded_by, measure.note, event_id),
+def units(uow: UnitOfWork, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The units among ``codes`` that exist, by code (read once per transaction each)."""
+    return _memo_many(uow, "unit", codes, lambda missing: uow.all(
+        "SELECT code, name, level, parent_code, opened_on, closed_on FROM units WHERE code = ANY(%s)", (missing,)))
+
+
+def _memo_many(uow: UnitOfWork, kind: str, codes: Iterable[str], read: Any) -> dict[str, dict[str, Any]]:
+    cached: dict[str, dict[str, Any] | None] = uow.memo((kind, "by code"), dict)
+    wanted = set(codes)
+    missing = sorted(wanted - cached.keys())
+    if missing:
+        found = {row["code"]: row for row in read(missing)}
+        cached.update({code: found.get(code) for code in missing})
+    return {code: row for code in wanted if (row := cached[code]) is not None}
+
+
+MonthKey = tuple[str, str, date]  # (kpi_code, unit_code, period)
+SeriesKey = tuple[str, str]  # (kpi_code, unit_code)
+
+
+def lock_measures(uow: UnitOfWork, keys: Iterable[MonthKey]) -> None:
+    """Hold these months' measures until the transaction ends, so two revisions of one month never
+    race for the same revision number. Taken in one sorted order by everyone: no deadlocks."""
+    _advisory_locks(uow, (f"measure|{k}|{u}|{p}" for k, u, p in keys))
+
+
+def lock_months(uow: UnitOfWork, keys: Iterable[MonthKey]) -> None:
+    """Hold these months' roll-ups: a second roll-up of a month waits for the first to commit, then
+    reads every child, the first one's included."""
+    _advisory_locks(uow, (f"rollup|{k}|{u}|{p}" for k, u, p in keys))
+
+
+def lock_series(uow: UnitOfWork, keys: Iterable[SeriesKey]) -> None:
+    """Hold these charts and their signal episodes until the transaction ends."""
+    _advisory_locks(uow, (f"chart|{k}|{u}" for k, u in keys))
+
+
+def _advisory_locks(uow: UnitOfWork, names: Iterable[str]) -> None:
+    ordered = sorted(set(names))
+    if ordered:  # unnest yields the array in order, so the locks are taken in that order
+        uow.execute("SELECT count(pg_advisory_xact_lock(hashtextextended(name, 0))) FROM unnest(%s::text[]) AS name",
+                    (ordered,))
+
+
+def _columns(keys: Iterable[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    rows = list(keys)
+    return [[row[i] for row in rows] for i in range(width)]
+
+
+def latest_measures(uow: UnitOfWork, keys: Iterable[MonthKey]) -> dict[MonthKey, dict[str, Any]]:
+    """The latest revision of each month that has one."""
+    kpi_codes, unit_codes, periods = _columns(keys, 3)
+    rows = uow.all(
+        """SELECT DISTINCT ON (m.kpi_code, m.unit_code, m.period) m.*
+             FROM measures m
+             JOIN unnest(%s::text[], %s::text[], %s::date[]) AS k(kpi_code, unit_code, period)
+               USING (kpi_code, unit_code, period)
+            ORDER BY m.kpi_code, m.unit_code, m.period, m.revision DESC""",
+        (kpi_codes, unit_codes, periods),
     )
-    assert row is not None
-    return row
+    return {(row["kpi_code"], row["unit_code"], row["period"]): row for row in rows}
+
+
+MEASURE_FIELDS = ("kpi_code", "unit_code", "period", "revision", "value", "numerator", "denominator", "source",
+                  "recorded_by", "note", "event_id")
+MEASURE_TYPES = ("text", "text", "date", "integer", "double precision", "double precision", "double precision",
+                 "text", "text", "text", "text")
+
+
+def add_revisions(uow: UnitOfWork, revisions: list[tuple[Measure, int, str | None]]) -> list[dict[str, Any]]:
+    """Store new revisions in one statement; the stored rows, in the order given."""
+    if not revisions:
+        return []
+    rows = [(m.kpi_code, m.unit_code, m.period, revision, m.value, m.numerator, m.denominator, m.source,
+             m.recorded_by, m.note, event_id) for m, revision, event_id in revisions]
+    arrays = ", ".join(f"%s::{kind}[]" for kind in MEASURE_TYPES)
+    stored = uow.all(
+        f"INSERT INTO measures ({', '.join(MEASURE_FIELDS)}) SELECT * FROM unnest({arrays}) RETURNING *",
+        _columns(rows, len(MEASURE_FIELDS)),
+    )
+    by_key = {(r["kpi_code"], r["unit_code"], r["period"], r["revision"]): r for r in stored}
+    return [by_key[row[:4]] for row in rows]
+
+
+def put_measured_values(uow: UnitOfWork, values: list[tuple[str, str, date, float, float | None, float | None]]
+                        ) -> None:
+    """Each month's current measure becomes the unit's value for the month."""
+    if values:
+        uow.execute(
+            """INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
+               SELECT *, false FROM unnest(%s::text[], %s::text[], %s::date[], %s::double precision[],
+                                           %s::double precision[], %s::double precision[])
+               ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value,
+                   numerator = excluded.numerator, denominator = excluded.denominator, rolled_up = false,
+                   updated_at = now()""",
+            _columns(values, 6),
+        )
 
 
 def series(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[dict[str, Any]]:
@@ -89,66 +174,60 @@ def revisions(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> l
 
 # --- the aggregator's tables -------------------------------------------------------------------
 
-def unit_chain(uow: UnitOfWork, unit_code: str) -> list[dict[str, Any]]:
-    """The unit and its ancestors, nearest first (ward, directorate, division, trust)."""
-    return uow.memo(("chain", unit_code), lambda: uow.all(
-        """WITH RECURSIVE chain AS (
-               SELECT code, name, parent_code, 0 AS depth FROM units WHERE code = %s
+def unit_tree(uow: UnitOfWork) -> dict[str, dict[str, Any]]:
+    """Every unit with its parent and its depth below the top (a trust is 0), by code."""
+    return uow.memo(("unit_tree",), lambda: {row["code"]: row for row in uow.all(
+        """WITH RECURSIVE tree AS (
+               SELECT code, name, parent_code, 0 AS depth FROM units WHERE parent_code IS NULL
                UNION ALL
-               SELECT u.code, u.name, u.parent_code, chain.depth + 1
-                 FROM units u JOIN chain ON u.code = chain.parent_code WHERE chain.depth < 20)
-           SELECT code, name FROM chain ORDER BY depth""",
-        (unit_code,),
-    ))
+               SELECT u.code, u.name, u.parent_code, tree.depth + 1
+                 FROM units u JOIN tree ON u.parent_code = tree.code WHERE tree.depth < 20)
+           SELECT code, name, parent_code, depth FROM tree""")})
 
 
-def copy_measured_value(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> None:
-    uow.execute(
-        """INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
-           SELECT kpi_code, unit_code, period, value, numerator, denominator, false FROM current_measures
-            WHERE kpi_code = %s AND unit_code = %s AND period = %s
-           ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value,
-               numerator = excluded.numerator, denominator = excluded.denominator, rolled_up = false,
-               updated_at = now()""",
-        (kpi_code, unit_code, period),
-    )
+def children_values(uow: UnitOfWork, months: list[MonthKey]) -> dict[MonthKey, list[dict[str, Any]]]:
+    """The values of each month's child units, for each (KPI, parent unit, month)."""
+    kpi_codes, unit_codes, periods = _columns(months, 3)
+    found: dict[MonthKey, list[dict[str, Any]]] = {month: [] for month in months}
+    for row in uow.all(
+        """SELECT k.kpi_code, k.unit_code, k.period, v.value, v.numerator, v.denominator
+             FROM unnest(%s::text[], %s::text[], %s::date[]) AS k(kpi_code, unit_code, period)
+             JOIN units u ON u.parent_code = k.unit_code
+             JOIN kpi_values v ON v.kpi_code = k.kpi_code AND v.unit_code = u.code AND v.period = k.period""",
+        (kpi_codes, unit_codes, periods),
+    ):
+        found[(row["kpi_code"], row["unit_code"], row["period"])].append(row)
+    return found
 
 
-def lock_month(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> None:
-    """Hold one KPI's month for one unit until this transaction ends (a transaction advisory lock)."""
-    uow.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"metrics|{kpi_code}|{unit_code}|{period}",))
+def put_rolled_up_values(uow: UnitOfWork, values: list[tuple[str, str, date, float, float | None, float | None]]
+                         ) -> None:
+    """Store roll-ups; a month the unit measured itself keeps its own value (it wins)."""
+    if values:
+        uow.execute(
+            """INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
+               SELECT *, true FROM unnest(%s::text[], %s::text[], %s::date[], %s::double precision[],
+                                          %s::double precision[], %s::double precision[])
+               ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value,
+                   numerator = excluded.numerator, denominator = excluded.denominator, updated_at = now()
+               WHERE kpi_values.rolled_up""",
+            _columns(values, 6),
+        )
 
 
-def is_measured(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> bool:
-    return uow.one(
-        "SELECT 1 AS yes FROM measures WHERE kpi_code = %s AND unit_code = %s AND period = %s LIMIT 1",
-        (kpi_code, unit_code, period),
-    ) is not None
-
-
-def children_values(uow: UnitOfWork, kpi_code: str, parent_code: str, period: date) -> list[dict[str, Any]]:
-    return uow.all(
-        """SELECT v.value, v.numerator, v.denominator FROM kpi_values v JOIN units u ON u.code = v.unit_code
-            WHERE v.kpi_code = %s AND u.parent_code = %s AND v.period = %s""",
-        (kpi_code, parent_code, period),
-    )
-
-
-def put_rolled_up_value(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date, value: Any) -> None:
-    uow.execute(
-        """INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
-           VALUES (%s, %s, %s, %s, %s, %s, true)
-           ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value,
-               numerator = excluded.numerator, denominator = excluded.denominator, updated_at = now()""",
-        (kpi_code, unit_code, period, value.value, value.numerator, value.denominator),
-    )
-
-
-def monthly_values(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[dict[str, Any]]:
-    return uow.all(
-        "SELECT period, value, rolled_up FROM kpi_values WHERE kpi_code = %s AND unit_code = %s ORDER BY period",
-        (kpi_code, unit_code),
-    )
+def monthly_values(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, list[dict[str, Any]]]:
+    """Each series' months, oldest first."""
+    kpi_codes, unit_codes = _columns(series, 2)
+    found: dict[SeriesKey, list[dict[str, Any]]] = {key: [] for key in series}
+    for row in uow.all(
+        """SELECT v.kpi_code, v.unit_code, v.period, v.value, v.rolled_up
+             FROM unnest(%s::text[], %s::text[]) AS k(kpi_code, unit_code)
+             JOIN kpi_values v USING (kpi_code, unit_code)
+            ORDER BY v.kpi_code, v.unit_code, v.period""",
+        (kpi_codes, unit_codes),
+    ):
+        found[(row["kpi_code"], row["unit_code"])].append(row)
+    return found
 
 
 def units_reporting_below(uow: UnitOfWork, kpi_code: str, unit_code: str, months: tuple[date, date]
@@ -178,34 +257,49 @@ def targets(uow: UnitOfWork, kpi_code: str) -> list[dict[str, Any]]:
     ))
 
 
-def live_rebases(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[date]:
-    rows = uow.all(
-        "SELECT period FROM rebases WHERE kpi_code = %s AND unit_code = %s AND withdrawn_at IS NULL ORDER BY period",
-        (kpi_code, unit_code),
-    )
-    return [row["period"] for row in rows]
+def live_rebases(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, set[date]]:
+    kpi_codes, unit_codes = _columns(series, 2)
+    found: dict[SeriesKey, set[date]] = {key: set() for key in series}
+    for row in uow.all(
+        """SELECT r.kpi_code, r.unit_code, r.period
+             FROM unnest(%s::text[], %s::text[]) AS k(kpi_code, unit_code)
+             JOIN rebases r USING (kpi_code, unit_code) WHERE r.withdrawn_at IS NULL""",
+        (kpi_codes, unit_codes),
+    ):
+        found[(row["kpi_code"], row["unit_code"])].add(row["period"])
+    return found
 
 
-def save_chart(uow: UnitOfWork, kpi_code: str, unit_code: str, summary: dict[str, Any]) -> None:
-    uow.execute(
-        """INSERT INTO spc_charts (kpi_code, unit_code, first_period, last_period, last_value, last_point_type,
-                                   variation_icon, assurance_icon, chart)
-           VALUES (%(kpi_code)s, %(unit_code)s, %(first_period)s, %(last_period)s, %(last_value)s,
-                   %(last_point_type)s, %(variation_icon)s, %(assurance_icon)s, %(chart)s)
+CHART_FIELDS = ("kpi_code", "unit_code", "first_period", "last_period", "last_value", "last_point_type",
+                "variation_icon", "assurance_icon", "chart")
+
+
+def save_charts(uow: UnitOfWork, summaries: list[dict[str, Any]]) -> None:
+    if not summaries:
+        return
+    rows = [tuple(s[f] for f in CHART_FIELDS[:-1]) + (Jsonb(s["chart"]),) for s in summaries]
+    uow.conn.cursor().executemany(
+        f"""INSERT INTO spc_charts ({', '.join(CHART_FIELDS)}) VALUES ({', '.join(['%s'] * len(CHART_FIELDS))})
            ON CONFLICT (kpi_code, unit_code) DO UPDATE SET first_period = excluded.first_period,
                last_period = excluded.last_period, last_value = excluded.last_value,
                last_point_type = excluded.last_point_type, variation_icon = excluded.variation_icon,
                assurance_icon = excluded.assurance_icon, chart = excluded.chart, computed_at = now()""",
-        {**summary, "kpi_code": kpi_code, "unit_code": unit_code, "chart": Jsonb(summary["chart"])},
+        rows,
     )
 
 
-def latest_episode(uow: UnitOfWork, kpi_code: str, unit_code: str) -> dict[str, Any] | None:
-    return uow.one(
-        """SELECT id, point_type, started, last_seen FROM signal_episodes WHERE kpi_code = %s AND unit_code = %s
-            ORDER BY id DESC LIMIT 1 FOR UPDATE""",
-        (kpi_code, unit_code),
+def latest_episodes(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, dict[str, Any]]:
+    """The newest signal episode of each series that has one (hold the series' lock to use it)."""
+    kpi_codes, unit_codes = _columns(series, 2)
+    rows = uow.all(
+        """SELECT DISTINCT ON (e.kpi_code, e.unit_code) e.id, e.kpi_code, e.unit_code, e.point_type, e.started,
+                  e.last_seen
+             FROM unnest(%s::text[], %s::text[]) AS k(kpi_code, unit_code)
+             JOIN signal_episodes e USING (kpi_code, unit_code)
+            ORDER BY e.kpi_code, e.unit_code, e.id DESC""",
+        (kpi_codes, unit_codes),
     )
+    return {(row["kpi_code"], row["unit_code"]): row for row in rows}
 
 
 def extend_episode(uow: UnitOfWork, episode_id: int, month: date) -> None:
@@ -219,3 +313,52 @@ def start_episode(uow: UnitOfWork, kpi_code: str, unit_code: str, point_type: st
            VALUES (%s, %s, %s, %s, %s, %s)""",
         (kpi_code, unit_code, point_type, special_cause_type, month, month),
     )
+
+
+# --- the aggregator's queues ------------------------------------------------------------------
+
+def enqueue_rollups(uow: UnitOfWork, months: Iterable[MonthKey]) -> None:
+    kpi_codes, unit_codes, periods = _columns(sorted(months), 3)
+    if kpi_codes:
+        uow.execute("INSERT INTO rollup_queue (kpi_code, unit_code, period)"
+                    " SELECT * FROM unnest(%s::text[], %s::text[], %s::date[])", (kpi_codes, unit_codes, periods))
+
+
+def enqueue_charts(uow: UnitOfWork, charts: list[tuple[str, str, str, dict[str, Any], str | None]]) -> None:
+    """(kpi_code, unit_code, cause, change, correlation_id) for each chart to recompute."""
+    if charts:
+        kpi_codes, unit_codes, causes, changes, correlations = _columns(charts, 5)
+        uow.execute("INSERT INTO chart_queue (kpi_code, unit_code, cause, change, correlation_id)"
+                    " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::jsonb[], %s::text[])",
+                    (kpi_codes, unit_codes, causes, [Jsonb(c) for c in changes], correlations))
+
+
+def claim_rollups(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:
+    """Take the oldest queued roll-ups no other worker holds; they are gone once this commits."""
+    return uow.all(
+        """DELETE FROM rollup_queue WHERE id IN (
+               SELECT id FROM rollup_queue ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+           RETURNING id, kpi_code, unit_code, period""",
+        (limit,),
+    )
+
+
+def claim_charts(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:
+    """Take the oldest queued charts no other worker holds, oldest first."""
+    rows = uow.all(
+        """DELETE FROM chart_queue WHERE id IN (
+               SELECT id FROM chart_queue ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+           RETURNING id, kpi_code, unit_code, cause, change, correlation_id""",
+        (limit,),
+    )
+    return sorted(rows, key=lambda row: row["id"])
+
+
+def queued(uow: UnitOfWork, kpi_code: str | None = None) -> int:
+    """How much aggregation work waits (for one KPI, when given)."""
+    row = uow.one(
+        """SELECT (SELECT count(*) FROM rollup_queue WHERE %(kpi)s::text IS NULL OR kpi_code = %(kpi)s)
+                + (SELECT count(*) FROM chart_queue WHERE %(kpi)s::text IS NULL OR kpi_code = %(kpi)s) AS n""",
+        {"kpi": kpi_code},
+    )
+    return int(row["n"]) if row else 0

@@ -44,11 +44,13 @@ def newest_signal(points: Sequence[SpcPoint]) -> Signal | None:
     return Signal(start, newest.special_cause_type, newest.point_type)
 
 
-def continues(episode: Episode | None, point_type: str, newest_month: date) -> bool:
-    """Does a special cause of ``point_type`` in ``newest_month`` carry on ``episode``?"""
+def continues(episode: Episode | None, point_type: str, stretch_start: date) -> bool:
+    """Does a stretch of special causes of ``point_type``, from ``stretch_start`` to the newest
+    month, carry on ``episode``? It does when the episode was last seen within the stretch or the
+    month just before it (a recompute, the next month, or several months recorded at once)."""
     if episode is None or episode.point_type != point_type:
         return False
-    return episode.last_seen in (newest_month, previous_month(newest_month)) or episode.last_seen > newest_month
+    return episode.last_seen >= previous_month(stretch_start)
 
 
 def previous_month(month: date) -> date:

@@ -1,0 +1,39 @@
+"""The aggregator worker: rolls up and recomputes the charts that measures from feeds queued,
+waking on every queued batch (LISTEN/NOTIFY) and draining the queue a pass at a time."""
+
+from __future__ import annotations
+
+import logging
+
+from services.metrics import aggregator
+from services.metrics.adapters import store
+from services.metrics.bootstrap import SERVICE
+from shared import db, telemetry
+from shared.config import Settings
+from shared.correlation import configure_logging
+from shared.processes import stop_on_sigterm
+from shared.wakeup import drain_on_notify
+
+log = logging.getLogger(__name__)
+
+
+def main() -> None:
+    settings = Settings.from_env(SERVICE)
+    configure_logging(SERVICE, settings.log_level)
+    pool = db.make_pool(settings.database_url, max_size=2, name=f"{SERVICE}-aggregator")
+    stop = stop_on_sigterm()
+
+    def report_backlog() -> None:
+        with db.unit_of_work(pool, SERVICE) as uow:
+            telemetry.AGGREGATION_BACKLOG.labels(SERVICE).set(store.queued(uow))
+
+    log.info("aggregator started")
+    try:
+        drain_on_notify(settings.database_url, f"aggregate_{SERVICE}", lambda: aggregator.run_pass(pool), stop,
+                        after_drain=report_backlog)
+    finally:
+        pool.close()
+
+
+if __name__ == "__main__":
+    main()
