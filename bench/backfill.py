@@ -2,6 +2,8 @@
 
 Both sides read the same scratch topic in this process: first a bare kafka-python consumer
 (the baseline), then the metrics consumer runner with the real handlers and the real database.
+The platform's clock runs from its first batch until the metrics aggregator worker (the running
+service's, as in production) has drained everything the backfill queued.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ import time
 
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
+from psycopg_pool import ConnectionPool
 
 from bench.common import create, months, tag
 from services.metrics import bootstrap
+from services.metrics.adapters import store
 from shared import db, topics
 from shared.config import Settings
 from shared.consumer import ConsumerRunner
@@ -31,7 +35,7 @@ def run(events: int, units: int, kpis: int) -> str:
     try:
         total = _produce(settings.kafka_bootstrap, topic, unit_codes, kpi_codes, months(n_months))
         raw_rate = _raw_consume_rate(settings.kafka_bootstrap, topic, total)
-        platform_rate = _platform_rate(settings, topic, total)
+        platform_rate = _platform_rate(settings, topic, total, kpi_codes)
     finally:
         admin.delete_topics([topic])
         admin.close()
@@ -87,7 +91,7 @@ def _raw_consume_rate(bootstrap: str, topic: str, total: int) -> float:
     return seen / elapsed
 
 
-def _platform_rate(settings: Settings, topic: str, total: int) -> float:
+def _platform_rate(settings: Settings, topic: str, total: int, kpi_codes: list[str]) -> float:
     pool = db.make_pool(settings.database_url, max_size=2, name="bench-consumer")
     producer = reliable_producer(settings.kafka_bootstrap, "bench-deadletter")
     runner = ConsumerRunner("metrics", pool, manual_commit_consumer(settings.kafka_bootstrap, f"{topic}-metrics",
@@ -99,8 +103,18 @@ def _platform_rate(settings: Settings, topic: str, total: int) -> float:
         if handled:
             started = started or time.perf_counter()
         seen += handled
-    elapsed = time.perf_counter() - (started or time.perf_counter())
+    consumed = time.perf_counter()
+    while _queued(pool, kpi_codes):
+        time.sleep(0.05)
+    finished = time.perf_counter()
+    print(f"backfill: consumer stored {seen} events in {consumed - (started or consumed):.1f} s; the aggregator "
+          f"finished {finished - consumed:.1f} s later", flush=True)
     runner.consumer.close()
     producer.close()
     pool.close()
-    return seen / elapsed
+    return seen / (finished - (started or finished))
+
+
+def _queued(pool: ConnectionPool, kpi_codes: list[str]) -> int:
+    with db.unit_of_work(pool, "metrics") as uow:
+        return store.queued(uow, kpi_codes)

@@ -31,13 +31,14 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from psycopg_pool import ConnectionPool
 
 from shared import correlation, telemetry
-from shared.db import UnitOfWork
+from shared.db import Rows, UnitOfWork
 from shared.events import REGISTRY, Envelope, EnvelopeError, PayloadError
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Envelope, dict[str, Any]], None]
 INFRASTRUCTURE_ERRORS = (psycopg.OperationalError, KafkaError)
+HANDLED = Rows("h", "event_id text, event_type text, topic text")
 
 
 class RejectEvent(Exception):
@@ -186,10 +187,9 @@ class ConsumerRunner:
             return set()
         chosen = [events[position] for position in first.values()]
         rows = uow.all(
-            "INSERT INTO handled_events (event_id, event_type, topic)"
-            " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]) ON CONFLICT (event_id) DO NOTHING"
-            " RETURNING event_id",
-            ([e.id for e, _ in chosen], [e.type for e, _ in chosen], [topic for _, topic in chosen]),
+            f"INSERT INTO handled_events (event_id, event_type, topic) SELECT event_id, event_type, topic"
+            f" FROM {HANDLED.sql} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+            (HANDLED.param((envelope.id, envelope.type, topic) for envelope, topic in chosen),),
         )
         return {first[row["event_id"]] for row in rows}
 

@@ -6,7 +6,8 @@ they cause commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+import json
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,19 @@ def make_pool(database_url: str, *, min_size: int = 1, max_size: int = 8, name: 
     )
     pool.open(wait=True, timeout=30)
     return pool
+
+
+class Rows:
+    """Many rows passed as one JSON parameter and read back in SQL with json_to_recordset: a batch
+    in one statement, and far cheaper to send than one array parameter per column."""
+
+    def __init__(self, alias: str, columns: str):
+        self.names = [column.split()[0] for column in columns.split(",")]
+        self.sql = f"json_to_recordset(%s::json) AS {alias}({columns})"
+
+    def param(self, rows: Iterable[tuple[Any, ...]]) -> str:
+        return json.dumps([dict(zip(self.names, row, strict=True)) for row in rows], default=str)
+
 
 
 class UnitOfWork:

@@ -28,6 +28,15 @@ def test_every_service_runs_its_migrations_api_and_relay():
             assert f"{service}-{process}" in COMPOSE["services"], f"{service}-{process}"
 
 
+def test_every_runnable_entrypoint_has_a_compose_service():
+    root = Path(__file__).parents[1]
+    commands = " ".join(" ".join(spec.get("command", [])) for spec in COMPOSE["services"].values())
+    for path in sorted((root / "services").glob("*/entrypoints/*.py")):
+        if "__main__" in path.read_text():
+            module = ".".join(path.relative_to(root).with_suffix("").parts)
+            assert f"-m {module}" in commands or f"{module}:create_app()" in commands, module
+
+
 def test_every_module_the_compose_file_starts_exists():
     root = Path(__file__).parents[1]
     for name, spec in COMPOSE["services"].items():

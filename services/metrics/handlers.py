@@ -61,17 +61,19 @@ def record_measure(uow: UnitOfWork, measure: Measure, today: date, event_id: str
 
     The same figures again for the same KPI, unit and month change nothing and emit nothing.
     """
-    [outcome], work = record_measures(uow, [Incoming(measure, event_id, correlation.current())], today)
+    [outcome], work = record_measures(uow, [Incoming(measure, event_id, correlation.current())], today,
+                                      returning=True)
     if isinstance(outcome, MeasureRejected):
         raise outcome
     aggregator.refresh_before_commit(uow, work)
     return outcome
 
 
-def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date
+def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, returning: bool = False
                     ) -> tuple[list[Recorded | MeasureRejected], Work]:
     """Store many measures in a few statements, in the order given (a later revision of a month
-    follows an earlier one); per measure what became of it, and the aggregation work they cause."""
+    follows an earlier one); per measure what became of it (with the stored row when
+    ``returning``, else the figures), and the aggregation work they cause."""
     kpis = store.kpis(uow, {i.measure.kpi_code for i in incoming})
     units = store.units(uow, {i.measure.unit_code for i in incoming})
     checked = [_check(i.measure, kpis, units, today) for i in incoming]
@@ -98,12 +100,14 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date
             "period": format_period(measure.period), "value": measure.value, "revision": revision,
             "previous_value": before["value"] if before else None, "source": measure.source,
         }, item.correlation_id))
-    stored = iter(store.add_revisions(uow, new))
+    stored = iter(store.add_revisions(uow, new, returning=returning))
+    revised = iter(new)
     results: list[Recorded | MeasureRejected] = []
     for outcome in outcomes:
         if outcome is None:
-            row = next(stored)
-            outcome = Recorded(row["revision"], changed=True, row=row)
+            measure, revision, _ = next(revised)
+            row = next(stored) if returning else {**_row_of(measure), "revision": revision}
+            outcome = Recorded(revision, changed=True, row=row)
         results.append(outcome)
     changed = sorted({_key(measure) for measure, _, _ in new})
     store.put_measured_values(uow, [(*month, latest[month]["value"], latest[month]["numerator"],

@@ -9,7 +9,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from services.metrics.domain.measures import Measure
-from shared.db import UnitOfWork
+from shared.db import Rows, UnitOfWork
 
 KPI_COLUMNS = (
     "code, name, description, unit_of_measure, improvement_direction, owners, data_source, expected_by_day, "
@@ -101,42 +101,41 @@ def _advisory_locks(uow: UnitOfWork, names: Iterable[str]) -> None:
                     (ordered,))
 
 
-def _columns(keys: Iterable[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    rows = list(keys)
-    return [[row[i] for row in rows] for i in range(width)]
+MONTHS = Rows("k", "kpi_code text, unit_code text, period date")
+SERIES = Rows("k", "kpi_code text, unit_code text")
+VALUES = Rows("r", "kpi_code text, unit_code text, period date, value double precision, "
+                   "numerator double precision, denominator double precision")
 
 
 def latest_measures(uow: UnitOfWork, keys: Iterable[MonthKey]) -> dict[MonthKey, dict[str, Any]]:
     """The latest revision of each month that has one."""
-    kpi_codes, unit_codes, periods = _columns(keys, 3)
     rows = uow.all(
-        """SELECT DISTINCT ON (m.kpi_code, m.unit_code, m.period) m.*
-             FROM measures m
-             JOIN unnest(%s::text[], %s::text[], %s::date[]) AS k(kpi_code, unit_code, period)
-               USING (kpi_code, unit_code, period)
-            ORDER BY m.kpi_code, m.unit_code, m.period, m.revision DESC""",
-        (kpi_codes, unit_codes, periods),
+        f"""SELECT DISTINCT ON (m.kpi_code, m.unit_code, m.period) m.*
+              FROM {MONTHS.sql} JOIN measures m USING (kpi_code, unit_code, period)
+             ORDER BY m.kpi_code, m.unit_code, m.period, m.revision DESC""",
+        (MONTHS.param(keys),),
     )
     return {(row["kpi_code"], row["unit_code"], row["period"]): row for row in rows}
 
 
-MEASURE_FIELDS = ("kpi_code", "unit_code", "period", "revision", "value", "numerator", "denominator", "source",
-                  "recorded_by", "note", "event_id")
-MEASURE_TYPES = ("text", "text", "date", "integer", "double precision", "double precision", "double precision",
-                 "text", "text", "text", "text")
+NEW_MEASURES = Rows("r", "kpi_code text, unit_code text, period date, revision integer, value double precision, "
+                        "numerator double precision, denominator double precision, source text, "
+                        "recorded_by text, note text, event_id text")
 
 
-def add_revisions(uow: UnitOfWork, revisions: list[tuple[Measure, int, str | None]]) -> list[dict[str, Any]]:
-    """Store new revisions in one statement; the stored rows, in the order given."""
+def add_revisions(uow: UnitOfWork, revisions: list[tuple[Measure, int, str | None]], *, returning: bool = False
+                  ) -> list[dict[str, Any]]:
+    """Store new revisions in one statement; with ``returning``, the stored rows in the order given."""
     if not revisions:
         return []
     rows = [(m.kpi_code, m.unit_code, m.period, revision, m.value, m.numerator, m.denominator, m.source,
              m.recorded_by, m.note, event_id) for m, revision, event_id in revisions]
-    arrays = ", ".join(f"%s::{kind}[]" for kind in MEASURE_TYPES)
-    stored = uow.all(
-        f"INSERT INTO measures ({', '.join(MEASURE_FIELDS)}) SELECT * FROM unnest({arrays}) RETURNING *",
-        _columns(rows, len(MEASURE_FIELDS)),
-    )
+    columns = ", ".join(NEW_MEASURES.names)
+    sql = f"INSERT INTO measures ({columns}) SELECT {columns} FROM {NEW_MEASURES.sql}"
+    if not returning:
+        uow.execute(sql, (NEW_MEASURES.param(rows),))
+        return []
+    stored = uow.all(sql + " RETURNING *", (NEW_MEASURES.param(rows),))
     by_key = {(r["kpi_code"], r["unit_code"], r["period"], r["revision"]): r for r in stored}
     return [by_key[row[:4]] for row in rows]
 
@@ -146,13 +145,12 @@ def put_measured_values(uow: UnitOfWork, values: list[tuple[str, str, date, floa
     """Each month's current measure becomes the unit's value for the month."""
     if values:
         uow.execute(
-            """INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
-               SELECT *, false FROM unnest(%s::text[], %s::text[], %s::date[], %s::double precision[],
-                                           %s::double precision[], %s::double precision[])
+            f"""INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
+               SELECT kpi_code, unit_code, period, value, numerator, denominator, false FROM {VALUES.sql}
                ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value,
                    numerator = excluded.numerator, denominator = excluded.denominator, rolled_up = false,
                    updated_at = now()""",
-            _columns(values, 6),
+            (VALUES.param(values),),
         )
 
 
@@ -187,14 +185,13 @@ def unit_tree(uow: UnitOfWork) -> dict[str, dict[str, Any]]:
 
 def children_values(uow: UnitOfWork, months: list[MonthKey]) -> dict[MonthKey, list[dict[str, Any]]]:
     """The values of each month's child units, for each (KPI, parent unit, month)."""
-    kpi_codes, unit_codes, periods = _columns(months, 3)
     found: dict[MonthKey, list[dict[str, Any]]] = {month: [] for month in months}
     for row in uow.all(
-        """SELECT k.kpi_code, k.unit_code, k.period, v.value, v.numerator, v.denominator
-             FROM unnest(%s::text[], %s::text[], %s::date[]) AS k(kpi_code, unit_code, period)
-             JOIN units u ON u.parent_code = k.unit_code
-             JOIN kpi_values v ON v.kpi_code = k.kpi_code AND v.unit_code = u.code AND v.period = k.period""",
-        (kpi_codes, unit_codes, periods),
+        f"""SELECT k.kpi_code, k.unit_code, k.period, v.value, v.numerator, v.denominator
+              FROM {MONTHS.sql}
+              JOIN units u ON u.parent_code = k.unit_code
+              JOIN kpi_values v ON v.kpi_code = k.kpi_code AND v.unit_code = u.code AND v.period = k.period""",
+        (MONTHS.param(months),),
     ):
         found[(row["kpi_code"], row["unit_code"], row["period"])].append(row)
     return found
@@ -205,26 +202,23 @@ def put_rolled_up_values(uow: UnitOfWork, values: list[tuple[str, str, date, flo
     """Store roll-ups; a month the unit measured itself keeps its own value (it wins)."""
     if values:
         uow.execute(
-            """INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
-               SELECT *, true FROM unnest(%s::text[], %s::text[], %s::date[], %s::double precision[],
-                                          %s::double precision[], %s::double precision[])
+            f"""INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
+               SELECT kpi_code, unit_code, period, value, numerator, denominator, true FROM {VALUES.sql}
                ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value,
                    numerator = excluded.numerator, denominator = excluded.denominator, updated_at = now()
                WHERE kpi_values.rolled_up""",
-            _columns(values, 6),
+            (VALUES.param(values),),
         )
 
 
 def monthly_values(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, list[dict[str, Any]]]:
     """Each series' months, oldest first."""
-    kpi_codes, unit_codes = _columns(series, 2)
     found: dict[SeriesKey, list[dict[str, Any]]] = {key: [] for key in series}
     for row in uow.all(
-        """SELECT v.kpi_code, v.unit_code, v.period, v.value, v.rolled_up
-             FROM unnest(%s::text[], %s::text[]) AS k(kpi_code, unit_code)
-             JOIN kpi_values v USING (kpi_code, unit_code)
-            ORDER BY v.kpi_code, v.unit_code, v.period""",
-        (kpi_codes, unit_codes),
+        f"""SELECT v.kpi_code, v.unit_code, v.period, v.value, v.rolled_up
+              FROM {SERIES.sql} JOIN kpi_values v USING (kpi_code, unit_code)
+             ORDER BY v.kpi_code, v.unit_code, v.period""",
+        (SERIES.param(series),),
     ):
         found[(row["kpi_code"], row["unit_code"])].append(row)
     return found
@@ -258,13 +252,11 @@ def targets(uow: UnitOfWork, kpi_code: str) -> list[dict[str, Any]]:
 
 
 def live_rebases(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, set[date]]:
-    kpi_codes, unit_codes = _columns(series, 2)
     found: dict[SeriesKey, set[date]] = {key: set() for key in series}
     for row in uow.all(
-        """SELECT r.kpi_code, r.unit_code, r.period
-             FROM unnest(%s::text[], %s::text[]) AS k(kpi_code, unit_code)
-             JOIN rebases r USING (kpi_code, unit_code) WHERE r.withdrawn_at IS NULL""",
-        (kpi_codes, unit_codes),
+        f"""SELECT r.kpi_code, r.unit_code, r.period
+              FROM {SERIES.sql} JOIN rebases r USING (kpi_code, unit_code) WHERE r.withdrawn_at IS NULL""",
+        (SERIES.param(series),),
     ):
         found[(row["kpi_code"], row["unit_code"])].add(row["period"])
     return found
@@ -290,14 +282,12 @@ def save_charts(uow: UnitOfWork, summaries: list[dict[str, Any]]) -> None:
 
 def latest_episodes(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, dict[str, Any]]:
     """The newest signal episode of each series that has one (hold the series' lock to use it)."""
-    kpi_codes, unit_codes = _columns(series, 2)
     rows = uow.all(
-        """SELECT DISTINCT ON (e.kpi_code, e.unit_code) e.id, e.kpi_code, e.unit_code, e.point_type, e.started,
-                  e.last_seen
-             FROM unnest(%s::text[], %s::text[]) AS k(kpi_code, unit_code)
-             JOIN signal_episodes e USING (kpi_code, unit_code)
-            ORDER BY e.kpi_code, e.unit_code, e.id DESC""",
-        (kpi_codes, unit_codes),
+        f"""SELECT DISTINCT ON (e.kpi_code, e.unit_code) e.id, e.kpi_code, e.unit_code, e.point_type, e.started,
+                   e.last_seen
+              FROM {SERIES.sql} JOIN signal_episodes e USING (kpi_code, unit_code)
+             ORDER BY e.kpi_code, e.unit_code, e.id DESC""",
+        (SERIES.param(series),),
     )
     return {(row["kpi_code"], row["unit_code"]): row for row in rows}
 
@@ -318,19 +308,21 @@ def start_episode(uow: UnitOfWork, kpi_code: str, unit_code: str, point_type: st
 # --- the aggregator's queues ------------------------------------------------------------------
 
 def enqueue_rollups(uow: UnitOfWork, months: Iterable[MonthKey]) -> None:
-    kpi_codes, unit_codes, periods = _columns(sorted(months), 3)
-    if kpi_codes:
-        uow.execute("INSERT INTO rollup_queue (kpi_code, unit_code, period)"
-                    " SELECT * FROM unnest(%s::text[], %s::text[], %s::date[])", (kpi_codes, unit_codes, periods))
+    ordered = sorted(months)
+    if ordered:
+        uow.execute(f"INSERT INTO rollup_queue (kpi_code, unit_code, period)"
+                    f" SELECT kpi_code, unit_code, period FROM {MONTHS.sql}", (MONTHS.param(ordered),))
+
+
+QUEUED_CHARTS = Rows("q", "kpi_code text, unit_code text, cause text, change json, correlation_id text")
 
 
 def enqueue_charts(uow: UnitOfWork, charts: list[tuple[str, str, str, dict[str, Any], str | None]]) -> None:
     """(kpi_code, unit_code, cause, change, correlation_id) for each chart to recompute."""
     if charts:
-        kpi_codes, unit_codes, causes, changes, correlations = _columns(charts, 5)
-        uow.execute("INSERT INTO chart_queue (kpi_code, unit_code, cause, change, correlation_id)"
-                    " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::jsonb[], %s::text[])",
-                    (kpi_codes, unit_codes, causes, [Jsonb(c) for c in changes], correlations))
+        uow.execute(f"INSERT INTO chart_queue (kpi_code, unit_code, cause, change, correlation_id)"
+                    f" SELECT kpi_code, unit_code, cause, change, correlation_id FROM {QUEUED_CHARTS.sql}",
+                    (QUEUED_CHARTS.param(charts),))
 
 
 def claim_rollups(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:
@@ -354,11 +346,13 @@ def claim_charts(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: row["id"])
 
 
-def queued(uow: UnitOfWork, kpi_code: str | None = None) -> int:
-    """How much aggregation work waits (for one KPI, when given)."""
+def queued(uow: UnitOfWork, kpi_codes: list[str] | None = None) -> int:
+    """How much aggregation work waits (for these KPIs, when given); rows a worker has claimed
+    count until its pass commits."""
     row = uow.one(
-        """SELECT (SELECT count(*) FROM rollup_queue WHERE %(kpi)s::text IS NULL OR kpi_code = %(kpi)s)
-                + (SELECT count(*) FROM chart_queue WHERE %(kpi)s::text IS NULL OR kpi_code = %(kpi)s) AS n""",
-        {"kpi": kpi_code},
+        """SELECT (SELECT count(*) FROM rollup_queue WHERE %(kpis)s::text[] IS NULL OR kpi_code = ANY(%(kpis)s))
+                + (SELECT count(*) FROM chart_queue WHERE %(kpis)s::text[] IS NULL OR kpi_code = ANY(%(kpis)s))
+                  AS n""",
+        {"kpis": kpi_codes},
     )
     return int(row["n"]) if row else 0
