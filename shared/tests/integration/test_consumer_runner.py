@@ -4,7 +4,7 @@ import uuid
 import psycopg
 import pytest
 
-from shared.consumer import ConsumerRunner, RejectEvent
+from shared.consumer import BatchHandler, ConsumerRunner, RejectEvent
 from shared.events import new_event
 from shared.kafka_clients import manual_commit_consumer
 from shared.tests.integration.conftest import read_all
@@ -244,6 +244,52 @@ def test_when_a_batch_fails_its_messages_are_handled_one_at_a_time(pool, produce
     outcomes = runner.process_batch(_poll_until(runner, 3))
     assert [o.status for o in outcomes] == ["handled", "handled", "dead_lettered"]
     assert [effects(pool, event.id) for event in events] == [1, 1, 0]
+    runner.consumer.close()
+
+
+def handled_ids(pool, event_ids) -> set[str]:
+    with pool.connection() as conn:
+        rows = conn.execute("SELECT event_id FROM handled_events WHERE event_id = ANY(%s)", (list(event_ids),))
+        return {row["event_id"] for row in rows}
+
+
+def test_a_batch_handler_gets_its_events_at_once_duplicates_left_out_and_rejects_dead_lettered(
+    pool, producer, kafka_bootstrap, topics
+):
+    calls = []
+
+    def handle_many(uow, events):
+        calls.append([event.id for event, _ in events])
+        for event, payload in events:
+            record_effect(uow, event, payload)
+        return ["February is closed" if payload["period"] == "2026-02" else None for _, payload in events]
+
+    events = [new_event("measure.recorded", {**MEASURE, "period": f"2026-0{m}"}, source="t") for m in (1, 2, 3)]
+    for event in [*events, events[0]]:  # the first one twice: a redelivery inside the batch
+        send(producer, topics[0], event.to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics, {"measure.recorded": BatchHandler(handle_many)})
+    outcomes = runner.process_batch(_poll_until(runner, 4))
+    assert calls == [[event.id for event in events]], "one call, each event once, in partition order"
+    assert [o.status for o in outcomes] == ["handled", "dead_lettered", "handled", "duplicate"]
+    assert "February is closed" in outcomes[1].reason
+    assert handled_ids(pool, [e.id for e in events]) == {events[0].id, events[2].id}, \
+        "a rejected event is not recorded as handled"
+    [dead] = read_all(kafka_bootstrap, topics[1], 1)
+    assert json.loads(dead.value)["reason"] == "rejected: February is closed"
+    runner.consumer.close()
+
+
+def test_a_batch_handler_given_one_event_rejects_it_as_an_ordinary_handler_would(
+    pool, producer, kafka_bootstrap, topics
+):
+    handler = BatchHandler(lambda uow, events: ["no such ward" for _ in events])
+    event = new_event("measure.recorded", MEASURE, source="t")
+    send(producer, topics[0], event.to_json())
+    runner = make_runner(pool, producer, kafka_bootstrap, topics, {"measure.recorded": handler})
+    [outcome] = runner.process_batch(_poll_until(runner, 1))
+    assert outcome.status == "dead_lettered"
+    assert "no such ward" in outcome.reason
+    assert handled_ids(pool, [event.id]) == set()
     runner.consumer.close()
 
 

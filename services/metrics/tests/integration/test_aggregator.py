@@ -1,14 +1,18 @@
 """The KPI aggregator on the real database: roll-ups, stored charts, alerts once per signal."""
 
 import threading
+import time
 import uuid
 
 import pytest
 
-from services.metrics import handlers
+from services.metrics import aggregator, handlers
+from services.metrics.adapters import store
+from services.metrics.bootstrap import event_handlers
 from services.metrics.domain.measures import Measure, parse_period
 from services.metrics.domain.spc import SpcOptions, xmr_chart
 from shared.db import unit_of_work
+from shared.events import REGISTRY, new_event
 
 pytestmark = pytest.mark.integration
 
@@ -218,3 +222,89 @@ def test_a_trust_month_is_complete_only_when_the_wards_below_its_directorates_ha
     assert alerts(metrics_state, kpi, trust) == [], "ward D, below the directorate, has not reported yet"
     post(metrics_client, bearer, kpi, ward_d, len(STEADY), 9.3)
     assert len(alerts(metrics_state, kpi, trust)) == 1
+
+
+# --- measures from feeds: stored by the consumer a batch at a time, aggregated by the worker ----
+
+def consume(state, kpi, unit, values, first_month=0, correlationid=None):
+    """Hand measure.recorded events to the consumer's batch handler in one transaction, as one
+    Kafka batch would; the charts are left to the aggregator worker."""
+    events = [new_event("measure.recorded", {"kpi_code": kpi, "unit_code": unit, "source": "feed",
+                                             "period": month_name(first_month + i), "value": value},
+                        source="urn:test", correlationid=correlationid) for i, value in enumerate(values)]
+    handler = event_handlers(state.settings, state.pool)["measure.recorded"]
+    with unit_of_work(state.pool, "metrics") as uow:
+        assert handler.handle_many(uow, [(event, REGISTRY.load(event)) for event in events]) == [None] * len(events)
+    return events
+
+
+def month_name(index):
+    return f"{2023 + index // 12}-{index % 12 + 1:02d}"
+
+
+def settle(state, kpi):
+    """Run aggregator passes until nothing is queued for the KPI (the running worker may take some)."""
+    deadline = time.monotonic() + 20
+    while True:
+        aggregator.run_pass(state.pool)
+        with unit_of_work(state.pool, "metrics") as uow:
+            if store.queued(uow, [kpi]) == 0:
+                return
+        assert time.monotonic() < deadline, "the aggregation queue did not drain"
+        time.sleep(0.05)
+
+
+def updates(state, kpi, unit):
+    with state.pool.connection() as conn:
+        return conn.execute(
+            "SELECT envelope FROM outbox WHERE event_type = 'kpi.updated' AND key = %s ORDER BY position",
+            (f"{kpi}|{unit}",)).fetchall()
+
+
+def test_a_batch_of_months_from_a_feed_is_charted_once_with_its_latest_month(metrics_state, hierarchy):
+    kpi, ward, trust = hierarchy["kpi"], hierarchy["ward_a"], hierarchy["trust"]
+    [*_, last] = consume(metrics_state, kpi, ward, STEADY, correlationid="feed-run-1")
+    settle(metrics_state, kpi)
+    assert [row["value"] for row in kpi_values(metrics_state, kpi, trust)] == pytest.approx(STEADY)
+    [ward_update] = updates(metrics_state, kpi, ward)
+    data = ward_update["envelope"]["data"]
+    assert (data["cause"], data["period"], data["value"]) == ("measure", "2023-12", STEADY[-1])
+    assert ward_update["envelope"]["correlationid"] == "feed-run-1"
+    [trust_update] = updates(metrics_state, kpi, trust)
+    assert trust_update["envelope"]["data"]["cause"] == "rollup"
+    with metrics_state.pool.connection() as conn:
+        chart = conn.execute("SELECT chart FROM spc_charts WHERE kpi_code = %s AND unit_code = %s",
+                             (kpi, ward)).fetchone()["chart"]
+    assert chart["periods_of_points"][-1] == "2023-12" and len(chart["points"]) == len(STEADY)
+    assert last.id in {row["event_id"] for row in revisions_of(metrics_state, kpi, ward, "2023-12")}
+
+
+def revisions_of(state, kpi, unit, month):
+    with state.pool.connection() as conn:
+        return conn.execute("SELECT event_id FROM measures WHERE kpi_code = %s AND unit_code = %s AND period = %s",
+                            (kpi, unit, parse_period(month))).fetchall()
+
+
+def test_a_signal_spanning_months_that_arrive_together_alerts_once_and_not_again_as_it_goes_on(
+    metrics_state, hierarchy
+):
+    kpi, ward = hierarchy["kpi"], hierarchy["ward_a"]
+    consume(metrics_state, kpi, ward, STEADY)
+    settle(metrics_state, kpi)
+    consume(metrics_state, kpi, ward, [9.5, 9.8], first_month=len(STEADY))  # two months above the limit at once
+    settle(metrics_state, kpi)
+    [alert] = alerts(metrics_state, kpi, ward)
+    assert (alert["data"]["period"], alert["data"]["signal_start"]) == ("2024-02", "2024-01")
+    consume(metrics_state, kpi, ward, [9.7, 9.6], first_month=len(STEADY) + 2)  # two more, again at once
+    settle(metrics_state, kpi)
+    assert len(alerts(metrics_state, kpi, ward)) == 1, "the same signal going on"
+
+
+def test_a_feed_measure_the_consumer_rejects_queues_nothing(metrics_state, hierarchy):
+    event = new_event("measure.recorded", {"kpi_code": hierarchy["kpi"], "unit_code": "NO-SUCH-WARD",
+                                           "period": "2023-01", "value": 4.0, "source": "feed"}, source="urn:test")
+    handler = event_handlers(metrics_state.settings, metrics_state.pool)["measure.recorded"]
+    with unit_of_work(metrics_state.pool, "metrics") as uow:
+        [reason] = handler.handle_many(uow, [(event, REGISTRY.load(event))])
+        assert "unknown organisational unit" in reason
+        assert store.queued(uow, [hierarchy["kpi"]]) == 0

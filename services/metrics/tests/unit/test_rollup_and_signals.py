@@ -71,6 +71,12 @@ def test_a_special_cause_in_the_month_after_one_of_the_same_kind_carries_on_the_
     assert continues(episode, "special_cause_concern", date(2026, 8, 1)), "a recompute of the same month"
 
 
+def test_a_stretch_of_special_causes_recorded_at_once_carries_on_the_episode_it_reaches_back_to():
+    episode = Episode("special_cause_concern", date(2026, 7, 1), date(2026, 8, 1))
+    assert continues(episode, "special_cause_concern", date(2026, 8, 1)), "Aug to Nov in one recompute"
+    assert not continues(episode, "special_cause_concern", date(2026, 11, 1)), "Sep and Oct were common cause"
+
+
 def test_a_special_cause_after_a_common_cause_month_or_of_another_kind_is_a_new_episode():
     episode = Episode("special_cause_concern", date(2026, 7, 1), date(2026, 8, 1))
     assert not continues(episode, "special_cause_concern", date(2026, 10, 1))
