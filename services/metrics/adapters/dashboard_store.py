@@ -1,8 +1,9 @@
-"""Read-only SQL for the portal's dashboards: the KPI matrix of a unit and one stored chart in full.
+"""Read-only SQL for the portal's dashboards: the KPI matrix of a unit, the matrix of a directorate
+and every unit below it, and one stored chart in full.
 
-Nothing here writes. The matrix is two statements whatever the page size (the unit with its count
-of charts, then the page with each row's target and sparkline as lateral index scans), so a unit
-with fifty KPIs costs the same round trips as a unit with one.
+Nothing here writes. Both matrices build their rows the same way (``_matrix_rows``): a page is one
+statement whatever its size (each row's target and sparkline are lateral index scans) and its total
+one more, so a unit with fifty KPIs costs the same round trips as a unit with one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from services.metrics.domain.spc import SpcChart, SpcPeriod, SpcPoint
 from shared.db import UnitOfWork
 
 SPARKLINE_POINTS = 12
+# What a matrix row needs from a stored chart (``spc_charts c``).
+CHART_COLUMNS = ("c.kpi_code, c.unit_code, c.last_period, c.last_value, c.last_point_type, c.variation_icon,"
+                 " c.assurance_icon")
 
 
 def unit_with_chart_count(uow: UnitOfWork, unit_code: str) -> dict[str, Any] | None:
@@ -26,17 +30,50 @@ def unit_with_chart_count(uow: UnitOfWork, unit_code: str) -> dict[str, Any] | N
 
 
 def kpi_matrix(uow: UnitOfWork, unit_code: str, limit: int, offset: int) -> list[dict[str, Any]]:
-    """One row per KPI charted for the unit, by KPI code: its latest point, icons, the target in force
-    at the latest month (the newest change effective on or before it, null when none) and the last
-    twelve monthly values, oldest first."""
+    """One row per KPI charted for the unit, by KPI code (see ``_matrix_rows`` for what a row holds)."""
+    return _matrix_rows(uow, f"SELECT {CHART_COLUMNS} FROM spc_charts c WHERE c.unit_code = %(unit)s", "kpi_code",
+                        {"unit": unit_code, "limit": limit, "offset": offset})
+
+
+# The charts of a unit and of every unit below it at any depth, each with its unit's name, level and
+# depth below the top unit (which is 0); narrowed to one unit and to one KPI when those are given.
+CHARTS_BELOW = f"""
+    WITH RECURSIVE below AS (
+        SELECT code, name, level, 0 AS depth FROM units WHERE code = %(top)s
+        UNION ALL
+        SELECT u.code, u.name, u.level, below.depth + 1 FROM units u JOIN below ON u.parent_code = below.code
+         WHERE below.depth < 20)
+    SELECT {CHART_COLUMNS}, b.name AS unit_name, b.level AS unit_level, b.depth AS unit_depth
+      FROM below b JOIN spc_charts c ON c.unit_code = b.code
+     WHERE (%(unit)s::text IS NULL OR c.unit_code = %(unit)s) AND (%(kpi)s::text IS NULL OR c.kpi_code = %(kpi)s)"""
+
+
+def chart_count_below(uow: UnitOfWork, top: str, unit: str | None, kpi: str | None) -> int:
+    """How many charts ``kpi_matrix_below`` pages through."""
+    row = uow.one(f"SELECT count(*) AS charts FROM ({CHARTS_BELOW}) charts", {"top": top, "unit": unit, "kpi": kpi})
+    return row["charts"] if row else 0
+
+
+def kpi_matrix_below(uow: UnitOfWork, top: str, unit: str | None, kpi: str | None, limit: int, offset: int
+                     ) -> list[dict[str, Any]]:
+    """One row per chart of the ``top`` unit and every unit below it (only ``unit``'s, only ``kpi``'s when
+    given), by KPI code, then depth below the top, then unit code; each row is a ``kpi_matrix`` row with
+    the unit's code, name and level."""
+    return _matrix_rows(uow, CHARTS_BELOW, "kpi_code, unit_depth, unit_code",
+                        {"top": top, "unit": unit, "kpi": kpi, "limit": limit, "offset": offset})
+
+
+def _matrix_rows(uow: UnitOfWork, charts: str, order_by: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The page (``limit``, ``offset`` in ``params``) of the ``charts`` query, ordered by ``order_by``, as
+    matrix rows: every column ``charts`` selects (at least ``CHART_COLUMNS``) with the KPI's name, unit of
+    measure and direction, the target in force at the latest month (the newest change effective on or
+    before it, null when none) and the last twelve monthly values, oldest first.
+
+    One statement whatever the page size: the target and the sparkline are lateral index scans per row.
+    """
     rows = uow.all(
-        """WITH page AS (
-               SELECT kpi_code, unit_code, last_period, last_value, last_point_type, variation_icon,
-                      assurance_icon
-                 FROM spc_charts WHERE unit_code = %(unit)s
-                ORDER BY kpi_code LIMIT %(limit)s OFFSET %(offset)s)
-           SELECT p.kpi_code, k.name, k.unit_of_measure, k.improvement_direction, p.last_period,
-                  p.last_value, p.last_point_type, p.variation_icon, p.assurance_icon, t.target,
+        f"""WITH page AS ({charts} ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s)
+           SELECT p.*, k.name, k.unit_of_measure, k.improvement_direction, t.target,
                   s.sparkline_periods, s.sparkline_values
              FROM page p
              JOIN kpis k ON k.code = p.kpi_code
@@ -50,8 +87,8 @@ def kpi_matrix(uow: UnitOfWork, unit_code: str, limit: int, offset: int) -> list
                     FROM (SELECT period, value FROM kpi_values
                            WHERE kpi_code = p.kpi_code AND unit_code = p.unit_code
                            ORDER BY period DESC LIMIT %(sparkline)s) newest) s
-            ORDER BY p.kpi_code""",
-        {"unit": unit_code, "limit": limit, "offset": offset, "sparkline": SPARKLINE_POINTS},
+            ORDER BY {order_by}""",
+        {**params, "sparkline": SPARKLINE_POINTS},
     )
     return [_with_sparkline(row) for row in rows]
 

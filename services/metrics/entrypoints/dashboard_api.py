@@ -1,8 +1,11 @@
 """The portal's dashboards, read-only and open without a token like the other metrics GETs.
 
 - ``GET /dashboards/units/<unit>/kpis``: the unit's KPI matrix, one row per KPI with a chart. The unit
-  is in the path (a directorate is a unit like any other), so an unknown one is a plain 404; there is
-  no second ``/dashboards/kpis?unit_code=`` spelling of the same list.
+  is in the path (a directorate is a unit like any other), so an unknown one is a plain 404. For a
+  directorate these are its own, rolled-up, charts.
+- ``GET /dashboards/kpis?directorate=&unit=&kpi=``: one matrix across units, a row per KPI and unit
+  charted in the directorate or below it, so a board can compare its wards; ``unit`` and ``kpi``
+  narrow it to one unit of the directorate and to one KPI.
 - ``GET /kpis/<kpi>/units/<unit>/chart``: one stored chart in full, with its annotations and rebases;
   ``chart.csv`` and ``chart.svg`` give the same chart as a spreadsheet and as an image.
 """
@@ -19,9 +22,14 @@ from flask_smorest import Blueprint
 from werkzeug.wrappers import Response as BaseResponse
 
 from services.metrics import bootstrap
-from services.metrics.adapters import dashboard_store, store
+from services.metrics.adapters import catalogue_store, dashboard_store, store
 from services.metrics.adapters.svg import render_spc_svg
-from services.metrics.entrypoints.dashboard_schemas import KpiChartSchema, KpiMatrixSchema
+from services.metrics.entrypoints.dashboard_schemas import (
+    DirectorateMatrixQuery,
+    DirectorateMatrixSchema,
+    KpiChartSchema,
+    KpiMatrixSchema,
+)
 from shared.db import unit_of_work
 from shared.pagination import PageQuery, offset_of, page_body
 from shared.web import ServiceError
@@ -50,6 +58,33 @@ def kpi_matrix(query: dict, unit_code: str) -> Any:
         rows = dashboard_store.kpi_matrix(uow, unit_code, query["page_size"], offset_of(query))
     total = unit.pop("charts")
     return {**page_body(rows, query, total), "unit": unit}
+
+
+@dashboard_api.route("/dashboards/kpis", methods=["GET"])
+@dashboard_api.arguments(DirectorateMatrixQuery, location="query")
+@dashboard_api.response(200, DirectorateMatrixSchema)
+def directorate_kpi_matrix(query: dict) -> Any:
+    """The KPI matrix across the units of a directorate: one row per KPI and unit charted in the
+    directorate or any unit below it, by KPI code, then depth below the directorate, then unit code.
+    Each row is a unit matrix row with the unit's code, name and level. A unit keeps one unit's rows
+    (the directorate's own or one below it); given alone, it is that unit's rows only."""
+    top = query.get("directorate") or query["unit"]
+    unit, kpi = query.get("unit"), query.get("kpi")
+    with _uow() as uow:
+        _check_filters(uow, top, unit, kpi)
+        total = dashboard_store.chart_count_below(uow, top, unit, kpi)
+        rows = dashboard_store.kpi_matrix_below(uow, top, unit, kpi, query["page_size"], offset_of(query))
+    return page_body(rows, query, total)
+
+
+def _check_filters(uow: Any, top: str, unit: str | None, kpi: str | None) -> None:
+    _found(store.unit(uow, top), f"unit {top}")
+    if unit and unit != top:
+        _found(store.unit(uow, unit), f"unit {unit}")
+        if not catalogue_store.is_descendant(uow, unit, top):
+            raise ServiceError(422, f"unit {unit} is not in directorate {top}", errors={"unit": ["not in directorate"]})
+    if kpi:
+        _found(store.kpi(uow, kpi), f"KPI {kpi}")
 
 
 @dashboard_api.route("/kpis/<kpi_code>/units/<unit_code>/chart", methods=["GET"])

@@ -1,15 +1,16 @@
-"""HTTP response schemas of the portal's dashboards: a unit's KPI matrix and one KPI's stored chart."""
+"""HTTP schemas of the portal's dashboards: a unit's KPI matrix, a directorate's matrix across its units
+and one KPI's stored chart."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.metrics.domain.measures import format_period
 from services.metrics.entrypoints.spc_schemas import SpcPeriodSchema, SpcPointSchema
-from shared.pagination import page_of
+from shared.pagination import PageQuery, page_of
 
 
 class Month(fields.String):
@@ -58,6 +59,28 @@ class KpiMatrixRowSchema(Schema):
 
 class KpiMatrixSchema(page_of(KpiMatrixRowSchema)):  # type: ignore[misc]
     unit = fields.Nested(UnitRefSchema, **_described("The unit the matrix is for."))
+
+
+class DirectorateMatrixQuery(PageQuery):
+    directorate = fields.String(validate=validate.Length(min=1), **_described(
+        "A unit's code: rows for it and every unit below it, at any depth. Required unless unit is given."))
+    unit = fields.String(validate=validate.Length(min=1), **_described(
+        "Only this unit's rows; it must be the directorate or below it when both are given."))
+    kpi = fields.String(validate=validate.Length(min=1), **_described("Only this KPI's rows."))
+
+    @validates_schema
+    def _needs_a_unit(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "directorate" not in data and "unit" not in data:
+            raise ValidationError("give a directorate, a unit or both", field_name="directorate")
+
+
+class DirectorateMatrixRowSchema(KpiMatrixRowSchema):
+    unit_code = fields.String(**_described("The code of the unit the row is for."))
+    unit_name = fields.String(**_described("The unit's name."))
+    unit_level = fields.String(**_described("trust, division, directorate, specialty, ward or theatre."))
+
+
+DirectorateMatrixSchema = page_of(DirectorateMatrixRowSchema)
 
 
 class KpiDefinitionSchema(Schema):

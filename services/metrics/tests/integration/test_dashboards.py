@@ -1,4 +1,5 @@
-"""The portal's dashboards on the real database: a unit's KPI matrix, one chart as JSON, CSV and SVG."""
+"""The portal's dashboards on the real database: a unit's KPI matrix, a directorate's matrix across its units,
+one chart as JSON, CSV and SVG."""
 
 import csv
 import io
@@ -104,6 +105,126 @@ def test_the_matrix_of_an_unknown_unit_is_a_404_problem(metrics_client):
     assert "NO-SUCH-UNIT" in response.get_json()["detail"]
 
 
+@pytest.fixture
+def directorate(metrics_client, bearer):
+    """A trust with two directorates. Ours holds a ward and a specialty with a ward of its own; the other
+    directorate holds one ward. Length of stay is measured on all three wards, waits on our first ward only.
+
+    The codes sort against the hierarchy (the deepest ward first, the directorate last), so an order by
+    depth cannot pass for an order by code.
+    """
+    suffix = uuid.uuid4().hex[:8].upper()
+    admin = bearer("admin")
+    codes = {"trust": f"T-{suffix}", "directorate": f"Z-DIR-{suffix}", "ward": f"B-WARD-{suffix}",
+             "specialty": f"C-SPEC-{suffix}", "deep_ward": f"A-WARD-{suffix}", "other_directorate": f"Y-DIR-{suffix}",
+             "other_ward": f"A-OTHER-{suffix}", "stay": f"A-STAY-{suffix}", "waits": f"B-WAIT-{suffix}"}
+    for key, name, level, parent in (("trust", "Trust", "trust", None),
+                                     ("directorate", "Surgery", "directorate", "trust"),
+                                     ("ward", "Ward 7", "ward", "directorate"),
+                                     ("specialty", "Orthopaedics", "specialty", "directorate"),
+                                     ("deep_ward", "Ward 9", "ward", "specialty"),
+                                     ("other_directorate", "Medicine", "directorate", "trust"),
+                                     ("other_ward", "Ward 1", "ward", "other_directorate")):
+        assert metrics_client.post("/api/v1/units", headers=admin, json={
+            "code": codes[key], "name": name, "level": level,
+            "parent_code": codes[parent] if parent else None}).status_code == 201
+    for key, name in (("stay", "Average length of stay"), ("waits", "Days waiting")):
+        assert metrics_client.post("/api/v1/kpis", json={
+            "code": codes[key], "name": name, "unit_of_measure": "days", "improvement_direction": "decrease",
+            "owners": ["owner@hospital.example"]}, headers=admin).status_code == 201
+    for kpi, unit, value in (("stay", "ward", 5.0), ("stay", "deep_ward", 7.0), ("stay", "other_ward", 9.0),
+                             ("waits", "ward", 3.0)):
+        for month in MONTHS[:3]:
+            record(metrics_client, bearer, codes[kpi], codes[unit], month, value)
+    return codes
+
+
+def across(client, **query):
+    return client.get("/api/v1/dashboards/kpis", query_string=query)
+
+
+def rows_of(response, codes):
+    """The page's rows as (KPI, unit) pairs named by the fixture's keys."""
+    assert response.status_code == 200, response.get_json()
+    keys = {code: key for key, code in codes.items()}
+    return [(keys[row["kpi_code"]], keys[row["unit_code"]]) for row in response.get_json()["items"]]
+
+
+def test_the_directorate_matrix_has_a_row_per_kpi_and_unit_in_it_by_kpi_then_depth_then_code(metrics_client,
+                                                                                              directorate):
+    response = across(metrics_client, directorate=directorate["directorate"])
+    assert rows_of(response, directorate) == [
+        ("stay", "directorate"), ("stay", "ward"), ("stay", "specialty"), ("stay", "deep_ward"),
+        ("waits", "directorate"), ("waits", "ward")]
+    assert response.get_json()["total"] == 6
+
+
+def test_the_directorate_matrix_leaves_out_the_units_of_another_directorate(metrics_client, directorate):
+    units = {row["unit_code"] for row in across(metrics_client, directorate=directorate["directorate"],
+                                                page_size=200).get_json()["items"]}
+    assert directorate["other_ward"] not in units
+    assert directorate["other_directorate"] not in units
+    assert directorate["trust"] not in units
+
+
+def test_a_directorate_matrix_row_is_the_unit_matrix_row_with_its_unit(metrics_client, directorate):
+    rows = across(metrics_client, directorate=directorate["directorate"]).get_json()["items"]
+    deep_ward = next(row for row in rows if row["unit_code"] == directorate["deep_ward"])
+    assert (deep_ward["unit_name"], deep_ward["unit_level"]) == ("Ward 9", "ward")
+    unit_row = {key: value for key, value in deep_ward.items() if key not in ("unit_code", "unit_name", "unit_level")}
+    assert unit_row == matrix(metrics_client, directorate["deep_ward"])["items"][0]
+    assert [point["value"] for point in deep_ward["sparkline"]] == [7.0, 7.0, 7.0]
+
+
+def test_the_unit_filter_keeps_one_unit_of_the_directorate(metrics_client, directorate):
+    response = across(metrics_client, directorate=directorate["directorate"], unit=directorate["ward"])
+    assert rows_of(response, directorate) == [("stay", "ward"), ("waits", "ward")]
+    assert response.get_json()["total"] == 2
+
+
+def test_a_unit_alone_gives_that_units_rows_only(metrics_client, directorate):
+    response = across(metrics_client, unit=directorate["specialty"])
+    assert rows_of(response, directorate) == [("stay", "specialty")]
+
+
+def test_the_kpi_filter_keeps_one_kpi(metrics_client, directorate):
+    response = across(metrics_client, directorate=directorate["directorate"], kpi=directorate["waits"])
+    assert rows_of(response, directorate) == [("waits", "directorate"), ("waits", "ward")]
+    assert response.get_json()["total"] == 2
+
+
+def test_the_directorate_matrix_pages_like_the_other_lists(metrics_client, directorate):
+    response = across(metrics_client, directorate=directorate["directorate"], page=2, page_size=4)
+    assert rows_of(response, directorate) == [("waits", "directorate"), ("waits", "ward")]
+    assert {key: response.get_json()[key] for key in ("page", "page_size", "total")} == {
+        "page": 2, "page_size": 4, "total": 6}
+
+
+@pytest.mark.parametrize("query", [{"directorate": "NO-SUCH-UNIT"}, {"unit": "NO-SUCH-UNIT"},
+                                   {"directorate": "{directorate}", "unit": "NO-SUCH-UNIT"},
+                                   {"directorate": "{directorate}", "kpi": "NO-SUCH-KPI"}])
+def test_an_unknown_directorate_unit_or_kpi_is_a_404_problem(metrics_client, directorate, query):
+    response = across(metrics_client, **{name: value.format(**directorate) for name, value in query.items()})
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert "NO-SUCH" in response.get_json()["detail"]
+
+
+def test_a_unit_outside_the_directorate_is_a_422_problem(metrics_client, directorate):
+    response = across(metrics_client, directorate=directorate["directorate"], unit=directorate["other_ward"])
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["detail"] == (
+        f"unit {directorate['other_ward']} is not in directorate {directorate['directorate']}")
+
+
+def test_a_matrix_across_units_needs_a_directorate_or_a_unit(metrics_client, directorate):
+    response = across(metrics_client, kpi=directorate["stay"])
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert "directorate" in response.get_json()["errors"]
+
+
 def test_the_chart_has_a_point_for_every_month_posted(metrics_client, ward):
     response = metrics_client.get(f"/api/v1/kpis/{ward['stay']}/units/{ward['ward']}/chart")
     assert response.status_code == 200, response.get_json()
@@ -202,5 +323,8 @@ def test_the_svg_is_not_sent_again_while_its_etag_is_current(metrics_client, bea
 def test_the_openapi_document_describes_the_dashboards(metrics_client):
     paths = metrics_client.get("/openapi.json").get_json()["paths"]
     assert "/api/v1/dashboards/units/{unit_code}/kpis" in paths
+    across_units = paths["/api/v1/dashboards/kpis"]["get"]
+    assert {"directorate", "unit", "kpi", "page", "page_size"} <= {p["name"] for p in across_units["parameters"]}
+    assert "DirectorateMatrixRowPage" in str(across_units["responses"]["200"])
     for suffix in ("", ".csv", ".svg"):
         assert "get" in paths[f"/api/v1/kpis/{{kpi_code}}/units/{{unit_code}}/chart{suffix}"]
