@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 from yoyo import get_backend, read_migrations
 
@@ -48,6 +48,21 @@ class Rows:
     def param(self, rows: Iterable[tuple[Any, ...]]) -> str:
         return json.dumps([dict(zip(self.names, row, strict=True)) for row in rows], default=str)
 
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An event for the outbox: its type, payload, topic and key."""
+
+    type: str
+    data: dict[str, Any]
+    topic: str
+    key: str
+    version: int = 1
+    correlation_id: str | None = None
+
+
+OUTBOX_ROWS = Rows("o", "event_id uuid, topic text, key text, event_type text, envelope jsonb")
 
 
 class UnitOfWork:
@@ -119,17 +134,23 @@ class UnitOfWork:
 
     def emit(self, type: str, data: dict[str, Any], *, topic: str, key: str, version: int = 1) -> Envelope:
         """Validate the payload and write the event to the outbox in this transaction."""
-        payload = REGISTRY.dump(type, data, version)
-        event = new_event(
-            type, payload, source=self.source, subject=key, version=version,
-            correlationid=correlation.current(),
-        )
-        self.conn.execute(
-            "INSERT INTO outbox (event_id, topic, key, event_type, envelope) VALUES (%s, %s, %s, %s, %s)",
-            (event.id, topic, key, type, Jsonb(event.to_dict())),
-        )
-        self.emitted.append(event)
+        [event] = self.emit_many([Outgoing(type, data, topic, key, version, correlation.current())])
         return event
+
+    def emit_many(self, outgoing: list[Outgoing]) -> list[Envelope]:
+        """``emit`` for many events, each validated, written to the outbox in one statement in
+        the order given (each under its own correlation id)."""
+        events = [new_event(o.type, REGISTRY.dump(o.type, o.data, o.version), source=self.source, subject=o.key,
+                            version=o.version, correlationid=o.correlation_id) for o in outgoing]
+        if events:
+            self.conn.execute(
+                f"INSERT INTO outbox (event_id, topic, key, event_type, envelope)"
+                f" SELECT event_id, topic, key, event_type, envelope FROM {OUTBOX_ROWS.sql}",
+                (OUTBOX_ROWS.param((e.id, o.topic, o.key, o.type, e.to_dict())
+                                   for e, o in zip(events, outgoing, strict=True)),),
+            )
+        self.emitted.extend(events)
+        return events
 
 
 @contextmanager

@@ -29,10 +29,14 @@ from services.metrics.domain.rollup import MonthlyValue, roll_up
 from services.metrics.domain.signals import Episode, continues, newest_signal
 from services.metrics.domain.spc import SpcChart, SpcOptions, xmr_chart
 from shared import correlation, telemetry, topics
-from shared.db import UnitOfWork, unit_of_work
+from shared.db import Outgoing, UnitOfWork, unit_of_work
 
 SERVICE = "metrics"
-CLAIM_LIMIT = 5000  # queue rows taken per pass: bounds a pass's transaction
+# What one pass takes, bounding its transaction: roll-ups are cheap and merge (many rows name the
+# same month); charts cost a recompute each, so a pass picks so many and takes all their rows.
+ROLLUPS_PER_PASS = 50_000
+CHARTS_PER_PASS = 2_000
+CHART_ROWS_SCANNED = 20_000
 
 
 @dataclass(frozen=True)
@@ -96,13 +100,13 @@ def enqueue(uow: UnitOfWork, work: Work) -> None:
                                for (kpi_code, unit_code), change in sorted(work.charts.items())])
 
 
-def run_pass(pool: ConnectionPool, limit: int = CLAIM_LIMIT) -> int:
+def run_pass(pool: ConnectionPool) -> int:
     """Claim queued work, do it and commit; how many queue rows it took (0: the queue was empty)."""
     with unit_of_work(pool, SERVICE) as uow:
         work = Work()
-        months = store.claim_rollups(uow, limit)
+        months = store.claim_rollups(uow, ROLLUPS_PER_PASS)
         work.months.update((row["kpi_code"], row["unit_code"], row["period"]) for row in months)
-        charts = store.claim_charts(uow, limit)
+        charts = sorted(store.claim_charts(uow, CHARTS_PER_PASS, CHART_ROWS_SCANNED), key=lambda row: row["id"])
         for row in charts:
             work.chart(row["kpi_code"], row["unit_code"], Change(row["cause"], row["change"], row["correlation_id"]))
         refresh(uow, work)
@@ -158,7 +162,7 @@ def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, dict[str, Any
     values = store.monthly_values(uow, series)
     rebases = store.live_rebases(uow, series)
     episodes = store.latest_episodes(uow, series)
-    summaries = []
+    summaries, outgoing = [], []
     for key in series:
         kpi, unit, rows = kpis.get(key[0]), tree.get(key[1]), values[key]
         if kpi is None or unit is None or not rows:
@@ -167,15 +171,20 @@ def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, dict[str, Any
         chart = xmr_chart([row["value"] for row in rows], chart_options(uow, kpi, rebases[key], periods))
         summaries.append({**_summary(chart, periods), "kpi_code": key[0], "unit_code": key[1]})
         change = work.charts[key]
-        token = correlation.use(change.correlation_id) if change.correlation_id else None
-        try:
-            _announce_new_signal(uow, kpi, unit, chart, periods, episodes.get(key), rows[-1]["rolled_up"])
-            _announce_update(uow, kpi, unit, chart, periods, change)
-        finally:
-            if token is not None:
-                correlation.reset(token)
+        correlation_id = change.correlation_id or correlation.current()
+        alert = _new_signal(uow, kpi, unit, chart, periods, episodes.get(key), rows[-1]["rolled_up"])
+        if alert is not None:
+            outgoing.append(Outgoing("kpi.special_cause_detected", alert, topics.KPIS, _key(kpi, unit),
+                                     correlation_id=correlation_id))
+        outgoing.append(Outgoing("kpi.updated", _update(kpi, unit, chart, periods, change), topics.KPIS,
+                                 _key(kpi, unit), correlation_id=correlation_id))
     store.save_charts(uow, summaries)
+    uow.emit_many(outgoing)
     telemetry.CHARTS_RECOMPUTED.labels(SERVICE).inc(len(summaries))
+
+
+def _key(kpi: dict[str, Any], unit: dict[str, Any]) -> str:
+    return f"{kpi['code']}|{unit['code']}"
 
 
 def chart_options(uow: UnitOfWork, kpi: dict[str, Any], rebase_periods: set[date], periods: list[date]
@@ -208,10 +217,11 @@ def _summary(chart: SpcChart, periods: list[date]) -> dict[str, Any]:
     }
 
 
-def _announce_update(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any], chart: SpcChart,
-                     periods: list[date], change: Change) -> None:
+def _update(kpi: dict[str, Any], unit: dict[str, Any], chart: SpcChart, periods: list[date], change: Change
+            ) -> dict[str, Any]:
+    """The kpi.updated payload."""
     last, details = chart.points[-1], change.details
-    uow.emit("kpi.updated", {
+    return {
         "kpi_code": kpi["code"], "kpi_name": kpi["name"], "unit_code": unit["code"], "unit_name": unit["name"],
         "period": details.get("period", format_period(periods[-1])), "value": details.get("value", last.y),
         "previous_value": details.get("previous_value"), "revision": details.get("revision", 0),
@@ -220,7 +230,7 @@ def _announce_update(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any],
         "latest_period": format_period(periods[-1]), "latest_value": last.y, "mean": last.mean_col,
         "lpl": last.lpl, "upl": last.upl, "point_type": last.point_type,
         "variation_icon": chart.variation_icon, "assurance_icon": chart.assurance_icon,
-    }, topic=topics.KPIS, key=f"{kpi['code']}|{unit['code']}")
+    }
 
 
 def _month_complete(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, periods: list[date]) -> bool:
@@ -232,21 +242,22 @@ def _month_complete(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, period
     return newest >= before
 
 
-def _announce_new_signal(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any], chart: SpcChart,
-                         periods: list[date], row: dict[str, Any] | None, rolled_up: bool) -> None:
+def _new_signal(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any], chart: SpcChart,
+                periods: list[date], row: dict[str, Any] | None, rolled_up: bool) -> dict[str, Any] | None:
+    """The kpi.special_cause_detected payload when the newest point starts a new signal episode."""
     signal = newest_signal(chart.points)
     if signal is None or (rolled_up and not _month_complete(uow, kpi, unit["code"], periods)):
-        return
+        return None
     episode = Episode(row["point_type"], row["started"], row["last_seen"]) if row else None
     if continues(episode, signal.point_type, periods[signal.start]):
         store.extend_episode(uow, row["id"], periods[-1])  # type: ignore[index]
-        return
+        return None
     store.start_episode(uow, kpi["code"], unit["code"], signal.point_type, signal.special_cause_type, periods[-1])
     last = chart.points[-1]
-    uow.emit("kpi.special_cause_detected", {
+    return {
         "kpi_code": kpi["code"], "kpi_name": kpi["name"], "unit_code": unit["code"], "unit_name": unit["name"],
         "period": format_period(periods[-1]), "signal_start": format_period(periods[signal.start]),
         "special_cause_type": signal.special_cause_type, "point_type": signal.point_type,
         "improvement_direction": kpi["improvement_direction"], "value": last.y, "mean": last.mean_col,
         "lpl": last.lpl, "upl": last.upl, "unit_of_measure": kpi["unit_of_measure"], "owners": list(kpi["owners"]),
-    }, topic=topics.KPIS, key=f"{kpi['code']}|{unit['code']}")
+    }

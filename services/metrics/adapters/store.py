@@ -335,15 +335,19 @@ def claim_rollups(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:
     )
 
 
-def claim_charts(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:
-    """Take the oldest queued charts no other worker holds, oldest first."""
-    rows = uow.all(
-        """DELETE FROM chart_queue WHERE id IN (
-               SELECT id FROM chart_queue ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
-           RETURNING id, kpi_code, unit_code, cause, change, correlation_id""",
-        (limit,),
+def claim_charts(uow: UnitOfWork, series: int, scan: int) -> list[dict[str, Any]]:
+    """Pick up to ``series`` charts, those waiting longest first (among the oldest ``scan`` rows no
+    other worker holds), and take every queued row of each: a chart named in many rows is
+    recomputed once. Oldest first."""
+    return uow.all(
+        """WITH waiting AS (
+               SELECT id, kpi_code, unit_code FROM chart_queue ORDER BY id LIMIT %(scan)s FOR UPDATE SKIP LOCKED),
+           picked AS (
+               SELECT kpi_code, unit_code FROM waiting GROUP BY kpi_code, unit_code ORDER BY min(id) LIMIT %(series)s)
+           DELETE FROM chart_queue c USING picked p WHERE c.kpi_code = p.kpi_code AND c.unit_code = p.unit_code
+           RETURNING c.id, c.kpi_code, c.unit_code, c.cause, c.change, c.correlation_id""",
+        {"scan": scan, "series": series},
     )
-    return sorted(rows, key=lambda row: row["id"])
 
 
 def queued(uow: UnitOfWork, kpi_codes: list[str] | None = None) -> int:
