@@ -37,6 +37,12 @@ def new_cluster_id() -> str:
     return base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
 
 
+def format_arguments(cluster_id: str, properties: Path) -> list[str]:
+    """kafka-storage format's arguments. The id goes with ``=``: one id in 64 starts with "-",
+    which the tool's parser would otherwise take for an option."""
+    return [f"--cluster-id={cluster_id}", f"--config={properties}"]
+
+
 def libs_dir(config: StackConfig) -> Path:
     return config.cache_dir / f"kafka-{KAFKA_VERSION}" / "libs"
 
@@ -178,7 +184,7 @@ class Kafka:
         data.mkdir(parents=True)
         cluster_id = new_cluster_id()
         cmd = self._java_cmd(java, libs, "kafka.tools.StorageTool", "format")
-        cmd += ["-t", cluster_id, "-c", str(self.properties)]
+        cmd += format_arguments(cluster_id, self.properties)
         proc.run_checked(cmd, what="formatting the Kafka storage", timeout=120, log=self.log)
 
     def start(self) -> PidRecord:

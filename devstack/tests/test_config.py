@@ -12,7 +12,7 @@ import pytest
 
 from devstack import proc
 from devstack.config import ConfigError, resolve_ports
-from devstack.kafka_broker import new_cluster_id
+from devstack.kafka_broker import format_arguments, new_cluster_id
 
 SERVICES = ("ideas", "projects", "metrics", "training", "notifications")
 
@@ -80,3 +80,10 @@ def test_a_reused_pid_is_not_ours(tmp_path: Path) -> None:
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_a_cluster_id_starting_with_a_dash_stays_one_argument_of_kafka_storage_format() -> None:
+    # An id drawn as "-nJ3D7RzCCWUz9QlbbAegg" once failed a fresh `make test`: passed as "-t <id>",
+    # the tool's parser read the id as an option.
+    args = format_arguments("-nJ3D7RzCCWUz9QlbbAegg", Path("/tmp/server.properties"))
+    assert args == ["--cluster-id=-nJ3D7RzCCWUz9QlbbAegg", "--config=/tmp/server.properties"]
