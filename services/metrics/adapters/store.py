@@ -140,17 +140,29 @@ def add_revisions(uow: UnitOfWork, revisions: list[tuple[Measure, int, str | Non
     return [by_key[row[:4]] for row in rows]
 
 
-def put_measured_values(uow: UnitOfWork, values: list[tuple[str, str, date, float, float | None, float | None]]
-                        ) -> None:
+MonthValue = tuple[str, str, date, float, float | None, float | None]
+
+
+def put_measured_values(uow: UnitOfWork, values: list[MonthValue]) -> None:
     """Each month's current measure becomes the unit's value for the month."""
+    _put_values(uow, values, rolled_up=False)
+
+
+def put_rolled_up_values(uow: UnitOfWork, values: list[MonthValue]) -> None:
+    """Store roll-ups; a month the unit measured itself keeps its own value (it wins)."""
+    _put_values(uow, values, rolled_up=True)
+
+
+def _put_values(uow: UnitOfWork, values: list[MonthValue], *, rolled_up: bool) -> None:
     if values:
         uow.execute(
             f"""INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
-               SELECT kpi_code, unit_code, period, value, numerator, denominator, false FROM {VALUES.sql}
+               SELECT kpi_code, unit_code, period, value, numerator, denominator, %s FROM {VALUES.sql}
                ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value,
-                   numerator = excluded.numerator, denominator = excluded.denominator, rolled_up = false,
-                   updated_at = now()""",
-            (VALUES.param(values),),
+                   numerator = excluded.numerator, denominator = excluded.denominator,
+                   rolled_up = excluded.rolled_up, updated_at = now()
+               WHERE NOT excluded.rolled_up OR kpi_values.rolled_up""",
+            (rolled_up, VALUES.param(values)),
         )
 
 
@@ -195,20 +207,6 @@ def children_values(uow: UnitOfWork, months: list[MonthKey]) -> dict[MonthKey, l
     ):
         found[(row["kpi_code"], row["unit_code"], row["period"])].append(row)
     return found
-
-
-def put_rolled_up_values(uow: UnitOfWork, values: list[tuple[str, str, date, float, float | None, float | None]]
-                         ) -> None:
-    """Store roll-ups; a month the unit measured itself keeps its own value (it wins)."""
-    if values:
-        uow.execute(
-            f"""INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
-               SELECT kpi_code, unit_code, period, value, numerator, denominator, true FROM {VALUES.sql}
-               ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value,
-                   numerator = excluded.numerator, denominator = excluded.denominator, updated_at = now()
-               WHERE kpi_values.rolled_up""",
-            (VALUES.param(values),),
-        )
 
 
 def monthly_values(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, list[dict[str, Any]]]:
