@@ -248,12 +248,7 @@ class ConsumerRunner:
     def _record_and_handle(self, uow: UnitOfWork, message: Any, envelope: Envelope,
                            payload: dict[str, Any]) -> Outcome:
         """The handler's effect and the record of the event id, in the caller's transaction."""
-        first_time = uow.one(
-            "INSERT INTO handled_events (event_id, event_type, topic) VALUES (%s, %s, %s)"
-            " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-            (envelope.id, envelope.type, message.topic),
-        )
-        if first_time is None:
+        if not self._record_handled(uow, {0: (envelope, message.topic)}):
             return Outcome("duplicate")
         self.handlers[envelope.type](uow, envelope, payload)
         return Outcome("handled")

@@ -49,7 +49,6 @@ class Rows:
         return json.dumps([dict(zip(self.names, row, strict=True)) for row in rows], default=str)
 
 
-
 @dataclass(frozen=True)
 class Outgoing:
     """An event for the outbox: its type, payload, topic and key."""

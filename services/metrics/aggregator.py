@@ -106,7 +106,7 @@ def run_pass(pool: ConnectionPool) -> int:
         work = Work()
         months = store.claim_rollups(uow, ROLLUPS_PER_PASS)
         work.months.update((row["kpi_code"], row["unit_code"], row["period"]) for row in months)
-        charts = sorted(store.claim_charts(uow, CHARTS_PER_PASS, CHART_ROWS_SCANNED), key=lambda row: row["id"])
+        charts = store.claim_charts(uow, CHARTS_PER_PASS, CHART_ROWS_SCANNED)
         for row in charts:
             work.chart(row["kpi_code"], row["unit_code"], Change(row["cause"], row["change"], row["correlation_id"]))
         refresh(uow, work)

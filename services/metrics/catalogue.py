@@ -45,14 +45,15 @@ def change_kpi(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_version
 
 
 def set_target(uow: UnitOfWork, code: str, effective_from: date, target: float | None, who: Principal) -> None:
-    kpi = _editable_kpi(uow, code, who)
+    _editable_kpi(uow, code, who)
     catalogue_store.add_target(uow, code, effective_from, target, who.user)
-    aggregator.refresh(uow, _every_chart(uow, kpi["code"], Work(), cause="target"))
+    aggregator.refresh(uow, _every_chart(uow, code, Work(), cause="target"))
 
 
 def rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date, reason: str, who: Principal
            ) -> dict[str, Any]:
-    _editable_kpi(uow, kpi_code, who), _unit(uow, unit_code)
+    _editable_kpi(uow, kpi_code, who)
+    _unit(uow, unit_code)
     added = catalogue_store.add_rebase(uow, kpi_code, unit_code, period, reason, who.user)
     if added is None:
         raise Refused(409, f"{kpi_code} for {unit_code} is already rebased at {period:%Y-%m}", "period")
@@ -62,7 +63,8 @@ def rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date, reason:
 
 def withdraw_rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, rebase_id: int, who: Principal
                     ) -> dict[str, Any]:
-    _editable_kpi(uow, kpi_code, who), _unit(uow, unit_code)
+    _editable_kpi(uow, kpi_code, who)
+    _unit(uow, unit_code)
     withdrawn = catalogue_store.withdraw_rebase(uow, rebase_id, kpi_code, unit_code, who.user)
     if withdrawn is None:
         raise Refused(404, f"no live rebase {rebase_id} for {kpi_code} and {unit_code}")
@@ -93,8 +95,8 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
 
 
 def _every_chart(uow: UnitOfWork, kpi_code: str, work: Work, *, cause: str) -> Work:
-    for unit in catalogue_store.units_with_values(uow, kpi_code):
-        work.chart(kpi_code, unit["code"], Change(cause))
+    for unit_code in catalogue_store.units_with_values(uow, kpi_code):
+        work.chart(kpi_code, unit_code, Change(cause))
     return work
 
 

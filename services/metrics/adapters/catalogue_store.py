@@ -46,9 +46,10 @@ def target_history(uow: UnitOfWork, code: str) -> list[dict[str, Any]]:
                    " ORDER BY effective_from, set_at", (code,))
 
 
-def units_with_values(uow: UnitOfWork, kpi_code: str) -> list[dict[str, Any]]:
-    return uow.all("SELECT DISTINCT u.code, u.name FROM kpi_values v JOIN units u ON u.code = v.unit_code"
-                   " WHERE v.kpi_code = %s ORDER BY u.code", (kpi_code,))
+def units_with_values(uow: UnitOfWork, kpi_code: str) -> list[str]:
+    """The codes of the units that have a value of the KPI for some month."""
+    rows = uow.all("SELECT DISTINCT unit_code FROM kpi_values WHERE kpi_code = %s ORDER BY unit_code", (kpi_code,))
+    return [row["unit_code"] for row in rows]
 
 
 def rolled_up_months(uow: UnitOfWork, kpi_code: str) -> list[dict[str, Any]]:

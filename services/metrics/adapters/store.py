@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from psycopg.types.json import Jsonb
-
 from services.metrics.domain.measures import Measure
 from shared.db import Rows, UnitOfWork
 
@@ -260,22 +258,21 @@ def live_rebases(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, se
     return found
 
 
-CHART_FIELDS = ("kpi_code", "unit_code", "first_period", "last_period", "last_value", "last_point_type",
-                "variation_icon", "assurance_icon", "chart")
+CHARTS = Rows("s", "kpi_code text, unit_code text, first_period date, last_period date, last_value double precision, "
+                  "last_point_type text, variation_icon text, assurance_icon text, chart jsonb")
 
 
 def save_charts(uow: UnitOfWork, summaries: list[dict[str, Any]]) -> None:
-    if not summaries:
-        return
-    rows = [tuple(s[f] for f in CHART_FIELDS[:-1]) + (Jsonb(s["chart"]),) for s in summaries]
-    uow.conn.cursor().executemany(
-        f"""INSERT INTO spc_charts ({', '.join(CHART_FIELDS)}) VALUES ({', '.join(['%s'] * len(CHART_FIELDS))})
-           ON CONFLICT (kpi_code, unit_code) DO UPDATE SET first_period = excluded.first_period,
-               last_period = excluded.last_period, last_value = excluded.last_value,
-               last_point_type = excluded.last_point_type, variation_icon = excluded.variation_icon,
-               assurance_icon = excluded.assurance_icon, chart = excluded.chart, computed_at = now()""",
-        rows,
-    )
+    if summaries:
+        columns = ", ".join(CHARTS.names)
+        uow.execute(
+            f"""INSERT INTO spc_charts ({columns}) SELECT {columns} FROM {CHARTS.sql}
+               ON CONFLICT (kpi_code, unit_code) DO UPDATE SET first_period = excluded.first_period,
+                   last_period = excluded.last_period, last_value = excluded.last_value,
+                   last_point_type = excluded.last_point_type, variation_icon = excluded.variation_icon,
+                   assurance_icon = excluded.assurance_icon, chart = excluded.chart, computed_at = now()""",
+            (CHARTS.param(tuple(summary[name] for name in CHARTS.names) for summary in summaries),),
+        )
 
 
 def latest_episodes(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, dict[str, Any]]:
@@ -337,7 +334,7 @@ def claim_charts(uow: UnitOfWork, series: int, scan: int) -> list[dict[str, Any]
     """Pick up to ``series`` charts, those waiting longest first (among the oldest ``scan`` rows no
     other worker holds), and take every queued row of each: a chart named in many rows is
     recomputed once. Oldest first."""
-    return uow.all(
+    rows = uow.all(
         """WITH waiting AS (
                SELECT id, kpi_code, unit_code FROM chart_queue ORDER BY id LIMIT %(scan)s FOR UPDATE SKIP LOCKED),
            picked AS (
@@ -346,6 +343,7 @@ def claim_charts(uow: UnitOfWork, series: int, scan: int) -> list[dict[str, Any]
            RETURNING c.id, c.kpi_code, c.unit_code, c.cause, c.change, c.correlation_id""",
         {"scan": scan, "series": series},
     )
+    return sorted(rows, key=lambda row: row["id"])
 
 
 def queued(uow: UnitOfWork, kpi_codes: list[str] | None = None) -> int:
