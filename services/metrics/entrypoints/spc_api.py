@@ -12,8 +12,9 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from services.metrics.adapters.svg import render_svg
+from services.metrics.domain.charts import MIN_POINTS_FOR_XMR, RUN, Chart, auto_chart_type, chart_type_of
 from services.metrics.domain.runchart import RunChart, run_chart
-from services.metrics.domain.spc import SHORT_GROUP_THRESHOLD, SpcChart, xmr_chart
+from services.metrics.domain.spc import SpcChart, xmr_chart
 from services.metrics.entrypoints.spc_schemas import (
     SpcRequest,
     SpcRequestSchema,
@@ -32,12 +33,12 @@ XMR_ONLY_OPTIONS = ("rebase_at", "target", "fix_after_n_points")
 class Drawing:
     """The chart drawn for a request, and anything the caller should know about it."""
 
-    chart: SpcChart | RunChart
+    chart: Chart
     notes: list[str] = field(default_factory=list)
 
     @property
     def chart_type(self) -> str:
-        return "xmr" if isinstance(self.chart, SpcChart) else "run"
+        return chart_type_of(self.chart)
 
 
 @spc_api.route("/spc", methods=["POST"])
@@ -47,10 +48,11 @@ def spc(request: SpcRequest) -> Any:
     """The XmR (or run) chart of a series, with the package's names for every column.
 
     With `chart_type: auto` the answer is a run chart when the series has fewer than 13
-    points, else an XmR chart. 13 is where NHSRplotthedots 0.2.2 stops flagging a period
-    with `short_group_warning` ("Some groups have 'n < 12' observations. These have trial
-    limits..."; its count is `n < 13` although the text says 12): below it every limit
-    would be a trial limit, and a run chart (median, Anhøj rules) is the honest picture.
+    points, else an XmR chart, the rule every stored KPI chart follows. 13 is where
+    NHSRplotthedots 0.2.2 stops flagging a period with `short_group_warning` ("Some groups
+    have 'n < 12' observations. These have trial limits..."; its count is `n < 13` although
+    the text says 12): below it every limit would be a trial limit, and a run chart (median,
+    Anhøj rules) is the honest picture.
     A run chart has no periods, targets or fixed limits: those options are then reported
     in `notes` and not used.
     """
@@ -71,9 +73,9 @@ def spc_svg(request: SpcRequest) -> Response:
 def draw(request: SpcRequest) -> Drawing:
     if request.chart_type == "run":
         return Drawing(run_chart(request.values), _unused_options(request))
-    if request.chart_type == "auto" and len(request.values) < SHORT_GROUP_THRESHOLD:
+    if request.chart_type == "auto" and auto_chart_type(len(request.values)) == RUN:
         reason = (f"auto drew a run chart: {len(request.values)} values are fewer than the "
-                  f"{SHORT_GROUP_THRESHOLD} an XmR chart needs for more than trial limits")
+                  f"{MIN_POINTS_FOR_XMR} an XmR chart needs for more than trial limits")
         return Drawing(run_chart(request.values), [reason, *_unused_options(request)])
     try:
         return Drawing(xmr_chart(request.values, request.options))
