@@ -79,10 +79,23 @@ class KpiUpdatedV1(Schema):
     point_type = fields.String(allow_none=True, load_default=None)
     variation_icon = fields.String(allow_none=True, load_default=None)
     assurance_icon = fields.String(allow_none=True, load_default=None)
+    # Added with run charts; optional, so earlier producers stay valid (their charts were all XmR).
+    chart_type = fields.String(
+        load_default="xmr", validate=validate.OneOf(["xmr", "run"]),
+        metadata={"description": "xmr: mean, lpl, upl, point_type and the icons describe the newest point; run: "
+                                 "a series too short for process limits (fewer than 13 months), those are null "
+                                 "and median and runs_signal describe its run chart"},
+    )
+    median = fields.Float(allow_none=True, load_default=None, metadata={"description": "the run chart's median"})
+    runs_signal = fields.Boolean(
+        allow_none=True, load_default=None,
+        metadata={"description": "the run chart's Anhøj rules signal non-random variation; null for XmR"},
+    )
 
 
 class SpecialCauseDetectedV1(Schema):
-    """The newest point of a KPI's SPC chart became a new special cause (sent once per signal)."""
+    """The newest point of a KPI's XmR chart became a new special cause (sent once per signal; a run chart,
+    drawn for a series too short for process limits, sends none)."""
 
     kpi_code = fields.String(required=True)
     kpi_name = fields.String(required=True)

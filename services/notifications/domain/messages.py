@@ -29,11 +29,28 @@ def kpi_updated(data: dict[str, Any]) -> Message | None:
             f"Value: {_figure(data['value'])} {data['unit_of_measure']}{previous}",
             f"Revision: {data['revision']}",
             f"Source: {data['source']}",
+            *_chart_lines(data),
             "",
             "You receive this because you own this KPI on the WTGR Platform.",
         ]
     )
     return Message(tuple(data["owners"]), subject, body)
+
+
+def _chart_lines(data: dict[str, Any]) -> list[str]:
+    """What the unit's chart now says at its newest month: the XmR chart's variation, mean and limits,
+    or, for a series too short for limits, the run chart's median and whether its runs signal."""
+    newest = f" at {data['latest_period']}" if data.get("latest_period") else ""
+    if data.get("chart_type") == "run" and data.get("median") is not None:
+        signal = ("non-random variation (Anhøj rules)" if data.get("runs_signal")
+                  else "no sign of non-random variation")
+        return ["", f"Run chart{newest} (fewer than 13 months, too few for process limits): "
+                    f"median {_figure(data['median'])}, {signal}"]
+    if data.get("mean") is None:
+        return []
+    variation = (data.get("point_type") or "common_cause").replace("_", " ")
+    limits = "" if data.get("lpl") is None else f", process limits {_figure(data['lpl'])} to {_figure(data['upl'])}"
+    return ["", f"SPC chart{newest}: {variation}, mean {_figure(data['mean'])}{limits}"]
 
 
 def special_cause_detected(data: dict[str, Any]) -> Message | None:

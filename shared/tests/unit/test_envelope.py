@@ -64,3 +64,23 @@ def test_a_ratio_measure_needs_both_numerator_and_denominator():
 def test_no_service_can_emit_an_event_that_breaks_its_own_schema():
     with pytest.raises(PayloadError):
         REGISTRY.dump("kpi.updated", {"kpi_code": "ALOS"})
+
+
+KPI_UPDATED = {"kpi_code": "ALOS", "kpi_name": "Average length of stay", "unit_code": "W7", "unit_name": "Ward 7",
+               "period": "2026-10", "value": 4.13, "revision": 1, "unit_of_measure": "days",
+               "owners": ["alice@hospital.example"], "source": "pas"}
+
+
+def test_a_kpi_updated_of_an_earlier_producer_reads_as_an_xmr_chart():
+    event = new_event("kpi.updated", {**KPI_UPDATED, "mean": 4.5, "lpl": 3.9, "upl": 5.1}, source="urn:test")
+    data = REGISTRY.load(event)
+    assert (data["chart_type"], data["median"], data["runs_signal"]) == ("xmr", None, None)
+
+
+def test_a_kpi_updated_of_a_run_chart_carries_its_median_and_no_limits_or_icons():
+    run = {**KPI_UPDATED, "chart_type": "run", "median": 4.2, "runs_signal": False, "mean": None, "lpl": None,
+           "upl": None, "point_type": None, "variation_icon": None, "assurance_icon": None}
+    assert REGISTRY.dump("kpi.updated", run) == run
+    assert REGISTRY.load(new_event("kpi.updated", run, source="urn:test")).items() >= run.items()
+    with pytest.raises(PayloadError):
+        REGISTRY.dump("kpi.updated", {**run, "chart_type": "bar"})

@@ -32,3 +32,32 @@ def test_an_alert_names_the_rule_and_the_kind_of_special_cause():
     assert alert is not None
     assert alert.subject.startswith("[WTGR alert] Falls per 1,000 bed days for Ward 12: special cause (concern)")
     assert "Rule: Above UCL" in alert.body
+
+
+def test_an_update_on_a_short_series_describes_its_run_chart():
+    message = messages.kpi_updated({**UPDATE, "latest_period": "2026-10", "chart_type": "run", "median": 4.2,
+                                    "runs_signal": False, "mean": None, "lpl": None, "upl": None,
+                                    "point_type": None, "variation_icon": None, "assurance_icon": None})
+    assert message is not None
+    assert ("Run chart at 2026-10 (fewer than 13 months, too few for process limits): median 4.2, "
+            "no sign of non-random variation") in message.body
+    assert "mean" not in message.body and "limits " not in message.body
+
+
+def test_a_run_chart_whose_runs_signal_says_so():
+    message = messages.kpi_updated({**UPDATE, "chart_type": "run", "median": 4.2, "runs_signal": True})
+    assert message is not None and "median 4.2, non-random variation (Anhøj rules)" in message.body
+
+
+def test_an_update_on_an_xmr_chart_gives_its_variation_mean_and_limits():
+    message = messages.kpi_updated({**UPDATE, "latest_period": "2026-10", "chart_type": "xmr", "mean": 4.5,
+                                    "lpl": 3.9, "upl": 5.1, "point_type": "special_cause_concern", "median": None,
+                                    "runs_signal": None})
+    assert message is not None
+    assert "SPC chart at 2026-10: special cause concern, mean 4.5, process limits 3.9 to 5.1" in message.body
+    assert "Run chart" not in message.body
+
+
+def test_an_update_from_a_producer_that_sends_no_chart_says_nothing_of_one():
+    message = messages.kpi_updated(UPDATE)
+    assert message is not None and "chart" not in message.body.lower()
