@@ -2,9 +2,10 @@
 
 For each changed month: the parent unit's value for the month (rolled up from its children by the
 KPI's aggregation rule, unless the parent measured it itself), then its parent's, up to the top;
-for each unit touched, the whole monthly series, its Making Data Count XmR chart (with the KPI's
-targets and the unit's rebase points), stored; then kpi.updated, and kpi.special_cause_detected
-the first time a signal reaches the newest point.
+for each unit touched, the whole monthly series and its chart, stored: a run chart (median and
+Anhøj rules) while the series has fewer than 13 months, from then on its Making Data Count XmR
+chart (with the KPI's targets and the unit's rebase points); then kpi.updated, and, for an XmR
+chart, kpi.special_cause_detected the first time a signal reaches the newest point.
 
 The work comes two ways, through one ``refresh``:
 - in line, before the transaction that changed something commits (a measure posted to the API,
@@ -23,9 +24,12 @@ from typing import Any
 from psycopg_pool import ConnectionPool
 
 from services.metrics.adapters import store
+from services.metrics.adapters.chart_json import chart_json
 from services.metrics.adapters.store import MonthKey, SeriesKey
+from services.metrics.domain.charts import RUN, XMR, Chart, auto_chart_type, chart_type_of
 from services.metrics.domain.measures import format_period
 from services.metrics.domain.rollup import MonthlyValue, roll_up
+from services.metrics.domain.runchart import RunChart, run_chart
 from services.metrics.domain.signals import Episode, continues, newest_signal
 from services.metrics.domain.spc import SpcChart, SpcOptions, xmr_chart
 from shared import correlation, telemetry, topics
@@ -168,11 +172,12 @@ def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, dict[str, Any
         if kpi is None or unit is None or not rows:
             continue
         periods = [row["period"] for row in rows]
-        chart = xmr_chart([row["value"] for row in rows], chart_options(uow, kpi, rebases[key], periods))
+        chart = _chart(uow, kpi, rebases[key], periods, [row["value"] for row in rows])
         summaries.append({**_summary(chart, periods), "kpi_code": key[0], "unit_code": key[1]})
         change = work.charts[key]
         correlation_id = change.correlation_id or correlation.current()
-        alert = _new_signal(uow, kpi, unit, chart, periods, episodes.get(key), rows[-1]["rolled_up"])
+        alert = None if isinstance(chart, RunChart) else _new_signal(
+            uow, kpi, unit, chart, periods, episodes.get(key), rows[-1]["rolled_up"])
         if alert is not None:
             outgoing.append(Outgoing("kpi.special_cause_detected", alert, topics.KPIS, _key(kpi, unit),
                                      correlation_id=correlation_id))
@@ -185,6 +190,15 @@ def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, dict[str, Any
 
 def _key(kpi: dict[str, Any], unit: dict[str, Any]) -> str:
     return f"{kpi['code']}|{unit['code']}"
+
+
+def _chart(uow: UnitOfWork, kpi: dict[str, Any], rebase_periods: set[date], periods: list[date],
+           values: list[float]) -> Chart:
+    """The run chart of a series too short for process limits, else its XmR chart (as the
+    calculator's ``auto`` draws it). A run chart has no targets, rebases or fixed limits."""
+    if auto_chart_type(len(values)) == RUN:
+        return run_chart(values)
+    return xmr_chart(values, chart_options(uow, kpi, rebase_periods, periods))
 
 
 def chart_options(uow: UnitOfWork, kpi: dict[str, Any], rebase_periods: set[date], periods: list[date]
@@ -207,30 +221,48 @@ def targets_per_period(changes: list[dict[str, Any]], periods: list[date]) -> li
     return result
 
 
-def _summary(chart: SpcChart, periods: list[date]) -> dict[str, Any]:
+def _summary(chart: Chart, periods: list[date]) -> dict[str, Any]:
+    """The ``spc_charts`` row: the chart's JSON and the newest point's summary (a run chart has no
+    point types or icons)."""
+    return {"first_period": periods[0], "last_period": periods[-1], "chart_type": chart_type_of(chart),
+            **_newest(chart), "chart": chart_json(chart, periods)}
+
+
+def _newest(chart: Chart) -> dict[str, Any]:
+    if isinstance(chart, RunChart):
+        return {"last_value": chart.values[-1], "last_point_type": None, "variation_icon": None,
+                "assurance_icon": None}
     last = chart.points[-1]
-    return {
-        "first_period": periods[0], "last_period": periods[-1], "last_value": last.y,
-        "last_point_type": last.point_type, "variation_icon": chart.variation_icon,
-        "assurance_icon": chart.assurance_icon,
-        "chart": {**chart.to_dict(), "periods_of_points": [format_period(p) for p in periods]},
-    }
+    return {"last_value": last.y, "last_point_type": last.point_type, "variation_icon": chart.variation_icon,
+            "assurance_icon": chart.assurance_icon}
 
 
-def _update(kpi: dict[str, Any], unit: dict[str, Any], chart: SpcChart, periods: list[date], change: Change
+def _update(kpi: dict[str, Any], unit: dict[str, Any], chart: Chart, periods: list[date], change: Change
             ) -> dict[str, Any]:
     """The kpi.updated payload."""
-    last, details = chart.points[-1], change.details
+    newest, details = _newest(chart), change.details
+    latest = newest["last_value"]
     return {
         "kpi_code": kpi["code"], "kpi_name": kpi["name"], "unit_code": unit["code"], "unit_name": unit["name"],
-        "period": details.get("period", format_period(periods[-1])), "value": details.get("value", last.y),
+        "period": details.get("period", format_period(periods[-1])), "value": details.get("value", latest),
         "previous_value": details.get("previous_value"), "revision": details.get("revision", 0),
         "unit_of_measure": kpi["unit_of_measure"], "owners": list(kpi["owners"]),
         "source": details.get("source", change.cause), "cause": change.cause,
-        "latest_period": format_period(periods[-1]), "latest_value": last.y, "mean": last.mean_col,
-        "lpl": last.lpl, "upl": last.upl, "point_type": last.point_type,
-        "variation_icon": chart.variation_icon, "assurance_icon": chart.assurance_icon,
+        "latest_period": format_period(periods[-1]), "latest_value": latest,
+        "point_type": newest["last_point_type"], "variation_icon": newest["variation_icon"],
+        "assurance_icon": newest["assurance_icon"], **_lines(chart),
     }
+
+
+def _lines(chart: Chart) -> dict[str, Any]:
+    """What kpi.updated says of the chart's type and lines: an XmR chart's mean and process limits at the
+    newest point, or a run chart's median and whether its Anhøj rules signal (the others null)."""
+    if isinstance(chart, RunChart):
+        return {"chart_type": RUN, "mean": None, "lpl": None, "upl": None, "median": chart.cl,
+                "runs_signal": chart.runs_signal}
+    last = chart.points[-1]
+    return {"chart_type": XMR, "mean": last.mean_col, "lpl": last.lpl, "upl": last.upl, "median": None,
+            "runs_signal": None}
 
 
 def _month_complete(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, periods: list[date]) -> bool:

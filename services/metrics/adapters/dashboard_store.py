@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.metrics.domain.spc import SpcChart, SpcPeriod, SpcPoint
 from shared.db import UnitOfWork
 
 SPARKLINE_POINTS = 12
 # What a matrix row needs from a stored chart (``spc_charts c``).
-CHART_COLUMNS = ("c.kpi_code, c.unit_code, c.last_period, c.last_value, c.last_point_type, c.variation_icon,"
-                 " c.assurance_icon")
+CHART_COLUMNS = ("c.kpi_code, c.unit_code, c.chart_type, c.last_period, c.last_value, c.last_point_type,"
+                 " c.variation_icon, c.assurance_icon")
 
 
 def unit_with_chart_count(uow: UnitOfWork, unit_code: str) -> dict[str, Any] | None:
@@ -99,9 +98,10 @@ def _with_sparkline(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def chart(uow: UnitOfWork, kpi_code: str, unit_code: str) -> dict[str, Any] | None:
-    """The stored chart row: first and last period, computed_at and the chart JSON."""
+    """The stored chart row: its type (xmr or run), first and last period, computed_at and the chart JSON
+    (see ``chart_json``)."""
     return uow.one(
-        """SELECT first_period, last_period, computed_at, chart FROM spc_charts
+        """SELECT chart_type, first_period, last_period, computed_at, chart FROM spc_charts
             WHERE kpi_code = %s AND unit_code = %s""",
         (kpi_code, unit_code),
     )
@@ -123,14 +123,3 @@ def chart_rebases(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[dict[s
         (kpi_code, unit_code),
     )
 
-
-def stored_chart(body: dict[str, Any]) -> SpcChart:
-    """The domain chart back from its stored JSON (``SpcChart.to_dict()`` plus ``periods_of_points``)."""
-    return SpcChart(
-        points=tuple(SpcPoint(**point) for point in body["points"]),
-        periods=tuple(SpcPeriod(**period) for period in body["periods"]),
-        improvement_direction=body["improvement_direction"],
-        variation_icon=body["variation_icon"],
-        assurance_icon=body["assurance_icon"],
-        warnings=tuple(body.get("warnings", ())),
-    )

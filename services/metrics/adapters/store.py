@@ -259,7 +259,7 @@ def live_rebases(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, se
 
 
 CHARTS = Rows("s", "kpi_code text, unit_code text, first_period date, last_period date, last_value double precision, "
-                  "last_point_type text, variation_icon text, assurance_icon text, chart jsonb")
+                  "last_point_type text, variation_icon text, assurance_icon text, chart_type text, chart jsonb")
 
 
 def save_charts(uow: UnitOfWork, summaries: list[dict[str, Any]]) -> None:
@@ -270,7 +270,8 @@ def save_charts(uow: UnitOfWork, summaries: list[dict[str, Any]]) -> None:
                ON CONFLICT (kpi_code, unit_code) DO UPDATE SET first_period = excluded.first_period,
                    last_period = excluded.last_period, last_value = excluded.last_value,
                    last_point_type = excluded.last_point_type, variation_icon = excluded.variation_icon,
-                   assurance_icon = excluded.assurance_icon, chart = excluded.chart, computed_at = now()""",
+                   assurance_icon = excluded.assurance_icon, chart_type = excluded.chart_type,
+                   chart = excluded.chart, computed_at = now()""",
             (CHARTS.param(tuple(summary[name] for name in CHARTS.names) for summary in summaries),),
         )
 

@@ -8,6 +8,9 @@
   narrow it to one unit of the directorate and to one KPI.
 - ``GET /kpis/<kpi>/units/<unit>/chart``: one stored chart in full, with its annotations and rebases;
   ``chart.csv`` and ``chart.svg`` give the same chart as a spreadsheet and as an image.
+
+A stored chart is an XmR chart, or a run chart while its series has fewer than 13 months
+(``chart_type`` says which): a run chart has a median but no limits, point types or icons.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Response, current_app, request
@@ -23,7 +27,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from services.metrics import bootstrap
 from services.metrics.adapters import catalogue_store, dashboard_store, store
-from services.metrics.adapters.svg import render_spc_svg
+from services.metrics.adapters.chart_json import chart_from_json
+from services.metrics.adapters.svg import render_svg
+from services.metrics.domain.charts import RUN
 from services.metrics.entrypoints.dashboard_schemas import (
     DirectorateMatrixQuery,
     DirectorateMatrixSchema,
@@ -38,6 +44,7 @@ dashboard_api = Blueprint("dashboard_api", __name__, url_prefix="/api/v1",
                           description="Dashboards for the portal: KPI matrices and stored SPC charts (read-only)")
 
 CSV_COLUMNS = ("period", "value", "mean", "lpl", "upl", "point_type", "special_cause_type", "target", "annotations")
+RUN_CSV_COLUMNS = ("period", "value", "median", "annotations")
 # Cells a spreadsheet would run as a formula (OWASP's list: = + - @, tab and carriage return).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -90,25 +97,33 @@ def _check_filters(uow: Any, top: str, unit: str | None, kpi: str | None) -> Non
 @dashboard_api.route("/kpis/<kpi_code>/units/<unit_code>/chart", methods=["GET"])
 @dashboard_api.response(200, KpiChartSchema)
 def kpi_chart(kpi_code: str, unit_code: str) -> Any:
-    """The stored XmR chart of a KPI for a unit, every point with its month, the KPI's definition,
-    the annotations and the full rebase history. 404 until a first measure has been charted."""
+    """The stored chart of a KPI for a unit with the KPI's definition, the annotations and the full
+    rebase history. `chart_type` says which chart it is: `xmr` in `chart`, every point with its month,
+    or, while the series has fewer than 13 months, `run` in `run_chart` (median and Anhøj rules, no
+    limits or icons). 404 until a first measure has been charted."""
     with _uow() as uow:
         found = _chart_of(uow, kpi_code, unit_code)
         found["annotations"] = dashboard_store.chart_annotations(uow, kpi_code, unit_code)
         found["rebases"] = dashboard_store.chart_rebases(uow, kpi_code, unit_code)
-    return {**found, "chart": _with_months(found["chart"])}
+    if found["chart_type"] == RUN:
+        return {**found, "chart": None, "run_chart": found["chart"]}
+    return {**found, "chart": _with_months(found["chart"]), "run_chart": None}
 
 
 @dashboard_api.route("/kpis/<kpi_code>/units/<unit_code>/chart.csv", methods=["GET"])
 @dashboard_api.response(200, {"type": "string"}, content_type="text/csv",
-                        description="One row per month: " + ", ".join(CSV_COLUMNS) + ".")
+                        description="One row per month: " + ", ".join(CSV_COLUMNS) + " for an XmR chart; "
+                                    + ", ".join(RUN_CSV_COLUMNS) + " for a run chart.")
 def kpi_chart_csv(kpi_code: str, unit_code: str) -> Response:
-    """The stored chart as CSV for a spreadsheet. Text that a spreadsheet would run as a formula
-    is prefixed with a single quote; several annotations on a month are joined with "; "."""
+    """The stored chart as CSV for a spreadsheet: an XmR chart's mean, limits and point types, or a run
+    chart's median. Text that a spreadsheet would run as a formula is prefixed with a single quote;
+    several annotations on a month are joined with "; "."""
     with _uow() as uow:
         found = _chart_of(uow, kpi_code, unit_code)
         notes = dashboard_store.chart_annotations(uow, kpi_code, unit_code)
-    response = Response(chart_csv(_with_months(found["chart"])["points"], notes), mimetype="text/csv")
+    body = found["chart"]
+    text = run_chart_csv(body, notes) if found["chart_type"] == RUN else chart_csv(_with_months(body)["points"], notes)
+    response = Response(text, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{kpi_code}-{unit_code}-chart.csv"'
     return response
 
@@ -118,13 +133,13 @@ def kpi_chart_csv(kpi_code: str, unit_code: str) -> Response:
                         description="The stored chart as a standalone, accessible SVG image.")
 @dashboard_api.alt_response(304, description="Unchanged since the ETag given in If-None-Match.")
 def kpi_chart_svg(kpi_code: str, unit_code: str) -> BaseResponse:
-    """The stored chart drawn as SVG, titled "KPI name — unit name", to embed in a page or an email.
-    Its ETag changes whenever the chart is recomputed (or renamed); send it back in If-None-Match."""
+    """The stored chart (XmR or run chart) drawn as SVG, titled "KPI name — unit name", to embed in a page
+    or an email. Its ETag changes whenever the chart is recomputed (or renamed); send it back in If-None-Match."""
     with _uow() as uow:
         found = _chart_of(uow, kpi_code, unit_code)
     title = f"{found['kpi']['name']} — {found['unit']['name']}"
     body = found["chart"]
-    svg = render_spc_svg(dashboard_store.stored_chart(body), title=title, dates=body["periods_of_points"])
+    svg = render_svg(chart_from_json(body), title=title, dates=body["periods_of_points"])
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-cache"
     response.set_etag(f"{found['computed_at'].isoformat()}.{zlib.crc32(title.encode()):08x}")
@@ -149,16 +164,30 @@ def _with_months(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def chart_csv(points: list[dict[str, Any]], annotations: list[dict[str, Any]]) -> str:
+    """An XmR chart's points (each with its month) as CSV_COLUMNS."""
+    rows = ((point["period"], (point["y"], point["mean_col"], point["lpl"], point["upl"], point["point_type"],
+                               point["special_cause_type"], point["target"])) for point in points)
+    return _csv(CSV_COLUMNS, rows, annotations)
+
+
+def run_chart_csv(body: dict[str, Any], annotations: list[dict[str, Any]]) -> str:
+    """A stored run chart as RUN_CSV_COLUMNS: each month's value beside the median."""
+    rows = ((month, (value, body["cl"])) for month, value in zip(body["periods_of_points"], body["values"],
+                                                                  strict=True))
+    return _csv(RUN_CSV_COLUMNS, rows, annotations)
+
+
+def _csv(columns: tuple[str, ...], rows: Iterable[tuple[str, tuple[Any, ...]]], annotations: list[dict[str, Any]]
+         ) -> str:
+    """A header, then per (month, cells) row the month, the cells and the month's annotations."""
     notes: dict[str, list[str]] = {}
     for note in annotations:
         notes.setdefault(f"{note['period']:%Y-%m}", []).append(note["text"])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for point in points:
-        writer.writerow(_safe_cell(cell) for cell in (
-            point["period"], point["y"], point["mean_col"], point["lpl"], point["upl"], point["point_type"],
-            point["special_cause_type"], point["target"], "; ".join(notes.get(point["period"], []))))
+    writer.writerow(columns)
+    for month, cells in rows:
+        writer.writerow(_safe_cell(cell) for cell in (month, *cells, "; ".join(notes.get(month, []))))
     return out.getvalue()
 
 

@@ -1,5 +1,5 @@
 """HTTP schemas of the portal's dashboards: a unit's KPI matrix, a directorate's matrix across its units
-and one KPI's stored chart."""
+and one KPI's stored chart (an XmR chart, or a run chart while the series has fewer than 13 months)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.metrics.domain.charts import CHART_TYPES
 from services.metrics.domain.measures import format_period
-from services.metrics.entrypoints.spc_schemas import SpcPeriodSchema, SpcPointSchema
+from services.metrics.entrypoints.spc_schemas import RunChartSchema, SpcPeriodSchema, SpcPointSchema
 from shared.pagination import PageQuery, page_of
 
 
@@ -30,23 +31,28 @@ class UnitRefSchema(Schema):
     level = fields.String(**_described("trust, division, directorate, specialty, ward or theatre."))
 
 
+CHART_TYPE_HELP = ("xmr: the Making Data Count XmR chart; run: a run chart (median and Anhøj rules, no process "
+                   "limits, point types or icons), drawn while the series has fewer than 13 months.")
+
+
 class KpiMatrixRowSchema(Schema):
     kpi_code = fields.String(**_described("The KPI's code."))
     name = fields.String(**_described("The KPI's name."))
     unit_of_measure = fields.String(**_described("What the values count: days, percent, count, ..."))
     improvement_direction = fields.String(**_described("Which way is better: increase, decrease or neutral."))
+    chart_type = fields.String(validate=validate.OneOf(CHART_TYPES), **_described(CHART_TYPE_HELP))
     latest_period = Month(attribute="last_period", **_described("The newest month charted, YYYY-MM."))
     latest_value = fields.Float(attribute="last_value", **_described("The value of the newest month."))
     target = fields.Float(allow_none=True, **_described(
         "The target in force in the newest month (the latest change effective on or before it); null when none."))
-    point_type = fields.String(attribute="last_point_type", **_described(
+    point_type = fields.String(attribute="last_point_type", allow_none=True, **_described(
         "The newest point's type: common_cause, special_cause_improvement, special_cause_concern, "
-        "special_cause_neutral_high or special_cause_neutral_low."))
-    variation_icon = fields.String(**_described(
+        "special_cause_neutral_high or special_cause_neutral_low; null for a run chart."))
+    variation_icon = fields.String(allow_none=True, **_described(
         "The Making Data Count variation icon: common_cause, improvement_high|low, concern_high|low, "
-        "neutral_high|low."))
+        "neutral_high|low; null for a run chart."))
     assurance_icon = fields.String(allow_none=True, **_described(
-        "consistent_pass, consistent_fail or inconsistent; null with no target or a neutral direction."))
+        "consistent_pass, consistent_fail or inconsistent; null with no target, a neutral direction or a run chart."))
     # Already JSON-ready from the store: a nested schema per point cost more than the query itself.
     sparkline = fields.Raw(metadata={
         "type": "array",
@@ -118,6 +124,10 @@ class StoredChartSchema(Schema):
     warnings = fields.List(fields.String(), **_described("The SPC calculation's warnings, word for word."))
 
 
+class StoredRunChartSchema(RunChartSchema):
+    periods_of_points = fields.List(Month(), **_described("The month of each value, YYYY-MM, oldest first."))
+
+
 class ChartAnnotationSchema(Schema):
     id = fields.Integer(**_described("The annotation's id."))
     period = Month(**_described("The month it is about, YYYY-MM."))
@@ -143,7 +153,11 @@ class KpiChartSchema(Schema):
     first_period = Month(**_described("The oldest month charted, YYYY-MM."))
     last_period = Month(**_described("The newest month charted, YYYY-MM."))
     computed_at = fields.DateTime(**_described("When the chart was last recomputed (its SVG's ETag)."))
-    chart = fields.Nested(StoredChartSchema, **_described("The stored Making Data Count XmR chart."))
+    chart_type = fields.String(validate=validate.OneOf(CHART_TYPES), **_described(CHART_TYPE_HELP))
+    chart = fields.Nested(StoredChartSchema, allow_none=True, **_described(
+        "The stored Making Data Count XmR chart; null for a run chart."))
+    run_chart = fields.Nested(StoredRunChartSchema, allow_none=True, **_described(
+        "The stored run chart, with qicharts2's names; null for an XmR chart."))
     annotations = fields.List(fields.Nested(ChartAnnotationSchema),
                               **_described("Notes on months, oldest month first."))
     rebases = fields.List(fields.Nested(ChartRebaseSchema), **_described(

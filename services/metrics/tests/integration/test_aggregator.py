@@ -16,7 +16,7 @@ from shared.events import REGISTRY, new_event
 
 pytestmark = pytest.mark.integration
 
-STEADY = [4.6, 4.4, 4.7, 4.5, 4.3, 4.6, 4.5, 4.4, 4.6, 4.5, 4.7, 4.4]
+STEADY = [4.6, 4.4, 4.7, 4.5, 4.3, 4.6, 4.5, 4.4, 4.6, 4.5, 4.7, 4.4]  # 12 months: still a run chart
 
 
 @pytest.fixture
@@ -101,12 +101,14 @@ def test_a_new_special_cause_alerts_the_owners_once_and_a_recompute_or_replay_do
 
 def test_the_stored_chart_carries_the_icons_and_limits(metrics_client, metrics_state, bearer, hierarchy):
     kpi, ward = hierarchy["kpi"], hierarchy["ward_a"]
-    for month, value in enumerate(STEADY):
+    values = [*STEADY, 4.5]  # 13 months: enough for an XmR chart
+    for month, value in enumerate(values):
         post(metrics_client, bearer, kpi, ward, month, value)
     with metrics_state.pool.connection() as conn:
         chart = conn.execute("SELECT * FROM spc_charts WHERE kpi_code = %s AND unit_code = %s", (kpi, ward)).fetchone()
-    assert chart["variation_icon"] == "common_cause"
-    assert len(chart["chart"]["points"]) == len(STEADY)
+    assert (chart["chart_type"], chart["chart"]["chart_type"]) == ("xmr", "xmr")
+    assert (chart["last_point_type"], chart["variation_icon"]) == ("common_cause", "common_cause")
+    assert len(chart["chart"]["points"]) == len(values)
     point = chart["chart"]["points"][-1]
     assert point["lpl"] < point["mean_col"] < point["upl"]
 
@@ -275,7 +277,7 @@ def test_a_batch_of_months_from_a_feed_is_charted_once_with_its_latest_month(met
     with metrics_state.pool.connection() as conn:
         chart = conn.execute("SELECT chart FROM spc_charts WHERE kpi_code = %s AND unit_code = %s",
                              (kpi, ward)).fetchone()["chart"]
-    assert chart["periods_of_points"][-1] == "2023-12" and len(chart["points"]) == len(STEADY)
+    assert chart["periods_of_points"] == [month_name(i) for i in range(len(STEADY))]
     assert last.id in {row["event_id"] for row in revisions_of(metrics_state, kpi, ward, "2023-12")}
 
 

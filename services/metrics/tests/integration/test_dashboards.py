@@ -70,7 +70,7 @@ def test_the_matrix_has_one_row_per_kpi_charted_for_the_unit_in_code_order(metri
 def test_a_matrix_row_shows_the_latest_month_value_and_icons(metrics_client, ward):
     stay = matrix(metrics_client, ward["ward"])["items"][0]
     assert stay["name"] == "Average length of stay"
-    assert (stay["latest_period"], stay["latest_value"]) == ("2024-02", 9.9)
+    assert (stay["chart_type"], stay["latest_period"], stay["latest_value"]) == ("xmr", "2024-02", 9.9)
     assert (stay["point_type"], stay["variation_icon"]) == ("special_cause_concern", "concern_high")
     assert (stay["unit_of_measure"], stay["improvement_direction"]) == ("days", "decrease")
 
@@ -328,3 +328,7 @@ def test_the_openapi_document_describes_the_dashboards(metrics_client):
     assert "DirectorateMatrixRowPage" in str(across_units["responses"]["200"])
     for suffix in ("", ".csv", ".svg"):
         assert "get" in paths[f"/api/v1/kpis/{{kpi_code}}/units/{{unit_code}}/chart{suffix}"]
+    schemas = metrics_client.get("/openapi.json").get_json()["components"]["schemas"]
+    assert {"chart_type", "chart", "run_chart"} <= set(schemas["KpiChart"]["properties"])
+    assert schemas["KpiMatrixRow"]["properties"]["chart_type"]["enum"] == ["xmr", "run"]
+    assert schemas["KpiMatrixRow"]["properties"]["variation_icon"]["nullable"] is True
