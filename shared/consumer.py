@@ -121,7 +121,7 @@ class ConsumerRunner:
         """
         if len(messages) == 1:
             return [self.process(messages[0])]
-        parsed = [self._parse_or_outcome(message) for message in messages]
+        parsed = [self.parse(message) for message in messages]
         try:
             outcomes = self._handle_together(messages, parsed)
         except Exception as exc:
@@ -130,7 +130,9 @@ class ConsumerRunner:
         return [self._finish(outcome, message, envelope) for message, (envelope, outcome)
                 in zip(messages, outcomes, strict=True)]
 
-    def _parse_or_outcome(self, message: Any) -> tuple[Envelope | None, dict[str, Any] | Outcome]:
+    def parse(self, message: Any) -> tuple[Envelope | None, dict[str, Any] | Outcome]:
+        """The message's envelope and validated payload, or what becomes of a message that has no
+        handler or does not validate (the first step of every message, before any database work)."""
         envelope: Envelope | None = None
         try:
             envelope = self._parse(message)
@@ -206,7 +208,7 @@ class ConsumerRunner:
 
     def process(self, message: Any) -> Outcome:
         """One message in its own transaction, with retries: the careful path."""
-        envelope, payload = self._parse_or_outcome(message)
+        envelope, payload = self.parse(message)
         if isinstance(payload, Outcome) or envelope is None:
             return self._finish(payload, message, envelope)  # type: ignore[arg-type]
         token = correlation.use(envelope.correlationid)
