@@ -28,6 +28,7 @@ from services.metrics.adapters.chart_json import chart_json
 from services.metrics.adapters.store import MonthKey, SeriesKey
 from services.metrics.domain.charts import RUN, XMR, Chart, auto_chart_type, chart_type_of
 from services.metrics.domain.measures import format_period
+from services.metrics.domain.placements import parent_in
 from services.metrics.domain.rollup import MonthlyValue, roll_up
 from services.metrics.domain.runchart import RunChart, run_chart
 from services.metrics.domain.signals import Episode, continues, newest_signal
@@ -73,11 +74,14 @@ class Work:
     def chart(self, kpi_code: str, unit_code: str, change: Change) -> None:
         self.charts[(kpi_code, unit_code)] = merged(self.charts.get((kpi_code, unit_code)), change)
 
-    def after_measure(self, kpi_code: str, unit: dict[str, Any], period: date, change: Change) -> None:
-        """What a unit's new value for a month changes: its chart, and its parent's month."""
-        self.chart(kpi_code, unit["code"], change)
-        if unit["parent_code"]:
-            self.months.add((kpi_code, unit["parent_code"], period))
+    def after_measure(self, kpi_code: str, unit_code: str, tree: dict[str, dict[str, Any]], period: date,
+                      change: Change) -> None:
+        """What a unit's new value for a month changes: its chart, and the month of the unit it sat
+        under in that month."""
+        self.chart(kpi_code, unit_code, change)
+        parent = parent_of(tree, unit_code, period)
+        if parent:
+            self.months.add((kpi_code, parent, period))
 
     def take(self) -> Work:
         taken = Work(self.months, self.charts)
@@ -137,7 +141,7 @@ def _roll_up(uow: UnitOfWork, work: Work, tree: dict[str, dict[str, Any]]) -> No
         store.lock_months(uow, level)
         kpis = store.kpis(uow, {kpi_code for kpi_code, _, _ in level})
         children = store.children_values(uow, level)
-        rolled = []
+        rolled, emptied = [], []
         for kpi_code, unit_code, period in level:
             kpi = kpis.get(kpi_code)
             if kpi is None or unit_code not in tree:
@@ -147,11 +151,20 @@ def _roll_up(uow: UnitOfWork, work: Work, tree: dict[str, dict[str, Any]]) -> No
             value = roll_up(kpi["aggregation"], values, kpi["unit_of_measure"])
             if value is not None:
                 rolled.append((kpi_code, unit_code, period, value.value, value.numerator, value.denominator))
+            else:  # no unit below it has the month (any more: one moved away)
+                emptied.append((kpi_code, unit_code, period))
             work.chart(kpi_code, unit_code, Change("rollup"))
-            parent = tree[unit_code]["parent_code"]
+            parent = parent_of(tree, unit_code, period)
             if parent:
                 pending.add((kpi_code, parent, period))
         store.put_rolled_up_values(uow, rolled)
+        store.drop_rolled_up_values(uow, emptied)
+
+
+def parent_of(tree: dict[str, dict[str, Any]], unit_code: str, period: date) -> str | None:
+    """The unit ``unit_code`` sat under in a month, going by ``store.unit_tree``."""
+    unit = tree.get(unit_code)
+    return parent_in(unit["placements"], period) if unit else None
 
 
 def _depth(tree: dict[str, dict[str, Any]], unit_code: str) -> int:
@@ -167,6 +180,7 @@ def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, dict[str, Any
     rebases = store.live_rebases(uow, series)
     episodes = store.latest_episodes(uow, series)
     summaries, outgoing = [], []
+    store.drop_charts(uow, [key for key in series if not values[key]])  # every month rolled away
     for key in series:
         kpi, unit, rows = kpis.get(key[0]), tree.get(key[1]), values[key]
         if kpi is None or unit is None or not rows:

@@ -7,11 +7,14 @@ touches in the same transaction.
 from __future__ import annotations
 
 from datetime import date
+from itertools import groupby
 from typing import Any
 
 from services.metrics import aggregator
 from services.metrics.adapters import catalogue_store, store
 from services.metrics.aggregator import Change, Work
+from services.metrics.domain.measures import format_period
+from services.metrics.domain.placements import Placement, loop_after_move, moved, parent_in
 from shared.auth import Principal
 from shared.db import UnitOfWork
 
@@ -80,18 +83,44 @@ def annotate(uow: UnitOfWork, kpi_code: str, unit_code: str, fields: dict[str, A
 
 
 def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_version: int | None,
-                who: Principal) -> dict[str, Any]:
+                who: Principal, today: date) -> dict[str, Any]:
+    """Rename, close or move a unit. A move takes effect from ``moved_from`` (a month, by default
+    this one): the months before it stay rolled up under the parent they had, and every month
+    from it is rolled up again, out of the old parent and into the new one."""
     before = catalogue_store.unit_for_update(uow, code)
     if before is None:
         raise Refused(404, f"unit {code} not found")
     _check_version(before, seen_version)
+    changes = dict(changes)
+    moved_from = changes.pop("moved_from", None)
     parent = changes.get("parent_code")
-    if parent is not None:
-        if store.unit(uow, parent) is None:
-            raise Refused(422, "no such unit", "parent_code")
-        if catalogue_store.is_descendant(uow, parent, code):
-            raise Refused(422, f"{parent} is {code} or below it: a unit cannot move under itself", "parent_code")
-    return catalogue_store.update_unit(uow, code, changes, who.user, before)
+    if moved_from is not None and parent is None:
+        raise Refused(422, "moved_from says from which month a move holds: give parent_code too", "moved_from")
+    if parent is None:
+        return catalogue_store.update_unit(uow, code, changes, who.user, before)
+    if store.unit(uow, parent) is None:
+        raise Refused(422, "no such unit", "parent_code")
+    moved_from = moved_from or today.replace(day=1)
+    if moved_from > today.replace(day=1):
+        raise Refused(422, f"{format_period(moved_from)} has not begun: a move is recorded from a month that has",
+                      "moved_from")
+    placed = {unit_code: [Placement(r["parent_code"], r["effective_from"], r["effective_to"]) for r in rows]
+              for unit_code, rows in groupby(store.placements(uow), key=lambda row: row["unit_code"])}
+    old = placed.get(code, [])
+    placed[code] = moved(old, parent, moved_from)
+    loop = loop_after_move(placed, code, moved_from)
+    if loop is not None:
+        raise Refused(422, f"{parent} is {code} or below it in {format_period(loop)}: a unit cannot sit under itself",
+                      "parent_code")
+    catalogue_store.put_placements(uow, code, placed[code], who.user)
+    after = catalogue_store.update_unit(uow, code, changes, who.user, {**before, "placements": old},
+                                        also={"moved_from": moved_from, "placements": placed[code]})
+    work = Work()
+    for kpi_code, period in catalogue_store.months_of_unit(uow, code, since=moved_from):
+        for parent_then in {parent_in(old, period), parent} - {None}:
+            work.months.add((kpi_code, parent_then, period))
+    aggregator.refresh(uow, work)
+    return after
 
 
 def _every_chart(uow: UnitOfWork, kpi_code: str, work: Work, *, cause: str) -> Work:

@@ -76,6 +76,7 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
     ``returning``, else the figures), and the aggregation work they cause."""
     kpis = store.kpis(uow, {i.measure.kpi_code for i in incoming})
     units = store.units(uow, {i.measure.unit_code for i in incoming})
+    tree = store.unit_tree(uow)
     checked = [_check(i.measure, kpis, units, today) for i in incoming]
     months = {_key(i.measure) for i, problem in zip(incoming, checked, strict=True) if problem is None}
     store.lock_measures(uow, months)
@@ -96,7 +97,7 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
         latest[_key(measure)] = {**_row_of(measure), "revision": revision}
         new.append((measure, revision, item.event_id))
         outcomes.append(None)  # filled in once stored
-        work.after_measure(measure.kpi_code, units[measure.unit_code], measure.period, Change("measure", {
+        work.after_measure(measure.kpi_code, measure.unit_code, tree, measure.period, Change("measure", {
             "period": format_period(measure.period), "value": measure.value, "revision": revision,
             "previous_value": before["value"] if before else None, "source": measure.source,
         }, item.correlation_id))

@@ -8,7 +8,9 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from services.metrics.adapters.store import KPI_COLUMNS
-from shared.db import UnitOfWork
+from services.metrics.domain.measures import format_period
+from services.metrics.domain.placements import Placement
+from shared.db import Rows, UnitOfWork
 
 UNIT_COLUMNS = "code, name, level, parent_code, opened_on, closed_on, version"
 
@@ -72,15 +74,44 @@ def is_descendant(uow: UnitOfWork, candidate: str, ancestor: str) -> bool:
     return row is not None
 
 
-def update_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], changed_by: str, before: dict[str, Any]
-                ) -> dict[str, Any]:
-    assignments = ", ".join(f"{column} = %({column})s" for column in changes)
-    after = uow.one(f"UPDATE units SET {assignments}, version = version + 1 WHERE code = %(code)s"
+def update_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], changed_by: str, before: dict[str, Any],
+                also: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Change the unit's row and keep what it was and became in its history (with ``also``: more
+    that changed with it, such as its placements)."""
+    assignments = "".join(f"{column} = %({column})s, " for column in changes)
+    after = uow.one(f"UPDATE units SET {assignments}version = version + 1 WHERE code = %(code)s"
                     f" RETURNING {UNIT_COLUMNS}", {**changes, "code": code})
     assert after is not None
     uow.execute("INSERT INTO unit_history (unit_code, changed_by, before, after) VALUES (%s, %s, %s, %s)",
-                (code, changed_by, Jsonb(_jsonable(before)), Jsonb(_jsonable(after))))
+                (code, changed_by, Jsonb(_jsonable(before)), Jsonb(_jsonable({**after, **(also or {})}))))
     return after
+
+
+PLACEMENTS = Rows("p", "parent_code text, effective_from date, effective_to date")
+
+
+def put_placements(uow: UnitOfWork, unit_code: str, placements: list[Placement], placed_by: str) -> None:
+    """Make ``placements`` (oldest first) the unit's: the others go, a placement that changes is
+    recorded as placed by ``placed_by`` now. The rows are written oldest first, so the placement
+    that held until now is cut short before the one that holds from now on is added."""
+    uow.execute("DELETE FROM unit_placements WHERE unit_code = %s AND NOT effective_from = ANY(%s)",
+                (unit_code, [p.effective_from for p in placements]))
+    uow.execute(
+        f"""INSERT INTO unit_placements (unit_code, parent_code, effective_from, effective_to, placed_by)
+            SELECT %s, parent_code, effective_from, effective_to, %s FROM {PLACEMENTS.sql}
+            ON CONFLICT (unit_code, effective_from) DO UPDATE SET parent_code = excluded.parent_code,
+                effective_to = excluded.effective_to, placed_by = excluded.placed_by, placed_at = now()
+            WHERE (unit_placements.parent_code, unit_placements.effective_to)
+                  IS DISTINCT FROM (excluded.parent_code, excluded.effective_to)""",
+        (unit_code, placed_by, PLACEMENTS.param((p.parent_code, p.effective_from, p.effective_to) for p in placements)),
+    )
+
+
+def months_of_unit(uow: UnitOfWork, unit_code: str, since: date) -> list[tuple[str, date]]:
+    """(KPI, month) of every value the unit has from ``since`` on, measured or rolled up."""
+    rows = uow.all("SELECT kpi_code, period FROM kpi_values WHERE unit_code = %s AND period >= %s"
+                   " ORDER BY kpi_code, period", (unit_code, since))
+    return [(row["kpi_code"], row["period"]) for row in rows]
 
 
 def unit_history(uow: UnitOfWork, code: str) -> list[dict[str, Any]]:
@@ -119,4 +150,15 @@ def add_annotation(uow: UnitOfWork, kpi_code: str, unit_code: str, fields: dict[
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: value.isoformat() if isinstance(value, date) else value for key, value in row.items()}
+    return {key: _json_value(value) for key, value in row.items()}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Placement):
+        return {"parent_code": value.parent_code, "effective_from": format_period(value.effective_from),
+                "effective_to": format_period(value.effective_to) if value.effective_to else None}
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    return value

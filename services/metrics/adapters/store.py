@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from services.metrics.domain.measures import Measure
+from services.metrics.domain.placements import EARLIEST, Placement
 from shared.db import Rows, UnitOfWork
 
 KPI_COLUMNS = (
@@ -34,12 +35,18 @@ def add_kpi(uow: UnitOfWork, fields: dict[str, Any]) -> dict[str, Any] | None:
     )
 
 
-def add_unit(uow: UnitOfWork, fields: dict[str, Any]) -> dict[str, Any] | None:
+def add_unit(uow: UnitOfWork, fields: dict[str, Any], created_by: str) -> dict[str, Any] | None:
+    """A new unit, placed under its parent for every month; None if the code is taken."""
     return uow.one(
-        """INSERT INTO units (code, name, level, parent_code, opened_on, closed_on)
-           VALUES (%(code)s, %(name)s, %(level)s, %(parent_code)s, %(opened_on)s, %(closed_on)s)
-           ON CONFLICT (code) DO NOTHING RETURNING code, name, level, parent_code, opened_on, closed_on""",
-        fields,
+        """WITH added AS (
+               INSERT INTO units (code, name, level, parent_code, opened_on, closed_on)
+               VALUES (%(code)s, %(name)s, %(level)s, %(parent_code)s, %(opened_on)s, %(closed_on)s)
+               ON CONFLICT (code) DO NOTHING RETURNING code, name, level, parent_code, opened_on, closed_on),
+           placed AS (
+               INSERT INTO unit_placements (unit_code, parent_code, effective_from, placed_by)
+               SELECT code, parent_code, %(earliest)s, %(by)s FROM added)
+           SELECT * FROM added""",
+        {**fields, "earliest": EARLIEST, "by": created_by},
     )
 
 
@@ -164,6 +171,13 @@ def _put_values(uow: UnitOfWork, values: list[MonthValue], *, rolled_up: bool) -
         )
 
 
+def drop_rolled_up_values(uow: UnitOfWork, months: list[MonthKey]) -> None:
+    """Forget roll-ups no unit below has a value for any more; a month measured itself stays."""
+    if months:
+        uow.execute(f"DELETE FROM kpi_values v USING {MONTHS.sql} WHERE v.kpi_code = k.kpi_code"
+                    f" AND v.unit_code = k.unit_code AND v.period = k.period AND v.rolled_up", (MONTHS.param(months),))
+
+
 def series(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[dict[str, Any]]:
     return uow.all(
         """SELECT period, value, numerator, denominator, revision, source, recorded_at
@@ -183,24 +197,45 @@ def revisions(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> l
 # --- the aggregator's tables -------------------------------------------------------------------
 
 def unit_tree(uow: UnitOfWork) -> dict[str, dict[str, Any]]:
-    """Every unit with its parent and its depth below the top (a trust is 0), by code."""
-    return uow.memo(("unit_tree",), lambda: {row["code"]: row for row in uow.all(
-        """WITH RECURSIVE tree AS (
-               SELECT code, name, parent_code, 0 AS depth FROM units WHERE parent_code IS NULL
-               UNION ALL
-               SELECT u.code, u.name, u.parent_code, tree.depth + 1
-                 FROM units u JOIN tree ON u.parent_code = tree.code WHERE tree.depth < 20)
-           SELECT code, name, parent_code, depth FROM tree""")})
+    """Every unit with its parent now, its depth below the top (a trust is 0) and its placements
+    (``Placement``, oldest first: where it sat in which months), by code."""
+
+    def read() -> dict[str, dict[str, Any]]:
+        tree = {row["code"]: {**row, "placements": []} for row in uow.all(
+            """WITH RECURSIVE tree AS (
+                   SELECT code, name, parent_code, 0 AS depth FROM units WHERE parent_code IS NULL
+                   UNION ALL
+                   SELECT u.code, u.name, u.parent_code, tree.depth + 1
+                     FROM units u JOIN tree ON u.parent_code = tree.code WHERE tree.depth < 20)
+               SELECT code, name, parent_code, depth FROM tree""")}
+        for row in placements(uow):
+            if row["unit_code"] in tree:
+                tree[row["unit_code"]]["placements"].append(
+                    Placement(row["parent_code"], row["effective_from"], row["effective_to"]))
+        return tree
+
+    return uow.memo(("unit_tree",), read)
+
+
+def placements(uow: UnitOfWork, unit_code: str | None = None) -> list[dict[str, Any]]:
+    """The placements of one unit, or of every unit, oldest first."""
+    return uow.all(
+        """SELECT unit_code, parent_code, effective_from, effective_to, placed_by, placed_at FROM unit_placements
+            WHERE %(unit)s::text IS NULL OR unit_code = %(unit)s ORDER BY unit_code, effective_from""",
+        {"unit": unit_code},
+    )
 
 
 def children_values(uow: UnitOfWork, months: list[MonthKey]) -> dict[MonthKey, list[dict[str, Any]]]:
-    """The values of each month's child units, for each (KPI, parent unit, month)."""
+    """The values of each month's child units (those placed under it that month), for each (KPI,
+    parent unit, month)."""
     found: dict[MonthKey, list[dict[str, Any]]] = {month: [] for month in months}
     for row in uow.all(
         f"""SELECT k.kpi_code, k.unit_code, k.period, v.value, v.numerator, v.denominator
               FROM {MONTHS.sql}
-              JOIN units u ON u.parent_code = k.unit_code
-              JOIN kpi_values v ON v.kpi_code = k.kpi_code AND v.unit_code = u.code AND v.period = k.period""",
+              JOIN unit_placements p ON p.parent_code = k.unit_code AND p.effective_from <= k.period
+                                    AND (p.effective_to IS NULL OR k.period < p.effective_to)
+              JOIN kpi_values v ON v.kpi_code = k.kpi_code AND v.unit_code = p.unit_code AND v.period = k.period""",
         (MONTHS.param(months),),
     ):
         found[(row["kpi_code"], row["unit_code"], row["period"])].append(row)
@@ -222,12 +257,16 @@ def monthly_values(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, 
 
 def units_reporting_below(uow: UnitOfWork, kpi_code: str, unit_code: str, months: tuple[date, date]
                           ) -> tuple[int, int]:
-    """How many units anywhere below this one measured the KPI themselves, in each of two months."""
+    """How many units anywhere below this one (as placed in the second month) measured the KPI
+    themselves, in each of two months."""
     row = uow.one(
-        """WITH RECURSIVE below AS (
-               SELECT code, 0 AS depth FROM units WHERE parent_code = %(unit)s
+        """WITH RECURSIVE placed AS (
+               SELECT unit_code, parent_code FROM unit_placements
+                WHERE effective_from <= %(second)s AND (effective_to IS NULL OR %(second)s < effective_to)),
+           below AS (
+               SELECT unit_code AS code, 0 AS depth FROM placed WHERE parent_code = %(unit)s
                UNION ALL
-               SELECT u.code, below.depth + 1 FROM units u JOIN below ON u.parent_code = below.code
+               SELECT p.unit_code, below.depth + 1 FROM placed p JOIN below ON p.parent_code = below.code
                 WHERE below.depth < 20)
            SELECT count(*) FILTER (WHERE v.period = %(first)s) AS first,
                   count(*) FILTER (WHERE v.period = %(second)s) AS second
@@ -274,6 +313,13 @@ def save_charts(uow: UnitOfWork, summaries: list[dict[str, Any]]) -> None:
                    chart = excluded.chart, computed_at = now()""",
             (CHARTS.param(tuple(summary[name] for name in CHARTS.names) for summary in summaries),),
         )
+
+
+def drop_charts(uow: UnitOfWork, series: list[SeriesKey]) -> None:
+    """Forget the charts of series that have no month left."""
+    if series:
+        uow.execute(f"DELETE FROM spc_charts c USING {SERIES.sql} WHERE c.kpi_code = k.kpi_code"
+                    f" AND c.unit_code = k.unit_code", (SERIES.param(series),))
 
 
 def latest_episodes(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, dict[str, Any]]:

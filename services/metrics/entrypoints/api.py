@@ -74,7 +74,7 @@ def create_unit(fields: dict) -> Any:
     with _uow() as uow:
         if fields["parent_code"] and store.unit(uow, fields["parent_code"]) is None:
             raise ServiceError(422, "unknown parent unit", errors={"parent_code": ["no such unit"]})
-        created = store.add_unit(uow, fields)
+        created = store.add_unit(uow, fields, current_principal().user)
     if created is None:
         raise ServiceError(409, f"unit {fields['code']} already exists")
     return created

@@ -10,12 +10,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.metrics import catalogue
-from services.metrics.adapters import catalogue_store
-from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, parse_period
+from services.metrics.adapters import catalogue_store, store
+from services.metrics.bootstrap import utc_today
+from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, format_period, parse_period
 from services.metrics.domain.rollup import AGGREGATIONS
 from services.metrics.entrypoints.schemas import KpiSchema, UnitSchema
 from shared.db import UnitOfWork, unit_of_work
-from shared.events.payloads import month_field
+from shared.events.payloads import MONTH, month_field
 from shared.web import BEARER, ServiceError, current_principal, etag_of, if_match_version, requires_roles
 
 catalogue_api = Blueprint("catalogue", __name__, url_prefix="/api/v1",
@@ -37,7 +38,27 @@ class KpiChangeSchema(Schema):
 class UnitChangeSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     parent_code = fields.String(metadata={"description": "move the unit under another"})
+    moved_from = fields.String(validate=validate.Regexp(MONTH, error="must be a month as YYYY-MM, from 1900"),
+                               metadata={"description": "with parent_code: the first month the unit sits under it "
+                                         "(YYYY-MM, not after this month; default this month). The months before "
+                                         "stay rolled up under the parent they had; to correct a unit placed wrongly "
+                                         "from the start, give its first month or earlier"})
     closed_on = fields.Date(allow_none=True, metadata={"description": "the unit closes: no measures after it"})
+
+
+class PlacementSchema(Schema):
+    parent_code = fields.String(allow_none=True)
+    effective_from = fields.Method("first_month", metadata={"description": "YYYY-MM"})
+    effective_to = fields.Method("after_last_month", allow_none=True,
+                                 metadata={"description": "YYYY-MM, the month it no longer holds; null: holds now"})
+    placed_by = fields.String()
+    placed_at = fields.DateTime()
+
+    def first_month(self, row: dict[str, Any]) -> str:
+        return format_period(row["effective_from"])
+
+    def after_last_month(self, row: dict[str, Any]) -> str | None:
+        return format_period(row["effective_to"]) if row["effective_to"] else None
 
 
 class HistorySchema(Schema):
@@ -159,11 +180,26 @@ def targets(code: str) -> Any:
 @catalogue_api.arguments(UnitChangeSchema)
 @catalogue_api.response(200, VersionedUnitSchema)
 def change_unit(changes: dict, code: str) -> Any:
-    """Rename, move or close a unit. Its history is kept; roll-ups follow its current parent."""
+    """Rename, move or close a unit. Its history is kept. A move holds from a month (moved_from,
+    default this month): earlier months stay rolled up under the old parent, and every month from
+    it is rolled up again, out of the old parent and into the new one."""
     if not changes:
         raise ServiceError(422, "nothing to change")
-    unit = _run(catalogue.change_unit, code, changes, if_match_version(), current_principal())
+    if "moved_from" in changes:
+        changes = {**changes, "moved_from": parse_period(changes["moved_from"])}
+    unit = _run(catalogue.change_unit, code, changes, if_match_version(), current_principal(), utc_today())
     return unit, 200, etag_of(unit["version"])
+
+
+@catalogue_api.route("/units/<code>/placements", methods=["GET"])
+@catalogue_api.response(200, PlacementSchema(many=True))
+def unit_placements(code: str) -> Any:
+    """Where the unit sat in the hierarchy, month by month, oldest first."""
+    def read(uow: UnitOfWork) -> list[dict[str, Any]]:
+        if store.unit(uow, code) is None:
+            raise catalogue.Refused(404, f"unit {code} not found")
+        return store.placements(uow, code)
+    return _run(read)
 
 
 @catalogue_api.route("/units/<code>/history", methods=["GET"])
