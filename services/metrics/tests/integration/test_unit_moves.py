@@ -41,6 +41,11 @@ def move(client, bearer, unit, **body):
     return client.patch(f"/api/v1/units/{unit}", json=body, headers=bearer("admin"))
 
 
+def moved_to(client, bearer, unit, parent, month):
+    response = move(client, bearer, unit, parent_code=parent, moved_from=month)
+    assert response.status_code == 200, response.get_json()
+
+
 def test_a_ward_moved_from_april_rolls_up_under_its_new_directorate_from_april(metrics_client, metrics_state,
                                                                                   bearer, trust):
     assert values(metrics_state, trust, "a") == [6.0] * 6
@@ -56,7 +61,7 @@ def test_a_ward_moved_from_april_rolls_up_under_its_new_directorate_from_april(m
 
 def test_measures_after_a_move_roll_up_under_the_parent_of_their_month(metrics_client, metrics_state, bearer,
                                                                        trust):
-    assert move(metrics_client, bearer, trust["w1"], parent_code=trust["b"], moved_from=month_name(3)).status_code == 200
+    moved_to(metrics_client, bearer, trust["w1"], trust["b"], month_name(3))
     post(metrics_client, bearer, trust["kpi"], trust["w1"], 1, 20.0)  # through the API, in line
     consume(metrics_state, trust["kpi"], trust["w1"], [30.0], first_month=4)  # from a feed, queued
     settle(metrics_state, trust["kpi"])
@@ -89,8 +94,8 @@ def test_a_move_without_a_month_holds_from_this_month(metrics_client, metrics_st
 def test_the_placements_and_the_history_tell_where_a_unit_sat(metrics_client, bearer, trust):
     url = f"/api/v1/units/{trust['w1']}/placements"
     assert [p["effective_from"] for p in metrics_client.get(url).get_json()] == ["1900-01"]
-    assert move(metrics_client, bearer, trust["w1"], parent_code=trust["b"], moved_from=month_name(3)).status_code == 200
-    assert move(metrics_client, bearer, trust["w1"], parent_code=trust["c"], moved_from=month_name(5)).status_code == 200
+    moved_to(metrics_client, bearer, trust["w1"], trust["b"], month_name(3))
+    moved_to(metrics_client, bearer, trust["w1"], trust["c"], month_name(5))
     placements = metrics_client.get(url).get_json()
     assert [(p["parent_code"], p["effective_from"], p["effective_to"]) for p in placements] == [
         (trust["a"], "1900-01", month_name(3)), (trust["b"], month_name(3), month_name(5)),
@@ -125,7 +130,7 @@ def test_a_move_that_cannot_be_is_refused_and_changes_nothing(metrics_client, me
 def test_a_move_that_makes_a_loop_only_in_past_months_is_refused(metrics_client, bearer, trust):
     # Ward 1 leaves A in April; A then moving under ward 1 from January would put A below itself
     # from January to March, though not now.
-    assert move(metrics_client, bearer, trust["w1"], parent_code=trust["b"], moved_from=month_name(3)).status_code == 200
+    moved_to(metrics_client, bearer, trust["w1"], trust["b"], month_name(3))
     response = move(metrics_client, bearer, trust["a"], parent_code=trust["w1"], moved_from=month_name(0))
     assert response.status_code == 422
     assert month_name(0) in response.get_json()["detail"]
