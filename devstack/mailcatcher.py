@@ -60,7 +60,27 @@ class MailStore:
         tmp = self.directory / f".{message_id}.tmp"
         tmp.write_bytes(prefix + content)
         tmp.replace(self.directory / f"{message_id}.eml")  # readers never see half a message
+        self.summary(message_id)
         return message_id
+
+    def summary(self, message_id: str) -> dict[str, Any] | None:
+        """The message as listed, parsed once: kept in memory and beside the message (``.json``),
+        so a mail catcher restarted on a full mailbox lists it without parsing every message again."""
+        item = self._described.get(message_id)
+        if item is not None:
+            return item
+        sidecar = self.directory / f"{message_id}.json"
+        try:
+            item = json.loads(sidecar.read_bytes())
+        except (OSError, ValueError):
+            item = self.describe(message_id)
+            if item is None:  # deleted meanwhile
+                return None
+            tmp = self.directory / f".{message_id}.json.tmp"
+            tmp.write_text(json.dumps(item))
+            tmp.replace(sidecar)
+        self._described[message_id] = item
+        return item
 
     def ids(self) -> list[str]:
         return sorted(path.stem for path in self.directory.glob("*.eml"))
@@ -109,9 +129,7 @@ class MailStore:
     def messages(self, to: str | None = None, subject: str | None = None) -> list[dict[str, Any]]:
         found = []
         for message_id in self.ids():
-            item = self._described.get(message_id) or self.describe(message_id)
-            if item is not None:
-                self._described[message_id] = item
+            item = self.summary(message_id)
             if item is None:  # deleted meanwhile
                 continue
             if to and to.lower() not in (addr.lower() for addr in item["to"]):
@@ -126,6 +144,7 @@ class MailStore:
         count = 0
         for path in self.directory.glob("*.eml"):
             path.unlink(missing_ok=True)
+            path.with_suffix(".json").unlink(missing_ok=True)
             count += 1
         return count
 

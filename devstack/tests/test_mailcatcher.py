@@ -109,3 +109,25 @@ def test_a_long_subject_folded_in_transit_is_shown_as_it_was_written(catcher: tu
     with smtplib.SMTP("127.0.0.1", smtp_port, timeout=5) as smtp:
         smtp.send_message(message)
     assert [m["subject"] for m in _get(f"{base}/messages")] == [subject]
+
+
+def test_a_restarted_mail_catcher_lists_its_mailbox_without_parsing_it_again(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from devstack.mailcatcher import MailStore
+
+    first = MailStore(tmp_path)
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@example.org", "b@example.org", "Kept"
+    message.set_content("hello")
+    saved = first.save("a@example.org", ["b@example.org"], message.as_bytes())
+
+    restarted = MailStore(tmp_path)
+
+    def no_parsing(message_id: str, with_headers: bool = False) -> None:
+        raise AssertionError(f"{message_id} was parsed again")
+
+    monkeypatch.setattr(restarted, "describe", no_parsing)
+    [listed] = restarted.messages(to="b@example.org")
+    assert (listed["id"], listed["subject"], listed["body_text"].strip()) == (saved, "Kept", "hello")
+    assert restarted.clear() == 1
+    assert list(tmp_path.iterdir()) == []
