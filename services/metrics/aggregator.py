@@ -125,7 +125,7 @@ def refresh(uow: UnitOfWork, work: Work) -> None:
     """Roll the months up, deepest units first, then recompute every chart touched, each once."""
     if not work:
         return
-    tree = store.unit_tree(uow)
+    tree = store.unit_tree(uow, {unit_code for _, unit_code, _ in work.months} | {unit for _, unit in work.charts})
     _roll_up(uow, work, tree)
     _recompute_charts(uow, work, tree)
 

@@ -76,7 +76,7 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
     ``returning``, else the figures), and the aggregation work they cause."""
     kpis = store.kpis(uow, {i.measure.kpi_code for i in incoming})
     units = store.units(uow, {i.measure.unit_code for i in incoming})
-    tree = store.unit_tree(uow)
+    tree = store.unit_tree(uow, units)
     checked = [_check(i.measure, kpis, units, today) for i in incoming]
     months = {_key(i.measure) for i, problem in zip(incoming, checked, strict=True) if problem is None}
     store.lock_measures(uow, months)

@@ -196,25 +196,48 @@ def revisions(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> l
 
 # --- the aggregator's tables -------------------------------------------------------------------
 
-def unit_tree(uow: UnitOfWork) -> dict[str, dict[str, Any]]:
-    """Every unit with its parent now, its depth below the top (a trust is 0) and its placements
-    (``Placement``, oldest first: where it sat in which months), by code."""
-
-    def read() -> dict[str, dict[str, Any]]:
-        tree = {row["code"]: {**row, "placements": []} for row in uow.all(
-            """WITH RECURSIVE tree AS (
-                   SELECT code, name, parent_code, 0 AS depth FROM units WHERE parent_code IS NULL
-                   UNION ALL
-                   SELECT u.code, u.name, u.parent_code, tree.depth + 1
-                     FROM units u JOIN tree ON u.parent_code = tree.code WHERE tree.depth < 20)
-               SELECT code, name, parent_code, depth FROM tree""")}
-        for row in placements(uow):
-            if row["unit_code"] in tree:
-                tree[row["unit_code"]]["placements"].append(
-                    Placement(row["parent_code"], row["effective_from"], row["effective_to"]))
+def unit_tree(uow: UnitOfWork, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The units ``codes`` and every unit above them in any month, by code: each with its name, its
+    parent now, its depth below the top now (a trust is 0) and its placements (``Placement``,
+    oldest first: where it sat in which months). Read once per transaction and unit."""
+    tree: dict[str, dict[str, Any]] = uow.memo(("unit_tree",), dict)
+    missing = sorted(set(codes) - tree.keys())
+    if not missing:
         return tree
+    rows = uow.all(
+        """WITH RECURSIVE up(code) AS (
+               SELECT code FROM units WHERE code = ANY(%(codes)s)
+               UNION
+               SELECT edge.parent_code
+                 FROM (SELECT unit_code, parent_code FROM unit_placements
+                       UNION ALL SELECT code, parent_code FROM units) AS edge
+                 JOIN up ON edge.unit_code = up.code
+                WHERE edge.parent_code IS NOT NULL)
+           SELECT u.code, u.name, u.parent_code,
+                  coalesce(array_agg(p.parent_code ORDER BY p.effective_from), '{}') AS parents,
+                  coalesce(array_agg(p.effective_from ORDER BY p.effective_from), '{}') AS starts,
+                  coalesce(array_agg(p.effective_to ORDER BY p.effective_from), '{}') AS ends
+             FROM up JOIN units u ON u.code = up.code
+             LEFT JOIN unit_placements p ON p.unit_code = u.code
+            GROUP BY u.code, u.name, u.parent_code""",
+        {"codes": missing},
+    )
+    for row in rows:
+        if row["code"] not in tree:
+            placed = [Placement(parent, start, end) for parent, start, end
+                      in zip(row["parents"], row["starts"], row["ends"], strict=True) if start is not None]
+            tree[row["code"]] = {"code": row["code"], "name": row["name"], "parent_code": row["parent_code"],
+                                 "placements": placed}
+    for code in tree:
+        tree[code]["depth"] = _depth_now(tree, code)
+    return tree
 
-    return uow.memo(("unit_tree",), read)
+
+def _depth_now(tree: dict[str, dict[str, Any]], code: str) -> int:
+    depth, parent = 0, tree[code]["parent_code"]
+    while parent is not None and parent in tree and depth < 20:
+        depth, parent = depth + 1, tree[parent]["parent_code"]
+    return depth
 
 
 def placements(uow: UnitOfWork, unit_code: str | None = None) -> list[dict[str, Any]]:
