@@ -24,6 +24,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000, help="backfill size (the goal is stated for 1,000,000)")
     parser.add_argument("--units", type=int, default=50, help="backfill: units (x KPIs x months = events)")
     parser.add_argument("--kpis", type=int, default=20)
+    parser.add_argument("--consumers", type=int, default=1,
+                        help="backfill: metrics consumer processes in one group (at most the topic's partitions)")
     parser.add_argument("--seconds", type=float, default=10.0, help="dashboard: load duration per endpoint")
     parser.add_argument("--clients", type=int, default=8, help="dashboard: concurrent clients")
     parser.add_argument("--alerts", type=int, default=20, help="alerts: how many alerts to time")
@@ -31,7 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     results = []
     if args.only in (None, "backfill"):
-        results.append(backfill.run(args.events, args.units, args.kpis))
+        results.append(backfill.run(args.events, args.units, args.kpis, args.consumers))
     if args.only in (None, "dashboard"):
         results.append(dashboard.run(args.seconds, args.clients))
     if args.only in (None, "alerts"):
