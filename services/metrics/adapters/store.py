@@ -204,30 +204,28 @@ def unit_tree(uow: UnitOfWork, codes: Iterable[str]) -> dict[str, dict[str, Any]
     missing = sorted(set(codes) - tree.keys())
     if not missing:
         return tree
-    rows = uow.all(
+    above = uow.all(
         """WITH RECURSIVE up(code) AS (
-               SELECT code FROM units WHERE code = ANY(%(codes)s)
+               SELECT code FROM units WHERE code = ANY(%s)
                UNION
-               SELECT edge.parent_code
-                 FROM (SELECT unit_code, parent_code FROM unit_placements
-                       UNION ALL SELECT code, parent_code FROM units) AS edge
-                 JOIN up ON edge.unit_code = up.code
-                WHERE edge.parent_code IS NOT NULL)
-           SELECT u.code, u.name, u.parent_code,
-                  coalesce(array_agg(p.parent_code ORDER BY p.effective_from), '{}') AS parents,
-                  coalesce(array_agg(p.effective_from ORDER BY p.effective_from), '{}') AS starts,
-                  coalesce(array_agg(p.effective_to ORDER BY p.effective_from), '{}') AS ends
-             FROM up JOIN units u ON u.code = up.code
-             LEFT JOIN unit_placements p ON p.unit_code = u.code
-            GROUP BY u.code, u.name, u.parent_code""",
-        {"codes": missing},
+               SELECT above.parent_code
+                 FROM up, LATERAL (SELECT parent_code FROM unit_placements WHERE unit_code = up.code
+                                   UNION SELECT parent_code FROM units WHERE code = up.code) AS above
+                WHERE above.parent_code IS NOT NULL)
+           SELECT code FROM up""",
+        (missing,),
+    )
+    rows = uow.all(
+        """SELECT u.code, u.name, u.parent_code, p.parent_code AS placed_under, p.effective_from, p.effective_to
+             FROM units u LEFT JOIN unit_placements p ON p.unit_code = u.code
+            WHERE u.code = ANY(%s) ORDER BY u.code, p.effective_from""",
+        ([row["code"] for row in above if row["code"] not in tree],),
     )
     for row in rows:
-        if row["code"] not in tree:
-            placed = [Placement(parent, start, end) for parent, start, end
-                      in zip(row["parents"], row["starts"], row["ends"], strict=True) if start is not None]
-            tree[row["code"]] = {"code": row["code"], "name": row["name"], "parent_code": row["parent_code"],
-                                 "placements": placed}
+        unit = tree.setdefault(row["code"], {"code": row["code"], "name": row["name"],
+                                             "parent_code": row["parent_code"], "placements": []})
+        if row["effective_from"] is not None:
+            unit["placements"].append(Placement(row["placed_under"], row["effective_from"], row["effective_to"]))
     for code in tree:
         tree[code]["depth"] = _depth_now(tree, code)
     return tree
