@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 
 from shared.events import ideas, payloads, projects, training
 from shared.events.envelope import Envelope
@@ -16,6 +16,13 @@ class PayloadError(ValueError):
     def __init__(self, message: str, errors: Any = None):
         super().__init__(message)
         self.errors = errors or {}
+
+
+# Event types whose published contract refuses fields it does not define (additionalProperties:
+# false in docs/contracts): a feed's misspelt field is dead-lettered, not dropped unseen. Every
+# other event is read tolerantly: a consumer reads the fields it declares and ignores any other,
+# so a producer may add an optional field before its consumers are upgraded.
+REFUSES_UNKNOWN_FIELDS = frozenset({"measure.recorded"})
 
 
 class EventRegistry:
@@ -40,7 +47,9 @@ class EventRegistry:
         """The validated, deserialised payload; PayloadError with field detail when it is invalid."""
         schema = self._instance(envelope.type, envelope.version)
         try:
-            return schema.load(envelope.data)
+            if envelope.type in REFUSES_UNKNOWN_FIELDS:
+                return schema.load(envelope.data, unknown=RAISE)
+            return schema.load(envelope.data, unknown=EXCLUDE)
         except ValidationError as exc:
             raise PayloadError(f"{envelope.type} data is invalid: {exc.messages}", exc.messages) from exc
 

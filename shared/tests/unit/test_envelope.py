@@ -84,3 +84,16 @@ def test_a_kpi_updated_of_a_run_chart_carries_its_median_and_no_limits_or_icons(
     assert REGISTRY.load(new_event("kpi.updated", run, source="urn:test")).items() >= run.items()
     with pytest.raises(PayloadError):
         REGISTRY.dump("kpi.updated", {**run, "chart_type": "bar"})
+
+
+def test_a_consumer_reads_an_internal_event_with_a_field_it_does_not_know_yet():
+    event = new_event("kpi.updated", {**KPI_UPDATED, "added_later": {"any": "thing"}}, source="urn:test")
+    data = REGISTRY.load(event)
+    assert "added_later" not in data and data["kpi_code"] == "ALOS"
+
+
+def test_a_feed_measure_with_a_field_the_contract_does_not_define_is_refused():
+    event = new_event("measure.recorded", {"kpi_code": "ALOS", "unit_code": "W7", "period": "2026-10", "value": 4.1,
+                                           "source": "pas", "numerater": 3}, source="urn:test")
+    with pytest.raises(PayloadError, match="numerater"):
+        REGISTRY.load(event)
