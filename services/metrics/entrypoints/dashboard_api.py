@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from services.metrics import bootstrap
 from services.metrics.adapters import catalogue_store, dashboard_store, store
-from services.metrics.adapters.chart_json import chart_from_json
+from services.metrics.adapters.chart_json import chart_from_json, expanded
 from services.metrics.adapters.svg import render_svg
 from services.metrics.domain.charts import RUN
 from services.metrics.entrypoints.dashboard_schemas import (
@@ -150,7 +150,7 @@ def _chart_of(uow: Any, kpi_code: str, unit_code: str) -> dict[str, Any]:
     kpi = _found(store.kpi(uow, kpi_code), f"KPI {kpi_code}")
     unit = _found(store.unit(uow, unit_code), f"unit {unit_code}")
     row = _found(dashboard_store.chart(uow, kpi_code, unit_code), f"a chart of {kpi_code} for {unit_code}")
-    return {**row, "kpi": kpi, "unit": unit}
+    return {**row, "chart": expanded(row["chart"]), "kpi": kpi, "unit": unit}
 
 
 def _with_months(body: dict[str, Any]) -> dict[str, Any]:

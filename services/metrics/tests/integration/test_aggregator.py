@@ -8,6 +8,7 @@ import pytest
 
 from services.metrics import aggregator, handlers
 from services.metrics.adapters import store
+from services.metrics.adapters.chart_json import expanded
 from services.metrics.bootstrap import event_handlers
 from services.metrics.domain.measures import Measure, parse_period
 from services.metrics.domain.spc import SpcOptions, xmr_chart
@@ -108,8 +109,9 @@ def test_the_stored_chart_carries_the_icons_and_limits(metrics_client, metrics_s
         chart = conn.execute("SELECT * FROM spc_charts WHERE kpi_code = %s AND unit_code = %s", (kpi, ward)).fetchone()
     assert (chart["chart_type"], chart["chart"]["chart_type"]) == ("xmr", "xmr")
     assert (chart["last_point_type"], chart["variation_icon"]) == ("common_cause", "common_cause")
-    assert len(chart["chart"]["points"]) == len(values)
-    point = chart["chart"]["points"][-1]
+    points = expanded(chart["chart"])["points"]
+    assert len(points) == len(values)
+    point = points[-1]
     assert point["lpl"] < point["mean_col"] < point["upl"]
 
 
@@ -156,8 +158,8 @@ def test_a_kpi_with_a_fixed_baseline_keeps_the_limits_of_its_first_twelve_months
     for month, value in enumerate([*STEADY, 4.0, 3.9, 4.1]):
         post(metrics_client, bearer, kpi, ward, month, value)
     with metrics_state.pool.connection() as conn:
-        chart = conn.execute("SELECT chart FROM spc_charts WHERE kpi_code = %s AND unit_code = %s",
-                             (kpi, ward)).fetchone()["chart"]
+        chart = expanded(conn.execute("SELECT chart FROM spc_charts WHERE kpi_code = %s AND unit_code = %s",
+                                      (kpi, ward)).fetchone()["chart"])
     baseline = xmr_chart(STEADY, SpcOptions("decrease"))
     last = chart["points"][-1]
     assert (last["mean_col"], last["lpl"], last["upl"]) == pytest.approx(
@@ -173,8 +175,8 @@ def test_a_kpi_asked_not_to_screen_outliers_is_recomputed_without_screening(metr
     assert metrics_client.patch(f"/api/v1/kpis/{kpi}", json={"screen_outliers": False},
                                 headers=bearer("admin")).status_code == 200
     with metrics_state.pool.connection() as conn:
-        chart = conn.execute("SELECT chart FROM spc_charts WHERE kpi_code = %s AND unit_code = %s",
-                             (kpi, ward)).fetchone()["chart"]
+        chart = expanded(conn.execute("SELECT chart FROM spc_charts WHERE kpi_code = %s AND unit_code = %s",
+                                      (kpi, ward)).fetchone()["chart"])
     unscreened = xmr_chart(values, SpcOptions("decrease", screen_outliers=False)).points[-1]
     screened = xmr_chart(values, SpcOptions("decrease")).points[-1]
     assert unscreened.upl != pytest.approx(screened.upl), "the case must tell the two apart"
@@ -275,8 +277,8 @@ def test_a_batch_of_months_from_a_feed_is_charted_once_with_its_latest_month(met
     [trust_update] = updates(metrics_state, kpi, trust)
     assert trust_update["envelope"]["data"]["cause"] == "rollup"
     with metrics_state.pool.connection() as conn:
-        chart = conn.execute("SELECT chart FROM spc_charts WHERE kpi_code = %s AND unit_code = %s",
-                             (kpi, ward)).fetchone()["chart"]
+        chart = expanded(conn.execute("SELECT chart FROM spc_charts WHERE kpi_code = %s AND unit_code = %s",
+                                      (kpi, ward)).fetchone()["chart"])
     assert chart["periods_of_points"] == [month_name(i) for i in range(len(STEADY))]
     assert last.id in {row["event_id"] for row in revisions_of(metrics_state, kpi, ward, "2023-12")}
 

@@ -3,11 +3,12 @@ chart; the same rule for the calculator's auto and the stored charts, stored as 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
 
-from services.metrics.adapters.chart_json import chart_from_json, chart_json, chart_type_of_json
+from services.metrics.adapters.chart_json import chart_from_json, chart_json, chart_type_of_json, expanded
 from services.metrics.domain.charts import RUN, XMR, auto_chart_type, chart_type_of
 from services.metrics.domain.runchart import run_chart
 from services.metrics.domain.spc import SpcOptions, xmr_chart
@@ -38,8 +39,18 @@ def test_a_stored_run_chart_has_qicharts2s_names_its_type_and_its_months():
 
 def test_a_stored_xmr_chart_keeps_its_shape_with_its_type_beside_it():
     chart = xmr_chart(SERIES, SpcOptions("increase", target=11.0))
-    body = chart_json(chart, MONTHS)
+    body = expanded(chart_json(chart, MONTHS))
     assert body == {**chart.to_dict(), "chart_type": "xmr", "periods_of_points": [f"{m:%Y-%m}" for m in MONTHS]}
+
+
+def test_a_stored_xmr_chart_keeps_its_points_by_column():
+    chart = xmr_chart(SERIES, SpcOptions("increase", target=11.0))
+    body = chart_json(chart, MONTHS)
+    assert "points" not in body
+    assert body["point_columns"]["y"] == SERIES
+    assert body["point_columns"]["point_type"] == [point.point_type for point in chart.points]
+    assert list(body["point_columns"]) == list(chart.points[0].to_dict())
+    assert len(json.dumps(body)) < len(json.dumps(expanded(body))) / 2
 
 
 @pytest.mark.parametrize("chart", [run_chart(SERIES[:7]), xmr_chart(SERIES, SpcOptions("decrease", rebase_at=(7,)))],
@@ -55,3 +66,4 @@ def test_a_chart_stored_before_run_charts_existed_reads_as_an_xmr_chart():
     legacy = {**chart.to_dict(), "periods_of_points": [f"{m:%Y-%m}" for m in MONTHS[:5]]}
     assert chart_type_of_json(legacy) == XMR
     assert chart_from_json(legacy) == chart
+    assert expanded(legacy) == legacy
