@@ -2,7 +2,7 @@
 
 - An XmR chart: ``SpcChart.to_dict()`` (points, periods, icons and warnings, with NHSRplotthedots'
   names) and ``chart_type: "xmr"``, except that the points are stored by column (``point_columns``:
-  each column's name once, with its values in point order), a third of the size of a row per
+  each column's name once, with its values in point order), less than half the size of a row per
   point for a chart of years of months; ``expanded`` gives the row-per-point form back.
 - A run chart: ``RunChart.to_dict()`` (values, cl, n_obs, n_useful, longest_run, longest_run_max,
   n_crossings, n_crossings_min, runs_signal: qicharts2's names) and ``chart_type: "run"``.
