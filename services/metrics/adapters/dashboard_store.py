@@ -13,9 +13,11 @@ from typing import Any
 from shared.db import UnitOfWork
 
 SPARKLINE_POINTS = 12
-# What a matrix row needs from a stored chart (``spc_charts c``).
+# What a matrix row needs from a stored chart (``spc_charts c``); a run chart's JSON is small, and
+# only a run chart's is read.
 CHART_COLUMNS = ("c.kpi_code, c.unit_code, c.chart_type, c.last_period, c.last_value, c.last_point_type,"
-                 " c.variation_icon, c.assurance_icon")
+                 " c.variation_icon, c.assurance_icon,"
+                 " CASE WHEN c.chart_type = 'run' THEN (c.chart ->> 'runs_signal')::boolean END AS runs_signal")
 
 
 def unit_with_chart_count(uow: UnitOfWork, unit_code: str) -> dict[str, Any] | None:

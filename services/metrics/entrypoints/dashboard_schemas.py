@@ -53,6 +53,9 @@ class KpiMatrixRowSchema(Schema):
         "neutral_high|low; null for a run chart."))
     assurance_icon = fields.String(allow_none=True, **_described(
         "consistent_pass, consistent_fail or inconsistent; null with no target, a neutral direction or a run chart."))
+    runs_signal = fields.Boolean(allow_none=True, **_described(
+        "For a run chart: whether the Anhøj rules signal non-random variation (an unusually long run or too few "
+        "crossings of the median); null for an XmR chart."))
     # Already JSON-ready from the store: a nested schema per point cost more than the query itself.
     sparkline = fields.Raw(metadata={
         "type": "array",

@@ -83,9 +83,23 @@ def test_a_run_chart_is_listed_in_the_matrices_with_no_point_type_or_icons(metri
     unit_row = metrics_client.get(f"/api/v1/dashboards/units/{five_months['ward']}/kpis").get_json()["items"][0]
     assert (unit_row["chart_type"], unit_row["latest_period"], unit_row["latest_value"]) == ("run", "2023-05", 9.9)
     assert (unit_row["point_type"], unit_row["variation_icon"], unit_row["assurance_icon"]) == (None, None, None)
+    assert unit_row["runs_signal"] is False
     across = metrics_client.get("/api/v1/dashboards/kpis", query_string={"unit": five_months["ward"]})
     [row] = across.get_json()["items"]
-    assert (row["chart_type"], row["variation_icon"]) == ("run", None)
+    assert (row["chart_type"], row["variation_icon"], row["runs_signal"]) == ("run", None, False)
+
+
+def test_the_matrix_says_when_a_run_chart_signals_and_says_nothing_of_runs_for_an_xmr_chart(metrics_client, bearer,
+                                                                                           catalogue):
+    rising = [4.0 + month / 10 for month in range(12)]  # crosses its median once: too few crossings
+    assert run_chart(rising).runs_signal
+    record(metrics_client, bearer, catalogue, rising)
+    matrix = f"/api/v1/dashboards/units/{catalogue['ward']}/kpis"
+    [row] = metrics_client.get(matrix).get_json()["items"]
+    assert (row["chart_type"], row["runs_signal"]) == ("run", True)
+    record(metrics_client, bearer, catalogue, [5.2], first=12)
+    [row] = metrics_client.get(matrix).get_json()["items"]
+    assert (row["chart_type"], row["runs_signal"]) == ("xmr", None)
 
 
 def test_the_chart_of_a_short_series_is_its_run_chart(metrics_client, five_months):
