@@ -87,6 +87,8 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
     """Rename, close or move a unit. A move takes effect from ``moved_from`` (a month, by default
     this one): the months before it stay rolled up under the parent they had, and every month
     from it is rolled up again, out of the old parent and into the new one."""
+    if "parent_code" in changes:
+        catalogue_store.lock_placements(uow)  # first: a measure being stored meanwhile holds a unit row
     before = catalogue_store.unit_for_update(uow, code)
     if before is None:
         raise Refused(404, f"unit {code} not found")
@@ -136,6 +138,9 @@ def _recompute(uow: UnitOfWork, kpi_code: str, unit_code: str, *, cause: str) ->
 
 
 def _editable_kpi(uow: UnitOfWork, code: str, who: Principal) -> dict[str, Any]:
+    # Before the KPI's row lock, as every transaction that reads the hierarchy takes it: a unit
+    # moving meanwhile writes values of this KPI and would otherwise wait on the row lock in turn.
+    store.read_placements_steadily(uow)
     kpi = catalogue_store.kpi_for_update(uow, code)
     if kpi is None:
         raise Refused(404, f"KPI {code} not found")

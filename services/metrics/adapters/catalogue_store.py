@@ -7,7 +7,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from services.metrics.adapters.store import KPI_COLUMNS
+from services.metrics.adapters.store import KPI_COLUMNS, PLACEMENTS_LOCK
 from services.metrics.domain.measures import format_period
 from services.metrics.domain.placements import Placement
 from shared.db import Rows, UnitOfWork
@@ -85,6 +85,12 @@ def update_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], changed_by:
     uow.execute("INSERT INTO unit_history (unit_code, changed_by, before, after) VALUES (%s, %s, %s, %s)",
                 (code, changed_by, Jsonb(_jsonable(before)), Jsonb(_jsonable({**after, **(also or {})}))))
     return after
+
+
+def lock_placements(uow: UnitOfWork) -> None:
+    """Move units alone: wait for every transaction reading the hierarchy to end, and make the
+    next ones wait for this one (``store.read_placements_steadily``)."""
+    uow.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (PLACEMENTS_LOCK,))
 
 
 PLACEMENTS = Rows("p", "parent_code text, effective_from date, effective_to date")

@@ -204,6 +204,8 @@ def unit_tree(uow: UnitOfWork, codes: Iterable[str]) -> dict[str, dict[str, Any]
     missing = sorted(set(codes) - tree.keys())
     if not missing:
         return tree
+    if not tree:  # the first read of the hierarchy in this transaction
+        read_placements_steadily(uow)
     above = uow.all(
         """WITH RECURSIVE up(code) AS (
                SELECT code FROM units WHERE code = ANY(%s)
@@ -236,6 +238,16 @@ def _depth_now(tree: dict[str, dict[str, Any]], code: str) -> int:
     while parent is not None and parent in tree and depth < 20:
         depth, parent = depth + 1, tree[parent]["parent_code"]
     return depth
+
+
+PLACEMENTS_LOCK = "unit placements"
+
+
+def read_placements_steadily(uow: UnitOfWork) -> None:
+    """Let no unit move until this transaction ends, and wait for a move under way to commit: a
+    measure stored or rolled up under a unit's old parent while the unit moves would otherwise miss
+    the move's roll-up. Any number of readers at once (a shared lock); a move takes it alone."""
+    uow.execute("SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))", (PLACEMENTS_LOCK,))
 
 
 def placements(uow: UnitOfWork, unit_code: str | None = None) -> list[dict[str, Any]]:

@@ -1,12 +1,17 @@
 """A unit that moves from a month: the months before stay rolled up under the old parent, the
 months from it move to the new one, and a move that would put a unit below itself is refused."""
 
+import threading
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 
+from services.metrics import catalogue, handlers
+from services.metrics.domain.measures import Measure, parse_period
 from services.metrics.tests.integration.test_aggregator import consume, kpi_values, month_name, post, settle
+from shared.auth import Principal
+from shared.db import unit_of_work
 
 pytestmark = pytest.mark.integration
 
@@ -134,3 +139,36 @@ def test_a_move_that_makes_a_loop_only_in_past_months_is_refused(metrics_client,
     response = move(metrics_client, bearer, trust["a"], parent_code=trust["w1"], moved_from=month_name(0))
     assert response.status_code == 422
     assert month_name(0) in response.get_json()["detail"]
+
+
+def test_a_measure_stored_while_its_unit_moves_waits_and_rolls_up_under_the_new_parent(metrics_state, trust):
+    # Ward 1 moves to B from April; while the move is still to commit, a new month of ward 1
+    # arrives. Read before the move commits, the hierarchy would send that month to A, and B would
+    # never get it: the measure must wait for the move, then go to B.
+    hold, moved = threading.Event(), threading.Event()
+
+    def move_and_hold() -> None:
+        with unit_of_work(metrics_state.pool, "metrics") as uow:
+            change = {"parent_code": trust["b"], "moved_from": parse_period(month_name(3))}
+            catalogue.change_unit(uow, trust["w1"], change, None, Principal("admin", frozenset({"admin"})),
+                                  metrics_state.today())
+            moved.set()
+            hold.wait(5)
+
+    def record() -> None:
+        with unit_of_work(metrics_state.pool, "metrics") as uow:
+            measure = Measure(trust["kpi"], trust["w1"], parse_period(month_name(6)), 16.0, None, None, "test")
+            handlers.record_measure(uow, measure, metrics_state.today())
+
+    moving = threading.Thread(target=move_and_hold)
+    moving.start()
+    assert moved.wait(5)
+    recording = threading.Thread(target=record)
+    recording.start()
+    recording.join(0.5)
+    assert recording.is_alive(), "the measure was stored while its unit was moving"
+    hold.set()
+    moving.join(10)
+    recording.join(10)
+    assert values(metrics_state, trust, "a") == [6.0] * 3 + [2.0] * 3
+    assert values(metrics_state, trust, "b") == [4.0] * 3 + [7.0] * 3 + [16.0]
