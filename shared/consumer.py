@@ -100,13 +100,18 @@ class ConsumerRunner:
     def poll_once(self, timeout_ms: int = 1000) -> int:
         """Process one poll's worth of messages and commit their offsets; returns how many."""
         batches = self.consumer.poll(timeout_ms=timeout_ms)
-        count = 0
-        for partition, messages in batches.items():
-            self.process_batch(messages)
-            # After every message of the batch is handled or dead-lettered; were we to crash
-            # before this, the batch is redelivered and the handled-event records skip it.
-            self._commit(partition, messages[-1].offset + 1)
-            count += len(messages)
+        done: dict[TopicPartition, OffsetAndMetadata] = {}
+        try:
+            for partition, messages in batches.items():
+                self.process_batch(messages)
+                done[partition] = OffsetAndMetadata(messages[-1].offset + 1, "", -1)
+        finally:
+            # Once every message of a partition's batch is handled or dead-lettered, and for the
+            # partitions done even when a later one fails: one commit for them all. Were we to
+            # crash before it, the batches are redelivered and the handled-event records skip them.
+            if done:
+                self.consumer.commit(done)
+        count = sum(len(batches[partition]) for partition in done)
         if count:
             self._report_lag()
         return count
@@ -286,9 +291,6 @@ class ConsumerRunner:
             headers=[("reason", outcome.reason[:500].encode()), ("original_topic", message.topic.encode())],
         ).get(timeout=30)
         telemetry.EVENTS_DEAD_LETTERED.labels(self.service, outcome.category).inc()
-
-    def _commit(self, partition: TopicPartition, next_offset: int) -> None:
-        self.consumer.commit({partition: OffsetAndMetadata(next_offset, "", -1)})
 
     def _report_lag(self) -> None:
         partitions = self.consumer.assignment()

@@ -1,0 +1,67 @@
+"""When the consumer runner commits offsets: once per poll, for every partition whose batch is done."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import psycopg
+import pytest
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from shared.consumer import ConsumerRunner, Outcome
+
+Message = namedtuple("Message", "topic partition offset value")
+FIRST, SECOND = TopicPartition("wtgr.measures", 0), TopicPartition("wtgr.measures", 1)
+
+
+class PollOnce:
+    """A Kafka consumer that returns one poll's batches and records its commits (no broker)."""
+
+    def __init__(self, batches: dict[TopicPartition, list[Message]]):
+        self.batches = batches
+        self.commits: list[dict[TopicPartition, int]] = []
+
+    def poll(self, timeout_ms: int) -> dict[TopicPartition, list[Message]]:
+        return self.batches
+
+    def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        self.commits.append({tp: meta.offset for tp, meta in offsets.items()})
+
+    def assignment(self) -> set[TopicPartition]:
+        return set()
+
+
+def runner(consumer: PollOnce, process: Any) -> ConsumerRunner:
+    made = ConsumerRunner("test", None, consumer, None, "wtgr.deadletter.test", {})  # type: ignore[arg-type]
+    made.process_batch = process  # type: ignore[method-assign]
+    return made
+
+
+def batch(tp: TopicPartition, offsets: range) -> list[Message]:
+    return [Message(tp.topic, tp.partition, offset, b"{}") for offset in offsets]
+
+
+def test_one_commit_per_poll_names_the_next_offset_of_every_partition() -> None:
+    consumer = PollOnce({FIRST: batch(FIRST, range(10, 13)), SECOND: batch(SECOND, range(5, 7))})
+    assert runner(consumer, lambda messages: [Outcome("handled")] * len(messages)).poll_once() == 5
+    assert consumer.commits == [{FIRST: 13, SECOND: 7}]
+
+
+def test_a_partition_done_before_another_fails_is_still_committed() -> None:
+    consumer = PollOnce({FIRST: batch(FIRST, range(10, 13)), SECOND: batch(SECOND, range(5, 7))})
+
+    def process(messages: list[Message]) -> list[Outcome]:
+        if messages[0].partition == SECOND.partition:
+            raise psycopg.OperationalError("the database went away")
+        return [Outcome("handled")] * len(messages)
+
+    with pytest.raises(psycopg.OperationalError):
+        runner(consumer, process).poll_once()
+    assert consumer.commits == [{FIRST: 13}]
+
+
+def test_a_poll_with_nothing_commits_nothing() -> None:
+    consumer = PollOnce({})
+    assert runner(consumer, lambda messages: []).poll_once() == 0
+    assert consumer.commits == []
