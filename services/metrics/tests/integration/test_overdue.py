@@ -15,16 +15,26 @@ def overdue_events(state, kpi):
                             " AND envelope->'data'->>'kpi_code' = %s", (kpi,)).fetchall()
 
 
-def test_a_month_missing_after_its_deadline_is_flagged_once_to_the_owners(metrics_client, metrics_state, bearer):
+def ward_and_kpi(client, bearer, prefix, **kpi_fields):
+    """A new ward and a new count KPI (shorter is better) with ``kpi_fields``; their codes."""
     suffix = uuid.uuid4().hex[:8].upper()
-    kpi, unit = f"OD-{suffix}", f"ODW-{suffix}"
+    kpi, unit = f"{prefix}-{suffix}", f"{prefix}W-{suffix}"
     admin = bearer("admin")
-    metrics_client.post("/api/v1/units", json={"code": unit, "name": "Ward", "level": "ward"}, headers=admin)
-    metrics_client.post("/api/v1/kpis", json={"code": kpi, "name": "Overdue test", "unit_of_measure": "count",
-                                              "improvement_direction": "decrease", "expected_by_day": 27,
-                                              "owners": ["od@hospital.example"]}, headers=admin)
-    metrics_client.post("/api/v1/measures", json={"kpi_code": kpi, "unit_code": unit, "period": "2021-01",
-                                                  "value": 3, "source": "feed"}, headers=bearer("feed"))
+    client.post("/api/v1/units", json={"code": unit, "name": "Ward", "level": "ward"}, headers=admin)
+    client.post("/api/v1/kpis", json={"code": kpi, "unit_of_measure": "count", "improvement_direction": "decrease",
+                                      **kpi_fields}, headers=admin)
+    return kpi, unit
+
+
+def record(client, bearer, kpi, unit, month):
+    client.post("/api/v1/measures", json={"kpi_code": kpi, "unit_code": unit, "period": month, "value": 3,
+                                          "source": "feed"}, headers=bearer("feed"))
+
+
+def test_a_month_missing_after_its_deadline_is_flagged_once_to_the_owners(metrics_client, metrics_state, bearer):
+    kpi, unit = ward_and_kpi(metrics_client, bearer, "OD", name="Overdue test", expected_by_day=27,
+                             owners=["od@hospital.example"])
+    record(metrics_client, bearer, kpi, unit, "2021-01")
     with unit_of_work(metrics_state.pool, "metrics") as uow:
         flag_overdue(uow, date(2021, 3, 27))  # February is due by 27 March: not yet
     assert overdue_events(metrics_state, kpi) == []
@@ -39,16 +49,9 @@ def test_a_month_missing_after_its_deadline_is_flagged_once_to_the_owners(metric
 
 
 def test_a_month_that_arrived_is_not_overdue(metrics_client, metrics_state, bearer):
-    suffix = uuid.uuid4().hex[:8].upper()
-    kpi, unit = f"OK-{suffix}", f"OKW-{suffix}"
-    admin = bearer("admin")
-    metrics_client.post("/api/v1/units", json={"code": unit, "name": "Ward", "level": "ward"}, headers=admin)
-    metrics_client.post("/api/v1/kpis", json={"code": kpi, "name": "On time", "unit_of_measure": "count",
-                                              "improvement_direction": "decrease", "expected_by_day": 5},
-                        headers=admin)
+    kpi, unit = ward_and_kpi(metrics_client, bearer, "OK", name="On time", expected_by_day=5)
     for month in ("2021-01", "2021-02"):
-        metrics_client.post("/api/v1/measures", json={"kpi_code": kpi, "unit_code": unit, "period": month,
-                                                      "value": 3, "source": "feed"}, headers=bearer("feed"))
+        record(metrics_client, bearer, kpi, unit, month)
     with unit_of_work(metrics_state.pool, "metrics") as uow:
         flag_overdue(uow, date(2021, 3, 10))
     assert overdue_events(metrics_state, kpi) == []
