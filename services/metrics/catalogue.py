@@ -7,14 +7,13 @@ touches in the same transaction.
 from __future__ import annotations
 
 from datetime import date
-from itertools import groupby
 from typing import Any
 
 from services.metrics import aggregator
 from services.metrics.adapters import catalogue_store, store
 from services.metrics.aggregator import Change, Work
 from services.metrics.domain.measures import format_period
-from services.metrics.domain.placements import Placement, loop_after_move, moved, parent_in
+from services.metrics.domain.placements import loop_after_move, moved, parent_in
 from shared.auth import Principal
 from shared.db import UnitOfWork
 
@@ -106,8 +105,7 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
     if moved_from > today.replace(day=1):
         raise Refused(422, f"{format_period(moved_from)} has not begun: a move is recorded from a month that has",
                       "moved_from")
-    placed = {unit_code: [Placement(r["parent_code"], r["effective_from"], r["effective_to"]) for r in rows]
-              for unit_code, rows in groupby(store.placements(uow), key=lambda row: row["unit_code"])}
+    placed = store.placements_by_unit(uow)
     old = placed.get(code, [])
     placed[code] = moved(old, parent, moved_from)
     loop = loop_after_move(placed, code, moved_from)

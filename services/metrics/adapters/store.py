@@ -250,6 +250,15 @@ def read_placements_steadily(uow: UnitOfWork) -> None:
     uow.execute("SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))", (PLACEMENTS_LOCK,))
 
 
+def placements_by_unit(uow: UnitOfWork) -> dict[str, list[Placement]]:
+    """Every unit's placements, oldest first, by unit code."""
+    placed: dict[str, list[Placement]] = {}
+    for row in placements(uow):
+        placed.setdefault(row["unit_code"], []).append(
+            Placement(row["parent_code"], row["effective_from"], row["effective_to"]))
+    return placed
+
+
 def placements(uow: UnitOfWork, unit_code: str | None = None) -> list[dict[str, Any]]:
     """The placements of one unit, or of every unit, oldest first."""
     return uow.all(
