@@ -280,12 +280,15 @@ def _lines(chart: Chart) -> dict[str, Any]:
 
 
 def _month_complete(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, periods: list[date]) -> bool:
-    """Has every unit below (at any depth) that measured last month measured this one? Until then a
-    rolled-up month is partial, and a signal in it may be no more than the units still to come."""
+    """Has every unit below (at any depth) that measured last month measured this one, and is each
+    of their values in this month's roll-up? Until then a rolled-up month is partial, and a signal
+    in it may be no more than the units still to come. A unit whose measure committed after this
+    transaction read the values below is counted here already, but its roll-up still waits in the
+    queue: the pass that takes it judges the month, with every value in."""
     if len(periods) < 2:
         return True
-    before, newest = store.units_reporting_below(uow, kpi["code"], unit_code, (periods[-2], periods[-1]))
-    return newest >= before
+    before, newest, waiting = store.units_reporting_below(uow, kpi["code"], unit_code, (periods[-2], periods[-1]))
+    return newest >= before and not waiting
 
 
 def _new_signal(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any], chart: SpcChart,

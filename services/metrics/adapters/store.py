@@ -298,9 +298,11 @@ def monthly_values(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, 
 
 
 def units_reporting_below(uow: UnitOfWork, kpi_code: str, unit_code: str, months: tuple[date, date]
-                          ) -> tuple[int, int]:
+                          ) -> tuple[int, int, int]:
     """How many units anywhere below this one (as placed in the second month) measured the KPI
-    themselves, in each of two months."""
+    themselves, in each of two months; and how many roll-ups of the second month, of this unit or
+    one below it, wait in the queue (a unit's measure committed after this transaction read the
+    values below, whose roll-up is still to come)."""
     row = uow.one(
         """WITH RECURSIVE placed AS (
                SELECT unit_code, parent_code FROM unit_placements
@@ -311,12 +313,15 @@ def units_reporting_below(uow: UnitOfWork, kpi_code: str, unit_code: str, months
                SELECT p.unit_code, below.depth + 1 FROM placed p JOIN below ON p.parent_code = below.code
                 WHERE below.depth < 20)
            SELECT count(*) FILTER (WHERE v.period = %(first)s) AS first,
-                  count(*) FILTER (WHERE v.period = %(second)s) AS second
+                  count(*) FILTER (WHERE v.period = %(second)s) AS second,
+                  (SELECT count(*) FROM rollup_queue q
+                    WHERE q.kpi_code = %(kpi)s AND q.period = %(second)s
+                      AND (q.unit_code = %(unit)s OR q.unit_code IN (SELECT code FROM below))) AS waiting
              FROM kpi_values v JOIN below ON below.code = v.unit_code
             WHERE v.kpi_code = %(kpi)s AND NOT v.rolled_up AND v.period IN (%(first)s, %(second)s)""",
         {"kpi": kpi_code, "unit": unit_code, "first": months[0], "second": months[1]},
     )
-    return (row["first"], row["second"]) if row else (0, 0)
+    return (row["first"], row["second"], row["waiting"]) if row else (0, 0, 0)
 
 
 def targets(uow: UnitOfWork, kpi_code: str) -> list[dict[str, Any]]:

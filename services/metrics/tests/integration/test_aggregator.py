@@ -12,7 +12,7 @@ from services.metrics.adapters.chart_json import expanded
 from services.metrics.bootstrap import event_handlers
 from services.metrics.domain.measures import Measure, parse_period
 from services.metrics.domain.spc import SpcOptions, xmr_chart
-from shared.db import unit_of_work
+from shared.db import UnitOfWork, unit_of_work
 from shared.events import REGISTRY, new_event
 
 pytestmark = pytest.mark.integration
@@ -124,6 +124,26 @@ def test_a_special_cause_that_goes_on_the_next_month_alerts_no_one_again(metrics
     post(metrics_client, bearer, kpi, ward, len(STEADY) + 1, 9.8)
     [alert] = alerts(metrics_state, kpi, ward)
     assert alert["data"]["period"] == "2024-01"
+
+
+def test_a_rolled_up_month_is_judged_only_once_every_roll_up_below_it_is_done(metrics_state, hierarchy):
+    # Both wards' October is stored, but their trust's October roll-up still waits in the queue (as
+    # when a ward's measure commits while a worker pass is already reading the values below): the
+    # trust's October holds no signal worth an alert until the pass that takes the roll-up.
+    kpi, trust = hierarchy["kpi"], hierarchy["trust"]
+    september, october = parse_period("2023-09"), parse_period("2023-10")
+    with metrics_state.pool.connection() as conn, conn.transaction(force_rollback=True):
+        uow = UnitOfWork(conn, "metrics")
+        measures = [handlers.Incoming(Measure(kpi, ward, month, 4.5, None, None, "feed"))
+                    for ward in (hierarchy["ward_a"], hierarchy["ward_b"]) for month in (september, october)]
+        _, work = handlers.record_measures(uow, measures, metrics_state.today())
+        aggregator.enqueue(uow, work)
+        kpi_row = store.kpi(uow, kpi)
+        assert store.units_reporting_below(uow, kpi, trust, (september, october)) == (2, 2, 1)
+        assert not aggregator._month_complete(uow, kpi_row, trust, [september, october])
+        assert len(store.claim_rollups(uow, 100)) == 2  # a worker pass takes them (September's and October's)
+        assert store.units_reporting_below(uow, kpi, trust, (september, october)) == (2, 2, 0)
+        assert aggregator._month_complete(uow, kpi_row, trust, [september, october])
 
 
 def test_two_wards_recorded_at_the_same_moment_both_count_in_their_trust(metrics_client, metrics_state, bearer,
