@@ -18,9 +18,9 @@ at the repository root; service logs and pid files in .local/<env>/logs/.
 `up` is idempotent, `down` stops by pid what `up` started.
 
 Ports (run / test):
-    PostgreSQL 5433 / 55433, Kafka 9092 / 59092 (controller 9093 / 59093),
-    SMTP 1025 / 51025, mail viewer 8025 / 58025,
-    ideas, projects, metrics, training, notifications 8001-8005 / 58001-58005.
+    PostgreSQL 5433 / 25433, Kafka 9092 / 29092 (controller 9093 / 29093),
+    SMTP 1025 / 21025, mail viewer 8025 / 28025,
+    ideas, projects, metrics, training, notifications 8001-8005 / 28001-28005.
 Overrides: WTGR_PG_PORT, WTGR_KAFKA_PORT, WTGR_KAFKA_CONTROLLER_PORT,
 WTGR_SMTP_PORT, WTGR_MAIL_HTTP_PORT, WTGR_<SERVICE>_PORT (e.g. WTGR_IDEAS_PORT).
 The Kafka jars are cached in $WTGR_CACHE_DIR (default ~/.cache/wtgr).

@@ -16,14 +16,17 @@ if str(REPO_ROOT) not in sys.path:  # `shared` must be importable however devsta
 ENVS = ("run", "test")
 
 # env run's ports; env test uses the same layout on other ports so both can run side by side.
+# Every default is below 32768, outside Linux's range of ephemeral ports (32768-60999): a port in
+# it can be held for a moment by any client connection the kernel gave it to, and a server then
+# fails to start there.
 INFRA_PORTS: dict[str, dict[str, int]] = {
     "run": {"pg": 5433, "kafka": 9092, "kafka_controller": 9093, "smtp": 1025, "mail_http": 8025},
     "test": {
-        "pg": 55433,
-        "kafka": 59092,
-        "kafka_controller": 59093,
-        "smtp": 51025,
-        "mail_http": 58025,
+        "pg": 25433,
+        "kafka": 29092,
+        "kafka_controller": 29093,
+        "smtp": 21025,
+        "mail_http": 28025,
     },
 }
 PORT_ENV_VARS = {
@@ -40,7 +43,7 @@ SERVICE_BASE_PORTS = {
     "training": 8004,
     "notifications": 8005,
 }
-SERVICE_PORT_OFFSET = {"run": 0, "test": 50000}
+SERVICE_PORT_OFFSET = {"run": 0, "test": 20000}
 
 
 def service_port_env_var(service: str) -> str:

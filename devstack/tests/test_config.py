@@ -23,26 +23,26 @@ def test_default_ports_per_env() -> None:
     assert (run.pg, run.kafka, run.kafka_controller, run.smtp, run.mail_http) == (
         5433, 9092, 9093, 1025, 8025)
     assert (test.pg, test.kafka, test.kafka_controller, test.smtp, test.mail_http) == (
-        55433, 59092, 59093, 51025, 58025)
+        25433, 29092, 29093, 21025, 28025)
     assert list(run.services.values()) == [8001, 8002, 8003, 8004, 8005]
-    assert list(test.services.values()) == [58001, 58002, 58003, 58004, 58005]
+    assert list(test.services.values()) == [28001, 28002, 28003, 28004, 28005]
 
 
 def test_port_overrides() -> None:
     ports = resolve_ports("test", SERVICES, {"WTGR_PG_PORT": "6543", "WTGR_SMTP_PORT": "2525"})
-    assert (ports.pg, ports.smtp, ports.kafka) == (6543, 2525, 59092)
+    assert (ports.pg, ports.smtp, ports.kafka) == (6543, 2525, 29092)
     ports = resolve_ports("test", SERVICES, {"WTGR_IDEAS_PORT": "18001"})
-    assert ports.services["ideas"] == 18001 and ports.services["metrics"] == 58003
+    assert ports.services["ideas"] == 18001 and ports.services["metrics"] == 28003
     with pytest.raises(ConfigError):
         resolve_ports("test", SERVICES, {"WTGR_KAFKA_PORT": "kafka"})
     with pytest.raises(ConfigError):
-        resolve_ports("test", SERVICES, {"WTGR_KAFKA_PORT": "58001"})
+        resolve_ports("test", SERVICES, {"WTGR_KAFKA_PORT": "28001"})
 
 
 def test_another_envs_variables_do_not_override() -> None:
     # A shell that loaded .local/run/env has WTGR_ENV=run and WTGR_SMTP_PORT=1025.
     ports = resolve_ports("test", SERVICES, {"WTGR_ENV": "run", "WTGR_SMTP_PORT": "1025"})
-    assert ports.smtp == 51025
+    assert ports.smtp == 21025
 
 
 def test_cluster_id_is_22_url_safe_characters() -> None:
@@ -87,3 +87,12 @@ def test_a_cluster_id_starting_with_a_dash_stays_one_argument_of_kafka_storage_f
     # the tool's parser read the id as an option.
     args = format_arguments("-nJ3D7RzCCWUz9QlbbAegg", Path("/tmp/server.properties"))
     assert args == ["--cluster-id=-nJ3D7RzCCWUz9QlbbAegg", "--config=/tmp/server.properties"]
+
+
+def test_no_default_port_is_one_the_kernel_may_hand_a_client() -> None:
+    # Linux gives client connections ports from 32768 to 60999; a server port there can be taken.
+    for env in ("run", "test"):
+        ports = resolve_ports(env, SERVICES, {})
+        defaults = [ports.pg, ports.kafka, ports.kafka_controller, ports.smtp, ports.mail_http,
+                    *ports.services.values()]
+        assert all(port < 32768 for port in defaults), (env, defaults)
