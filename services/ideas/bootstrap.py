@@ -7,7 +7,7 @@ from pathlib import Path
 
 from psycopg_pool import ConnectionPool
 
-from services.ideas import handlers
+from services.ideas.service_layer import handlers
 from shared import db
 from shared.config import Settings
 from shared.consumer import Handler

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from psycopg_pool import ConnectionPool
 
-from services.metrics import activity, handlers
+from services.metrics.service_layer import activity, handlers
 from shared import db
 from shared.config import Settings
 from shared.consumer import Handler

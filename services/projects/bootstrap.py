@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from psycopg_pool import ConnectionPool
 
-from services.projects import handlers
+from services.projects.service_layer import handlers
 from shared import db
 from shared.config import Settings
 from shared.consumer import Handler

@@ -10,7 +10,7 @@ from uuid import UUID
 from flask import Flask, current_app
 from flask_smorest import Blueprint
 
-from services.ideas import bootstrap, handlers
+from services.ideas import bootstrap
 from services.ideas.adapters import store
 from services.ideas.domain.ideas import PatientDataFound, TransitionRefused
 from services.ideas.entrypoints.schemas import (
@@ -21,6 +21,7 @@ from services.ideas.entrypoints.schemas import (
     IdeaSchema,
     StatusChangeSchema,
 )
+from services.ideas.service_layer import handlers
 from shared.auth import ROLES
 from shared.db import unit_of_work
 from shared.pagination import offset_of, page_body, page_of

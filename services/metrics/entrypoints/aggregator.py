@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from services.metrics import aggregator
 from services.metrics.adapters import store
 from services.metrics.bootstrap import SERVICE
+from services.metrics.service_layer import aggregator
 from shared import db, telemetry
 from shared.config import Settings
 from shared.correlation import configure_logging

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, current_app
 from flask_smorest import Blueprint
 
-from services.metrics import bootstrap, handlers
+from services.metrics import bootstrap
 from services.metrics.adapters import store
 from services.metrics.domain.measures import MeasureRejected, parse_period
 from services.metrics.entrypoints.catalogue_api import catalogue_api
@@ -21,6 +21,7 @@ from services.metrics.entrypoints.schemas import (
     UnitSchema,
 )
 from services.metrics.entrypoints.spc_api import spc_api
+from services.metrics.service_layer import handlers
 from shared.db import unit_of_work
 from shared.pagination import PageQuery, offset_of, page_body, page_of
 from shared.web import BEARER, ServiceError, build_service_app, current_principal, requires_roles

@@ -9,12 +9,12 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.metrics import catalogue
 from services.metrics.adapters import catalogue_store, store
 from services.metrics.bootstrap import utc_today
 from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, format_period, parse_period
 from services.metrics.domain.rollup import AGGREGATIONS
 from services.metrics.entrypoints.schemas import KpiSchema, UnitSchema
+from services.metrics.service_layer import catalogue
 from shared.db import UnitOfWork, unit_of_work
 from shared.events.payloads import MONTH, month_field
 from shared.web import BEARER, ServiceError, current_principal, etag_of, if_match_version, requires_roles

@@ -6,7 +6,7 @@ import logging
 
 from services.notifications.adapters.smtp import SmtpSender
 from services.notifications.bootstrap import SERVICE
-from services.notifications.mailer import Mailer
+from services.notifications.service_layer.mailer import Mailer
 from shared import db
 from shared.config import Settings
 from shared.correlation import configure_logging

@@ -10,7 +10,7 @@ from uuid import UUID
 from flask import Flask, current_app
 from flask_smorest import Blueprint
 
-from services.projects import bootstrap, handlers
+from services.projects import bootstrap
 from services.projects.adapters import store
 from services.projects.domain.projects import CycleRefused, StageRefused
 from services.projects.entrypoints.schemas import (
@@ -22,6 +22,7 @@ from services.projects.entrypoints.schemas import (
     ProjectSchema,
     StageMoveSchema,
 )
+from services.projects.service_layer import handlers
 from shared.auth import ROLES
 from shared.db import unit_of_work
 from shared.pagination import offset_of, page_body, page_of

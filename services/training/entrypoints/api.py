@@ -10,7 +10,7 @@ from uuid import UUID
 from flask import Flask, current_app
 from flask_smorest import Blueprint
 
-from services.training import bootstrap, handlers
+from services.training import bootstrap
 from services.training.adapters import store
 from services.training.domain.training import BookingRefused
 from services.training.entrypoints.schemas import (
@@ -21,6 +21,7 @@ from services.training.entrypoints.schemas import (
     SessionInSchema,
     SessionSchema,
 )
+from services.training.service_layer import handlers
 from shared.auth import ROLES
 from shared.db import unit_of_work
 from shared.pagination import PageQuery, offset_of, page_body, page_of

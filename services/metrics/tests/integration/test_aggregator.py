@@ -6,12 +6,12 @@ import uuid
 
 import pytest
 
-from services.metrics import aggregator, handlers
 from services.metrics.adapters import store
 from services.metrics.adapters.chart_json import expanded
 from services.metrics.bootstrap import event_handlers
 from services.metrics.domain.measures import Measure, parse_period
 from services.metrics.domain.spc import SpcOptions, xmr_chart
+from services.metrics.service_layer import aggregator, handlers
 from shared.db import UnitOfWork, unit_of_work
 from shared.events import REGISTRY, new_event
 

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from services.metrics.overdue import flag_overdue
+from services.metrics.service_layer.overdue import flag_overdue
 from shared.db import unit_of_work
 
 pytestmark = pytest.mark.integration

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.metrics import catalogue, handlers
 from services.metrics.domain.measures import Measure, parse_period
+from services.metrics.service_layer import catalogue, handlers
 from services.metrics.tests.integration.test_aggregator import consume, kpi_values, month_name, post, settle
 from shared.auth import Principal
 from shared.db import unit_of_work

@@ -1,6 +1,6 @@
 from datetime import date
 
-from services.metrics.domain.overdue import deadline, owed_month
+from services.metrics.domain.deadlines import deadline, owed_month
 
 
 def test_nothing_is_owed_until_the_expected_day_has_passed():

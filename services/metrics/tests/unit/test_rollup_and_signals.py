@@ -2,10 +2,10 @@ from datetime import date
 
 import pytest
 
-from services.metrics.aggregator import targets_per_period
 from services.metrics.domain.rollup import MonthlyValue, roll_up
 from services.metrics.domain.signals import Episode, continues, newest_signal, previous_month
 from services.metrics.domain.spc import SpcOptions, xmr_chart
+from services.metrics.service_layer.aggregator import targets_per_period
 
 
 def test_a_mean_kpi_rolls_up_as_the_mean_of_its_units():

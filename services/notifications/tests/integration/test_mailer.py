@@ -10,7 +10,7 @@ import requests
 from services.notifications.adapters import store
 from services.notifications.adapters.smtp import SmtpSender
 from services.notifications.domain.messages import Message
-from services.notifications.mailer import Mailer
+from services.notifications.service_layer.mailer import Mailer
 from shared.db import unit_of_work
 
 pytestmark = pytest.mark.integration

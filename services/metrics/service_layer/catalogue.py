@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.metrics import aggregator
 from services.metrics.adapters import catalogue_store, store
-from services.metrics.aggregator import Change, Work
 from services.metrics.domain.measures import format_period
 from services.metrics.domain.placements import loop_after_move, moved, parent_in
+from services.metrics.service_layer import aggregator
+from services.metrics.service_layer.aggregator import Change, Work
 from shared.auth import Principal
 from shared.db import UnitOfWork
 

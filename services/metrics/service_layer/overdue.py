@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.metrics.domain.deadlines import deadline, owed_month
 from services.metrics.domain.measures import format_period
-from services.metrics.domain.overdue import deadline, owed_month
 from shared import topics
 from shared.db import UnitOfWork
 

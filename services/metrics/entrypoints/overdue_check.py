@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import os
 
-from services.metrics import overdue
 from services.metrics.bootstrap import SERVICE, utc_today
+from services.metrics.service_layer import overdue
 from shared import db
 from shared.config import Settings
 from shared.correlation import configure_logging

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from services.metrics import aggregator
 from services.metrics.adapters import store
-from services.metrics.aggregator import Change, Work
 from services.metrics.domain.measures import (
     Measure,
     MeasureRejected,
@@ -21,6 +19,8 @@ from services.metrics.domain.measures import (
     format_period,
     parse_period,
 )
+from services.metrics.service_layer import aggregator
+from services.metrics.service_layer.aggregator import Change, Work
 from shared import correlation
 from shared.consumer import BatchHandler, RejectEvent
 from shared.db import UnitOfWork

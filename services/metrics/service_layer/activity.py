@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from services.metrics import handlers
 from services.metrics.domain.measures import Measure
+from services.metrics.service_layer import handlers
 from shared.db import UnitOfWork
 from shared.events import Envelope
 

@@ -1,0 +1,1 @@
+"""The notifications service layer: the use cases, each one unit of work."""

@@ -1,0 +1,1 @@
+"""The projects service layer: the use cases, each one unit of work."""

@@ -1,0 +1,1 @@
+"""The training service layer: the use cases, each one unit of work."""
