@@ -8,9 +8,9 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from services.metrics.adapters.store import KPI_COLUMNS, PLACEMENTS_LOCK
-from services.metrics.domain.measures import format_period
 from services.metrics.domain.placements import Placement
 from shared.db import Rows, UnitOfWork
+from shared.month import Month, month_text
 
 UNIT_COLUMNS = "code, name, level, parent_code, opened_on, closed_on, version"
 
@@ -160,11 +160,13 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, Month):
+        return str(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Placement):
-        return {"parent_code": value.parent_code, "effective_from": format_period(value.effective_from),
-                "effective_to": format_period(value.effective_to) if value.effective_to else None}
+        return {"parent_code": value.parent_code, "effective_from": month_text(value.effective_from),
+                "effective_to": month_text(value.effective_to) if value.effective_to else None}
     if isinstance(value, list):
         return [_json_value(item) for item in value]
     return value

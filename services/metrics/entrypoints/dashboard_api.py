@@ -37,6 +37,7 @@ from services.metrics.entrypoints.dashboard_schemas import (
     KpiMatrixSchema,
 )
 from shared.db import unit_of_work
+from shared.month import month_text
 from shared.pagination import PageQuery, offset_of, page_body
 from shared.web import ServiceError
 
@@ -182,7 +183,7 @@ def _csv(columns: tuple[str, ...], rows: Iterable[tuple[str, tuple[Any, ...]]], 
     """A header, then per (month, cells) row the month, the cells and the month's annotations."""
     notes: dict[str, list[str]] = {}
     for note in annotations:
-        notes.setdefault(f"{note['period']:%Y-%m}", []).append(note["text"])
+        notes.setdefault(month_text(note["period"]), []).append(note["text"])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)

@@ -27,7 +27,6 @@ from services.metrics.adapters import store
 from services.metrics.adapters.chart_json import chart_json
 from services.metrics.adapters.store import MonthKey, SeriesKey
 from services.metrics.domain.charts import RUN, XMR, Chart, auto_chart_type, chart_type_of
-from services.metrics.domain.measures import format_period
 from services.metrics.domain.placements import parent_in
 from services.metrics.domain.rollup import MonthlyValue, roll_up
 from services.metrics.domain.runchart import RunChart, run_chart
@@ -35,6 +34,7 @@ from services.metrics.domain.signals import Episode, continues, newest_signal
 from services.metrics.domain.spc import SpcChart, SpcOptions, xmr_chart
 from shared import correlation, telemetry, topics
 from shared.db import Outgoing, UnitOfWork, unit_of_work
+from shared.month import month_text
 
 SERVICE = "metrics"
 # What one pass takes, bounding its transaction: roll-ups are cheap and merge (many rows name the
@@ -258,11 +258,11 @@ def _update(kpi: dict[str, Any], unit: dict[str, Any], chart: Chart, periods: li
     latest = newest["last_value"]
     return {
         "kpi_code": kpi["code"], "kpi_name": kpi["name"], "unit_code": unit["code"], "unit_name": unit["name"],
-        "period": details.get("period", format_period(periods[-1])), "value": details.get("value", latest),
+        "period": details.get("period", month_text(periods[-1])), "value": details.get("value", latest),
         "previous_value": details.get("previous_value"), "revision": details.get("revision", 0),
         "unit_of_measure": kpi["unit_of_measure"], "owners": list(kpi["owners"]),
         "source": details.get("source", change.cause), "cause": change.cause,
-        "latest_period": format_period(periods[-1]), "latest_value": latest,
+        "latest_period": month_text(periods[-1]), "latest_value": latest,
         "point_type": newest["last_point_type"], "variation_icon": newest["variation_icon"],
         "assurance_icon": newest["assurance_icon"], **_lines(chart),
     }
@@ -305,7 +305,7 @@ def _new_signal(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any], char
     last = chart.points[-1]
     return {
         "kpi_code": kpi["code"], "kpi_name": kpi["name"], "unit_code": unit["code"], "unit_name": unit["name"],
-        "period": format_period(periods[-1]), "signal_start": format_period(periods[signal.start]),
+        "period": month_text(periods[-1]), "signal_start": month_text(periods[signal.start]),
         "special_cause_type": signal.special_cause_type, "point_type": signal.point_type,
         "improvement_direction": kpi["improvement_direction"], "value": last.y, "mean": last.mean_col,
         "lpl": last.lpl, "upl": last.upl, "unit_of_measure": kpi["unit_of_measure"], "owners": list(kpi["owners"]),

@@ -10,12 +10,12 @@ from datetime import date
 from typing import Any
 
 from services.metrics.adapters import catalogue_store, store
-from services.metrics.domain.measures import format_period
 from services.metrics.domain.placements import loop_after_move, moved, parent_in
 from services.metrics.service_layer import aggregator
 from services.metrics.service_layer.aggregator import Change, Work
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.month import Month, month_text
 
 
 class Refused(Exception):
@@ -58,7 +58,7 @@ def rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date, reason:
     _unit(uow, unit_code)
     added = catalogue_store.add_rebase(uow, kpi_code, unit_code, period, reason, who.user)
     if added is None:
-        raise Refused(409, f"{kpi_code} for {unit_code} is already rebased at {period:%Y-%m}", "period")
+        raise Refused(409, f"{kpi_code} for {unit_code} is already rebased at {month_text(period)}", "period")
     _recompute(uow, kpi_code, unit_code, cause="rebase")
     return added
 
@@ -101,20 +101,21 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
         return catalogue_store.update_unit(uow, code, changes, who.user, before)
     if store.unit(uow, parent) is None:
         raise Refused(422, "no such unit", "parent_code")
-    moved_from = moved_from or today.replace(day=1)
-    if moved_from > today.replace(day=1):
-        raise Refused(422, f"{format_period(moved_from)} has not begun: a move is recorded from a month that has",
+    this_month = Month.of(today).first_day
+    moved_from = moved_from or this_month
+    if moved_from > this_month:
+        raise Refused(422, f"{month_text(moved_from)} has not begun: a move is recorded from a month that has",
                       "moved_from")
     placed = store.placements_by_unit(uow)
     old = placed.get(code, [])
     placed[code] = moved(old, parent, moved_from)
     loop = loop_after_move(placed, code, moved_from)
     if loop is not None:
-        raise Refused(422, f"{parent} is {code} or below it in {format_period(loop)}: a unit cannot sit under itself",
+        raise Refused(422, f"{parent} is {code} or below it in {month_text(loop)}: a unit cannot sit under itself",
                       "parent_code")
     catalogue_store.put_placements(uow, code, placed[code], who.user)
     after = catalogue_store.update_unit(uow, code, changes, who.user, {**before, "placements": old},
-                                        also={"moved_from": moved_from, "placements": placed[code]})
+                                        also={"moved_from": Month.of(moved_from), "placements": placed[code]})
     work = Work()
     for kpi_code, period in catalogue_store.months_of_unit(uow, code, since=moved_from):
         for parent_then in {parent_in(old, period), parent} - {None}:

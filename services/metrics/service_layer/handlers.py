@@ -11,20 +11,14 @@ from datetime import date
 from typing import Any
 
 from services.metrics.adapters import store
-from services.metrics.domain.measures import (
-    Measure,
-    MeasureRejected,
-    check_measure,
-    check_unit_open,
-    format_period,
-    parse_period,
-)
+from services.metrics.domain.measures import Measure, MeasureRejected, check_measure, check_unit_open
 from services.metrics.service_layer import aggregator
 from services.metrics.service_layer.aggregator import Change, Work
 from shared import correlation
 from shared.consumer import BatchHandler, RejectEvent
 from shared.db import UnitOfWork
 from shared.events import Envelope
+from shared.month import first_day_of, month_text
 
 
 @dataclass(frozen=True)
@@ -45,7 +39,7 @@ def measure_from_payload(payload: dict[str, Any]) -> Measure:
     return Measure(
         kpi_code=payload["kpi_code"],
         unit_code=payload["unit_code"],
-        period=parse_period(payload["period"]),
+        period=first_day_of(payload["period"]),
         value=float(payload["value"]),
         numerator=payload.get("numerator"),
         denominator=payload.get("denominator"),
@@ -98,7 +92,7 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
         new.append((measure, revision, item.event_id))
         outcomes.append(None)  # filled in once stored
         work.after_measure(measure.kpi_code, measure.unit_code, tree, measure.period, Change("measure", {
-            "period": format_period(measure.period), "value": measure.value, "revision": revision,
+            "period": month_text(measure.period), "value": measure.value, "revision": revision,
             "previous_value": before["value"] if before else None, "source": measure.source,
         }, item.correlation_id))
     stored = iter(store.add_revisions(uow, new, returning=returning))

@@ -3,9 +3,10 @@ from datetime import date
 import pytest
 
 from services.metrics.domain.rollup import MonthlyValue, roll_up
-from services.metrics.domain.signals import Episode, continues, newest_signal, previous_month
+from services.metrics.domain.signals import Episode, continues, newest_signal
 from services.metrics.domain.spc import SpcOptions, xmr_chart
 from services.metrics.service_layer.aggregator import targets_per_period
+from shared.month import Month
 
 
 def test_a_mean_kpi_rolls_up_as_the_mean_of_its_units():
@@ -85,4 +86,4 @@ def test_a_special_cause_after_a_common_cause_month_or_of_another_kind_is_a_new_
 
 
 def test_the_month_before_january_is_december():
-    assert previous_month(date(2026, 1, 1)) == date(2025, 12, 1)
+    assert Month.of(date(2026, 1, 1)).previous().first_day == date(2025, 12, 1)
