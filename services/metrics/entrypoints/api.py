@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from flask_smorest import Blueprint
 
 from services.metrics import bootstrap
-from services.metrics.adapters import store
+from services.metrics.adapters import measures, store
 from services.metrics.domain.measures import MeasureRejected
 from services.metrics.entrypoints.catalogue_api import catalogue_api
 from services.metrics.entrypoints.dashboard_api import dashboard_api
@@ -115,7 +115,7 @@ def series(kpi_code: str, unit_code: str) -> Any:
     """The current value of every month, oldest first."""
     with _uow() as uow:
         _found(store.kpi(uow, kpi_code), f"KPI {kpi_code}")
-        return store.series(uow, kpi_code, unit_code)
+        return measures.series(uow, kpi_code, unit_code)
 
 
 @api.route("/kpis/<kpi_code>/units/<unit_code>/measures/<period>/revisions", methods=["GET"])
@@ -127,7 +127,7 @@ def revisions(kpi_code: str, unit_code: str, period: str) -> Any:
     except ValueError:
         raise ServiceError(400, "period must be YYYY-MM") from None
     with _uow() as uow:
-        rows = store.revisions(uow, kpi_code, unit_code, month)
+        rows = measures.revisions(uow, kpi_code, unit_code, month)
     return [{**row, "kpi_code": kpi_code, "unit_code": unit_code, "period": month} for row in
             _found(rows, f"measures for {kpi_code}/{unit_code}/{period}")]
 

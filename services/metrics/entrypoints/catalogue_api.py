@@ -9,7 +9,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.metrics.adapters import catalogue_store, store
+from services.metrics.adapters import catalogue_store, hierarchy, store
 from services.metrics.bootstrap import utc_today
 from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS
 from services.metrics.domain.rollup import AGGREGATIONS
@@ -192,7 +192,7 @@ def unit_placements(code: str) -> Any:
     def read(uow: UnitOfWork) -> list[dict[str, Any]]:
         if store.unit(uow, code) is None:
             raise catalogue.Refused(404, f"unit {code} not found")
-        return store.placements(uow, code)
+        return hierarchy.placements(uow, code)
     return _run(read)
 
 

@@ -138,7 +138,7 @@ def kpi_chart_svg(kpi_code: str, unit_code: str) -> BaseResponse:
     or an email. Its ETag changes whenever the chart is recomputed (or renamed); send it back in If-None-Match."""
     with _uow() as uow:
         found = _chart_of(uow, kpi_code, unit_code)
-    title = f"{found['kpi']['name']} — {found['unit']['name']}"
+    title = f"{found['kpi'].name} — {found['unit'].name}"
     body = found["chart"]
     svg = render_svg(chart_from_json(body), title=title, dates=body["periods_of_points"])
     response = Response(svg, mimetype="image/svg+xml")

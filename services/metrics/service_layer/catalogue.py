@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.metrics.adapters import catalogue_store, store
+from services.metrics.adapters import catalogue_store, hierarchy, locks, store
+from services.metrics.adapters.rows import Unit
 from services.metrics.domain.placements import loop_after_move, moved, parent_in
 from services.metrics.service_layer import aggregator
 from services.metrics.service_layer.aggregator import Change, Work
@@ -87,7 +88,7 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
     this one): the months before it stay rolled up under the parent they had, and every month
     from it is rolled up again, out of the old parent and into the new one."""
     if "parent_code" in changes:
-        catalogue_store.lock_placements(uow)  # first: a measure being stored meanwhile holds a unit row
+        locks.move_units_alone(uow)  # step 1 of the lock order, before the unit's row
     before = catalogue_store.unit_for_update(uow, code)
     if before is None:
         raise Refused(404, f"unit {code} not found")
@@ -106,7 +107,7 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
     if moved_from > this_month:
         raise Refused(422, f"{month_text(moved_from)} has not begun: a move is recorded from a month that has",
                       "moved_from")
-    placed = store.placements_by_unit(uow)
+    placed = hierarchy.placements_by_unit(uow)
     old = placed.get(code, [])
     placed[code] = moved(old, parent, moved_from)
     loop = loop_after_move(placed, code, moved_from)
@@ -137,9 +138,7 @@ def _recompute(uow: UnitOfWork, kpi_code: str, unit_code: str, *, cause: str) ->
 
 
 def _editable_kpi(uow: UnitOfWork, code: str, who: Principal) -> dict[str, Any]:
-    # Before the KPI's row lock, as every transaction that reads the hierarchy takes it: a unit
-    # moving meanwhile writes values of this KPI and would otherwise wait on the row lock in turn.
-    store.read_placements_steadily(uow)
+    locks.share_the_hierarchy(uow)  # step 1 of the lock order, before the KPI's row (step 2)
     kpi = catalogue_store.kpi_for_update(uow, code)
     if kpi is None:
         raise Refused(404, f"KPI {code} not found")
@@ -148,7 +147,7 @@ def _editable_kpi(uow: UnitOfWork, code: str, who: Principal) -> dict[str, Any]:
     return kpi
 
 
-def _unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
+def _unit(uow: UnitOfWork, code: str) -> Unit:
     unit = store.unit(uow, code)
     if unit is None:
         raise Refused(404, f"unit {code} not found")

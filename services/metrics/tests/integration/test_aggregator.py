@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from services.metrics.adapters import store
+from services.metrics.adapters import measures as measures_store
+from services.metrics.adapters import queues, store
 from services.metrics.adapters.chart_json import expanded
 from services.metrics.bootstrap import event_handlers
 from services.metrics.domain.measures import Measure
@@ -140,10 +141,10 @@ def test_a_rolled_up_month_is_judged_only_once_every_roll_up_below_it_is_done(me
         _, work = handlers.record_measures(uow, measures, metrics_state.today())
         aggregator.enqueue(uow, work)
         kpi_row = store.kpi(uow, kpi)
-        assert store.units_reporting_below(uow, kpi, trust, (september, october)) == (2, 2, 1)
+        assert measures_store.units_reporting_below(uow, kpi, trust, (september, october)) == (2, 2, 1)
         assert not aggregator._month_complete(uow, kpi_row, trust, [september, october])
-        assert len(store.claim_rollups(uow, 100)) == 2  # a worker pass takes them (September's and October's)
-        assert store.units_reporting_below(uow, kpi, trust, (september, october)) == (2, 2, 0)
+        assert len(queues.claim_rollups(uow, 100)) == 2  # a worker pass takes them (September's and October's)
+        assert measures_store.units_reporting_below(uow, kpi, trust, (september, october)) == (2, 2, 0)
         assert aggregator._month_complete(uow, kpi_row, trust, [september, october])
 
 
@@ -273,7 +274,7 @@ def settle(state, kpi):
     while True:
         aggregator.run_pass(state.pool)
         with unit_of_work(state.pool, "metrics") as uow:
-            if store.queued(uow, [kpi]) == 0:
+            if queues.queued(uow, [kpi]) == 0:
                 return
         assert time.monotonic() < deadline, "the aggregation queue did not drain"
         time.sleep(0.05)
@@ -332,4 +333,4 @@ def test_a_feed_measure_the_consumer_rejects_queues_nothing(metrics_state, hiera
     with unit_of_work(metrics_state.pool, "metrics") as uow:
         [reason] = handler.handle_many(uow, [(event, REGISTRY.load(event))])
         assert "unknown organisational unit" in reason
-        assert store.queued(uow, [hierarchy["kpi"]]) == 0
+        assert queues.queued(uow, [hierarchy["kpi"]]) == 0

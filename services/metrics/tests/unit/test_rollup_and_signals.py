@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from services.metrics.adapters.rows import TargetChange
 from services.metrics.domain.rollup import MonthlyValue, roll_up
 from services.metrics.domain.signals import Episode, continues, newest_signal
 from services.metrics.domain.spc import SpcOptions, xmr_chart
@@ -61,7 +62,8 @@ def test_a_run_of_seven_above_the_mean_is_one_signal_from_its_first_point_howeve
 
 
 def test_each_month_takes_the_latest_target_effective_by_then():
-    changes = [{"effective_from": date(2026, 1, 1), "target": 5.0}, {"effective_from": date(2026, 3, 1), "target": 4.5}]
+    changes = [TargetChange(effective_from=date(2026, 1, 1), target=5.0),
+               TargetChange(effective_from=date(2026, 3, 1), target=4.5)]
     months = [date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
     assert targets_per_period(changes, months) == [None, 5.0, 5.0, 4.5]
 
