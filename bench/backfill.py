@@ -23,7 +23,7 @@ from psycopg_pool import ConnectionPool
 
 from bench.common import create, months, tag
 from services.metrics import bootstrap
-from services.metrics.adapters import store
+from services.metrics.adapters import queues
 from shared import db, topics
 from shared.config import Settings
 from shared.consumer import ConsumerRunner
@@ -180,4 +180,4 @@ def _consume_share(topic: str, total: int, seen: Any, first: Any, stop: Any) -> 
 
 def _queued(pool: ConnectionPool, kpi_codes: list[str]) -> int:
     with db.unit_of_work(pool, "metrics") as uow:
-        return store.queued(uow, kpi_codes)
+        return queues.queued(uow, kpi_codes)

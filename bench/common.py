@@ -11,6 +11,7 @@ import requests
 
 from shared.auth import TokenIssuer
 from shared.config import Settings
+from shared.month import Month
 
 
 def service_url(service: str) -> str:
@@ -40,4 +41,4 @@ def percentile(samples: Sequence[float], q: float) -> float:
 
 
 def months(n: int, first_year: int = 2015) -> list[str]:
-    return [f"{first_year + i // 12:04d}-{i % 12 + 1:02d}" for i in range(n)]
+    return [str(Month(first_year, 1) + i) for i in range(n)]

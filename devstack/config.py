@@ -13,6 +13,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `shared` must be importable however devstack was started
     sys.path.insert(0, str(REPO_ROOT))
 
+from shared.config import DEFAULT_PORTS  # noqa: E402 (after the path is set)
+
 ENVS = ("run", "test")
 
 # env run's ports; env test uses the same layout on other ports so both can run side by side.
@@ -36,13 +38,7 @@ PORT_ENV_VARS = {
     "smtp": "WTGR_SMTP_PORT",
     "mail_http": "WTGR_MAIL_HTTP_PORT",
 }
-SERVICE_BASE_PORTS = {
-    "ideas": 8001,
-    "projects": 8002,
-    "metrics": 8003,
-    "training": 8004,
-    "notifications": 8005,
-}
+SERVICE_BASE_PORTS = DEFAULT_PORTS  # env run's service ports: one map, in shared.config
 SERVICE_PORT_OFFSET = {"run": 0, "test": 20000}
 
 

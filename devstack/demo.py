@@ -29,6 +29,7 @@ from shared import topics
 from shared.auth import TokenIssuer
 from shared.config import Settings
 from shared.events import new_event
+from shared.month import Month
 
 MONTHS = 36
 UNITS = [  # code, name, level, parent
@@ -65,14 +66,8 @@ class Figure:
 
 
 def months_ending_last_month(today: date) -> list[str]:
-    year, month = today.year, today.month
-    result = []
-    for _ in range(MONTHS):
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-        result.append(f"{year:04d}-{month:02d}")
-    return result[::-1]
+    first = Month.of(today) - MONTHS
+    return [str(first + i) for i in range(MONTHS)]
 
 
 def synthetic_figures(seed: int = 20261126) -> list[Figure]:

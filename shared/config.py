@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+# Each service's HTTP port in env run (devstack adds its offset for env test): the one port map.
 DEFAULT_PORTS = {"ideas": 8001, "projects": 8002, "metrics": 8003, "training": 8004, "notifications": 8005}
 
 

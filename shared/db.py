@@ -75,7 +75,7 @@ class UnitOfWork:
         self.conn = conn
         self.source = source
         self.emitted: list[Envelope] = []
-        self._deferred: dict[int, dict[Hashable, Callable[[], None]]] = {}
+        self._deferred: dict[Hashable, Callable[[], None]] = {}
         self._memo: dict[Hashable, Any] = {}
 
     def memo(self, key: Hashable, read: Callable[[], Any]) -> Any:
@@ -86,12 +86,12 @@ class UnitOfWork:
             self._memo[key] = read()
         return self._memo[key]
 
-    def defer(self, key: Hashable, work: Callable[[], None], *, phase: int = 0) -> None:
+    def defer(self, key: Hashable, work: Callable[[], None]) -> None:
         """Do ``work`` once, just before this unit of work commits, however often it is deferred
-        under ``key`` (the latest ``work`` wins). Lower phases run first; within a phase, in the
-        order of the keys' reprs: one order for every transaction, so deferred work that takes
-        locks in key order never waits on another transaction in a cycle. Lets a batch of
-        changes refresh what they share once.
+        under ``key`` (the latest ``work`` wins). Deferred work runs in the order of the keys'
+        reprs: one order for every transaction, so deferred work that takes locks in key order
+        never waits on another transaction in a cycle. Lets a batch of changes refresh what they
+        share once.
         """
         captured = correlation.current()
 
@@ -102,12 +102,12 @@ class UnitOfWork:
             finally:
                 correlation.reset(token)
 
-        self._deferred.setdefault(phase, {})[key] = under_its_correlation
+        self._deferred[key] = under_its_correlation
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested transaction: on an exception its rows and the work it deferred are undone."""
-        kept = {phase: dict(queue) for phase, queue in self._deferred.items()}
+        kept = dict(self._deferred)
         try:
             with self.conn.transaction():
                 yield
@@ -118,7 +118,7 @@ class UnitOfWork:
     def flush(self) -> None:
         """Run the deferred work (which may defer more). Called by ``unit_of_work`` before commit."""
         while self._deferred:
-            queue = self._deferred.pop(min(self._deferred))
+            queue, self._deferred = self._deferred, {}
             for key in sorted(queue, key=repr):
                 queue[key]()  # work deferred meanwhile lands in a fresh queue, run by the next round
 

@@ -1,16 +1,27 @@
-"""Versioned payload schemas of every event type (the ``data`` of the envelope).
+"""Versioned payload schemas (the ``data`` of the envelope) of the measure, KPI and notification
+events: what feeds and services send as measure.recorded, what metrics publishes about KPIs and
+overdue measures, and what notifications publishes about emails. The events of ideas, projects and
+training have their schemas beside this module (``ideas.py``, ``projects.py``, ``training.py``);
+``registry.py`` registers them all.
 
-A breaking change adds a new version beside the old one; consumers declare only what they read.
+A breaking change adds a new version beside the old one. Consumers read tolerantly (fields a
+schema does not declare are ignored), except measure.recorded, whose published contract refuses
+them (see ``registry.REFUSES_UNKNOWN_FIELDS``). A month is ``YYYY-MM`` everywhere (``MonthField``).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-MONTH = re.compile(r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$")  # 1900-01 to 2999-12
+from shared.fields import MonthField
+
+
+def event_month(**kwargs: Any) -> MonthField:
+    """A month in an event's data: checked as ``YYYY-MM``, read as that text."""
+    return MonthField(loads_text=True, **kwargs)
+
 CODE = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", error="must be a code of letters, digits, _ . - (at most 64)"
 )
@@ -25,18 +36,12 @@ class JsonNumber(fields.Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-def month_field(**kwargs: Any) -> fields.String:
-    return fields.String(
-        required=True, validate=validate.Regexp(MONTH, error="must be a month as YYYY-MM, from 1900"), **kwargs
-    )
-
-
 class MeasureRecordedV1(Schema):
     """One monthly value of a KPI for an organisational unit, from a feed, the API or a service."""
 
     kpi_code = fields.String(required=True, validate=CODE)
     unit_code = fields.String(required=True, validate=CODE)
-    period = month_field(metadata={"description": "the month measured, YYYY-MM"})
+    period = event_month(required=True, metadata={"description": "the month measured, YYYY-MM"})
     value = JsonNumber(required=True, allow_nan=False)
     numerator = JsonNumber(allow_nan=False, allow_none=True, load_default=None)
     denominator = JsonNumber(allow_nan=False, allow_none=True, load_default=None)
@@ -59,7 +64,7 @@ class KpiUpdatedV1(Schema):
     kpi_name = fields.String(required=True)
     unit_code = fields.String(required=True)
     unit_name = fields.String(required=True)
-    period = month_field()
+    period = event_month(required=True)
     value = fields.Float(required=True)
     previous_value = fields.Float(allow_none=True, load_default=None)
     revision = fields.Integer(required=True)
@@ -71,7 +76,7 @@ class KpiUpdatedV1(Schema):
         load_default="measure", validate=validate.OneOf(["measure", "rollup", "rebase", "target", "definition"]),
         metadata={"description": "measure: this unit's own measure; rollup: a child unit's measure changed it"},
     )
-    latest_period = fields.String(allow_none=True, load_default=None)
+    latest_period = event_month(allow_none=True, load_default=None)
     latest_value = fields.Float(allow_none=True, load_default=None)
     mean = fields.Float(allow_none=True, load_default=None)
     lpl = fields.Float(allow_none=True, load_default=None)
@@ -101,8 +106,8 @@ class SpecialCauseDetectedV1(Schema):
     kpi_name = fields.String(required=True)
     unit_code = fields.String(required=True)
     unit_name = fields.String(required=True)
-    period = month_field(metadata={"description": "the newest month, where the signal was seen"})
-    signal_start = month_field(metadata={"description": "the first month of the signal"})
+    period = event_month(required=True, metadata={"description": "the newest month, where the signal was seen"})
+    signal_start = event_month(required=True, metadata={"description": "the first month of the signal"})
     special_cause_type = fields.String(required=True, metadata={"description": "the NHSRplotthedots rule"})
     point_type = fields.String(required=True)
     improvement_direction = fields.String(required=True)
@@ -121,7 +126,7 @@ class MeasureOverdueV1(Schema):
     kpi_name = fields.String(required=True)
     unit_code = fields.String(required=True)
     unit_name = fields.String(required=True)
-    period = month_field(metadata={"description": "the month whose measure is missing"})
+    period = event_month(required=True, metadata={"description": "the month whose measure is missing"})
     expected_by = fields.Date(required=True)
     owners = fields.List(fields.Email(), required=True)
 

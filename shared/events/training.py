@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.events.payloads import month_field
+from shared.events.payloads import event_month
 
 
 class TrainingEnrolledV1(Schema):
@@ -29,7 +29,7 @@ class TrainingCompletedV1(Schema):
     session_id = fields.UUID(required=True)
     course_code = fields.String(required=True)
     user = fields.String(required=True)
-    period = month_field(metadata={"description": "the month of the session, YYYY-MM"})
+    period = event_month(required=True, metadata={"description": "the month of the session, YYYY-MM"})
     marked_by = fields.String(required=True)
 
 

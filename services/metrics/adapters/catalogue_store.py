@@ -7,15 +7,16 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from services.metrics.adapters.store import KPI_COLUMNS, PLACEMENTS_LOCK
-from services.metrics.domain.measures import format_period
+from services.metrics.adapters.store import KPI_COLUMNS
 from services.metrics.domain.placements import Placement
 from shared.db import Rows, UnitOfWork
+from shared.month import Month, month_text
 
 UNIT_COLUMNS = "code, name, level, parent_code, opened_on, closed_on, version"
 
 
 def kpi_for_update(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
+    """The KPI with its version, its row locked until the transaction ends (step 2 of ``locks``)."""
     return uow.one(f"SELECT {KPI_COLUMNS}, version FROM kpis WHERE code = %s FOR UPDATE", (code,))
 
 
@@ -60,11 +61,13 @@ def rolled_up_months(uow: UnitOfWork, kpi_code: str) -> list[dict[str, Any]]:
 
 
 def unit_for_update(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
+    """The unit with its version, its row locked until the transaction ends (step 2 of ``locks``)."""
     return uow.one(f"SELECT {UNIT_COLUMNS} FROM units WHERE code = %s FOR UPDATE", (code,))
 
 
 def is_descendant(uow: UnitOfWork, candidate: str, ancestor: str) -> bool:
-    """Would making ``ancestor`` a child of ``candidate`` close a loop?"""
+    """Is ``candidate`` the unit ``ancestor`` or a unit below it, at any depth, as units sit now
+    (by each unit's current ``parent_code``, not its placements in past months)?"""
     row = uow.one(
         """WITH RECURSIVE below AS (SELECT code FROM units WHERE code = %s
                UNION SELECT u.code FROM units u JOIN below ON u.parent_code = below.code)
@@ -85,12 +88,6 @@ def update_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], changed_by:
     uow.execute("INSERT INTO unit_history (unit_code, changed_by, before, after) VALUES (%s, %s, %s, %s)",
                 (code, changed_by, Jsonb(_jsonable(before)), Jsonb(_jsonable({**after, **(also or {})}))))
     return after
-
-
-def lock_placements(uow: UnitOfWork) -> None:
-    """Move units alone: wait for every transaction reading the hierarchy to end, and make the
-    next ones wait for this one (``store.read_placements_steadily``)."""
-    uow.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (PLACEMENTS_LOCK,))
 
 
 PLACEMENTS = Rows("p", "parent_code text, effective_from date, effective_to date")
@@ -160,11 +157,13 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, Month):
+        return str(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Placement):
-        return {"parent_code": value.parent_code, "effective_from": format_period(value.effective_from),
-                "effective_to": format_period(value.effective_to) if value.effective_to else None}
+        return {"parent_code": value.parent_code, "effective_from": month_text(value.effective_from),
+                "effective_to": month_text(value.effective_to) if value.effective_to else None}
     if isinstance(value, list):
         return [_json_value(item) for item in value]
     return value

@@ -19,15 +19,15 @@ from datetime import date
 from typing import Any
 
 from services.metrics.domain.charts import RUN, XMR, Chart
-from services.metrics.domain.measures import format_period
 from services.metrics.domain.runchart import RunChart
 from services.metrics.domain.spc import SpcChart, SpcPeriod, SpcPoint
+from shared.month import month_text
 
 POINT_COLUMNS = tuple(field.name for field in fields(SpcPoint))
 
 
 def chart_json(chart: Chart, periods: Sequence[date]) -> dict[str, Any]:
-    months = [format_period(period) for period in periods]
+    months = [month_text(period) for period in periods]
     if isinstance(chart, RunChart):
         return {"chart_type": RUN, **chart.to_dict(), "periods_of_points": months}
     return {

@@ -6,6 +6,9 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from services.metrics.domain.spc import MAX_ABS_VALUE
+from shared.month import Month, month_text
+
 UNITS_OF_MEASURE = {
     # name: (lowest, highest) possible value
     "days": (0.0, math.inf),
@@ -19,7 +22,6 @@ UNITS_OF_MEASURE = {
     "currency_gbp": (-math.inf, math.inf),
 }
 IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neutral")
-MAX_ABS_VALUE = 1e15  # as the SPC charts accept: sums of larger figures lose their precision
 
 
 class MeasureRejected(ValueError):
@@ -47,19 +49,10 @@ class Measure:
         return (self.value, self.numerator, self.denominator) == (other.value, other.numerator, other.denominator)
 
 
-def parse_period(text: str) -> date:
-    year, month = text.split("-")
-    return date(int(year), int(month), 1)
-
-
-def format_period(period: date) -> str:
-    return f"{period.year:04d}-{period.month:02d}"
-
-
 def check_measure(measure: Measure, unit_of_measure: str, today: date) -> None:
     """Raise MeasureRejected when the figures are impossible for the KPI or the month is to come."""
-    if measure.period > today.replace(day=1):
-        raise MeasureRejected("period", f"{format_period(measure.period)} is in the future")
+    if Month.of(measure.period) > Month.of(today):
+        raise MeasureRejected("period", f"{month_text(measure.period)} is in the future")
     if not math.isfinite(measure.value):
         raise MeasureRejected("value", "must be a finite number")
     if abs(measure.value) > MAX_ABS_VALUE:
@@ -75,7 +68,7 @@ def check_measure(measure: Measure, unit_of_measure: str, today: date) -> None:
 
 def check_unit_open(measure: Measure, opened_on: date | None, closed_on: date | None) -> None:
     """A unit measures only the months it was open for (in part at least)."""
-    if opened_on is not None and measure.period < opened_on.replace(day=1):
+    if opened_on is not None and Month.of(measure.period) < Month.of(opened_on):
         raise MeasureRejected("period", f"the unit opened on {opened_on.isoformat()}")
     if closed_on is not None and measure.period > closed_on:
         raise MeasureRejected("period", f"the unit closed on {closed_on.isoformat()}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.metrics.domain.spc import SpcPoint
+from shared.month import Month
 
 SPECIAL = ("special_cause_improvement", "special_cause_concern", "special_cause_neutral_high",
            "special_cause_neutral_low")
@@ -50,8 +51,4 @@ def continues(episode: Episode | None, point_type: str, stretch_start: date) -> 
     month just before it (a recompute, the next month, or several months recorded at once)."""
     if episode is None or episode.point_type != point_type:
         return False
-    return episode.last_seen >= previous_month(stretch_start)
-
-
-def previous_month(month: date) -> date:
-    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
+    return episode.last_seen >= Month.of(stretch_start).previous().first_day

@@ -37,6 +37,10 @@ RULE_RUN_LENGTH = 7
 SHORT_GROUP_THRESHOLD = 13
 MIN_FIX_AFTER_N_POINTS = 12
 IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neutral")
+# The largest magnitude of any value, measured or charted: far beyond any KPI, and small enough
+# that sums, moving ranges and limits of a thousand such values stay finite, exact-enough floats
+# (near the float maximum the sums overflow). Measures, the calculator's schema and the charts
+# all use this one figure.
 MAX_ABS_VALUE = 1e15
 
 # The package's own wording. Its threshold is 13 points although the text says 12.

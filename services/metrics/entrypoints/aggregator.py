@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from services.metrics.adapters import store
+from services.metrics.adapters import queues
 from services.metrics.bootstrap import SERVICE
 from services.metrics.service_layer import aggregator
 from shared import db, telemetry
@@ -25,7 +25,7 @@ def main() -> None:
 
     def report_backlog() -> None:
         with db.unit_of_work(pool, SERVICE) as uow:
-            telemetry.AGGREGATION_BACKLOG.labels(SERVICE).set(store.queued(uow))
+            telemetry.AGGREGATION_BACKLOG.labels(SERVICE).set(queues.queued(uow))
 
     log.info("aggregator started")
     try:

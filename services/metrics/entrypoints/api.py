@@ -8,8 +8,8 @@ from flask import Flask, current_app
 from flask_smorest import Blueprint
 
 from services.metrics import bootstrap
-from services.metrics.adapters import store
-from services.metrics.domain.measures import MeasureRejected, parse_period
+from services.metrics.adapters import measures, store
+from services.metrics.domain.measures import MeasureRejected
 from services.metrics.entrypoints.catalogue_api import catalogue_api
 from services.metrics.entrypoints.dashboard_api import dashboard_api
 from services.metrics.entrypoints.schemas import (
@@ -23,6 +23,7 @@ from services.metrics.entrypoints.schemas import (
 from services.metrics.entrypoints.spc_api import spc_api
 from services.metrics.service_layer import handlers
 from shared.db import unit_of_work
+from shared.month import first_day_of
 from shared.pagination import PageQuery, offset_of, page_body, page_of
 from shared.web import BEARER, ServiceError, build_service_app, current_principal, requires_roles
 
@@ -114,7 +115,7 @@ def series(kpi_code: str, unit_code: str) -> Any:
     """The current value of every month, oldest first."""
     with _uow() as uow:
         _found(store.kpi(uow, kpi_code), f"KPI {kpi_code}")
-        return store.series(uow, kpi_code, unit_code)
+        return measures.series(uow, kpi_code, unit_code)
 
 
 @api.route("/kpis/<kpi_code>/units/<unit_code>/measures/<period>/revisions", methods=["GET"])
@@ -122,11 +123,11 @@ def series(kpi_code: str, unit_code: str) -> Any:
 def revisions(kpi_code: str, unit_code: str, period: str) -> Any:
     """Every revision of one month, oldest first: nothing recorded is ever lost."""
     try:
-        month = parse_period(period)
+        month = first_day_of(period)
     except ValueError:
         raise ServiceError(400, "period must be YYYY-MM") from None
     with _uow() as uow:
-        rows = store.revisions(uow, kpi_code, unit_code, month)
+        rows = measures.revisions(uow, kpi_code, unit_code, month)
     return [{**row, "kpi_code": kpi_code, "unit_code": unit_code, "period": month} for row in
             _found(rows, f"measures for {kpi_code}/{unit_code}/{period}")]
 

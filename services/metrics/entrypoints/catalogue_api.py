@@ -9,14 +9,14 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.metrics.adapters import catalogue_store, store
+from services.metrics.adapters import catalogue_store, hierarchy, store
 from services.metrics.bootstrap import utc_today
-from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, format_period, parse_period
+from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS
 from services.metrics.domain.rollup import AGGREGATIONS
 from services.metrics.entrypoints.schemas import KpiSchema, UnitSchema
 from services.metrics.service_layer import catalogue
 from shared.db import UnitOfWork, unit_of_work
-from shared.events.payloads import MONTH, month_field
+from shared.fields import MonthField
 from shared.web import BEARER, ServiceError, current_principal, etag_of, if_match_version, requires_roles
 
 catalogue_api = Blueprint("catalogue", __name__, url_prefix="/api/v1",
@@ -38,8 +38,7 @@ class KpiChangeSchema(Schema):
 class UnitChangeSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     parent_code = fields.String(metadata={"description": "move the unit under another"})
-    moved_from = fields.String(validate=validate.Regexp(MONTH, error="must be a month as YYYY-MM, from 1900"),
-                               metadata={"description": "with parent_code: the first month the unit sits under it "
+    moved_from = MonthField(metadata={"description": "with parent_code: the first month the unit sits under it "
                                          "(YYYY-MM, not after this month; default this month). The months before "
                                          "stay rolled up under the parent they had; to correct a unit placed wrongly "
                                          "from the start, give its first month or earlier"})
@@ -48,17 +47,11 @@ class UnitChangeSchema(Schema):
 
 class PlacementSchema(Schema):
     parent_code = fields.String(allow_none=True)
-    effective_from = fields.Method("first_month", metadata={"description": "YYYY-MM"})
-    effective_to = fields.Method("after_last_month", allow_none=True,
-                                 metadata={"description": "YYYY-MM, the month it no longer holds; null: holds now"})
+    effective_from = MonthField(metadata={"description": "YYYY-MM"})
+    effective_to = MonthField(allow_none=True,
+                              metadata={"description": "YYYY-MM, the month it no longer holds; null: holds now"})
     placed_by = fields.String()
     placed_at = fields.DateTime()
-
-    def first_month(self, row: dict[str, Any]) -> str:
-        return format_period(row["effective_from"])
-
-    def after_last_month(self, row: dict[str, Any]) -> str | None:
-        return format_period(row["effective_to"]) if row["effective_to"] else None
 
 
 class HistorySchema(Schema):
@@ -69,27 +62,28 @@ class HistorySchema(Schema):
 
 
 class TargetInSchema(Schema):
-    effective_from = month_field(metadata={"description": "the first month the target applies to, YYYY-MM"})
+    effective_from = MonthField(required=True,
+                                metadata={"description": "the first month the target applies to, YYYY-MM"})
     target = fields.Float(required=True, allow_none=True, allow_nan=False,
                           metadata={"description": "null removes the target from that month on"})
 
 
 class TargetSchema(Schema):
-    effective_from = fields.Date()
+    effective_from = MonthField(metadata={"description": "the first month the target applies to, YYYY-MM"})
     target = fields.Float(allow_none=True)
     set_by = fields.String()
     set_at = fields.DateTime()
 
 
 class RebaseInSchema(Schema):
-    period = month_field(metadata={"description": "the first month of the new period, YYYY-MM"})
+    period = MonthField(required=True, metadata={"description": "the first month of the new period, YYYY-MM"})
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000),
                            metadata={"description": "why the process changed (for example the PDSA cycle)"})
 
 
 class RebaseSchema(Schema):
     id = fields.Integer()
-    period = fields.Date()
+    period = MonthField(metadata={"description": "the first month of the new period, YYYY-MM"})
     reason = fields.String()
     set_by = fields.String()
     set_at = fields.DateTime()
@@ -98,7 +92,7 @@ class RebaseSchema(Schema):
 
 
 class AnnotationInSchema(Schema):
-    period = month_field()
+    period = MonthField(required=True)
     text = fields.String(required=True, validate=validate.Length(min=1, max=2000),
                          metadata={"description": "free text: no patient-identifiable data"})
     pdsa_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
@@ -107,7 +101,7 @@ class AnnotationInSchema(Schema):
 
 class AnnotationSchema(Schema):
     id = fields.Integer()
-    period = fields.Date()
+    period = MonthField(metadata={"description": "the month annotated, YYYY-MM"})
     text = fields.String()
     pdsa_ref = fields.String(allow_none=True)
     created_by = fields.String()
@@ -159,7 +153,7 @@ def kpi_history(code: str) -> Any:
 @catalogue_api.response(201, TargetSchema(many=True))
 def set_target(body: dict, code: str) -> Any:
     """Set the target from a month on; every earlier setting is kept and charts are recomputed."""
-    month = parse_period(body["effective_from"])
+    month = body["effective_from"].first_day
 
     def set_and_list(uow: UnitOfWork) -> list[dict[str, Any]]:
         catalogue.set_target(uow, code, month, body["target"], current_principal())
@@ -186,7 +180,7 @@ def change_unit(changes: dict, code: str) -> Any:
     if not changes:
         raise ServiceError(422, "nothing to change")
     if "moved_from" in changes:
-        changes = {**changes, "moved_from": parse_period(changes["moved_from"])}
+        changes = {**changes, "moved_from": changes["moved_from"].first_day}
     unit = _run(catalogue.change_unit, code, changes, if_match_version(), current_principal(), utc_today())
     return unit, 200, etag_of(unit["version"])
 
@@ -198,7 +192,7 @@ def unit_placements(code: str) -> Any:
     def read(uow: UnitOfWork) -> list[dict[str, Any]]:
         if store.unit(uow, code) is None:
             raise catalogue.Refused(404, f"unit {code} not found")
-        return store.placements(uow, code)
+        return hierarchy.placements(uow, code)
     return _run(read)
 
 
@@ -215,7 +209,7 @@ def unit_history(code: str) -> Any:
 @catalogue_api.response(201, RebaseSchema)
 def add_rebase(body: dict, kpi_code: str, unit_code: str) -> Any:
     """Start a new period of the chart, with its own limits, from a month; the reason is kept."""
-    return _run(catalogue.rebase, kpi_code, unit_code, parse_period(body["period"]), body["reason"],
+    return _run(catalogue.rebase, kpi_code, unit_code, body["period"].first_day, body["reason"],
                 current_principal())
 
 
@@ -235,5 +229,5 @@ def withdraw_rebase(kpi_code: str, unit_code: str, rebase_id: int) -> Any:
 @catalogue_api.response(201, AnnotationSchema)
 def annotate(body: dict, kpi_code: str, unit_code: str) -> Any:
     """Annotate a month of the chart, for example with the PDSA cycle that explains it."""
-    return _run(catalogue.annotate, kpi_code, unit_code, {**body, "period": parse_period(body["period"])},
+    return _run(catalogue.annotate, kpi_code, unit_code, {**body, "period": body["period"].first_day},
                 current_principal())

@@ -37,6 +37,7 @@ from services.metrics.entrypoints.dashboard_schemas import (
     KpiMatrixSchema,
 )
 from shared.db import unit_of_work
+from shared.month import month_text
 from shared.pagination import PageQuery, offset_of, page_body
 from shared.web import ServiceError
 
@@ -137,7 +138,7 @@ def kpi_chart_svg(kpi_code: str, unit_code: str) -> BaseResponse:
     or an email. Its ETag changes whenever the chart is recomputed (or renamed); send it back in If-None-Match."""
     with _uow() as uow:
         found = _chart_of(uow, kpi_code, unit_code)
-    title = f"{found['kpi']['name']} — {found['unit']['name']}"
+    title = f"{found['kpi'].name} — {found['unit'].name}"
     body = found["chart"]
     svg = render_svg(chart_from_json(body), title=title, dates=body["periods_of_points"])
     response = Response(svg, mimetype="image/svg+xml")
@@ -182,7 +183,7 @@ def _csv(columns: tuple[str, ...], rows: Iterable[tuple[str, tuple[Any, ...]]], 
     """A header, then per (month, cells) row the month, the cells and the month's annotations."""
     notes: dict[str, list[str]] = {}
     for note in annotations:
-        notes.setdefault(f"{note['period']:%Y-%m}", []).append(note["text"])
+        notes.setdefault(month_text(note["period"]), []).append(note["text"])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)

@@ -3,22 +3,14 @@ and one KPI's stored chart (an XmR chart, or a run chart while the series has fe
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.metrics.domain.charts import CHART_TYPES
-from services.metrics.domain.measures import format_period
 from services.metrics.entrypoints.spc_schemas import RunChartSchema, SpcPeriodSchema, SpcPointSchema
+from shared.fields import MonthField
 from shared.pagination import PageQuery, page_of
-
-
-class Month(fields.String):
-    """A month as YYYY-MM, whether it comes from the database as a date or from a chart as text."""
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        return format_period(value) if isinstance(value, date) else super()._serialize(value, attr, obj, **kwargs)
 
 
 def _described(text: str, **extra: Any) -> dict[str, Any]:
@@ -41,7 +33,7 @@ class KpiMatrixRowSchema(Schema):
     unit_of_measure = fields.String(**_described("What the values count: days, percent, count, ..."))
     improvement_direction = fields.String(**_described("Which way is better: increase, decrease or neutral."))
     chart_type = fields.String(validate=validate.OneOf(CHART_TYPES), **_described(CHART_TYPE_HELP))
-    latest_period = Month(attribute="last_period", **_described("The newest month charted, YYYY-MM."))
+    latest_period = MonthField(attribute="last_period", **_described("The newest month charted, YYYY-MM."))
     latest_value = fields.Float(attribute="last_value", **_described("The value of the newest month."))
     target = fields.Float(allow_none=True, **_described(
         "The target in force in the newest month (the latest change effective on or before it); null when none."))
@@ -107,14 +99,14 @@ class ChartPointSchema(SpcPointSchema):
     class Meta:
         exclude = ("date",)
 
-    period = Month(**_described("The point's month, YYYY-MM."))
+    period = MonthField(**_described("The point's month, YYYY-MM."))
 
 
 class ChartPeriodSchema(SpcPeriodSchema):
     class Meta:
         exclude = ("start_date",)
 
-    start_period = Month(**_described("The month of the period's first point, YYYY-MM."))
+    start_period = MonthField(**_described("The month of the period's first point, YYYY-MM."))
 
 
 class StoredChartSchema(Schema):
@@ -128,12 +120,12 @@ class StoredChartSchema(Schema):
 
 
 class StoredRunChartSchema(RunChartSchema):
-    periods_of_points = fields.List(Month(), **_described("The month of each value, YYYY-MM, oldest first."))
+    periods_of_points = fields.List(MonthField(), **_described("The month of each value, YYYY-MM, oldest first."))
 
 
 class ChartAnnotationSchema(Schema):
     id = fields.Integer(**_described("The annotation's id."))
-    period = Month(**_described("The month it is about, YYYY-MM."))
+    period = MonthField(**_described("The month it is about, YYYY-MM."))
     text = fields.String(**_described("What happened, as written."))
     pdsa_ref = fields.String(allow_none=True, **_described("The PDSA cycle it refers to, if any."))
     created_by = fields.String(**_described("Who wrote it."))
@@ -142,7 +134,7 @@ class ChartAnnotationSchema(Schema):
 
 class ChartRebaseSchema(Schema):
     id = fields.Integer(**_described("The rebase's id."))
-    period = Month(**_described("The month a new period starts, YYYY-MM."))
+    period = MonthField(**_described("The month a new period starts, YYYY-MM."))
     reason = fields.String(**_described("Why the process changed."))
     set_by = fields.String(**_described("Who set it."))
     set_at = fields.DateTime(**_described("When it was set."))
@@ -153,8 +145,8 @@ class ChartRebaseSchema(Schema):
 class KpiChartSchema(Schema):
     kpi = fields.Nested(KpiDefinitionSchema, **_described("The KPI's definition."))
     unit = fields.Nested(UnitRefSchema, **_described("The unit charted."))
-    first_period = Month(**_described("The oldest month charted, YYYY-MM."))
-    last_period = Month(**_described("The newest month charted, YYYY-MM."))
+    first_period = MonthField(**_described("The oldest month charted, YYYY-MM."))
+    last_period = MonthField(**_described("The newest month charted, YYYY-MM."))
     computed_at = fields.DateTime(**_described("When the chart was last recomputed (its SVG's ETag)."))
     chart_type = fields.String(validate=validate.OneOf(CHART_TYPES), **_described(CHART_TYPE_HELP))
     chart = fields.Nested(StoredChartSchema, allow_none=True, **_described(

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, UNITS_OF_MEASURE
 from services.metrics.domain.rollup import AGGREGATIONS
 from shared.events.payloads import CODE, MeasureRecordedV1
+from shared.fields import MonthField
 
 LEVELS = ("trust", "division", "directorate", "specialty", "ward", "theatre")
 
@@ -51,7 +52,7 @@ class MeasureInSchema(MeasureRecordedV1):
 class MeasureOutSchema(Schema):
     kpi_code = fields.String()
     unit_code = fields.String()
-    period = fields.Method("month")
+    period = MonthField()
     revision = fields.Integer()
     value = fields.Float()
     numerator = fields.Float(allow_none=True)
@@ -62,21 +63,15 @@ class MeasureOutSchema(Schema):
     recorded_at = fields.DateTime()
     changed = fields.Boolean(metadata={"description": "false when the same figures were already current"})
 
-    def month(self, row: dict) -> str:
-        return f"{row['period']:%Y-%m}"
-
 
 class RevisionSchema(MeasureOutSchema):
     event_id = fields.String(allow_none=True)
 
 
 class SeriesPointSchema(Schema):
-    period = fields.Method("month")
+    period = MonthField()
     value = fields.Float()
     numerator = fields.Float(allow_none=True)
     denominator = fields.Float(allow_none=True)
     revision = fields.Integer()
     source = fields.String()
-
-    def month(self, row: dict) -> str:
-        return f"{row['period']:%Y-%m}"

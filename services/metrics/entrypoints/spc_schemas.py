@@ -15,12 +15,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from services.metrics.domain.spc import IMPROVEMENT_DIRECTIONS, MIN_FIX_AFTER_N_POINTS, SpcOptions
+from services.metrics.domain.spc import IMPROVEMENT_DIRECTIONS, MAX_ABS_VALUE, MIN_FIX_AFTER_N_POINTS, SpcOptions
 
 MAX_VALUES = 1000
-# Far beyond any KPI, and small enough that sums, moving ranges and limits of 1000 such values
-# stay finite floats (near the float maximum the domain's sums overflow).
-MAX_MAGNITUDE = 1e15
+MAX_MAGNITUDE = MAX_ABS_VALUE  # see spc.MAX_ABS_VALUE
 CHART_TYPES = ("xmr", "run", "auto")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 DATE_HELP = "an ISO date (YYYY-MM-DD) or a month (YYYY-MM)"

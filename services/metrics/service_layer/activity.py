@@ -14,13 +14,14 @@ from services.metrics.domain.measures import Measure
 from services.metrics.service_layer import handlers
 from shared.db import UnitOfWork
 from shared.events import Envelope
+from shared.month import Month
 
 TRUST = "TRUST"
 
 
 def counts_as(kpi_code: str, source: str, today: Callable[[], date]) -> handlers.EventHandler:
     def handle(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
-        period = datetime.fromisoformat(event.time.replace("Z", "+00:00")).date().replace(day=1)
+        period = Month.of(datetime.fromisoformat(event.time.replace("Z", "+00:00"))).first_day
         row = uow.one(
             """INSERT INTO activity_counts (kpi_code, unit_code, period, count) VALUES (%s, %s, %s, 1)
                ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET count = activity_counts.count + 1

@@ -23,11 +23,19 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from services.metrics.adapters import store
+from services.metrics.adapters import charts, episodes, hierarchy, locks, measures, queues, store
 from services.metrics.adapters.chart_json import chart_json
-from services.metrics.adapters.store import MonthKey, SeriesKey
+from services.metrics.adapters.rows import (
+    ChartSummary,
+    Kpi,
+    MonthKey,
+    MonthValue,
+    SeriesKey,
+    StoredEpisode,
+    TargetChange,
+    TreeUnit,
+)
 from services.metrics.domain.charts import RUN, XMR, Chart, auto_chart_type, chart_type_of
-from services.metrics.domain.measures import format_period
 from services.metrics.domain.placements import parent_in
 from services.metrics.domain.rollup import MonthlyValue, roll_up
 from services.metrics.domain.runchart import RunChart, run_chart
@@ -35,6 +43,7 @@ from services.metrics.domain.signals import Episode, continues, newest_signal
 from services.metrics.domain.spc import SpcChart, SpcOptions, xmr_chart
 from shared import correlation, telemetry, topics
 from shared.db import Outgoing, UnitOfWork, unit_of_work
+from shared.month import month_text
 
 SERVICE = "metrics"
 # What one pass takes, bounding its transaction: roll-ups are cheap and merge (many rows name the
@@ -74,7 +83,7 @@ class Work:
     def chart(self, kpi_code: str, unit_code: str, change: Change) -> None:
         self.charts[(kpi_code, unit_code)] = merged(self.charts.get((kpi_code, unit_code)), change)
 
-    def after_measure(self, kpi_code: str, unit_code: str, tree: dict[str, dict[str, Any]], period: date,
+    def after_measure(self, kpi_code: str, unit_code: str, tree: dict[str, TreeUnit], period: date,
                       change: Change) -> None:
         """What a unit's new value for a month changes: its chart, and the month of the unit it sat
         under in that month."""
@@ -103,8 +112,8 @@ def refresh_before_commit(uow: UnitOfWork, work: Work) -> None:
 
 def enqueue(uow: UnitOfWork, work: Work) -> None:
     """Leave ``work`` to the aggregator worker; it is queued when ``uow`` commits."""
-    store.enqueue_rollups(uow, work.months)
-    store.enqueue_charts(uow, [(kpi_code, unit_code, change.cause, change.details, change.correlation_id)
+    queues.enqueue_rollups(uow, work.months)
+    queues.enqueue_charts(uow, [(kpi_code, unit_code, change.cause, change.details, change.correlation_id)
                                for (kpi_code, unit_code), change in sorted(work.charts.items())])
 
 
@@ -112,25 +121,25 @@ def run_pass(pool: ConnectionPool) -> int:
     """Claim queued work, do it and commit; how many queue rows it took (0: the queue was empty)."""
     with unit_of_work(pool, SERVICE) as uow:
         work = Work()
-        months = store.claim_rollups(uow, ROLLUPS_PER_PASS)
-        work.months.update((row["kpi_code"], row["unit_code"], row["period"]) for row in months)
-        charts = store.claim_charts(uow, CHARTS_PER_PASS, CHART_ROWS_SCANNED)
-        for row in charts:
-            work.chart(row["kpi_code"], row["unit_code"], Change(row["cause"], row["change"], row["correlation_id"]))
+        months = queues.claim_rollups(uow, ROLLUPS_PER_PASS)
+        work.months.update(months)
+        claimed = queues.claim_charts(uow, CHARTS_PER_PASS, CHART_ROWS_SCANNED)
+        for row in claimed:
+            work.chart(row.kpi_code, row.unit_code, Change(row.cause, row.change, row.correlation_id))
         refresh(uow, work)
-    return len(months) + len(charts)
+    return len(months) + len(claimed)
 
 
 def refresh(uow: UnitOfWork, work: Work) -> None:
     """Roll the months up, deepest units first, then recompute every chart touched, each once."""
     if not work:
         return
-    tree = store.unit_tree(uow, {unit_code for _, unit_code, _ in work.months} | {unit for _, unit in work.charts})
+    tree = hierarchy.unit_tree(uow, {unit_code for _, unit_code, _ in work.months} | {unit for _, unit in work.charts})
     _roll_up(uow, work, tree)
     _recompute_charts(uow, work, tree)
 
 
-def _roll_up(uow: UnitOfWork, work: Work, tree: dict[str, dict[str, Any]]) -> None:
+def _roll_up(uow: UnitOfWork, work: Work, tree: dict[str, TreeUnit]) -> None:
     pending = set(work.months)
     while pending:
         deepest = max(_depth(tree, unit_code) for _, unit_code, _ in pending)
@@ -138,75 +147,76 @@ def _roll_up(uow: UnitOfWork, work: Work, tree: dict[str, dict[str, Any]]) -> No
         pending.difference_update(level)
         # Two transactions rolling up siblings at once would each miss the other's child: the
         # second waits here until the first commits, then reads both children.
-        store.lock_months(uow, level)
+        locks.lock_rollups(uow, level)
         kpis = store.kpis(uow, {kpi_code for kpi_code, _, _ in level})
-        children = store.children_values(uow, level)
+        children = measures.children_values(uow, level)
         rolled, emptied = [], []
         for kpi_code, unit_code, period in level:
             kpi = kpis.get(kpi_code)
             if kpi is None or unit_code not in tree:
                 continue
-            values = [MonthlyValue(r["value"], r["numerator"], r["denominator"])
+            values = [MonthlyValue(r.value, r.numerator, r.denominator)
                       for r in children[(kpi_code, unit_code, period)]]
-            value = roll_up(kpi["aggregation"], values, kpi["unit_of_measure"])
+            value = roll_up(kpi.aggregation, values, kpi.unit_of_measure)
             if value is not None:
-                rolled.append((kpi_code, unit_code, period, value.value, value.numerator, value.denominator))
+                rolled.append(MonthValue(kpi_code, unit_code, period, value.value, value.numerator, value.denominator))
             else:  # no unit below it has the month (any more: one moved away)
                 emptied.append((kpi_code, unit_code, period))
             work.chart(kpi_code, unit_code, Change("rollup"))
             parent = parent_of(tree, unit_code, period)
             if parent:
                 pending.add((kpi_code, parent, period))
-        store.put_rolled_up_values(uow, rolled)
-        store.drop_rolled_up_values(uow, emptied)
+        measures.put_rolled_up_values(uow, rolled)
+        measures.drop_rolled_up_values(uow, emptied)
 
 
-def parent_of(tree: dict[str, dict[str, Any]], unit_code: str, period: date) -> str | None:
-    """The unit ``unit_code`` sat under in a month, going by ``store.unit_tree``."""
+def parent_of(tree: dict[str, TreeUnit], unit_code: str, period: date) -> str | None:
+    """The unit ``unit_code`` sat under in a month, going by ``hierarchy.unit_tree``."""
     unit = tree.get(unit_code)
-    return parent_in(unit["placements"], period) if unit else None
+    return parent_in(unit.placements, period) if unit else None
 
 
-def _depth(tree: dict[str, dict[str, Any]], unit_code: str) -> int:
+def _depth(tree: dict[str, TreeUnit], unit_code: str) -> int:
     unit = tree.get(unit_code)
-    return unit["depth"] if unit else 0
+    return unit.depth if unit else 0
 
 
-def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, dict[str, Any]]) -> None:
+def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, TreeUnit]) -> None:
     series = sorted(work.charts)
-    store.lock_series(uow, series)
+    locks.lock_series(uow, series)
     kpis = store.kpis(uow, {kpi_code for kpi_code, _ in series})
-    values = store.monthly_values(uow, series)
-    rebases = store.live_rebases(uow, series)
-    episodes = store.latest_episodes(uow, series)
-    summaries, outgoing = [], []
-    store.drop_charts(uow, [key for key in series if not values[key]])  # every month rolled away
+    values = measures.monthly_values(uow, series)
+    rebases = charts.live_rebases(uow, series)
+    latest = episodes.latest_episodes(uow, series)
+    summaries: list[ChartSummary] = []
+    outgoing: list[Outgoing] = []
+    charts.drop_charts(uow, [key for key in series if not values[key]])  # every month rolled away
     for key in series:
         kpi, unit, rows = kpis.get(key[0]), tree.get(key[1]), values[key]
         if kpi is None or unit is None or not rows:
             continue
-        periods = [row["period"] for row in rows]
-        chart = _chart(uow, kpi, rebases[key], periods, [row["value"] for row in rows])
-        summaries.append({**_summary(chart, periods), "kpi_code": key[0], "unit_code": key[1]})
+        periods = [row.period for row in rows]
+        chart = _chart(uow, kpi, rebases[key], periods, [row.value for row in rows])
+        summaries.append(_summary(key, chart, periods))
         change = work.charts[key]
         correlation_id = change.correlation_id or correlation.current()
         alert = None if isinstance(chart, RunChart) else _new_signal(
-            uow, kpi, unit, chart, periods, episodes.get(key), rows[-1]["rolled_up"])
+            uow, kpi, unit, chart, periods, latest.get(key), rows[-1].rolled_up)
         if alert is not None:
             outgoing.append(Outgoing("kpi.special_cause_detected", alert, topics.KPIS, _key(kpi, unit),
                                      correlation_id=correlation_id))
         outgoing.append(Outgoing("kpi.updated", _update(kpi, unit, chart, periods, change), topics.KPIS,
                                  _key(kpi, unit), correlation_id=correlation_id))
-    store.save_charts(uow, summaries)
+    charts.save_charts(uow, summaries)
     uow.emit_many(outgoing)
     telemetry.CHARTS_RECOMPUTED.labels(SERVICE).inc(len(summaries))
 
 
-def _key(kpi: dict[str, Any], unit: dict[str, Any]) -> str:
-    return f"{kpi['code']}|{unit['code']}"
+def _key(kpi: Kpi, unit: TreeUnit) -> str:
+    return f"{kpi.code}|{unit.code}"
 
 
-def _chart(uow: UnitOfWork, kpi: dict[str, Any], rebase_periods: set[date], periods: list[date],
+def _chart(uow: UnitOfWork, kpi: Kpi, rebase_periods: set[date], periods: list[date],
            values: list[float]) -> Chart:
     """The run chart of a series too short for process limits, else its XmR chart (as the
     calculator's ``auto`` draws it). A run chart has no targets, rebases or fixed limits."""
@@ -215,31 +225,31 @@ def _chart(uow: UnitOfWork, kpi: dict[str, Any], rebase_periods: set[date], peri
     return xmr_chart(values, chart_options(uow, kpi, rebase_periods, periods))
 
 
-def chart_options(uow: UnitOfWork, kpi: dict[str, Any], rebase_periods: set[date], periods: list[date]
+def chart_options(uow: UnitOfWork, kpi: Kpi, rebase_periods: set[date], periods: list[date]
                   ) -> SpcOptions:
     return SpcOptions(
-        improvement_direction=kpi["improvement_direction"],
-        target=targets_per_period(store.targets(uow, kpi["code"]), periods),
+        improvement_direction=kpi.improvement_direction,
+        target=targets_per_period(charts.targets(uow, kpi.code), periods),
         rebase_at=[i for i, period in enumerate(periods) if period in rebase_periods and i > 0],
-        fix_after_n_points=kpi["fix_after_n_points"],
-        screen_outliers=kpi["screen_outliers"],
+        fix_after_n_points=kpi.fix_after_n_points,
+        screen_outliers=kpi.screen_outliers,
     )
 
 
-def targets_per_period(changes: list[dict[str, Any]], periods: list[date]) -> list[float | None]:
+def targets_per_period(changes: list[TargetChange], periods: list[date]) -> list[float | None]:
     """Each month's target: the latest change made effective on or before that month."""
     result: list[float | None] = []
     for period in periods:
-        effective = [c["target"] for c in changes if c["effective_from"] <= period]
+        effective = [c.target for c in changes if c.effective_from <= period]
         result.append(effective[-1] if effective else None)
     return result
 
 
-def _summary(chart: Chart, periods: list[date]) -> dict[str, Any]:
+def _summary(key: SeriesKey, chart: Chart, periods: list[date]) -> ChartSummary:
     """The ``spc_charts`` row: the chart's JSON and the newest point's summary (a run chart has no
     point types or icons)."""
-    return {"first_period": periods[0], "last_period": periods[-1], "chart_type": chart_type_of(chart),
-            **_newest(chart), "chart": chart_json(chart, periods)}
+    return ChartSummary(kpi_code=key[0], unit_code=key[1], first_period=periods[0], last_period=periods[-1],
+                        chart_type=chart_type_of(chart), **_newest(chart), chart=chart_json(chart, periods))
 
 
 def _newest(chart: Chart) -> dict[str, Any]:
@@ -251,18 +261,18 @@ def _newest(chart: Chart) -> dict[str, Any]:
             "assurance_icon": chart.assurance_icon}
 
 
-def _update(kpi: dict[str, Any], unit: dict[str, Any], chart: Chart, periods: list[date], change: Change
+def _update(kpi: Kpi, unit: TreeUnit, chart: Chart, periods: list[date], change: Change
             ) -> dict[str, Any]:
     """The kpi.updated payload."""
     newest, details = _newest(chart), change.details
     latest = newest["last_value"]
     return {
-        "kpi_code": kpi["code"], "kpi_name": kpi["name"], "unit_code": unit["code"], "unit_name": unit["name"],
-        "period": details.get("period", format_period(periods[-1])), "value": details.get("value", latest),
+        "kpi_code": kpi.code, "kpi_name": kpi.name, "unit_code": unit.code, "unit_name": unit.name,
+        "period": details.get("period", month_text(periods[-1])), "value": details.get("value", latest),
         "previous_value": details.get("previous_value"), "revision": details.get("revision", 0),
-        "unit_of_measure": kpi["unit_of_measure"], "owners": list(kpi["owners"]),
+        "unit_of_measure": kpi.unit_of_measure, "owners": list(kpi.owners),
         "source": details.get("source", change.cause), "cause": change.cause,
-        "latest_period": format_period(periods[-1]), "latest_value": latest,
+        "latest_period": month_text(periods[-1]), "latest_value": latest,
         "point_type": newest["last_point_type"], "variation_icon": newest["variation_icon"],
         "assurance_icon": newest["assurance_icon"], **_lines(chart),
     }
@@ -279,7 +289,7 @@ def _lines(chart: Chart) -> dict[str, Any]:
             "runs_signal": None}
 
 
-def _month_complete(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, periods: list[date]) -> bool:
+def _month_complete(uow: UnitOfWork, kpi: Kpi, unit_code: str, periods: list[date]) -> bool:
     """Has every unit below (at any depth) that measured last month measured this one, and is each
     of their values in this month's roll-up? Until then a rolled-up month is partial, and a signal
     in it may be no more than the units still to come. A unit whose measure committed after this
@@ -287,26 +297,26 @@ def _month_complete(uow: UnitOfWork, kpi: dict[str, Any], unit_code: str, period
     queue: the pass that takes it judges the month, with every value in."""
     if len(periods) < 2:
         return True
-    before, newest, waiting = store.units_reporting_below(uow, kpi["code"], unit_code, (periods[-2], periods[-1]))
+    before, newest, waiting = measures.units_reporting_below(uow, kpi.code, unit_code, (periods[-2], periods[-1]))
     return newest >= before and not waiting
 
 
-def _new_signal(uow: UnitOfWork, kpi: dict[str, Any], unit: dict[str, Any], chart: SpcChart,
-                periods: list[date], row: dict[str, Any] | None, rolled_up: bool) -> dict[str, Any] | None:
+def _new_signal(uow: UnitOfWork, kpi: Kpi, unit: TreeUnit, chart: SpcChart,
+                periods: list[date], row: StoredEpisode | None, rolled_up: bool) -> dict[str, Any] | None:
     """The kpi.special_cause_detected payload when the newest point starts a new signal episode."""
     signal = newest_signal(chart.points)
-    if signal is None or (rolled_up and not _month_complete(uow, kpi, unit["code"], periods)):
+    if signal is None or (rolled_up and not _month_complete(uow, kpi, unit.code, periods)):
         return None
-    episode = Episode(row["point_type"], row["started"], row["last_seen"]) if row else None
-    if continues(episode, signal.point_type, periods[signal.start]):
-        store.extend_episode(uow, row["id"], periods[-1])  # type: ignore[index]
+    episode = Episode(row.point_type, row.started, row.last_seen) if row else None
+    if row is not None and continues(episode, signal.point_type, periods[signal.start]):
+        episodes.extend_episode(uow, row.id, periods[-1])
         return None
-    store.start_episode(uow, kpi["code"], unit["code"], signal.point_type, signal.special_cause_type, periods[-1])
+    episodes.start_episode(uow, kpi.code, unit.code, signal.point_type, signal.special_cause_type, periods[-1])
     last = chart.points[-1]
     return {
-        "kpi_code": kpi["code"], "kpi_name": kpi["name"], "unit_code": unit["code"], "unit_name": unit["name"],
-        "period": format_period(periods[-1]), "signal_start": format_period(periods[signal.start]),
+        "kpi_code": kpi.code, "kpi_name": kpi.name, "unit_code": unit.code, "unit_name": unit.name,
+        "period": month_text(periods[-1]), "signal_start": month_text(periods[signal.start]),
         "special_cause_type": signal.special_cause_type, "point_type": signal.point_type,
-        "improvement_direction": kpi["improvement_direction"], "value": last.y, "mean": last.mean_col,
-        "lpl": last.lpl, "upl": last.upl, "unit_of_measure": kpi["unit_of_measure"], "owners": list(kpi["owners"]),
+        "improvement_direction": kpi.improvement_direction, "value": last.y, "mean": last.mean_col,
+        "lpl": last.lpl, "upl": last.upl, "unit_of_measure": kpi.unit_of_measure, "owners": list(kpi.owners),
     }

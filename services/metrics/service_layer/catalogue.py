@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.metrics.adapters import catalogue_store, store
-from services.metrics.domain.measures import format_period
+from services.metrics.adapters import catalogue_store, hierarchy, locks, store
+from services.metrics.adapters.rows import Unit
 from services.metrics.domain.placements import loop_after_move, moved, parent_in
 from services.metrics.service_layer import aggregator
 from services.metrics.service_layer.aggregator import Change, Work
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.month import Month, month_text
 
 
 class Refused(Exception):
@@ -58,7 +59,7 @@ def rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date, reason:
     _unit(uow, unit_code)
     added = catalogue_store.add_rebase(uow, kpi_code, unit_code, period, reason, who.user)
     if added is None:
-        raise Refused(409, f"{kpi_code} for {unit_code} is already rebased at {period:%Y-%m}", "period")
+        raise Refused(409, f"{kpi_code} for {unit_code} is already rebased at {month_text(period)}", "period")
     _recompute(uow, kpi_code, unit_code, cause="rebase")
     return added
 
@@ -87,7 +88,7 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
     this one): the months before it stay rolled up under the parent they had, and every month
     from it is rolled up again, out of the old parent and into the new one."""
     if "parent_code" in changes:
-        catalogue_store.lock_placements(uow)  # first: a measure being stored meanwhile holds a unit row
+        locks.move_units_alone(uow)  # step 1 of the lock order, before the unit's row
     before = catalogue_store.unit_for_update(uow, code)
     if before is None:
         raise Refused(404, f"unit {code} not found")
@@ -101,20 +102,21 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
         return catalogue_store.update_unit(uow, code, changes, who.user, before)
     if store.unit(uow, parent) is None:
         raise Refused(422, "no such unit", "parent_code")
-    moved_from = moved_from or today.replace(day=1)
-    if moved_from > today.replace(day=1):
-        raise Refused(422, f"{format_period(moved_from)} has not begun: a move is recorded from a month that has",
+    this_month = Month.of(today).first_day
+    moved_from = moved_from or this_month
+    if moved_from > this_month:
+        raise Refused(422, f"{month_text(moved_from)} has not begun: a move is recorded from a month that has",
                       "moved_from")
-    placed = store.placements_by_unit(uow)
+    placed = hierarchy.placements_by_unit(uow)
     old = placed.get(code, [])
     placed[code] = moved(old, parent, moved_from)
     loop = loop_after_move(placed, code, moved_from)
     if loop is not None:
-        raise Refused(422, f"{parent} is {code} or below it in {format_period(loop)}: a unit cannot sit under itself",
+        raise Refused(422, f"{parent} is {code} or below it in {month_text(loop)}: a unit cannot sit under itself",
                       "parent_code")
     catalogue_store.put_placements(uow, code, placed[code], who.user)
     after = catalogue_store.update_unit(uow, code, changes, who.user, {**before, "placements": old},
-                                        also={"moved_from": moved_from, "placements": placed[code]})
+                                        also={"moved_from": Month.of(moved_from), "placements": placed[code]})
     work = Work()
     for kpi_code, period in catalogue_store.months_of_unit(uow, code, since=moved_from):
         for parent_then in {parent_in(old, period), parent} - {None}:
@@ -136,9 +138,7 @@ def _recompute(uow: UnitOfWork, kpi_code: str, unit_code: str, *, cause: str) ->
 
 
 def _editable_kpi(uow: UnitOfWork, code: str, who: Principal) -> dict[str, Any]:
-    # Before the KPI's row lock, as every transaction that reads the hierarchy takes it: a unit
-    # moving meanwhile writes values of this KPI and would otherwise wait on the row lock in turn.
-    store.read_placements_steadily(uow)
+    locks.share_the_hierarchy(uow)  # step 1 of the lock order, before the KPI's row (step 2)
     kpi = catalogue_store.kpi_for_update(uow, code)
     if kpi is None:
         raise Refused(404, f"KPI {code} not found")
@@ -147,7 +147,7 @@ def _editable_kpi(uow: UnitOfWork, code: str, who: Principal) -> dict[str, Any]:
     return kpi
 
 
-def _unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
+def _unit(uow: UnitOfWork, code: str) -> Unit:
     unit = store.unit(uow, code)
     if unit is None:
         raise Refused(404, f"unit {code} not found")

@@ -10,21 +10,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from services.metrics.adapters import store
-from services.metrics.domain.measures import (
-    Measure,
-    MeasureRejected,
-    check_measure,
-    check_unit_open,
-    format_period,
-    parse_period,
-)
+from services.metrics.adapters import hierarchy, locks, measures, store
+from services.metrics.adapters.rows import Kpi, MonthValue, Unit
+from services.metrics.domain.measures import Measure, MeasureRejected, check_measure, check_unit_open
 from services.metrics.service_layer import aggregator
 from services.metrics.service_layer.aggregator import Change, Work
 from shared import correlation
 from shared.consumer import BatchHandler, RejectEvent
 from shared.db import UnitOfWork
 from shared.events import Envelope
+from shared.month import first_day_of, month_text
 
 
 @dataclass(frozen=True)
@@ -45,7 +40,7 @@ def measure_from_payload(payload: dict[str, Any]) -> Measure:
     return Measure(
         kpi_code=payload["kpi_code"],
         unit_code=payload["unit_code"],
-        period=parse_period(payload["period"]),
+        period=first_day_of(payload["period"]),
         value=float(payload["value"]),
         numerator=payload.get("numerator"),
         denominator=payload.get("denominator"),
@@ -76,11 +71,11 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
     ``returning``, else the figures), and the aggregation work they cause."""
     kpis = store.kpis(uow, {i.measure.kpi_code for i in incoming})
     units = store.units(uow, {i.measure.unit_code for i in incoming})
-    tree = store.unit_tree(uow, units)
+    tree = hierarchy.unit_tree(uow, units)
     checked = [_check(i.measure, kpis, units, today) for i in incoming]
     months = {_key(i.measure) for i, problem in zip(incoming, checked, strict=True) if problem is None}
-    store.lock_measures(uow, months)
-    latest = store.latest_measures(uow, months)
+    locks.lock_measures(uow, months)
+    latest = measures.latest_measures(uow, months)
     outcomes: list[Recorded | MeasureRejected | None] = []
     new: list[tuple[Measure, int, str | None]] = []
     work = Work()
@@ -98,10 +93,10 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
         new.append((measure, revision, item.event_id))
         outcomes.append(None)  # filled in once stored
         work.after_measure(measure.kpi_code, measure.unit_code, tree, measure.period, Change("measure", {
-            "period": format_period(measure.period), "value": measure.value, "revision": revision,
+            "period": month_text(measure.period), "value": measure.value, "revision": revision,
             "previous_value": before["value"] if before else None, "source": measure.source,
         }, item.correlation_id))
-    stored = iter(store.add_revisions(uow, new, returning=returning))
+    stored = iter(measures.add_revisions(uow, new, returning=returning))
     revised = iter(new)
     results: list[Recorded | MeasureRejected] = []
     for outcome in outcomes:
@@ -111,20 +106,20 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
             outcome = Recorded(revision, changed=True, row=row)
         results.append(outcome)
     changed = sorted({_key(measure) for measure, _, _ in new})
-    store.put_measured_values(uow, [(*month, latest[month]["value"], latest[month]["numerator"],
-                                     latest[month]["denominator"]) for month in changed])
+    measures.put_measured_values(uow, [MonthValue(*month, latest[month]["value"], latest[month]["numerator"],
+                                                  latest[month]["denominator"]) for month in changed])
     return results, work
 
 
-def _check(measure: Measure, kpis: dict[str, Any], units: dict[str, Any], today: date) -> MeasureRejected | None:
+def _check(measure: Measure, kpis: dict[str, Kpi], units: dict[str, Unit], today: date) -> MeasureRejected | None:
     kpi, unit = kpis.get(measure.kpi_code), units.get(measure.unit_code)
     try:
         if kpi is None:
             raise MeasureRejected("kpi_code", f"unknown KPI {measure.kpi_code!r}")
         if unit is None:
             raise MeasureRejected("unit_code", f"unknown organisational unit {measure.unit_code!r}")
-        check_measure(measure, kpi["unit_of_measure"], today)
-        check_unit_open(measure, unit["opened_on"], unit["closed_on"])
+        check_measure(measure, kpi.unit_of_measure, today)
+        check_unit_open(measure, unit.opened_on, unit.closed_on)
     except MeasureRejected as exc:
         return exc
     return None

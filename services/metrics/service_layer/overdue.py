@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 from services.metrics.domain.deadlines import deadline, owed_month
-from services.metrics.domain.measures import format_period
 from shared import topics
 from shared.db import UnitOfWork
+from shared.month import month_text
 
 MISSING = """
     SELECT k.code AS kpi_code, k.name AS kpi_name, k.owners, k.expected_by_day, u.code AS unit_code,
@@ -51,6 +51,6 @@ def _first_time(uow: UnitOfWork, kpi_code: str, unit_code: str, month: date) -> 
 def _announce(uow: UnitOfWork, row: dict, month: date) -> None:
     uow.emit("measure.overdue", {
         "kpi_code": row["kpi_code"], "kpi_name": row["kpi_name"], "unit_code": row["unit_code"],
-        "unit_name": row["unit_name"], "period": format_period(month),
+        "unit_name": row["unit_name"], "period": month_text(month),
         "expected_by": deadline(month, row["expected_by_day"]), "owners": list(row["owners"]),
     }, topic=topics.KPIS, key=f"{row['kpi_code']}|{row['unit_code']}")

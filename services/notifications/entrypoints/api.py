@@ -51,6 +51,7 @@ def create_app(app_state: bootstrap.Notifications | None = None) -> Flask:
     return build_service_app(
         app_state or bootstrap.build(),
         title="WTGR notifications",
-        description="Subscriptions and the outbound email log.",
+        description="The outbound email log: the emails sent to KPI owners about their KPIs (a new or revised month, "
+                    "a special cause, an overdue measure). There are no subscriptions to manage.",
         blueprints=[api],
     )

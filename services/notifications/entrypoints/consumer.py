@@ -1,4 +1,4 @@
-"""Turns the events people subscribe to into queued emails."""
+"""Turns KPI events (updates, special causes, overdue measures) into emails queued for the KPI's owners."""
 
 from services.notifications.bootstrap import SERVICE, event_handlers
 from shared import topics

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.month import Month, month_text
+
 ENROLLED, WAITLISTED = "enrolled", "waitlisted"
 TRUST_TIME = ZoneInfo("Europe/London")
 STAFF_TRAINED_KPI = "STAFF_TRAINED_QI"
@@ -41,14 +43,10 @@ def check_can_mark_attended(starts_at: datetime, now: datetime, booking_status: 
 
 def month_of(moment: datetime) -> date:
     """The first day of the trust's month in which ``moment`` falls."""
-    return moment.astimezone(TRUST_TIME).date().replace(day=1)
-
-
-def format_month(month: date) -> str:
-    return f"{month.year:04d}-{month.month:02d}"
+    return Month.of(moment.astimezone(TRUST_TIME)).first_day
 
 
 def staff_trained_measure(month: date, completions: int) -> dict[str, Any]:
     """The trust-level measure.recorded payload: how many completions there were in ``month``."""
-    return {"kpi_code": STAFF_TRAINED_KPI, "unit_code": TRUST_UNIT, "period": format_month(month),
+    return {"kpi_code": STAFF_TRAINED_KPI, "unit_code": TRUST_UNIT, "period": month_text(month),
             "value": float(completions), "source": MEASURE_SOURCE}

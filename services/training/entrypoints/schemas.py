@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from services.training.domain.training import ENROLLED, WAITLISTED
 from shared.events.payloads import CODE
+from shared.fields import MonthField
 
 
 class CourseSchema(Schema):
@@ -46,6 +47,6 @@ class AttendanceInSchema(Schema):
 class AttendanceSchema(Schema):
     session_id = fields.UUID()
     user_id = fields.String()
-    period = fields.String(metadata={"description": "the month of the session, YYYY-MM"})
+    period = MonthField(metadata={"description": "the month of the session, YYYY-MM"})
     marked_by = fields.String()
     marked_at = fields.DateTime()

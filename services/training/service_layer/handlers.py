@@ -15,13 +15,13 @@ from services.training.domain.training import (
     WAITLISTED,
     check_can_enrol,
     check_can_mark_attended,
-    format_month,
     month_of,
     place_for,
     staff_trained_measure,
 )
 from shared import topics
 from shared.db import UnitOfWork
+from shared.month import month_text
 
 
 class NotFound(LookupError):
@@ -74,11 +74,11 @@ def mark_attended(uow: UnitOfWork, session_id: str, user_id: str, marked_by: str
     if attended is None:
         raise AlreadyDone(f"{user_id} is already marked attended")
     uow.emit("training.completed", {"session_id": session_id, "course_code": session["course_code"],
-                                    "user": user_id, "period": format_month(month), "marked_by": marked_by},
+                                    "user": user_id, "period": month_text(month), "marked_by": marked_by},
              topic=topics.TRAINING, key=session_id)
     measure = staff_trained_measure(month, store.count_completion(uow, month))
     uow.emit("measure.recorded", measure, topic=topics.MEASURES, key=f"{measure['kpi_code']}|{measure['unit_code']}")
-    return {**attended, "period": format_month(month)}
+    return {**attended, "period": month_text(month)}
 
 
 def find_session(uow: UnitOfWork, session_id: str, *, for_update: bool = False) -> dict[str, Any]:

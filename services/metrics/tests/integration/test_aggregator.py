@@ -6,14 +6,16 @@ import uuid
 
 import pytest
 
-from services.metrics.adapters import store
+from services.metrics.adapters import measures as measures_store
+from services.metrics.adapters import queues, store
 from services.metrics.adapters.chart_json import expanded
 from services.metrics.bootstrap import event_handlers
-from services.metrics.domain.measures import Measure, parse_period
+from services.metrics.domain.measures import Measure
 from services.metrics.domain.spc import SpcOptions, xmr_chart
 from services.metrics.service_layer import aggregator, handlers
 from shared.db import UnitOfWork, unit_of_work
 from shared.events import REGISTRY, new_event
+from shared.month import first_day_of
 
 pytestmark = pytest.mark.integration
 
@@ -131,7 +133,7 @@ def test_a_rolled_up_month_is_judged_only_once_every_roll_up_below_it_is_done(me
     # when a ward's measure commits while a worker pass is already reading the values below): the
     # trust's October holds no signal worth an alert until the pass that takes the roll-up.
     kpi, trust = hierarchy["kpi"], hierarchy["trust"]
-    september, october = parse_period("2023-09"), parse_period("2023-10")
+    september, october = first_day_of("2023-09"), first_day_of("2023-10")
     with metrics_state.pool.connection() as conn, conn.transaction(force_rollback=True):
         uow = UnitOfWork(conn, "metrics")
         measures = [handlers.Incoming(Measure(kpi, ward, month, 4.5, None, None, "feed"))
@@ -139,10 +141,10 @@ def test_a_rolled_up_month_is_judged_only_once_every_roll_up_below_it_is_done(me
         _, work = handlers.record_measures(uow, measures, metrics_state.today())
         aggregator.enqueue(uow, work)
         kpi_row = store.kpi(uow, kpi)
-        assert store.units_reporting_below(uow, kpi, trust, (september, october)) == (2, 2, 1)
+        assert measures_store.units_reporting_below(uow, kpi, trust, (september, october)) == (2, 2, 1)
         assert not aggregator._month_complete(uow, kpi_row, trust, [september, october])
-        assert len(store.claim_rollups(uow, 100)) == 2  # a worker pass takes them (September's and October's)
-        assert store.units_reporting_below(uow, kpi, trust, (september, october)) == (2, 2, 0)
+        assert len(queues.claim_rollups(uow, 100)) == 2  # a worker pass takes them (September's and October's)
+        assert measures_store.units_reporting_below(uow, kpi, trust, (september, october)) == (2, 2, 0)
         assert aggregator._month_complete(uow, kpi_row, trust, [september, october])
 
 
@@ -150,7 +152,7 @@ def test_two_wards_recorded_at_the_same_moment_both_count_in_their_trust(metrics
                                                                          hierarchy):
     def record(unit, value, hold: threading.Event | None = None, flushed: threading.Event | None = None):
         with unit_of_work(metrics_state.pool, "metrics") as uow:
-            measure = Measure(hierarchy["kpi"], unit, parse_period("2023-01"), value, None, None, "test")
+            measure = Measure(hierarchy["kpi"], unit, first_day_of("2023-01"), value, None, None, "test")
             handlers.record_measure(uow, measure, metrics_state.today())
             if hold is not None:
                 uow.flush()  # the roll-up has run; keep the transaction open a moment
@@ -272,7 +274,7 @@ def settle(state, kpi):
     while True:
         aggregator.run_pass(state.pool)
         with unit_of_work(state.pool, "metrics") as uow:
-            if store.queued(uow, [kpi]) == 0:
+            if queues.queued(uow, [kpi]) == 0:
                 return
         assert time.monotonic() < deadline, "the aggregation queue did not drain"
         time.sleep(0.05)
@@ -306,7 +308,7 @@ def test_a_batch_of_months_from_a_feed_is_charted_once_with_its_latest_month(met
 def revisions_of(state, kpi, unit, month):
     with state.pool.connection() as conn:
         return conn.execute("SELECT event_id FROM measures WHERE kpi_code = %s AND unit_code = %s AND period = %s",
-                            (kpi, unit, parse_period(month))).fetchall()
+                            (kpi, unit, first_day_of(month))).fetchall()
 
 
 def test_a_signal_spanning_months_that_arrive_together_alerts_once_and_not_again_as_it_goes_on(
@@ -331,4 +333,4 @@ def test_a_feed_measure_the_consumer_rejects_queues_nothing(metrics_state, hiera
     with unit_of_work(metrics_state.pool, "metrics") as uow:
         [reason] = handler.handle_many(uow, [(event, REGISTRY.load(event))])
         assert "unknown organisational unit" in reason
-        assert store.queued(uow, [hierarchy["kpi"]]) == 0
+        assert queues.queued(uow, [hierarchy["kpi"]]) == 0

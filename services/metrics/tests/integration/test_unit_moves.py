@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.metrics.domain.measures import Measure, parse_period
+from services.metrics.domain.measures import Measure
 from services.metrics.service_layer import catalogue, handlers
 from services.metrics.tests.integration.test_aggregator import consume, kpi_values, month_name, post, settle
 from shared.auth import Principal
 from shared.db import unit_of_work
+from shared.month import first_day_of
 
 pytestmark = pytest.mark.integration
 
@@ -107,7 +108,7 @@ def test_the_placements_and_the_history_tell_where_a_unit_sat(metrics_client, be
         (trust["c"], month_name(5), None)]
     history = metrics_client.get(f"/api/v1/units/{trust['w1']}/history").get_json()
     assert history[-1]["before"]["parent_code"] == trust["b"]
-    assert history[-1]["after"]["moved_from"] == f"{month_name(5)}-01"
+    assert history[-1]["after"]["moved_from"] == month_name(5)
     assert [p["parent_code"] for p in history[-1]["after"]["placements"]] == [trust["a"], trust["b"], trust["c"]]
     assert metrics_client.get("/api/v1/units/NO-SUCH-UNIT/placements").status_code == 404
 
@@ -149,7 +150,7 @@ def test_a_measure_stored_while_its_unit_moves_waits_and_rolls_up_under_the_new_
 
     def move_and_hold() -> None:
         with unit_of_work(metrics_state.pool, "metrics") as uow:
-            change = {"parent_code": trust["b"], "moved_from": parse_period(month_name(3))}
+            change = {"parent_code": trust["b"], "moved_from": first_day_of(month_name(3))}
             catalogue.change_unit(uow, trust["w1"], change, None, Principal("admin", frozenset({"admin"})),
                                   metrics_state.today())
             moved.set()
@@ -157,7 +158,7 @@ def test_a_measure_stored_while_its_unit_moves_waits_and_rolls_up_under_the_new_
 
     def record() -> None:
         with unit_of_work(metrics_state.pool, "metrics") as uow:
-            measure = Measure(trust["kpi"], trust["w1"], parse_period(month_name(6)), 16.0, None, None, "test")
+            measure = Measure(trust["kpi"], trust["w1"], first_day_of(month_name(6)), 16.0, None, None, "test")
             handlers.record_measure(uow, measure, metrics_state.today())
 
     moving = threading.Thread(target=move_and_hold)

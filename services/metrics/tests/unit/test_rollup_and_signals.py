@@ -2,10 +2,12 @@ from datetime import date
 
 import pytest
 
+from services.metrics.adapters.rows import TargetChange
 from services.metrics.domain.rollup import MonthlyValue, roll_up
-from services.metrics.domain.signals import Episode, continues, newest_signal, previous_month
+from services.metrics.domain.signals import Episode, continues, newest_signal
 from services.metrics.domain.spc import SpcOptions, xmr_chart
 from services.metrics.service_layer.aggregator import targets_per_period
+from shared.month import Month
 
 
 def test_a_mean_kpi_rolls_up_as_the_mean_of_its_units():
@@ -60,7 +62,8 @@ def test_a_run_of_seven_above_the_mean_is_one_signal_from_its_first_point_howeve
 
 
 def test_each_month_takes_the_latest_target_effective_by_then():
-    changes = [{"effective_from": date(2026, 1, 1), "target": 5.0}, {"effective_from": date(2026, 3, 1), "target": 4.5}]
+    changes = [TargetChange(effective_from=date(2026, 1, 1), target=5.0),
+               TargetChange(effective_from=date(2026, 3, 1), target=4.5)]
     months = [date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
     assert targets_per_period(changes, months) == [None, 5.0, 5.0, 4.5]
 
@@ -85,4 +88,4 @@ def test_a_special_cause_after_a_common_cause_month_or_of_another_kind_is_a_new_
 
 
 def test_the_month_before_january_is_december():
-    assert previous_month(date(2026, 1, 1)) == date(2025, 12, 1)
+    assert Month.of(date(2026, 1, 1)).previous().first_day == date(2025, 12, 1)

@@ -1,0 +1,55 @@
+"""SQL for stored charts (``spc_charts``) and what shapes them: a KPI's targets, a series' rebases."""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+from datetime import date
+
+from services.metrics.adapters.measures import SERIES
+from services.metrics.adapters.rows import ChartSummary, SeriesKey, TargetChange
+from shared.db import Rows, UnitOfWork
+
+CHARTS = Rows("s", "kpi_code text, unit_code text, first_period date, last_period date, last_value double precision, "
+                  "last_point_type text, variation_icon text, assurance_icon text, chart_type text, chart jsonb")
+
+
+def targets(uow: UnitOfWork, kpi_code: str) -> list[TargetChange]:
+    """The KPI's target changes, oldest first; the latest setting for a month wins."""
+    return uow.memo(("targets", kpi_code), lambda: [TargetChange(**row) for row in uow.all(
+        """SELECT DISTINCT ON (effective_from) effective_from, target FROM kpi_targets WHERE kpi_code = %s
+            ORDER BY effective_from, set_at DESC""",
+        (kpi_code,),
+    )])
+
+
+def live_rebases(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, set[date]]:
+    """The months where each series starts a new period (rebases not withdrawn)."""
+    found: dict[SeriesKey, set[date]] = {key: set() for key in series}
+    for row in uow.all(
+        f"""SELECT r.kpi_code, r.unit_code, r.period
+              FROM {SERIES.sql} JOIN rebases r USING (kpi_code, unit_code) WHERE r.withdrawn_at IS NULL""",
+        (SERIES.param(series),),
+    ):
+        found[(row["kpi_code"], row["unit_code"])].add(row["period"])
+    return found
+
+
+def save_charts(uow: UnitOfWork, summaries: list[ChartSummary]) -> None:
+    if summaries:
+        columns = ", ".join(CHARTS.names)
+        uow.execute(
+            f"""INSERT INTO spc_charts ({columns}) SELECT {columns} FROM {CHARTS.sql}
+               ON CONFLICT (kpi_code, unit_code) DO UPDATE SET first_period = excluded.first_period,
+                   last_period = excluded.last_period, last_value = excluded.last_value,
+                   last_point_type = excluded.last_point_type, variation_icon = excluded.variation_icon,
+                   assurance_icon = excluded.assurance_icon, chart_type = excluded.chart_type,
+                   chart = excluded.chart, computed_at = now()""",
+            (CHARTS.param(astuple(summary) for summary in summaries),),
+        )
+
+
+def drop_charts(uow: UnitOfWork, series: list[SeriesKey]) -> None:
+    """Forget the charts of series that have no month left."""
+    if series:
+        uow.execute(f"DELETE FROM spc_charts c USING {SERIES.sql} WHERE c.kpi_code = k.kpi_code"
+                    f" AND c.unit_code = k.unit_code", (SERIES.param(series),))

@@ -1,0 +1,151 @@
+"""SQL for measures (every revision of every month) and each unit's monthly values (``kpi_values``:
+the current measure, or the roll-up of the units below)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from services.metrics.adapters.rows import MonthKey, MonthValue, SeriesKey
+from services.metrics.domain.measures import Measure
+from shared.db import Rows, UnitOfWork
+
+MONTHS = Rows("k", "kpi_code text, unit_code text, period date")
+SERIES = Rows("k", "kpi_code text, unit_code text")
+VALUES = Rows("r", "kpi_code text, unit_code text, period date, value double precision, "
+                   "numerator double precision, denominator double precision")
+NEW_MEASURES = Rows("r", "kpi_code text, unit_code text, period date, revision integer, value double precision, "
+                        "numerator double precision, denominator double precision, source text, "
+                        "recorded_by text, note text, event_id text")
+
+
+def latest_measures(uow: UnitOfWork, keys: Iterable[MonthKey]) -> dict[MonthKey, dict[str, Any]]:
+    """The latest revision of each month that has one (hold ``locks.lock_measures`` to rely on it)."""
+    rows = uow.all(
+        f"""SELECT DISTINCT ON (m.kpi_code, m.unit_code, m.period) m.*
+              FROM {MONTHS.sql} JOIN measures m USING (kpi_code, unit_code, period)
+             ORDER BY m.kpi_code, m.unit_code, m.period, m.revision DESC""",
+        (MONTHS.param(keys),),
+    )
+    return {(row["kpi_code"], row["unit_code"], row["period"]): row for row in rows}
+
+
+def add_revisions(uow: UnitOfWork, revisions: list[tuple[Measure, int, str | None]], *, returning: bool = False
+                  ) -> list[dict[str, Any]]:
+    """Store new revisions in one statement; with ``returning``, the stored rows in the order given."""
+    if not revisions:
+        return []
+    rows = [(m.kpi_code, m.unit_code, m.period, revision, m.value, m.numerator, m.denominator, m.source,
+             m.recorded_by, m.note, event_id) for m, revision, event_id in revisions]
+    columns = ", ".join(NEW_MEASURES.names)
+    sql = f"INSERT INTO measures ({columns}) SELECT {columns} FROM {NEW_MEASURES.sql}"
+    if not returning:
+        uow.execute(sql, (NEW_MEASURES.param(rows),))
+        return []
+    stored = uow.all(sql + " RETURNING *", (NEW_MEASURES.param(rows),))
+    by_key = {(r["kpi_code"], r["unit_code"], r["period"], r["revision"]): r for r in stored}
+    return [by_key[row[:4]] for row in rows]
+
+
+def series(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[dict[str, Any]]:
+    return uow.all(
+        """SELECT period, value, numerator, denominator, revision, source, recorded_at
+             FROM current_measures WHERE kpi_code = %s AND unit_code = %s ORDER BY period""",
+        (kpi_code, unit_code),
+    )
+
+
+def revisions(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> list[dict[str, Any]]:
+    return uow.all(
+        """SELECT revision, value, numerator, denominator, source, recorded_by, note, event_id, recorded_at
+             FROM measures WHERE kpi_code = %s AND unit_code = %s AND period = %s ORDER BY revision""",
+        (kpi_code, unit_code, period),
+    )
+
+
+def put_measured_values(uow: UnitOfWork, values: list[MonthValue]) -> None:
+    """Each month's current measure becomes the unit's value for the month."""
+    _put_values(uow, values, rolled_up=False)
+
+
+def put_rolled_up_values(uow: UnitOfWork, values: list[MonthValue]) -> None:
+    """Store roll-ups; a month the unit measured itself keeps its own value (it wins)."""
+    _put_values(uow, values, rolled_up=True)
+
+
+def _put_values(uow: UnitOfWork, values: list[MonthValue], *, rolled_up: bool) -> None:
+    if values:
+        uow.execute(
+            f"""INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
+               SELECT kpi_code, unit_code, period, value, numerator, denominator, %s FROM {VALUES.sql}
+               ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value,
+                   numerator = excluded.numerator, denominator = excluded.denominator,
+                   rolled_up = excluded.rolled_up, updated_at = now()
+               WHERE NOT excluded.rolled_up OR kpi_values.rolled_up""",
+            (rolled_up, VALUES.param((v.kpi_code, v.unit_code, v.period, v.value, v.numerator, v.denominator)
+                                     for v in values)),
+        )
+
+
+def drop_rolled_up_values(uow: UnitOfWork, months: list[MonthKey]) -> None:
+    """Forget roll-ups no unit below has a value for any more; a month measured itself stays."""
+    if months:
+        uow.execute(f"DELETE FROM kpi_values v USING {MONTHS.sql} WHERE v.kpi_code = k.kpi_code"
+                    f" AND v.unit_code = k.unit_code AND v.period = k.period AND v.rolled_up", (MONTHS.param(months),))
+
+
+def children_values(uow: UnitOfWork, months: list[MonthKey]) -> dict[MonthKey, list[MonthValue]]:
+    """The values of each month's child units (those placed under it that month), for each (KPI,
+    parent unit, month)."""
+    found: dict[MonthKey, list[MonthValue]] = {month: [] for month in months}
+    for row in uow.all(
+        f"""SELECT k.kpi_code, k.unit_code, k.period, v.value, v.numerator, v.denominator
+              FROM {MONTHS.sql}
+              JOIN unit_placements p ON p.parent_code = k.unit_code AND p.effective_from <= k.period
+                                    AND (p.effective_to IS NULL OR k.period < p.effective_to)
+              JOIN kpi_values v ON v.kpi_code = k.kpi_code AND v.unit_code = p.unit_code AND v.period = k.period""",
+        (MONTHS.param(months),),
+    ):
+        found[(row["kpi_code"], row["unit_code"], row["period"])].append(MonthValue(**row))
+    return found
+
+
+def monthly_values(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, list[MonthValue]]:
+    """Each series' months, oldest first."""
+    found: dict[SeriesKey, list[MonthValue]] = {key: [] for key in series}
+    for row in uow.all(
+        f"""SELECT v.kpi_code, v.unit_code, v.period, v.value, v.rolled_up
+              FROM {SERIES.sql} JOIN kpi_values v USING (kpi_code, unit_code)
+             ORDER BY v.kpi_code, v.unit_code, v.period""",
+        (SERIES.param(series),),
+    ):
+        found[(row["kpi_code"], row["unit_code"])].append(MonthValue(**row))
+    return found
+
+
+def units_reporting_below(uow: UnitOfWork, kpi_code: str, unit_code: str, months: tuple[date, date]
+                          ) -> tuple[int, int, int]:
+    """How many units anywhere below this one (as placed in the second month) measured the KPI
+    themselves, in each of two months; and how many roll-ups of the second month, of this unit or
+    one below it, wait in the queue (a unit's measure committed after this transaction read the
+    values below, whose roll-up is still to come)."""
+    row = uow.one(
+        """WITH RECURSIVE placed AS (
+               SELECT unit_code, parent_code FROM unit_placements
+                WHERE effective_from <= %(second)s AND (effective_to IS NULL OR %(second)s < effective_to)),
+           below AS (
+               SELECT unit_code AS code, 0 AS depth FROM placed WHERE parent_code = %(unit)s
+               UNION ALL
+               SELECT p.unit_code, below.depth + 1 FROM placed p JOIN below ON p.parent_code = below.code
+                WHERE below.depth < 20)
+           SELECT count(*) FILTER (WHERE v.period = %(first)s) AS first,
+                  count(*) FILTER (WHERE v.period = %(second)s) AS second,
+                  (SELECT count(*) FROM rollup_queue q
+                    WHERE q.kpi_code = %(kpi)s AND q.period = %(second)s
+                      AND (q.unit_code = %(unit)s OR q.unit_code IN (SELECT code FROM below))) AS waiting
+             FROM kpi_values v JOIN below ON below.code = v.unit_code
+            WHERE v.kpi_code = %(kpi)s AND NOT v.rolled_up AND v.period IN (%(first)s, %(second)s)""",
+        {"kpi": kpi_code, "unit": unit_code, "first": months[0], "second": months[1]},
+    )
+    return (row["first"], row["second"], row["waiting"]) if row else (0, 0, 0)

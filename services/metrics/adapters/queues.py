@@ -1,0 +1,69 @@
+"""SQL for the aggregator's work queues: months to roll up (``rollup_queue``) and charts to
+recompute (``chart_queue``). A worker claims rows no other worker holds (it never waits) and they
+are gone once its pass commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from services.metrics.adapters.measures import MONTHS
+from services.metrics.adapters.rows import MonthKey, QueuedChart
+from shared.db import Rows, UnitOfWork
+
+QUEUED_CHARTS = Rows("q", "kpi_code text, unit_code text, cause text, change json, correlation_id text")
+
+
+def enqueue_rollups(uow: UnitOfWork, months: Iterable[MonthKey]) -> None:
+    ordered = sorted(months)
+    if ordered:
+        uow.execute(f"INSERT INTO rollup_queue (kpi_code, unit_code, period)"
+                    f" SELECT kpi_code, unit_code, period FROM {MONTHS.sql}", (MONTHS.param(ordered),))
+
+
+def enqueue_charts(uow: UnitOfWork, charts: list[tuple[str, str, str, dict[str, Any], str | None]]) -> None:
+    """(kpi_code, unit_code, cause, change, correlation_id) for each chart to recompute."""
+    if charts:
+        uow.execute(f"INSERT INTO chart_queue (kpi_code, unit_code, cause, change, correlation_id)"
+                    f" SELECT kpi_code, unit_code, cause, change, correlation_id FROM {QUEUED_CHARTS.sql}",
+                    (QUEUED_CHARTS.param(charts),))
+
+
+def claim_rollups(uow: UnitOfWork, limit: int) -> list[MonthKey]:
+    """Take the oldest queued roll-ups no other worker holds, as (KPI, unit, month), oldest first."""
+    rows = uow.all(
+        """DELETE FROM rollup_queue WHERE id IN (
+               SELECT id FROM rollup_queue ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+           RETURNING id, kpi_code, unit_code, period""",
+        (limit,),
+    )
+    return [(row["kpi_code"], row["unit_code"], row["period"]) for row in sorted(rows, key=lambda row: row["id"])]
+
+
+def claim_charts(uow: UnitOfWork, series: int, scan: int) -> list[QueuedChart]:
+    """Pick up to ``series`` charts, those waiting longest first (among the oldest ``scan`` rows no
+    other worker holds), and take every queued row of each: a chart named in many rows is
+    recomputed once. Oldest first."""
+    rows = uow.all(
+        """WITH waiting AS (
+               SELECT id, kpi_code, unit_code FROM chart_queue ORDER BY id LIMIT %(scan)s FOR UPDATE SKIP LOCKED),
+           picked AS (
+               SELECT kpi_code, unit_code FROM waiting GROUP BY kpi_code, unit_code ORDER BY min(id) LIMIT %(series)s)
+           DELETE FROM chart_queue c USING picked p WHERE c.kpi_code = p.kpi_code AND c.unit_code = p.unit_code
+           RETURNING c.id, c.kpi_code, c.unit_code, c.cause, c.change, c.correlation_id""",
+        {"scan": scan, "series": series},
+    )
+    return sorted((QueuedChart(**row) for row in rows), key=lambda chart: chart.id)
+
+
+def queued(uow: UnitOfWork, kpi_codes: list[str] | None = None) -> int:
+    """How much aggregation work waits (for these KPIs, when given); rows a worker has claimed
+    count until its pass commits."""
+    row = uow.one(
+        """SELECT (SELECT count(*) FROM rollup_queue WHERE %(kpis)s::text[] IS NULL OR kpi_code = ANY(%(kpis)s))
+                + (SELECT count(*) FROM chart_queue WHERE %(kpis)s::text[] IS NULL OR kpi_code = ANY(%(kpis)s))
+                  AS n""",
+        {"kpis": kpi_codes},
+    )
+    return int(row["n"]) if row else 0
+
