@@ -78,6 +78,15 @@ def test_every_registered_module_exists():
         assert (root / (module.replace(".", "/") + ".py")).is_file(), module
 
 
+def test_every_service_has_its_database_role_schema_and_url_in_deploy():
+    init_sql = (DEPLOY / "postgres/init.sql").read_text()
+    environment = COMPOSE["x-service-env"]
+    for name in platform.service_names():
+        assert f"CREATE ROLE {name} LOGIN" in init_sql, name
+        assert f"CREATE SCHEMA {name} AUTHORIZATION {name};" in init_sql, name
+        assert "@postgres:5432/wtgr" in environment[f"{name.upper()}_DATABASE_URL"], name
+
+
 def test_deploy_runs_the_mail_catcher_devstack_runs():
     assert COMPOSE["services"]["mail"]["image"] == f"axllent/mailpit:{mailpit.MAILPIT_VERSION}"
 
