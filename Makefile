@@ -7,7 +7,8 @@
 #                  for the run (env test) and always stopped after; PYTEST_ARGS="-k mail" narrows
 #   make bench     the benchmarks against every service on the test servers
 #   make fuzz      schemathesis against every service's OpenAPI document (4xx, never 5xx)
-#   make lint      ruff + mypy
+#   make lint      ruff, import-linter's architecture contracts, mypy
+#   make check     lint + the unit tests, with no server (what the pre-commit hook runs)
 # The servers are started by devstack (python -m devstack --help); their state is in .local/.
 
 SHELL := /bin/bash
@@ -19,7 +20,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export PY
 
-.PHONY: help install run stop status test bench fuzz lint
+.PHONY: help install run stop status test bench fuzz lint check
 
 help:
 	@sed -n 's/^#   make /  make /p; s/^#                  /                 /p' $(MAKEFILE_LIST)
@@ -53,3 +54,7 @@ fuzz: install
 
 lint: install
 	devstack/lint.sh
+
+check: install
+	devstack/lint.sh
+	$(PY) -m pytest -q -p no:cacheprovider -m "not integration and not e2e" shared services tests devstack/tests

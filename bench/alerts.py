@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import requests
 from kafka import KafkaProducer
 
 from bench.common import admin_headers, create, months, percentile, service_url, tag
+from devstack.mail import Email, Mailbox
 from shared import topics
 from shared.events import new_event
 
@@ -49,21 +49,25 @@ def _steady_series(run_tag: str, i: int) -> tuple[str, str, str]:
                                        "source": "bench"})
         response.raise_for_status()
     _wait_for(owner, lambda messages: len(messages) >= len(STEADY))  # the pipeline is idle
-    requests.delete(f"{os.environ['WTGR_MAIL_HTTP']}/messages", timeout=10)
+    _mailbox().clear()
     return kpi, unit, owner
 
 
 def _wait_for_alert(owner: str, sent: float) -> float:
     alert = _wait_for(owner, lambda messages: next(
-        (m for m in messages if m["subject"].startswith("[WTGR alert]")), None))
-    return datetime.fromisoformat(alert["received_at"]).timestamp() - sent
+        (m for m in messages if m.subject.startswith("[WTGR alert]")), None))
+    return alert.received_at.timestamp() - sent
 
 
-def _wait_for(owner: str, found: Callable[[list[dict[str, Any]]], Any], timeout: float = 30.0) -> Any:
+def _mailbox() -> Mailbox:
+    return Mailbox(os.environ["WTGR_MAIL_HTTP"])
+
+
+def _wait_for(owner: str, found: Callable[[list[Email]], Any], timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
+    mailbox = _mailbox()
     while time.monotonic() < deadline:
-        result = found(requests.get(f"{os.environ['WTGR_MAIL_HTTP']}/messages", params={"to": owner},
-                                    timeout=10).json())
+        result = found(mailbox.messages(owner))
         if result:
             return result
         time.sleep(0.02)

@@ -2,10 +2,11 @@
 
 No Docker engine runs on the development and CI machines, so devstack runs the
 real things directly: PostgreSQL from Debian's packages, Apache Kafka (KRaft,
-single node) from its Maven Central jars on the machine's Java, a small SMTP
-mail catcher (devstack.mailcatcher), and optionally every service: migration,
-API under gunicorn, outbox relay, event consumer, and any other runnable module
-in services/<S>/entrypoints/ (e.g. notifications' mailer).
+single node) from its Maven Central jars on the machine's Java, Mailpit as the
+mail catcher (devstack.mailpit; the same one deploy/ runs), and optionally every
+service: its migration, then the processes shared/platform.py registers for it
+(API under gunicorn, outbox relay, event consumer, workers such as notifications'
+mailer).
 
     python -m devstack up --env run|test [--services] [--demo]
     python -m devstack down --env run|test [--purge]
@@ -23,5 +24,6 @@ Ports (run / test):
     ideas, projects, metrics, training, notifications 8001-8005 / 28001-28005.
 Overrides: WTGR_PG_PORT, WTGR_KAFKA_PORT, WTGR_KAFKA_CONTROLLER_PORT,
 WTGR_SMTP_PORT, WTGR_MAIL_HTTP_PORT, WTGR_<SERVICE>_PORT (e.g. WTGR_IDEAS_PORT).
-The Kafka jars are cached in $WTGR_CACHE_DIR (default ~/.cache/wtgr).
+The Kafka jars and Mailpit's binary (built once with `go install`) are cached in
+$WTGR_CACHE_DIR (default ~/.cache/wtgr).
 """

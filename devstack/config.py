@@ -13,7 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `shared` must be importable however devstack was started
     sys.path.insert(0, str(REPO_ROOT))
 
-from shared.config import DEFAULT_PORTS  # noqa: E402 (after the path is set)
+from shared import platform  # noqa: E402  (after the path fix above)
 
 ENVS = ("run", "test")
 
@@ -38,7 +38,6 @@ PORT_ENV_VARS = {
     "smtp": "WTGR_SMTP_PORT",
     "mail_http": "WTGR_MAIL_HTTP_PORT",
 }
-SERVICE_BASE_PORTS = DEFAULT_PORTS  # env run's service ports: one map, in shared.config
 SERVICE_PORT_OFFSET = {"run": 0, "test": 20000}
 
 
@@ -59,9 +58,7 @@ def service_password(service: str) -> str:
 
 
 def platform_services() -> tuple[str, ...]:
-    from shared.topics import SERVICES
-
-    return tuple(SERVICES)
+    return platform.service_names()
 
 
 def warn(message: str) -> None:
@@ -87,9 +84,7 @@ class Ports:
 
 def default_ports(env: str, services: tuple[str, ...]) -> Ports:
     offset = SERVICE_PORT_OFFSET[env]
-    service_ports = {}
-    for index, service in enumerate(services):
-        service_ports[service] = SERVICE_BASE_PORTS.get(service, 8001 + index) + offset
+    service_ports = {service: platform.service(service).port + offset for service in services}
     return Ports(**INFRA_PORTS[env], services=service_ports)
 
 
@@ -107,51 +102,56 @@ def resolve_ports(
     that environment's env file (which sets WTGR_SMTP_PORT), not from the user.
     """
     base = default_ports(env, services)
-    values = base.infra()
-    service_ports = dict(base.services)
-    other_env = environ.get("WTGR_ENV")
-
-    def override(var: str, default: int) -> int:
-        raw = environ.get(var)
-        if not raw:
-            return default
-        if other_env and other_env != env:
-            if raw != str(default):
-                warn(f"ignoring {var}={raw}: WTGR_ENV={other_env} says it belongs to env {other_env}")
-            return default
-        try:
-            port = int(raw)
-        except ValueError:
-            raise ConfigError(f"{var}={raw!r} is not a port number") from None
-        if not 0 < port < 65536:
-            raise ConfigError(f"{var}={raw!r} is not a port number")
-        return port
-
-    for key, var in PORT_ENV_VARS.items():
-        values[key] = override(var, values[key])
-    for service, default in base.services.items():
-        service_ports[service] = override(service_port_env_var(service), default)
-    ports = Ports(**values, services=service_ports)
-    if recorded:
-        try:
-            recorded_ports = Ports(
-                **{k: int(recorded[k]) for k in PORT_ENV_VARS},  # type: ignore[call-overload]
-                services={k: int(v) for k, v in dict(recorded["services"]).items()},  # type: ignore[call-overload]
+    ports = Ports(
+        **{key: _override(env, environ, var, getattr(base, key)) for key, var in PORT_ENV_VARS.items()},
+        services={
+            service: _override(env, environ, service_port_env_var(service), default)
+            for service, default in base.services.items()
+        },
+    )
+    recorded_ports = _recorded_ports(recorded) if recorded else None
+    if recorded_ports is not None:
+        if warn_mismatch and recorded_ports != ports:
+            warn(
+                f"env {env} is already running on the ports it was started with "
+                f"({recorded_ports.infra()}); port overrides apply after `down`"
             )
-        except (KeyError, TypeError, ValueError):
-            recorded_ports = None
-        if recorded_ports is not None:
-            if warn_mismatch and recorded_ports != ports:
-                warn(
-                    f"env {env} is already running on the ports it was started with "
-                    f"({recorded_ports.infra()}); port overrides apply after `down`"
-                )
-            return recorded_ports
+        return recorded_ports
     used = list(ports.infra().values()) + list(ports.services.values())
     duplicates = sorted({p for p in used if used.count(p) > 1})
     if duplicates:
         raise ConfigError(f"env {env}: port(s) {duplicates} assigned twice; check WTGR_*_PORT")
     return ports
+
+
+def _override(env: str, environ: Mapping[str, str], var: str, default: int) -> int:
+    """The port `var` sets, else `default`; a value from another env's env file is ignored."""
+    raw = environ.get(var)
+    if not raw:
+        return default
+    other_env = environ.get("WTGR_ENV")
+    if other_env and other_env != env:
+        if raw != str(default):
+            warn(f"ignoring {var}={raw}: WTGR_ENV={other_env} says it belongs to env {other_env}")
+        return default
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ConfigError(f"{var}={raw!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"{var}={raw!r} is not a port number")
+    return port
+
+
+def _recorded_ports(recorded: Mapping[str, object]) -> Ports | None:
+    """The ports recorded at `up` (ports.json), or None when that record is unreadable."""
+    try:
+        return Ports(
+            **{k: int(recorded[k]) for k in PORT_ENV_VARS},  # type: ignore[call-overload]
+            services={k: int(v) for k, v in dict(recorded["services"]).items()},  # type: ignore[call-overload]
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def cache_dir(environ: Mapping[str, str]) -> Path:
@@ -222,11 +222,11 @@ class StackConfig:
 
     @property
     def mail_log(self) -> Path:
-        return self.state_dir / "mailcatcher.log"
+        return self.state_dir / "mailpit.log"
 
     @property
     def mail_pid_file(self) -> Path:
-        return self.state_dir / "mailcatcher.pid"
+        return self.state_dir / "mailpit.pid"
 
     @property
     def jwt_dir(self) -> Path:

@@ -1,20 +1,19 @@
 #!/usr/bin/env bash
-# make lint: ruff over the repository, mypy over shared/, the services' domain packages and
-# devstack/ (each only if it exists). Exits non-zero if either complains.
+# make lint: ruff (style, complexity, naming, banned imports), import-linter's architecture
+# contracts (pyproject.toml [tool.importlinter]) and mypy over shared/, services/ and devstack/.
+# Runs every check, then exits non-zero if any complained. Needs no server.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
+BIN="$(dirname "$PY")"
 
 status=0
 echo "== ruff check ."
 "$PY" -m ruff check . || status=1
 
-targets=()
-for path in shared services/*/domain devstack; do
-  [ -e "$path" ] && targets+=("$path")
-done
-if ((${#targets[@]})); then
-  echo "== mypy ${targets[*]}"
-  "$PY" -m mypy "${targets[@]}" || status=1
-fi
+echo "== lint-imports"
+"$BIN/lint-imports" --no-logo || status=1
+
+echo "== mypy shared services devstack"
+"$PY" -m mypy shared services devstack || status=1
 exit "$status"

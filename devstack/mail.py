@@ -1,62 +1,115 @@
-"""Runs devstack.mailcatcher as its own process."""
+"""Reads the mail the mail catcher (Mailpit, devstack.mailpit) received, over Mailpit's REST API
+(/api/v1/...). Tests and benchmarks use it; WTGR_MAIL_HTTP (in the env file) is its address.
+
+    mailbox = Mailbox(os.environ["WTGR_MAIL_HTTP"])
+    email = mailbox.wait_for("owner@hospital.example", lambda m: "[WTGR alert]" in m.subject)
+"""
 
 from __future__ import annotations
 
-import os
-import smtplib
-import sys
-import urllib.request
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from devstack import proc
-from devstack.config import StackConfig
-from devstack.proc import PidRecord
+import requests
 
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
+PAGE = 250
 
 
-class MailCatcher:
-    name = "mailcatcher"
+@dataclass(frozen=True)
+class Email:
+    """One received message. ``to`` is every recipient: its To and Cc headers and the envelope
+    recipients no header names (Mailpit lists those as Bcc). Bodies have plain newlines."""
 
-    def __init__(self, config: StackConfig):
-        self.config = config
-        self.smtp_port = config.ports.smtp
-        self.http_port = config.ports.mail_http
-        self.log = config.mail_log
-        self.pid_file = config.mail_pid_file
+    id: str
+    sender: str
+    to: tuple[str, ...]
+    subject: str
+    received_at: datetime
+    body_text: str
+    body_html: str | None
 
-    def running(self) -> PidRecord | None:
-        return proc.running_as(self.pid_file, "devstack.mailcatcher")
 
-    def answers(self) -> bool:
-        with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=3) as smtp:
-            code, _ = smtp.noop()
-        if code != 250:
-            return False
-        with urllib.request.urlopen(f"{self.config.mail_http_url}/healthz", timeout=3) as response:
-            return bool(response.status == 200)
+class MailboxError(Exception):
+    pass
 
-    def start(self) -> PidRecord:
-        proc.require_free_port(self.smtp_port, "mail catcher (SMTP)", "WTGR_SMTP_PORT")
-        proc.require_free_port(self.http_port, "mail catcher (HTTP)", "WTGR_MAIL_HTTP_PORT")
-        cmd = [sys.executable, "-m", "devstack.mailcatcher", "--smtp-port", str(self.smtp_port)]
-        cmd += ["--http-port", str(self.http_port), "--dir", str(self.config.mail_dir)]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(self.config.repo_root), env.get("PYTHONPATH", "")) if p
+
+class Mailbox:
+    """Mailpit's received messages. Bodies are fetched once per message (a message never changes)."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self._bodies: dict[str, dict[str, Any]] = {}
+
+    def messages(self, to: str | None = None) -> list[Email]:
+        """The messages received (for one address, when ``to`` is given), oldest first."""
+        query = f'addressed:"{to}"' if to else None
+        found = [self._email(summary) for summary in self._summaries(query)]
+        if to:
+            found = [email for email in found if to.lower() in (address.lower() for address in email.to)]
+        return sorted(found, key=lambda email: email.received_at)
+
+    def wait_for(self, to: str, predicate: Callable[[Email], bool], timeout: float = 30.0) -> Email:
+        """The first message for ``to`` that ``predicate`` accepts, polling until ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for email in self.messages(to):
+                if predicate(email):
+                    return email
+            if time.monotonic() >= deadline:
+                raise MailboxError(f"no matching email for {to} arrived within {timeout:.0f} s")
+            time.sleep(0.2)
+
+    def raw(self, message_id: str) -> bytes:
+        """The message as received (RFC 5322 source)."""
+        return self._get(f"/api/v1/message/{message_id}/raw").content
+
+    def clear(self) -> None:
+        """Delete every message."""
+        response = self.session.delete(f"{self.base_url}/api/v1/messages", timeout=self.timeout)
+        response.raise_for_status()
+        self._bodies.clear()
+
+    # --- Mailpit's API ---
+
+    def _summaries(self, query: str | None) -> Iterator[dict[str, Any]]:
+        path = "/api/v1/search" if query else "/api/v1/messages"
+        start = 0
+        while True:
+            params: dict[str, str | int] = {"start": start, "limit": PAGE}
+            if query:
+                params["query"] = query
+            page = self._get(path, params).json()
+            yield from page["messages"]
+            start += len(page["messages"])
+            if not page["messages"] or start >= page["messages_count"]:
+                return
+
+    def _email(self, summary: dict[str, Any]) -> Email:
+        message_id = summary["ID"]
+        body = self._bodies.get(message_id)
+        if body is None:
+            body = self._bodies[message_id] = self._get(f"/api/v1/message/{message_id}").json()
+        recipients = [*(summary.get("To") or []), *(summary.get("Cc") or []), *(summary.get("Bcc") or [])]
+        return Email(
+            id=message_id,
+            sender=summary["From"]["Address"] if summary.get("From") else "",
+            to=tuple(item["Address"] for item in recipients),
+            subject=summary["Subject"],
+            received_at=datetime.fromisoformat(summary["Created"]),
+            body_text=_plain_newlines(body.get("Text") or ""),
+            body_html=_plain_newlines(body["HTML"]) if body.get("HTML") else None,
         )
-        popen, record = proc.start_detached(
-            cmd, log=self.log, pid_file=self.pid_file, name=self.name, env=env, cwd=self.config.repo_root
-        )
-        proc.wait_until(
-            self.answers,
-            what="mail catcher (SMTP NOOP)",
-            timeout=START_TIMEOUT,
-            log=self.log,
-            still_running=proc.popen_alive(popen),
-        )
-        return record
 
-    def stop(self, report: Callable[[str], None]) -> bool:
-        return proc.stop_recorded(self.running(), self.pid_file, timeout=STOP_TIMEOUT, report=report)
+    def _get(self, path: str, params: dict[str, str | int] | None = None) -> requests.Response:
+        response = self.session.get(f"{self.base_url}{path}", params=params, timeout=self.timeout)
+        response.raise_for_status()
+        return response
+
+
+def _plain_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n")

@@ -1,15 +1,11 @@
-"""The platform's own services: per service a migration, the API under gunicorn, the outbox
-relay, and (where the service has one) the event consumer.
-
-Any other module in services/<S>/entrypoints/ that can be run (it has an
-`if __name__ == "__main__":` guard; e.g. notifications' mailer) is started the same way as a
-long-running worker, so a service that adds a process does not need devstack changed.
+"""The platform's own services: per service a migration, then the processes shared/platform.py
+registers for it (the API under gunicorn, the outbox relay, the consumer where it consumes a topic,
+and its other workers, e.g. notifications' mailer), each as `<service>-<process>`.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -23,9 +19,8 @@ from devstack import proc
 from devstack.config import StackConfig, warn
 from devstack.proc import PidRecord, StartupError
 from devstack.system import say
+from shared import platform
 
-PROCESSES = ("api", "relay", "consumer")
-NOT_WORKERS = {"__init__", "__main__", "api", "migrate"}
 READY_TIMEOUT = 60.0
 MIGRATE_TIMEOUT = 300.0
 STOP_TIMEOUT = 30.0
@@ -56,9 +51,6 @@ class Services:
 
     # --- layout ---
 
-    def entrypoints(self, service: str) -> Path:
-        return self.config.repo_root / "services" / service / "entrypoints"
-
     def log(self, service: str, process: str) -> Path:
         return self.logs / f"{service}-{process}.log"
 
@@ -66,28 +58,8 @@ class Services:
         return self.logs / f"{service}-{process}.pid"
 
     def processes(self, service: str) -> list[str]:
-        """The long-running processes of this service: api, relay, consumer (where written),
-        then every other runnable entrypoints module."""
-        directory = self.entrypoints(service)
-        wanted = [p for p in PROCESSES if p != "consumer" or _module_exists(directory, "consumer")]
-        for module in sorted(directory.glob("*.py")):
-            if module.stem in NOT_WORKERS or module.stem in wanted:
-                continue
-            try:
-                source = module.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            if re.search(r"^if __name__ == .__main__.:", source, re.MULTILINE):
-                wanted.append(module.stem)
-        return wanted
-
-    def missing_modules(self, service: str) -> list[str]:
-        directory = self.entrypoints(service)
-        return [
-            f"services/{service}/entrypoints/{name}.py"
-            for name in ("migrate", "api", "relay")
-            if not _module_exists(directory, name)
-        ]
+        """The long-running processes shared/platform.py registers for this service."""
+        return [process.name for process in platform.service(service).processes]
 
     # --- state ---
 
@@ -135,11 +107,6 @@ class Services:
         started: list[Started] = []
         ready: list[str] = []
         for service in services:
-            missing = self.missing_modules(service)
-            if missing:
-                verb = "does" if len(missing) == 1 else "do"
-                warn(f"skipping service {service}: {', '.join(missing)} {verb} not exist yet")
-                continue
             wanted = self.processes(service)
             running = self.running(service)
             if all(p in running for p in wanted):
@@ -158,14 +125,14 @@ class Services:
         return ready, [item.service for item in started]
 
     def _start_one(self, service: str, wanted: list[str]) -> Started:
+        registered = platform.service(service)
         port = self.config.ports.services[service]
         proc.require_free_port(port, f"service {service}")
         env = self.process_env()
-        python = sys.executable
         root = self.config.repo_root
         say(f"{service}: migrating")
         proc.run_checked(
-            [python, "-m", f"services.{service}.entrypoints.migrate"],
+            [sys.executable, "-m", registered.migrate_module],
             what=f"{service} migration",
             timeout=MIGRATE_TIMEOUT,
             log=self.log(service, "migrate"),
@@ -180,37 +147,40 @@ class Services:
         prom.mkdir(parents=True)
         env["PROMETHEUS_MULTIPROC_DIR"] = str(prom)
         item = Started(service)
-        for process in wanted:
-            if process == "api":
-                cmd = [python, "-m", "gunicorn", "--workers", str(GUNICORN_WORKERS)]
-                cmd += ["--bind", f"127.0.0.1:{port}"]
-                # gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl),
-                # which every service of every env would fight over: one socket per service instead.
-                control = self.config.state_dir / "gunicorn" / f"{service}.ctl"
-                if len(str(control)) < 100:
-                    control.parent.mkdir(parents=True, exist_ok=True)
-                    cmd += ["--control-socket", str(control)]
-                else:
-                    cmd.append("--no-control-socket")
-                gunicorn_conf = root / "services" / "gunicorn_conf.py"
-                if gunicorn_conf.is_file():
-                    cmd += ["--config", str(gunicorn_conf)]
-                else:
-                    warn(f"{gunicorn_conf} does not exist yet; starting gunicorn without it")
-                cmd.append(f"services.{service}.entrypoints.api:create_app()")
+        for process in registered.processes:
+            if process.name not in wanted:
+                continue
+            if process == platform.API:
+                cmd = self._gunicorn(registered, port)
             else:
-                cmd = [python, "-m", f"services.{service}.entrypoints.{process}"]
+                cmd = [sys.executable, "-m", registered.module(process)]
             popen, record = proc.start_detached(
                 cmd,
-                log=self.log(service, process),
-                pid_file=self.pid_file(service, process),
-                name=f"{service}-{process}",
+                log=self.log(service, process.name),
+                pid_file=self.pid_file(service, process.name),
+                name=f"{service}-{process.name}",
                 env=env,
                 cwd=root,
             )
-            item.popens[process] = popen
-            item.records[process] = record
+            item.popens[process.name] = popen
+            item.records[process.name] = record
         return item
+
+    def _gunicorn(self, registered: platform.Service, port: int) -> list[str]:
+        """The command serving the service's API: gunicorn on its port, with its own control socket."""
+        cmd = [sys.executable, "-m", "gunicorn", "--workers", str(GUNICORN_WORKERS)]
+        cmd += ["--bind", f"127.0.0.1:{port}"]
+        # gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl),
+        # which every service of every env would fight over: one socket per service instead.
+        control = self.config.state_dir / "gunicorn" / f"{registered.name}.ctl"
+        if len(str(control)) < 100:
+            control.parent.mkdir(parents=True, exist_ok=True)
+            cmd += ["--control-socket", str(control)]
+        else:
+            cmd.append("--no-control-socket")
+        cmd += ["--config", str(self.config.repo_root / "services" / "gunicorn_conf.py")]
+        cmd.append(f"{registered.module(platform.API)}:create_app()")
+        return cmd
 
     def _wait_ready(self, item: Started) -> None:
         """Wait for GET /readyz = 200; if it never comes, stop the service (logs stay) and fail."""

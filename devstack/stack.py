@@ -1,4 +1,4 @@
-"""up / down / status for one environment: Postgres, Kafka, the mail catcher, the services."""
+"""up / down / status for one environment: Postgres, Kafka, the mail catcher (Mailpit), the services."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from devstack import proc
 from devstack.config import StackConfig, forget_ports, load_config, record_ports, warn
 from devstack.envfile import ensure_jwt_keys, read_env_file, write_env_file
 from devstack.kafka_broker import Kafka
-from devstack.mail import MailCatcher
+from devstack.mailpit import Mailpit
 from devstack.postgres import Postgres
 from devstack.proc import PidRecord, StartupError
 from devstack.services import Services, run_demo
@@ -50,8 +50,8 @@ def env_lock(config: StackConfig) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def servers(config: StackConfig) -> tuple[Postgres, Kafka, MailCatcher]:
-    return Postgres(config), Kafka(config), MailCatcher(config)
+def servers(config: StackConfig) -> tuple[Postgres, Kafka, Mailpit]:
+    return Postgres(config), Kafka(config), Mailpit(config)
 
 
 def anything_running(config: StackConfig) -> bool:
@@ -105,7 +105,7 @@ def up(env: str, with_services: bool, demo: bool) -> int:
         started = [_ensure_server(config, server) for server in (postgres, kafka, mail)]
         record_ports(config)
 
-        from shared.topics import all_topics
+        from shared.platform import all_topics
 
         postgres.bootstrap(config.services)
         created = kafka.ensure_topics(all_topics())

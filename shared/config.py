@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-# Each service's HTTP port in env run (devstack adds its offset for env test): the one port map.
-DEFAULT_PORTS = {"ideas": 8001, "projects": 8002, "metrics": 8003, "training": 8004, "notifications": 8005}
+from shared import platform
+
+
+def _default_port(service: str) -> int:
+    names = platform.service_names()
+    return platform.service(service).port if service in names else 8000
 
 
 def _env(name: str, default: str) -> str:
@@ -42,7 +46,7 @@ class Settings:
                 f"postgresql://{service}:{service}-local-dev@127.0.0.1:5433/wtgr",
             ),
             kafka_bootstrap=_env("WTGR_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
-            port=int(_env(f"{upper}_PORT", str(DEFAULT_PORTS.get(service, 8000)))),
+            port=int(_env(f"{upper}_PORT", str(_default_port(service)))),
             jwt_public_key_file=_env("WTGR_JWT_PUBLIC_KEY_FILE", ".local/run/jwt/public.pem"),
             jwt_private_key_file=_env("WTGR_JWT_PRIVATE_KEY_FILE", ".local/run/jwt/private.pem"),
             jwt_issuer=_env("WTGR_JWT_ISSUER", "https://wtgr.local/dev-issuer"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from shared.topics import all_topics
+from shared.platform import all_topics
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def main() -> None:
     report = ensure_topics(args.bootstrap, replication_factor=args.replication_factor, timeout=args.wait)
     print(f"topics created: {', '.join(report.created) or 'none (all exist)'}")
     for name, partitions in report.mismatched.items():
-        print(f"warning: {name} has {partitions} partitions, shared/topics.py says {all_topics()[name]}")
+        print(f"warning: {name} has {partitions} partitions, shared/platform.py says {all_topics()[name]}")
 
 
 if __name__ == "__main__":

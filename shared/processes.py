@@ -15,7 +15,7 @@ from pathlib import Path
 
 from psycopg_pool import ConnectionPool
 
-from shared import db, topics
+from shared import db, platform
 from shared.config import Settings
 from shared.consumer import ConsumerRunner, Handler
 from shared.correlation import configure_logging
@@ -55,16 +55,18 @@ def run_relay(service: str) -> None:
 
 def run_consumer(
     service: str,
-    subscribed: list[str],
     build_handlers: Callable[[Settings, ConnectionPool], dict[str, Handler]],
 ) -> None:
+    """Consume the topics shared/platform.py says the service consumes, until SIGTERM."""
+    registered = platform.service(service)
+    subscribed = list(registered.consumes)
     settings = Settings.from_env(service)
     configure_logging(service, settings.log_level)
     pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-consumer")
     producer = reliable_producer(settings.kafka_bootstrap, f"{service}-deadletter")
     consumer = manual_commit_consumer(settings.kafka_bootstrap, service, subscribed)
     runner = ConsumerRunner(
-        service, pool, consumer, producer, topics.dead_letter_topic(service),
+        service, pool, consumer, producer, registered.dead_letter_topic,
         build_handlers(settings, pool),
         max_event_bytes=settings.max_event_bytes, max_attempts=settings.consumer_max_attempts,
     )

@@ -1,4 +1,5 @@
-"""The Kafka topics of the platform, created explicitly (auto-creation is off on the broker).
+"""The Kafka topics of the platform, created explicitly (auto-creation is off on the broker):
+shared.platform.all_topics lists every one, from what the services publish and consume.
 
 Keys are aggregate ids, so one aggregate's events stay in order on one partition.
 """
@@ -12,16 +13,8 @@ PROJECTS = "wtgr.projects"
 TRAINING = "wtgr.training"
 NOTIFICATIONS = "wtgr.notifications"
 
-SERVICES = ("ideas", "projects", "metrics", "training", "notifications")
-
 
 def dead_letter_topic(service: str) -> str:
     """Each service's consumer dead-letters into its own topic, so ops can see whose input was bad."""
     return f"wtgr.{service}.deadletter"
 
-
-def all_topics() -> dict[str, int]:
-    """Every topic with its partition count; devstack and deploy create exactly these."""
-    topics = {name: PARTITIONS for name in (MEASURES, KPIS, IDEAS, PROJECTS, TRAINING, NOTIFICATIONS)}
-    topics.update({dead_letter_topic(service): 1 for service in SERVICES})
-    return topics

@@ -9,7 +9,8 @@ import yaml
 from prometheus_client import REGISTRY
 
 import shared.telemetry  # noqa: F401  (registers the metric catalogue)
-from shared import topics
+from devstack import mailpit
+from shared import platform
 from shared.create_topics import ensure_topics
 
 DEPLOY = Path(__file__).parents[1] / "deploy"
@@ -22,19 +23,72 @@ def known_metric_names() -> set[str]:
     return {family.name + suffix for family in REGISTRY.collect() for suffix in suffixes.get(family.type, ("",))}
 
 
-def test_every_service_runs_its_migrations_api_and_relay():
-    for service in topics.SERVICES:
-        for process in ("migrate", "api", "relay"):
-            assert f"{service}-{process}" in COMPOSE["services"], f"{service}-{process}"
+def compose_command(name: str) -> str:
+    return " ".join(COMPOSE["services"][name].get("command", []))
 
 
-def test_every_runnable_entrypoint_has_a_compose_service():
+def test_every_registered_process_is_a_compose_service_running_its_module():
+    for registered in platform.SERVICES:
+        assert f"-m {registered.migrate_module}" in compose_command(f"{registered.name}-migrate")
+        for process in registered.processes:
+            name = f"{registered.name}-{process.name}"
+            assert name in COMPOSE["services"], f"deploy/docker-compose.yml has no {name}"
+            module = registered.module(process)
+            expected = f"{module}:create_app()" if process == platform.API else f"-m {module}"
+            assert expected in compose_command(name), name
+
+
+def test_the_compose_file_runs_no_service_process_the_registry_does_not_know():
+    registered = {f"{item.name}-{process.name}" for item in platform.SERVICES for process in item.processes}
+    registered |= {f"{name}-migrate" for name in platform.service_names()}
+    belongs_to_a_service = {name for name in COMPOSE["services"] if name.split("-")[0] in platform.service_names()}
+    assert belongs_to_a_service == registered
+
+
+def test_each_api_listens_and_is_checked_on_its_registered_port():
+    for registered in platform.SERVICES:
+        spec = COMPOSE["services"][f"{registered.name}-api"]
+        assert f"0.0.0.0:{registered.port}" in compose_command(f"{registered.name}-api")
+        assert spec["ports"] == [f"{registered.port}:{registered.port}"]
+        assert f"localhost:{registered.port}/readyz" in " ".join(spec["healthcheck"]["test"])
+
+
+def test_prometheus_scrapes_every_api_on_its_registered_port():
+    config = yaml.safe_load((DEPLOY / "prometheus/prometheus.yml").read_text())
+    [job] = [job for job in config["scrape_configs"] if job["job_name"] == "wtgr"]
+    targets = [target for group in job["static_configs"] for target in group["targets"]]
+    assert targets == [f"{item.name}-api:{item.port}" for item in platform.SERVICES]
+
+
+def test_every_runnable_entrypoint_is_registered():
+    """A module under entrypoints/ that can run on its own is one of its service's registered
+    processes (or its migration): a new worker cannot be forgotten by devstack and deploy."""
     root = Path(__file__).parents[1]
-    commands = " ".join(" ".join(spec.get("command", [])) for spec in COMPOSE["services"].values())
+    known = {item.module(process) for item in platform.SERVICES for process in item.processes}
+    known |= {item.migrate_module for item in platform.SERVICES}
     for path in sorted((root / "services").glob("*/entrypoints/*.py")):
-        if "__main__" in path.read_text():
-            module = ".".join(path.relative_to(root).with_suffix("").parts)
-            assert f"-m {module}" in commands or f"{module}:create_app()" in commands, module
+        module = ".".join(path.relative_to(root).with_suffix("").parts)
+        if "__main__" in path.read_text() or module.endswith(".api"):
+            assert module in known, f"{module} runs on its own but shared/platform.py does not register it"
+
+
+def test_every_registered_module_exists():
+    root = Path(__file__).parents[1]
+    for module in {item.module(process) for item in platform.SERVICES for process in item.processes}:
+        assert (root / (module.replace(".", "/") + ".py")).is_file(), module
+
+
+def test_every_service_has_its_database_role_schema_and_url_in_deploy():
+    init_sql = (DEPLOY / "postgres/init.sql").read_text()
+    environment = COMPOSE["x-service-env"]
+    for name in platform.service_names():
+        assert f"CREATE ROLE {name} LOGIN" in init_sql, name
+        assert f"CREATE SCHEMA {name} AUTHORIZATION {name};" in init_sql, name
+        assert "@postgres:5432/wtgr" in environment[f"{name.upper()}_DATABASE_URL"], name
+
+
+def test_deploy_runs_the_mail_catcher_devstack_runs():
+    assert COMPOSE["services"]["mail"]["image"] == f"axllent/mailpit:{mailpit.MAILPIT_VERSION}"
 
 
 def test_every_module_the_compose_file_starts_exists():

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import smtplib
-import time
 import urllib.request
 import uuid
 from email.message import EmailMessage
@@ -14,7 +12,8 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
-from shared.topics import SERVICES, all_topics
+from devstack.mail import Mailbox
+from shared.platform import all_topics, service_names
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +23,7 @@ def _url(env: dict[str, str], service: str) -> str:
 
 
 def test_each_service_role_owns_its_schema(stack_env: dict[str, str]) -> None:
-    for service in SERVICES:
+    for service in service_names():
         with psycopg.connect(_url(stack_env, service)) as conn:
             row = conn.execute(
                 "SELECT current_user, n.nspname, pg_get_userbyid(n.nspowner) "
@@ -71,12 +70,6 @@ def test_the_admin_role_is_a_superuser(stack_env: dict[str, str]) -> None:
         assert row == (True,)
 
 
-def _messages(env: dict[str, str], query: str = "") -> list[dict]:
-    with urllib.request.urlopen(f"{env['WTGR_MAIL_HTTP']}/messages{query}", timeout=5) as resp:
-        assert resp.status == 200
-        return json.load(resp)
-
-
 def test_the_mail_catcher_keeps_what_it_receives(stack_env: dict[str, str]) -> None:
     subject = f"devstack probe {uuid.uuid4()}"
     message = EmailMessage()
@@ -88,23 +81,18 @@ def test_the_mail_catcher_keeps_what_it_receives(stack_env: dict[str, str]) -> N
     with smtplib.SMTP(stack_env["WTGR_SMTP_HOST"], int(stack_env["WTGR_SMTP_PORT"]), timeout=5) as s:
         s.send_message(message, to_addrs=["alice@example.nhs.uk", "bcc-bob@example.nhs.uk"])
 
-    deadline = time.monotonic() + 5
-    found: list[dict] = []
-    while not found and time.monotonic() < deadline:
-        found = [m for m in _messages(stack_env) if m["subject"] == subject]
-        time.sleep(0.05)
-    assert len(found) == 1
-    item = found[0]
-    assert item["from"] == "wtgr-platform@example.nhs.uk"
-    assert item["to"] == ["alice@example.nhs.uk", "bcc-bob@example.nhs.uk"]
-    assert item["body_text"] == "Your KPI shows special-cause variation.\n"
-    assert "<b>special-cause</b>" in item["body_html"]
-    assert [m["id"] for m in _messages(stack_env, "?to=bcc-bob@example.nhs.uk")].count(item["id"]) == 1
-
-    with urllib.request.urlopen(f"{stack_env['WTGR_MAIL_HTTP']}/messages/{item['id']}.eml") as resp:
-        assert f"Subject: {subject}" in resp.read().decode()
+    mailbox = Mailbox(stack_env["WTGR_MAIL_HTTP"])
+    item = mailbox.wait_for("alice@example.nhs.uk", lambda m: m.subject == subject, timeout=5)
+    assert [m.id for m in mailbox.messages() if m.subject == subject] == [item.id]
+    assert item.sender == "wtgr-platform@example.nhs.uk"
+    assert item.to == ("alice@example.nhs.uk", "bcc-bob@example.nhs.uk")
+    assert item.body_text == "Your KPI shows special-cause variation.\n"
+    assert item.body_html is not None and "<b>special-cause</b>" in item.body_html
+    assert [m.id for m in mailbox.messages("bcc-bob@example.nhs.uk")].count(item.id) == 1
+    assert item.id not in [m.id for m in mailbox.messages("bob@example.nhs.uk")], "an address is matched whole"
+    assert f"Subject: {subject}" in mailbox.raw(item.id).decode()
     with urllib.request.urlopen(f"{stack_env['WTGR_MAIL_HTTP']}/", timeout=5) as resp:
-        assert subject in resp.read().decode()
+        assert "Mailpit" in resp.read().decode(), "the web UI answers"
 
 
 def test_every_catalogue_topic_exists_with_its_partitions(stack_env: dict[str, str]) -> None:

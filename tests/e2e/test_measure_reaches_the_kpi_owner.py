@@ -42,7 +42,7 @@ def measure_event(kpi, value=4.4, period="2026-09"):
 
 
 def to_owner(kpi):
-    return lambda message: kpi["owner"] in message["to"]
+    return lambda message: kpi["owner"] in message.to
 
 
 def test_a_measure_published_by_a_feed_reaches_the_kpi_owners_inbox(kafka_bootstrap, kpi, mailbox, service_url):
@@ -50,9 +50,9 @@ def test_a_measure_published_by_a_feed_reaches_the_kpi_owners_inbox(kafka_bootst
     publish_as_a_feed(kafka_bootstrap, event.to_json(), f"{kpi['code']}|{kpi['unit']}".encode())
 
     email = mailbox.wait_for(kpi["owner"], to_owner(kpi))
-    assert "Average length of stay" in email["subject"]
-    assert "2026-09" in email["subject"]
-    assert "4.4" in email["body_text"]
+    assert "Average length of stay" in email.subject
+    assert "2026-09" in email.subject
+    assert "4.4" in email.body_text
 
     series = requests.get(f"{service_url('metrics')}/api/v1/kpis/{kpi['code']}/units/{kpi['unit']}/measures",
                           timeout=10).json()
@@ -66,7 +66,7 @@ def test_a_replayed_feed_event_is_stored_once_and_emailed_once(kafka_bootstrap, 
     later = measure_event(kpi, value=3.7, period="2026-10")  # same key, same partition: handled after the replays
     publish_as_a_feed(kafka_bootstrap, later.to_json(), f"{kpi['code']}|{kpi['unit']}".encode())
 
-    mailbox.wait_for(kpi["owner"], lambda m: "2026-10" in m["subject"])
+    mailbox.wait_for(kpi["owner"], lambda m: "2026-10" in m.subject)
     assert len([m for m in mailbox.messages(kpi["owner"]) if to_owner(kpi)(m)]) == 2
     revisions = requests.get(f"{service_url('metrics')}/api/v1/kpis/{kpi['code']}/units/{kpi['unit']}/measures/"
                              "2026-09/revisions", timeout=10).json()
@@ -79,7 +79,7 @@ def test_a_measure_posted_to_the_api_has_the_same_result(kpi, mailbox, service_u
         "kpi_code": kpi["code"], "unit_code": kpi["unit"], "period": "2026-08", "value": 5.1, "source": "warehouse"})
     assert response.status_code == 201
     email = mailbox.wait_for(kpi["owner"], to_owner(kpi))
-    assert "5.1" in email["body_text"]
+    assert "5.1" in email.body_text
 
 
 def test_bad_feed_messages_are_dead_lettered_and_the_consumer_keeps_going(kafka_bootstrap, kpi, mailbox):
@@ -92,7 +92,7 @@ def test_bad_feed_messages_are_dead_lettered_and_the_consumer_keeps_going(kafka_
         publish_as_a_feed(kafka_bootstrap, poison, key)
     publish_as_a_feed(kafka_bootstrap, measure_event(kpi, value=6.2).to_json(), key)
 
-    mailbox.wait_for(kpi["owner"], lambda m: "6.2" in m["body_text"])
+    mailbox.wait_for(kpi["owner"], lambda m: "6.2" in m.body_text)
     reasons = dead_letter_reasons(kafka_bootstrap, key)
     assert any(r.startswith("not JSON") for r in reasons)
     assert any("must be a month" in r for r in reasons)

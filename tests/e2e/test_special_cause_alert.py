@@ -36,8 +36,8 @@ def test_a_length_of_stay_far_above_its_limit_alerts_the_owner_once(kafka_bootst
         producer.send(topics.MEASURES, key=f"{kpi}|{unit}".encode(), value=spike.to_json()).get(timeout=10)
     producer.close()
 
-    alert = mailbox.wait_for(owner, lambda m: m["subject"].startswith("[WTGR alert]"))
-    assert "special cause (concern)" in alert["subject"]
-    assert "Above UCL" in alert["body_text"]
-    mailbox.wait_for(owner, lambda m: "2025-01" in m["subject"] and "alert" not in m["subject"])
-    assert len([m for m in mailbox.messages(owner) if "[WTGR alert]" in m["subject"]]) == 1
+    alert = mailbox.wait_for(owner, lambda m: m.subject.startswith("[WTGR alert]"))
+    assert "special cause (concern)" in alert.subject
+    assert "Above UCL" in alert.body_text
+    mailbox.wait_for(owner, lambda m: "2025-01" in m.subject and "alert" not in m.subject)
+    assert len([m for m in mailbox.messages(owner) if "[WTGR alert]" in m.subject]) == 1

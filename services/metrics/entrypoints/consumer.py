@@ -1,8 +1,7 @@
 """Consumes measure.recorded events from feeds and services, and the programme's own activity."""
 
 from services.metrics.bootstrap import SERVICE, event_handlers
-from shared import topics
 from shared.processes import run_consumer
 
 if __name__ == "__main__":
-    run_consumer(SERVICE, [topics.MEASURES, topics.IDEAS, topics.PROJECTS], event_handlers)
+    run_consumer(SERVICE, event_handlers)

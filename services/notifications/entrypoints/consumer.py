@@ -1,8 +1,7 @@
 """Turns KPI events (updates, special causes, overdue measures) into emails queued for the KPI's owners."""
 
 from services.notifications.bootstrap import SERVICE, event_handlers
-from shared import topics
 from shared.processes import run_consumer
 
 if __name__ == "__main__":
-    run_consumer(SERVICE, [topics.KPIS], event_handlers)
+    run_consumer(SERVICE, event_handlers)

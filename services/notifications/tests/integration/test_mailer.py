@@ -5,8 +5,8 @@ import uuid
 
 import psycopg
 import pytest
-import requests
 
+from devstack.mail import Mailbox
 from services.notifications.adapters import store
 from services.notifications.adapters.smtp import SmtpSender
 from services.notifications.domain.messages import Message
@@ -50,8 +50,8 @@ def test_a_queued_email_reaches_the_smtp_server_and_is_marked_sent(notifications
         Mailer(notifications_state.pool, sender, batch_size=1).send_due_in(uow)
     assert email(notifications_state, email_id)["status"] == "sent"
     assert events(notifications_state, email_id) == ["notification.sent"]
-    received = requests.get(f"{os.environ['WTGR_MAIL_HTTP']}/messages", params={"to": recipient}, timeout=10).json()
-    assert [m["subject"] for m in received] == ["[WTGR] Test"]
+    received = Mailbox(os.environ["WTGR_MAIL_HTTP"]).messages(recipient)
+    assert [m.subject for m in received] == ["[WTGR] Test"]
 
 
 def test_an_email_the_server_refuses_is_retried_then_marked_failed(notifications_state):

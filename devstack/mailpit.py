@@ -1,0 +1,147 @@
+"""The mail catcher: Mailpit (github.com/axllent/mailpit), the same one deploy/docker-compose.yml
+runs. An SMTP server that delivers nowhere, with a web UI and a REST API (devstack.mail reads it).
+
+On first use the pinned version is built with `go install` into the cache
+(~/.cache/wtgr/mailpit-<version>/mailpit); later starts reuse it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import smtplib
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from devstack import proc
+from devstack.config import StackConfig
+from devstack.proc import PidRecord, StartupError
+from devstack.system import say
+
+# Pinned here and as the image tag in deploy/docker-compose.yml (tests/test_deploy_files.py
+# checks they agree). Building it needs Go 1.26 or later.
+MAILPIT_VERSION = "v1.33.1"
+MAILPIT_MODULE = "github.com/axllent/mailpit"
+GO_LOCATIONS = ("/usr/local/go/bin/go",)
+INSTALL_TIMEOUT = 1800.0
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+
+
+def binary_path(cache_dir: Path) -> Path:
+    return cache_dir / f"mailpit-{MAILPIT_VERSION}" / "mailpit"
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def find_go() -> str:
+    found = shutil.which("go") or next((path for path in GO_LOCATIONS if os.access(path, os.X_OK)), None)
+    if found is None:
+        raise StartupError(
+            f"Go is needed to build the mail catcher (Mailpit {MAILPIT_VERSION}) once: install Go 1.26 or "
+            "later from https://go.dev/dl/ and put `go` on PATH (Debian's golang-go is too old)"
+        )
+    return found
+
+
+def ensure_binary(cache_dir: Path) -> Path:
+    """Mailpit's binary in the cache, built with `go install` on first use.
+
+    Go installs into a temporary directory that is renamed into place only when complete, so an
+    interrupted build never looks like a usable cache; a lock keeps two devstacks from building
+    it at once. A Go older than Mailpit needs fetches the newer toolchain itself (GOTOOLCHAIN=auto).
+    """
+    binary = binary_path(cache_dir)
+    if binary.is_file():
+        return binary
+    with _file_lock(binary.parent.parent / f".mailpit-{MAILPIT_VERSION}.lock"):
+        if binary.is_file():  # another devstack built it while we waited
+            return binary
+        go = find_go()
+        tmp = binary.parent.parent / f"mailpit-{MAILPIT_VERSION}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        say(f"building Mailpit {MAILPIT_VERSION} with `go install` into {binary.parent} (once, a few minutes)")
+        env = dict(os.environ, GOBIN=str(tmp), GOTOOLCHAIN="auto", GOFLAGS="-buildvcs=false")
+        try:
+            proc.run_checked(
+                [go, "install", f"{MAILPIT_MODULE}@{MAILPIT_VERSION}"],
+                what=f"go install {MAILPIT_MODULE}@{MAILPIT_VERSION}",
+                timeout=INSTALL_TIMEOUT,
+                env=env,
+            )
+            if not (tmp / "mailpit").is_file():
+                raise StartupError(f"go install finished, but {tmp}/mailpit is not there")
+            shutil.rmtree(binary.parent, ignore_errors=True)
+            tmp.rename(binary.parent)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return binary
+
+
+def command(binary: Path, smtp_port: int, http_port: int, database: Path) -> list[str]:
+    """Mailpit on 127.0.0.1 only, keeping every message (no pruning) in its own database file."""
+    return [
+        str(binary),
+        "--smtp", f"127.0.0.1:{smtp_port}",
+        "--listen", f"127.0.0.1:{http_port}",
+        "--database", str(database),
+        "--max", "0",
+        "--disable-version-check",
+        "--smtp-disable-rdns",
+    ]
+
+
+class Mailpit:
+    name = "mailpit"
+
+    def __init__(self, config: StackConfig):
+        self.config = config
+        self.smtp_port = config.ports.smtp
+        self.http_port = config.ports.mail_http
+        self.log = config.mail_log
+        self.pid_file = config.mail_pid_file
+
+    def running(self) -> PidRecord | None:
+        return proc.running_as(self.pid_file, "mailpit")
+
+    def answers(self) -> bool:
+        with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=3) as smtp:
+            code, _ = smtp.noop()
+        if code != 250:
+            return False
+        with urllib.request.urlopen(f"{self.config.mail_http_url}/readyz", timeout=3) as response:
+            return bool(response.status == 200)
+
+    def start(self) -> PidRecord:
+        proc.require_free_port(self.smtp_port, "mail catcher (SMTP)", "WTGR_SMTP_PORT")
+        proc.require_free_port(self.http_port, "mail catcher (HTTP)", "WTGR_MAIL_HTTP_PORT")
+        binary = ensure_binary(self.config.cache_dir)
+        self.config.mail_dir.mkdir(parents=True, exist_ok=True)
+        cmd = command(binary, self.smtp_port, self.http_port, self.config.mail_dir / "mailpit.db")
+        popen, record = proc.start_detached(
+            cmd, log=self.log, pid_file=self.pid_file, name=self.name, env=dict(os.environ),
+            cwd=self.config.repo_root,
+        )
+        proc.wait_until(
+            self.answers,
+            what="mail catcher (SMTP NOOP, GET /readyz)",
+            timeout=START_TIMEOUT,
+            log=self.log,
+            still_running=proc.popen_alive(popen),
+        )
+        return record
+
+    def stop(self, report: Callable[[str], None]) -> bool:
+        return proc.stop_recorded(self.running(), self.pid_file, timeout=STOP_TIMEOUT, report=report)

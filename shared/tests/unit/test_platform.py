@@ -1,0 +1,37 @@
+"""The registry of services: what devstack, deploy and the consumers read."""
+
+import pytest
+
+from shared import platform, topics
+
+
+def test_every_event_topic_and_one_dead_letter_topic_per_service_is_created():
+    assert platform.all_topics() == {
+        "wtgr.measures": topics.PARTITIONS, "wtgr.kpis": topics.PARTITIONS, "wtgr.ideas": topics.PARTITIONS,
+        "wtgr.projects": topics.PARTITIONS, "wtgr.training": topics.PARTITIONS,
+        "wtgr.notifications": topics.PARTITIONS,
+        "wtgr.ideas.deadletter": 1, "wtgr.projects.deadletter": 1, "wtgr.metrics.deadletter": 1,
+        "wtgr.training.deadletter": 1, "wtgr.notifications.deadletter": 1,
+    }
+
+
+def test_a_service_has_a_consumer_exactly_when_it_consumes_a_topic():
+    assert [p.name for p in platform.service("training").processes] == ["api", "relay"]
+    assert [p.name for p in platform.service("notifications").processes] == ["api", "relay", "consumer", "mailer"]
+
+
+def test_a_process_runs_its_own_module():
+    metrics = platform.service("metrics")
+    [overdue] = [p for p in metrics.processes if p.name == "overdue"]
+    assert metrics.module(overdue) == "services.metrics.entrypoints.overdue_check"
+    assert metrics.migrate_module == "services.metrics.entrypoints.migrate"
+
+
+def test_names_and_ports_are_unique():
+    assert len(set(platform.service_names())) == len(platform.SERVICES)
+    assert len({item.port for item in platform.SERVICES}) == len(platform.SERVICES)
+
+
+def test_an_unknown_service_is_named_in_the_error():
+    with pytest.raises(KeyError, match="no service 'billing'"):
+        platform.service("billing")
