@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from shared.errors import InvalidInput
+
 UNITS_OF_MEASURE = {
     # name: (lowest, highest) possible value
     "days": (0.0, math.inf),
@@ -22,13 +24,11 @@ IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neutral")
 MAX_ABS_VALUE = 1e15  # as the SPC charts accept: sums of larger figures lose their precision
 
 
-class MeasureRejected(ValueError):
+class MeasureRejected(InvalidInput):
     """The measure can never be accepted; ``field`` names the part that is wrong."""
 
     def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+        super().__init__(f"{field}: {reason}", field=field, reason=reason)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.errors import Conflict
+
 ENROLLED, WAITLISTED = "enrolled", "waitlisted"
 TRUST_TIME = ZoneInfo("Europe/London")
 STAFF_TRAINED_KPI = "STAFF_TRAINED_QI"
@@ -19,7 +21,7 @@ TRUST_UNIT = "TRUST"
 MEASURE_SOURCE = "training-service"
 
 
-class BookingRefused(ValueError):
+class BookingRefused(Conflict):
     """The learner cannot book, or be marked attended, as asked."""
 
 
