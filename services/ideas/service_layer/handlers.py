@@ -13,15 +13,12 @@ from services.ideas.domain.ideas import check_free_text, check_transition, is_ac
 from shared import topics
 from shared.consumer import RejectEvent
 from shared.db import UnitOfWork
+from shared.errors import NotFound, StaleVersion
 from shared.events import Envelope
 
 
-class IdeaNotFound(LookupError):
+class IdeaNotFound(NotFound):
     """No idea has that id."""
-
-
-class StaleVersion(Exception):
-    """The idea changed since the caller read it (its version is not the one they named)."""
 
 
 def submit_idea(uow: UnitOfWork, title: str, description: str, submitted_by: str) -> dict[str, Any]:

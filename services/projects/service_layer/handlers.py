@@ -19,10 +19,11 @@ from services.projects.domain.projects import (
 )
 from shared import topics
 from shared.db import UnitOfWork
+from shared.errors import NotFound, StaleVersion
 from shared.events import Envelope
 
 
-class ProjectNotFound(LookupError):
+class ProjectNotFound(NotFound):
     """No project has that id."""
 
 
@@ -34,9 +35,13 @@ def create_project(uow: UnitOfWork, fields: dict[str, Any], created_by: str) -> 
     return project
 
 
-def move_stage(uow: UnitOfWork, project_id: str, target: str, changed_by: str) -> dict[str, Any]:
-    """Move the project to its next stage and announce it; a completion is announced as such too."""
+def move_stage(uow: UnitOfWork, project_id: str, target: str, changed_by: str,
+               expected_version: int | None = None) -> dict[str, Any]:
+    """Move the project to its next stage and announce it; a completion is announced as such too.
+    With ``expected_version``, refuse if the project has changed since the caller read it."""
     project = find_project(uow, project_id, for_update=True)
+    if expected_version is not None and project["version"] != expected_version:
+        raise StaleVersion(f"the project is at version {project['version']}, not {expected_version}")
     check_stage_move(project["stage"], target)
     moved = store.set_stage(uow, project_id, target, changed_by)
     uow.emit("project.stage_changed", {"project_id": project_id, "title": project["title"],

@@ -19,16 +19,16 @@ from services.training.domain.training import (
     place_for,
     staff_trained_measure,
 )
-from shared import topics
+from shared import errors, topics
 from shared.db import UnitOfWork
 from shared.month import month_text
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound):
     """No course or session has that code or id."""
 
 
-class AlreadyDone(Exception):
+class AlreadyDone(errors.Conflict):
     """The booking or attendance is already recorded."""
 
 
@@ -40,8 +40,7 @@ def create_course(uow: UnitOfWork, fields: dict[str, Any], created_by: str) -> d
 
 
 def schedule_session(uow: UnitOfWork, course_code: str, fields: dict[str, Any], trainer: str) -> dict[str, Any]:
-    if store.course(uow, course_code) is None:
-        raise NotFound(f"course {course_code} not found")
+    find_course(uow, course_code)
     return store.add_session(uow, {**fields, "id": str(uuid.uuid4()), "course_code": course_code,
                                    "trainer": trainer})
 
@@ -79,6 +78,13 @@ def mark_attended(uow: UnitOfWork, session_id: str, user_id: str, marked_by: str
     measure = staff_trained_measure(month, store.count_completion(uow, month))
     uow.emit("measure.recorded", measure, topic=topics.MEASURES, key=f"{measure['kpi_code']}|{measure['unit_code']}")
     return {**attended, "period": month_text(month)}
+
+
+def find_course(uow: UnitOfWork, code: str) -> dict[str, Any]:
+    course = store.course(uow, code)
+    if course is None:
+        raise NotFound(f"course {code} not found")
+    return course
 
 
 def find_session(uow: UnitOfWork, session_id: str, *, for_update: bool = False) -> dict[str, Any]:
