@@ -23,7 +23,7 @@ from marshmallow import Schema, fields
 from psycopg_pool import ConnectionPool
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from shared import correlation, telemetry
+from shared import correlation, security, telemetry
 from shared.auth import AuthError, Principal, TokenVerifier
 from shared.config import Settings
 from shared.health import database_check, kafka_check
@@ -131,6 +131,7 @@ def create_service_app(
         api.register_blueprint(blueprint)
     _install_operations(app, settings.service, ready_checks)
     _install_request_hooks(app, settings.service)
+    security.install(app, settings, problem)
     return app
 
 

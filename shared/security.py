@@ -1,0 +1,78 @@
+"""What every service app gets for safety, installed by ``shared.web.create_service_app``.
+
+- Bounded request parsing: before any view runs, a JSON request body is read once (within the
+  size limit, else 413) and parsed with a bounded nesting depth. A body that is not UTF-8 JSON, or
+  nests deeper than ``Settings.max_json_depth``, is answered 400 application/problem+json and no
+  view sees it; so every operation, including any added later, is covered in one place.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, Response, request
+
+from shared.config import Settings
+
+ProblemFactory = Any  # shared.web.problem; passed in so this module does not import shared.web
+
+
+class UnreadableBody(ValueError):
+    """The request body cannot be taken as JSON; the text says why and is safe to show."""
+
+
+def parse_json_body(data: bytes, max_depth: int) -> Any:
+    """The JSON document in ``data``, or ``UnreadableBody`` when it is not UTF-8, not JSON, or
+    nests arrays and objects more than ``max_depth`` deep.
+
+    The parser's own recursion guard stops a hostile document long before the stack runs out;
+    the depth is then measured without recursion.
+    """
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UnreadableBody("The body is not UTF-8 text.") from None
+    except RecursionError:
+        raise UnreadableBody(f"The JSON body nests deeper than {max_depth} levels.") from None
+    except ValueError as exc:
+        raise UnreadableBody(f"The body is not valid JSON: {exc}.") from None
+    if nesting_depth(document) > max_depth:
+        raise UnreadableBody(f"The JSON body nests deeper than {max_depth} levels.")
+    return document
+
+
+def nesting_depth(document: Any) -> int:
+    """How deep arrays and objects nest in a parsed JSON document (a scalar is 0)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(document, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, depth + 1)
+            pending.extend((child, depth + 1) for child in node)
+    return deepest
+
+
+def install(app: Flask, settings: Settings, problem: ProblemFactory) -> None:
+    """Everything this module gives a service app (after its correlation id hook)."""
+    install_body_limits(app, settings, problem)
+
+
+def install_body_limits(app: Flask, settings: Settings, problem: ProblemFactory) -> None:
+    """Refuse, before any view, a JSON body that cannot be parsed safely (400 problem+json)."""
+
+    @app.before_request
+    def refuse_unreadable_json() -> Response | None:
+        if not request.is_json:
+            return None
+        data = request.get_data(cache=True)  # beyond MAX_CONTENT_LENGTH this raises 413
+        if not data:
+            return None
+        try:
+            parse_json_body(data, settings.max_json_depth)
+        except UnreadableBody as exc:
+            return problem(400, str(exc))
+        return None

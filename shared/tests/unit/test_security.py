@@ -1,0 +1,89 @@
+"""The safety every service app gets from shared.security, checked on a bare app with no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from shared.config import Settings
+from shared.security import UnreadableBody, nesting_depth, parse_json_body
+from shared.web import create_service_app
+
+echo = Blueprint("echo", __name__, url_prefix="/api/v1")
+
+
+class NoteSchema(Schema):
+    text = fields.String(required=True)
+
+
+@echo.route("/notes", methods=["POST"])
+@echo.arguments(NoteSchema)
+@echo.response(201, NoteSchema)
+def add_note(note: dict) -> Any:
+    return note, 201
+
+
+@pytest.fixture
+def client() -> Any:
+    settings = replace(Settings.from_env("probe"), max_request_bytes=64 * 1024)
+    app = create_service_app(settings, title="Probe", description="a probe", blueprints=[echo],
+                             ready_checks={}, verifier=None)
+    return app.test_client()
+
+
+def deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+def test_the_depth_of_a_document_counts_arrays_and_objects():
+    assert nesting_depth(1) == 0
+    assert nesting_depth([]) == 1
+    assert nesting_depth({"a": [1, {"b": []}]}) == 4
+
+
+@pytest.mark.parametrize("levels", [33, 10_000, 100_000])
+def test_a_document_nested_too_deep_is_unreadable(levels):
+    with pytest.raises(UnreadableBody, match="nests deeper than 32 levels"):
+        parse_json_body(deep(levels).encode(), 32)
+
+
+def test_a_document_within_the_depth_is_read():
+    assert parse_json_body(deep(32).encode(), 32) is not None
+
+
+@pytest.mark.parametrize("data, why", [(b"{'a': 1}", "not valid JSON"), (b"\xff\xfe", "not UTF-8"),
+                                       (b"[1,", "not valid JSON")])
+def test_a_body_that_is_not_json_is_unreadable(data, why):
+    with pytest.raises(UnreadableBody, match=why):
+        parse_json_body(data, 32)
+
+
+@pytest.mark.parametrize("levels", [33, 10_000])
+def test_a_deeply_nested_body_gets_400_problem_before_any_view(client, levels):
+    body = '{"text": ' + deep(levels) + "}"
+    response = client.post("/api/v1/notes", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert "nests deeper than 32 levels" in response.get_json()["detail"]
+
+
+def test_a_body_that_is_not_json_gets_400_problem(client):
+    response = client.post("/api/v1/notes", data="text=hello", content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["detail"].startswith("The body is not valid JSON")
+
+
+def test_a_body_over_the_size_limit_still_gets_413(client):
+    response = client.post("/api/v1/notes", data='"' + "x" * 70_000 + '"', content_type="application/json")
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+
+
+def test_a_sound_body_reaches_the_view(client):
+    response = client.post("/api/v1/notes", json={"text": "hello"})
+    assert response.status_code == 201
+    assert response.get_json() == {"text": "hello"}
