@@ -4,11 +4,20 @@
   size limit, else 413) and parsed with a bounded nesting depth. A body that is not UTF-8 JSON, or
   nests deeper than ``Settings.max_json_depth``, is answered 400 application/problem+json and no
   view sees it; so every operation, including any added later, is covered in one place.
+- Security headers on every response: ``X-Content-Type-Options: nosniff``, no framing
+  (``Content-Security-Policy: frame-ancestors 'none'`` and ``X-Frame-Options: DENY``),
+  ``Referrer-Policy: no-referrer``, and ``Cache-Control: no-store`` unless the view chose its own
+  (API responses carry personal data). JSON and other non-HTML responses get
+  ``default-src 'none'``; the HTML /docs page may load its own scripts and styles, and run only
+  the inline scripts it was served with (by hash).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 from typing import Any
 
 from flask import Flask, Response, request
@@ -59,6 +68,7 @@ def nesting_depth(document: Any) -> int:
 def install(app: Flask, settings: Settings, problem: ProblemFactory) -> None:
     """Everything this module gives a service app (after its correlation id hook)."""
     install_body_limits(app, settings, problem)
+    install_security_headers(app)
 
 
 def install_body_limits(app: Flask, settings: Settings, problem: ProblemFactory) -> None:
@@ -76,3 +86,35 @@ def install_body_limits(app: Flask, settings: Settings, problem: ProblemFactory)
         except UnreadableBody as exc:
             return problem(400, str(exc))
         return None
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+PAGE_CSP = ("default-src 'self'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+
+
+def content_security_policy(response: Response) -> str:
+    """``default-src 'none'`` for anything but HTML; for an HTML page, its own files and the
+    inline scripts it carries (by their sha256), and never inside a frame."""
+    if response.mimetype != "text/html" or response.direct_passthrough:
+        return API_CSP
+    hashes = [base64.b64encode(hashlib.sha256(script).digest()).decode()
+              for script in INLINE_SCRIPT.findall(response.get_data())]
+    return PAGE_CSP.format(scripts=" ".join(f"'sha256-{digest}'" for digest in hashes))
+
+
+def install_security_headers(app: Flask) -> None:
+    """The headers every response of every service carries (see the module docstring)."""
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Content-Security-Policy"] = content_security_policy(response)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -87,3 +90,27 @@ def test_a_sound_body_reaches_the_view(client):
     response = client.post("/api/v1/notes", json={"text": "hello"})
     assert response.status_code == 201
     assert response.get_json() == {"text": "hello"}
+
+
+def test_every_answer_carries_the_security_headers(client):
+    for response in (client.get("/healthz"), client.get("/openapi.json"), client.get("/nowhere"),
+                     client.post("/api/v1/notes", json={"text": "hi"}), client.post("/api/v1/notes", json={})):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_docs_page_may_run_its_own_scripts_and_nothing_else(client):
+    page = client.get("/docs")
+    policy = page.headers["Content-Security-Policy"]
+    assert page.status_code == 200
+    assert "frame-ancestors 'none'" in policy
+    [scripts] = [d for d in policy.split("; ") if d.startswith("script-src ")]
+    [inline] = re.findall(rb"<script>(.*?)</script>", page.get_data(), re.DOTALL)
+    assert scripts == f"script-src 'self' 'sha256-{base64.b64encode(hashlib.sha256(inline).digest()).decode()}'"
+    script = client.get("/docs-static/swagger-ui-bundle.js")
+    assert script.status_code == 200
+    assert script.headers["X-Content-Type-Options"] == "nosniff"
+    script.close()
