@@ -10,6 +10,12 @@
   (API responses carry personal data). JSON and other non-HTML responses get
   ``default-src 'none'``; the HTML /docs page may load its own scripts and styles, and run only
   the inline scripts it was served with (by hash).
+- CORS only for the origins listed in ``WTGR_CORS_ORIGINS`` (none by default: the portal calls
+  the APIs server-side).
+- Refusal to run unsafely: outside a development environment (``WTGR_ENV``, see
+  ``shared.config.DEVELOPMENT_ENVIRONMENTS``) ``refuse_to_run_unsafely`` stops a process that
+  holds the development key pair, trusts the development issuer, connects with a default
+  database password or allows any CORS origin.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ import base64
 import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
-from shared.config import Settings
+from shared.config import DEV_ISSUER, Settings
 
 ProblemFactory = Any  # shared.web.problem; passed in so this module does not import shared.web
 
@@ -69,6 +77,7 @@ def install(app: Flask, settings: Settings, problem: ProblemFactory) -> None:
     """Everything this module gives a service app (after its correlation id hook)."""
     install_body_limits(app, settings, problem)
     install_security_headers(app)
+    install_cors(app, settings)
 
 
 def install_body_limits(app: Flask, settings: Settings, problem: ProblemFactory) -> None:
@@ -118,3 +127,72 @@ def install_security_headers(app: Flask) -> None:
         response.headers["Content-Security-Policy"] = content_security_policy(response)
         response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, X-Correlation-ID",
+    "Access-Control-Expose-Headers": "ETag, Location, X-Correlation-ID",
+    "Access-Control-Max-Age": "600",
+}
+
+
+def install_cors(app: Flask, settings: Settings) -> None:
+    """Cross-origin reads and writes for the listed origins only (none unless configured)."""
+    allowed = set(settings.cors_origins)
+
+    @app.after_request
+    def allow_listed_origin(response: Response) -> Response:
+        origin = request.headers.get("Origin")
+        if origin and (origin in allowed or "*" in allowed):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers.update(CORS_HEADERS)
+        response.vary.add("Origin")
+        return response
+
+
+class UnsafeConfiguration(RuntimeError):
+    """The process was asked to run outside development with development secrets."""
+
+
+def unsafe_settings(settings: Settings) -> list[str]:
+    """Why these settings are unsafe outside development (empty when they are not)."""
+    reasons = []
+    if _is_devstack_file(settings.jwt_public_key_file):
+        reasons.append("the JWT key is the development key pair devstack made under .local/"
+                       " (WTGR_JWT_PUBLIC_KEY_FILE): point it at the identity provider's key")
+    if Path(settings.jwt_private_key_file).is_file():
+        reasons.append(f"the token signing key {settings.jwt_private_key_file} is readable"
+                       " (WTGR_JWT_PRIVATE_KEY_FILE): only the development issuer holds one")
+    if settings.jwt_issuer == DEV_ISSUER:
+        reasons.append(f"the token issuer is the development issuer {DEV_ISSUER} (WTGR_JWT_ISSUER)")
+    if is_default_password(settings.database_url):
+        reasons.append(f"the database password is a default one ({settings.service.upper()}_DATABASE_URL)")
+    if "*" in settings.cors_origins:
+        reasons.append("any origin may call the API (WTGR_CORS_ORIGINS=*): list the origins instead")
+    return reasons
+
+
+def refuse_to_run_unsafely(settings: Settings) -> None:
+    """Raise ``UnsafeConfiguration`` naming every reason, unless the environment is development
+    or the settings are safe. Every service process calls it before it starts serving."""
+    reasons = [] if settings.is_development else unsafe_settings(settings)
+    if reasons:
+        raise UnsafeConfiguration(
+            f"{settings.service} refuses to start in environment {settings.environment!r} (WTGR_ENV): "
+            + "; ".join(reasons))
+
+
+DEFAULT_PASSWORD_ENDINGS = ("-local-dev", "change-me")
+
+
+def is_default_password(database_url: str) -> bool:
+    """No password, the user's own name, or one of the documented development and deploy
+    defaults (``<service>-local-dev``, ``<service>-change-me``)."""
+    parts = urlsplit(database_url)
+    password = parts.password or ""
+    return not password or password == parts.username or password.endswith(DEFAULT_PASSWORD_ENDINGS)
+
+
+def _is_devstack_file(path: str) -> bool:
+    return ".local" in Path(path).absolute().parts

@@ -153,6 +153,7 @@ def build_service_app(
     verified with the configured public key, and ``state`` in ``app.extensions[settings.service]``
     for the views."""
     settings = state.settings
+    security.refuse_to_run_unsafely(settings)
     correlation.configure_logging(settings.service, settings.log_level)
     app = create_service_app(
         settings,

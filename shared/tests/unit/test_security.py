@@ -114,3 +114,16 @@ def test_the_docs_page_may_run_its_own_scripts_and_nothing_else(client):
     assert script.status_code == 200
     assert script.headers["X-Content-Type-Options"] == "nosniff"
     script.close()
+
+
+def test_only_a_listed_origin_may_call_across_origins():
+    settings = replace(Settings.from_env("probe"), cors_origins=("https://portal.trust.nhs.uk",))
+    app = create_service_app(settings, title="Probe", description="a probe", blueprints=[echo],
+                             ready_checks={}, verifier=None)
+    client = app.test_client()
+    listed = client.options("/api/v1/notes", headers={"Origin": "https://portal.trust.nhs.uk"})
+    other = client.options("/api/v1/notes", headers={"Origin": "https://evil.example"})
+    assert listed.headers["Access-Control-Allow-Origin"] == "https://portal.trust.nhs.uk"
+    assert "Authorization" in listed.headers["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Origin" not in other.headers
+    assert "Origin" in other.headers["Vary"]
