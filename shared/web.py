@@ -150,16 +150,19 @@ def build_service_app(
 ) -> Flask:
     """A service's web app from its composition root: JSON logs configured, every default of
     ``create_service_app``, /readyz checking the service's database pool and Kafka, bearer tokens
-    verified with the configured public key, and ``state`` in ``app.extensions[settings.service]``
-    for the views."""
+    verified with the configured public key, GET /api/v1/audit (shared.audit_api), and ``state``
+    in ``app.extensions[settings.service]`` for the views."""
+    from shared import audit, audit_api  # audit_api builds on this module
+
     settings = state.settings
     security.refuse_to_run_unsafely(settings)
     correlation.configure_logging(settings.service, settings.log_level)
+    audit.use_actor_source(audit_api.actor_of_request)
     app = create_service_app(
         settings,
         title=title,
         description=description,
-        blueprints=blueprints,
+        blueprints=[*blueprints, audit_api.blueprint],
         ready_checks={
             "database": database_check(state.pool),
             "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),
