@@ -4,6 +4,7 @@ removed by the service's own role, and admins alone list them."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 from dataclasses import dataclass
 
 import psycopg
@@ -57,7 +58,7 @@ def app(pool: ConnectionPool) -> Flask:
                              blueprints=[things])
 
 
-def rows_for(pool: ConnectionPool, resource_id: str) -> list[dict]:
+def rows_for(pool: ConnectionPool, resource_id: str) -> list[Any]:
     with pool.connection() as conn:
         return conn.execute("SELECT * FROM audit_log WHERE resource_id = %s ORDER BY id", (resource_id,)).fetchall()
 
