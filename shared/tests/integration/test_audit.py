@@ -4,8 +4,8 @@ removed by the service's own role, and admins alone list them."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 import pytest
