@@ -22,6 +22,7 @@ from services.metrics.entrypoints.schemas import (
 )
 from services.metrics.entrypoints.spc_api import spc_api
 from services.metrics.service_layer import handlers
+from shared import audit
 from shared.db import unit_of_work
 from shared.pagination import PageQuery, offset_of, page_body, page_of
 from shared.web import BEARER, ServiceError, build_service_app, current_principal, requires_roles
@@ -45,6 +46,8 @@ def _uow() -> Any:
 def create_kpi(fields: dict) -> Any:
     with _uow() as uow:
         created = store.add_kpi(uow, fields)
+        if created is not None:
+            audit.record(uow, "kpi.created", "kpi", fields["code"])
     if created is None:
         raise ServiceError(409, f"KPI {fields['code']} already exists")
     return created
@@ -76,6 +79,8 @@ def create_unit(fields: dict) -> Any:
         if fields["parent_code"] and store.unit(uow, fields["parent_code"]) is None:
             raise ServiceError(422, "unknown parent unit", errors={"parent_code": ["no such unit"]})
         created = store.add_unit(uow, fields, current_principal().user)
+        if created is not None:
+            audit.record(uow, "unit.created", "unit", fields["code"])
     if created is None:
         raise ServiceError(409, f"unit {fields['code']} already exists")
     return created
