@@ -37,7 +37,7 @@ from marshmallow import RAISE, Schema, fields
 from psycopg_pool import ConnectionPool
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from shared import correlation, telemetry
+from shared import correlation, security, telemetry
 from shared.auth import ROLES, AuthError, Principal, TokenVerifier
 from shared.config import Settings
 from shared.errors import Conflict, Forbidden, InvalidInput, MalformedRequest, NotFound, Refusal, StaleVersion
@@ -246,6 +246,7 @@ def create_service_app(
         api.register_blueprint(blueprint)
     _install_operations(app, settings.service, ready_checks)
     _install_request_hooks(app, settings.service)
+    security.install(app, settings, problem)
     return app
 
 
@@ -264,15 +265,19 @@ def build_service_app(
 ) -> Flask:
     """A service's web app from its composition root: JSON logs configured, every default of
     ``create_service_app``, /readyz checking the service's database pool and Kafka, bearer tokens
-    verified with the configured public key, and ``state`` in ``app.extensions[settings.service]``
-    for the views."""
+    verified with the configured public key, GET /api/v1/audit (shared.audit_api), and ``state``
+    in ``app.extensions[settings.service]`` for the views."""
+    from shared import audit, audit_api  # audit_api builds on this module
+
     settings = state.settings
+    security.refuse_to_run_unsafely(settings)
     correlation.configure_logging(settings.service, settings.log_level)
+    audit.use_actor_source(audit_api.actor_of_request)
     app = create_service_app(
         settings,
         title=title,
         description=description,
-        blueprints=blueprints,
+        blueprints=[*blueprints, audit_api.blueprint],
         ready_checks={
             "database": database_check(state.pool),
             "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),

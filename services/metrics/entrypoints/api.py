@@ -23,6 +23,7 @@ from services.metrics.entrypoints.schemas import (
 from services.metrics.entrypoints.spc_api import spc_api
 from services.metrics.entrypoints.visibility import kpi_as_seen
 from services.metrics.service_layer import handlers
+from shared import audit
 from shared.db import unit_of_work
 from shared.errors import Conflict, InvalidInput, MalformedRequest, NotFound
 from shared.month import first_day_of
@@ -55,6 +56,8 @@ def _uow() -> Any:
 def create_kpi(fields: dict) -> Any:
     with _uow() as uow:
         kpi = store.add_kpi(uow, fields)
+        if kpi is not None:
+            audit.record(uow, "kpi.created", "kpi", kpi.code)
     if kpi is None:
         raise Conflict(f"KPI {fields['code']} already exists")
     return created(kpi, f"/api/v1/kpis/{kpi.code}")
@@ -89,6 +92,8 @@ def create_unit(fields: dict) -> Any:
         if fields["parent_code"] and store.unit(uow, fields["parent_code"]) is None:
             raise InvalidInput("unknown parent unit", field="parent_code", reason="no such unit")
         unit = store.add_unit(uow, fields, current_principal().user)
+        if unit is not None:
+            audit.record(uow, "unit.created", "unit", unit.code)
     if unit is None:
         raise Conflict(f"unit {fields['code']} already exists")
     return created(unit, f"/api/v1/units/{unit.code}")

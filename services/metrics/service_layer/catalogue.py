@@ -14,6 +14,7 @@ from services.metrics.adapters.rows import Unit
 from services.metrics.domain.placements import loop_after_move, moved, parent_in
 from services.metrics.service_layer import aggregator
 from services.metrics.service_layer.aggregator import Change, Work
+from shared import audit
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
@@ -27,6 +28,7 @@ def change_kpi(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_version
     before = _editable_kpi(uow, code, who)
     _check_version(before, seen_version)
     after = catalogue_store.update_kpi(uow, code, changes, who.user, before)
+    audit.record(uow, "kpi.changed", "kpi", code, before_version=before["version"], after_version=after["version"])
     work = Work()
     if "aggregation" in changes:
         months = catalogue_store.rolled_up_months(uow, code)
@@ -40,6 +42,7 @@ def change_kpi(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_version
 def set_target(uow: UnitOfWork, code: str, effective_from: date, target: float | None, who: Principal) -> None:
     _editable_kpi(uow, code, who)
     catalogue_store.add_target(uow, code, effective_from, target, who.user)
+    audit.record(uow, "kpi.target_set", "kpi", code)
     aggregator.refresh(uow, _every_chart(uow, code, Work(), cause="target"))
 
 
@@ -51,6 +54,7 @@ def rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date, reason:
     if added is None:
         already = f"{kpi_code} for {unit_code} is already rebased at {month_text(period)}"
         raise Conflict(already, errors={"period": [already]})
+    audit.record(uow, "chart.rebased", "chart", f"{kpi_code}/{unit_code}")
     _recompute(uow, kpi_code, unit_code, cause="rebase")
     return added
 
@@ -62,6 +66,7 @@ def withdraw_rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, rebase_id: i
     withdrawn = catalogue_store.withdraw_rebase(uow, rebase_id, kpi_code, unit_code, who.user)
     if withdrawn is None:
         raise NotFound(f"no live rebase {rebase_id} for {kpi_code} and {unit_code}")
+    audit.record(uow, "chart.rebase_withdrawn", "chart", f"{kpi_code}/{unit_code}")
     _recompute(uow, kpi_code, unit_code, cause="rebase")
     return withdrawn
 
@@ -70,6 +75,7 @@ def annotate(uow: UnitOfWork, kpi_code: str, unit_code: str, fields: dict[str, A
              ) -> dict[str, Any]:
     _editable_kpi(uow, kpi_code, who)
     _unit(uow, unit_code)
+    audit.record(uow, "chart.annotated", "chart", f"{kpi_code}/{unit_code}")
     return catalogue_store.add_annotation(uow, kpi_code, unit_code, fields, who.user)
 
 
@@ -90,7 +96,7 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
     if moved_from is not None and parent is None:
         raise InvalidInput("moved_from says from which month a move holds: give parent_code too", field="moved_from")
     if parent is None:
-        return catalogue_store.update_unit(uow, code, changes, who.user, before)
+        return _unit_changed(uow, before, catalogue_store.update_unit(uow, code, changes, who.user, before))
     if store.unit(uow, parent) is None:
         raise InvalidInput("no such unit", field="parent_code")
     this_month = Month.of(today).first_day
@@ -113,6 +119,12 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
         for parent_then in {parent_in(old, period), parent} - {None}:
             work.months.add((kpi_code, parent_then, period))
     aggregator.refresh(uow, work)
+    return _unit_changed(uow, before, after)
+
+
+def _unit_changed(uow: UnitOfWork, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    audit.record(uow, "unit.changed", "unit", before["code"], before_version=before["version"],
+                 after_version=after["version"])
     return after
 
 
