@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _list(reader: KafkaConsumer, args: argparse.Namespace) -> int:
     found = list(_selected(reader, args))
+    if not found:
+        print("no dead letters", file=sys.stderr)
     for stored in found[-args.limit:] if args.limit else found:
         record = stored.record
         print("\t".join([record.consumer, str(stored.offset), record.dead_lettered_at, record.category,
