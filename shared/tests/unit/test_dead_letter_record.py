@@ -64,9 +64,9 @@ def test_an_unbounded_reason_key_and_headers_are_cut_so_that_even_a_record_witho
 
 
 def test_a_record_written_before_lengths_and_digests_reads_back_as_incomplete():
-    old = {"reason": "not JSON", "category": "invalid_envelope", "consumer": "metrics", "original_topic": "wtgr.measures",
-           "original_partition": 0, "original_offset": 7, "original_key": None, "original_value": "{oops",
-           "dead_lettered_at": NOW}
+    old = {"reason": "not JSON", "category": "invalid_envelope", "consumer": "metrics",
+           "original_topic": "wtgr.measures", "original_partition": 0, "original_offset": 7,
+           "original_key": None, "original_value": "{oops", "dead_lettered_at": NOW}
     back = DeadLetter.from_json(json.dumps(old).encode())
     assert not back.complete and back.exact_original() is None
     assert str(back.origin) == "wtgr.measures/0@7"
