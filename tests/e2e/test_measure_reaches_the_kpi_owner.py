@@ -100,6 +100,24 @@ def test_bad_feed_messages_are_dead_lettered_and_the_consumer_keeps_going(kafka_
     assert any("unknown KPI 'NO-SUCH-KPI'" in r for r in reasons)
 
 
+def test_a_measure_too_large_for_its_dead_letter_and_one_with_a_nul_do_not_hold_back_the_next(
+    kafka_bootstrap, kpi, mailbox
+):
+    key = f"{kpi['code']}|{kpi['unit']}".encode()
+    huge = new_event("measure.recorded", {"kpi_code": kpi["code"], "unit_code": kpi["unit"], "period": "2026-09",
+                                          "value": 1.0, "source": "pas", "note": '"' * 450_000}, source="urn:t")
+    nul = new_event("measure.recorded", {"kpi_code": kpi["code"], "unit_code": kpi["unit"], "period": "2026-09",
+                                         "value": 1.0, "source": "pas\u0000"}, source="urn:t")
+    for poison in (huge.to_json(), nul.to_json()):  # ~900 KB: under the broker's 1 MB, its old record was 1.8 MB
+        publish_as_a_feed(kafka_bootstrap, poison, key)
+    publish_as_a_feed(kafka_bootstrap, measure_event(kpi, value=6.4).to_json(), key)
+
+    mailbox.wait_for(kpi["owner"], lambda m: "6.4" in m["body_text"])
+    reasons = dead_letter_reasons(kafka_bootstrap, key)
+    assert any(r.startswith("too large") for r in reasons)
+    assert any("data.source: text PostgreSQL cannot store" in r for r in reasons)
+
+
 def dead_letter_reasons(bootstrap: str, key: bytes) -> list[str]:
     consumer = KafkaConsumer(topics.dead_letter_topic("metrics"), bootstrap_servers=bootstrap,
                              auto_offset_reset="earliest", consumer_timeout_ms=3000, group_id=None)
