@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from kafka import KafkaConsumer
 
-from shared import topics
+from shared import platform, topics
 from shared.config import Settings
 from shared.deadletters.store import (
     DeadLetterError,
@@ -51,13 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default: WTGR_KAFKA_BOOTSTRAP)")
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="dead letters, oldest first, one a line")
-    listing.add_argument("--service", action="append", choices=topics.SERVICES, help="repeatable; default all")
+    listing.add_argument("--service", action="append", choices=platform.service_names(), help="repeatable; default all")
     listing.add_argument("--reason", help="only this category (too_large, invalid_payload, rejected, ...)")
     listing.add_argument("--topic", help="a dead-letter topic of another name")
     listing.add_argument("--limit", type=int, default=0, help="the newest N only")
     for name, text in (("show", "one dead letter in full"), ("replay", "send originals back to their topic")):
         command = commands.add_parser(name, help=text)
-        command.add_argument("service", choices=topics.SERVICES)
+        command.add_argument("service", choices=platform.service_names())
         command.add_argument("offset", type=int, nargs="+" if name == "replay" else None)
         command.add_argument("--topic", help="a dead-letter topic of another name")
         command.add_argument("--partition", type=int, default=0)
@@ -79,7 +79,7 @@ def _list(reader: KafkaConsumer, args: argparse.Namespace) -> int:
 
 
 def _selected(reader: KafkaConsumer, args: argparse.Namespace) -> Iterator[StoredDeadLetter]:
-    names = [args.topic] if args.topic else [topics.dead_letter_topic(s) for s in args.service or topics.SERVICES]
+    names = [args.topic] if args.topic else [topics.dead_letter_topic(s) for s in args.service or platform.service_names()]
     for topic in names:
         for stored in dead_letters(reader, topic):
             if args.reason in (None, stored.record.category):
