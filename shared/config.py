@@ -30,6 +30,7 @@ class Settings:
     max_event_bytes: int
     consumer_max_attempts: int
     log_level: str
+    cursor_secret: str
 
     @classmethod
     def from_env(cls, service: str) -> Settings:
@@ -53,4 +54,5 @@ class Settings:
             max_event_bytes=int(_env("WTGR_MAX_EVENT_BYTES", str(256 * 1024))),
             consumer_max_attempts=int(_env("WTGR_CONSUMER_MAX_ATTEMPTS", "5")),
             log_level=_env("WTGR_LOG_LEVEL", "INFO"),
+            cursor_secret=_env("WTGR_CURSOR_SECRET", "wtgr-local-dev-cursor-secret"),
         )

@@ -24,7 +24,7 @@ from services.ideas.entrypoints.schemas import (
 from services.ideas.service_layer import handlers
 from shared.auth import ROLES
 from shared.db import unit_of_work
-from shared.pagination import offset_of, page_body, page_of
+from shared.pagination import page, page_of
 from shared.web import (
     BEARER,
     ServiceError,
@@ -63,8 +63,7 @@ def submit_idea(fields: dict) -> Any:
 def list_ideas(query: dict) -> Any:
     """Ideas, newest first, optionally only those with one status."""
     with _uow() as uow:
-        rows, total = store.page(uow, query.get("status"), query["page_size"], offset_of(query))
-    return page_body(rows, query, total)
+        return page(uow, store.IDEAS, query)
 
 
 @api.route("/ideas/<uuid:idea_id>", methods=["GET"])

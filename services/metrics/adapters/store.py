@@ -50,12 +50,6 @@ def add_unit(uow: UnitOfWork, fields: dict[str, Any], created_by: str) -> dict[s
     )
 
 
-def page(uow: UnitOfWork, table: str, columns: str, order: str, limit: int, offset: int) -> tuple[list, int]:
-    rows = uow.all(f"SELECT {columns} FROM {table} ORDER BY {order} LIMIT %s OFFSET %s", (limit, offset))
-    total = uow.one(f"SELECT count(*) AS n FROM {table}")
-    return rows, int(total["n"]) if total else 0
-
-
 def kpis(uow: UnitOfWork, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The KPIs among ``codes`` that exist, by code (read once per transaction each)."""
     return _memo_many(uow, "kpi", codes, lambda missing: uow.all(
@@ -176,22 +170,6 @@ def drop_rolled_up_values(uow: UnitOfWork, months: list[MonthKey]) -> None:
     if months:
         uow.execute(f"DELETE FROM kpi_values v USING {MONTHS.sql} WHERE v.kpi_code = k.kpi_code"
                     f" AND v.unit_code = k.unit_code AND v.period = k.period AND v.rolled_up", (MONTHS.param(months),))
-
-
-def series(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[dict[str, Any]]:
-    return uow.all(
-        """SELECT period, value, numerator, denominator, revision, source, recorded_at
-             FROM current_measures WHERE kpi_code = %s AND unit_code = %s ORDER BY period""",
-        (kpi_code, unit_code),
-    )
-
-
-def revisions(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> list[dict[str, Any]]:
-    return uow.all(
-        """SELECT revision, value, numerator, denominator, source, recorded_by, note, event_id, recorded_at
-             FROM measures WHERE kpi_code = %s AND unit_code = %s AND period = %s ORDER BY revision""",
-        (kpi_code, unit_code, period),
-    )
 
 
 # --- the aggregator's tables -------------------------------------------------------------------

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from flask_smorest import Blueprint
 
 from services.metrics import bootstrap
-from services.metrics.adapters import store
+from services.metrics.adapters import listings, store
 from services.metrics.domain.measures import MeasureRejected, parse_period
 from services.metrics.entrypoints.catalogue_api import catalogue_api
 from services.metrics.entrypoints.dashboard_api import dashboard_api
@@ -23,7 +23,7 @@ from services.metrics.entrypoints.schemas import (
 from services.metrics.entrypoints.spc_api import spc_api
 from services.metrics.service_layer import handlers
 from shared.db import unit_of_work
-from shared.pagination import PageQuery, offset_of, page_body, page_of
+from shared.pagination import PageQuery, page, page_of
 from shared.web import BEARER, ServiceError, build_service_app, current_principal, requires_roles
 
 api = Blueprint("metrics", __name__, url_prefix="/api/v1", description="KPIs, units and monthly measures")
@@ -55,8 +55,7 @@ def create_kpi(fields: dict) -> Any:
 @api.response(200, page_of(KpiSchema))
 def list_kpis(query: dict) -> Any:
     with _uow() as uow:
-        rows, total = store.page(uow, "kpis", store.KPI_COLUMNS, "code", query["page_size"], offset_of(query))
-    return page_body(rows, query, total)
+        return page(uow, listings.KPIS, query)
 
 
 @api.route("/kpis/<code>", methods=["GET"])
@@ -86,9 +85,7 @@ def create_unit(fields: dict) -> Any:
 @api.response(200, page_of(UnitSchema))
 def list_units(query: dict) -> Any:
     with _uow() as uow:
-        rows, total = store.page(uow, "units", "code, name, level, parent_code", "code",
-                                 query["page_size"], offset_of(query))
-    return page_body(rows, query, total)
+        return page(uow, listings.UNITS, query)
 
 
 @api.route("/measures", methods=["POST"])
@@ -109,26 +106,29 @@ def record_measure(payload: dict) -> Any:
 
 
 @api.route("/kpis/<kpi_code>/units/<unit_code>/measures", methods=["GET"])
-@api.response(200, SeriesPointSchema(many=True))
-def series(kpi_code: str, unit_code: str) -> Any:
+@api.arguments(PageQuery, location="query")
+@api.response(200, page_of(SeriesPointSchema))
+def series(query: dict, kpi_code: str, unit_code: str) -> Any:
     """The current value of every month, oldest first."""
     with _uow() as uow:
         _found(store.kpi(uow, kpi_code), f"KPI {kpi_code}")
-        return store.series(uow, kpi_code, unit_code)
+        return page(uow, listings.SERIES, query, kpi_code=kpi_code, unit_code=unit_code)
 
 
 @api.route("/kpis/<kpi_code>/units/<unit_code>/measures/<period>/revisions", methods=["GET"])
-@api.response(200, RevisionSchema(many=True))
-def revisions(kpi_code: str, unit_code: str, period: str) -> Any:
+@api.arguments(PageQuery, location="query")
+@api.response(200, page_of(RevisionSchema))
+def revisions(query: dict, kpi_code: str, unit_code: str, period: str) -> Any:
     """Every revision of one month, oldest first: nothing recorded is ever lost."""
     try:
         month = parse_period(period)
     except ValueError:
         raise ServiceError(400, "period must be YYYY-MM") from None
     with _uow() as uow:
-        rows = store.revisions(uow, kpi_code, unit_code, month)
-    return [{**row, "kpi_code": kpi_code, "unit_code": unit_code, "period": month} for row in
-            _found(rows, f"measures for {kpi_code}/{unit_code}/{period}")]
+        found = page(uow, listings.REVISIONS, query, kpi_code=kpi_code, unit_code=unit_code, period=month)
+    if query["cursor"] is None:
+        _found(found.items, f"measures for {kpi_code}/{unit_code}/{period}")
+    return found
 
 
 def _found(row: Any, what: str) -> Any:

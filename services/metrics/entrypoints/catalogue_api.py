@@ -9,7 +9,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.metrics.adapters import catalogue_store, store
+from services.metrics.adapters import catalogue_store, listings, store
 from services.metrics.bootstrap import utc_today
 from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, format_period, parse_period
 from services.metrics.domain.rollup import AGGREGATIONS
@@ -17,6 +17,7 @@ from services.metrics.entrypoints.schemas import KpiSchema, UnitSchema
 from services.metrics.service_layer import catalogue
 from shared.db import UnitOfWork, unit_of_work
 from shared.events.payloads import MONTH, month_field
+from shared.pagination import Page, PageQuery, page, page_of
 from shared.web import BEARER, ServiceError, current_principal, etag_of, if_match_version, requires_roles
 
 catalogue_api = Blueprint("catalogue", __name__, url_prefix="/api/v1",
@@ -147,9 +148,11 @@ def change_kpi(changes: dict, code: str) -> Any:
 
 
 @catalogue_api.route("/kpis/<code>/history", methods=["GET"])
-@catalogue_api.response(200, HistorySchema(many=True))
-def kpi_history(code: str) -> Any:
-    return _run(lambda uow: catalogue_store.kpi_history(uow, code))
+@catalogue_api.arguments(PageQuery, location="query")
+@catalogue_api.response(200, page_of(HistorySchema))
+def kpi_history(query: dict, code: str) -> Any:
+    """Every edit of the KPI, oldest first."""
+    return _run(lambda uow: page(uow, listings.KPI_HISTORY, query, kpi_code=code))
 
 
 @catalogue_api.route("/kpis/<code>/targets", methods=["POST"])
@@ -169,9 +172,11 @@ def set_target(body: dict, code: str) -> Any:
 
 
 @catalogue_api.route("/kpis/<code>/targets", methods=["GET"])
-@catalogue_api.response(200, TargetSchema(many=True))
-def targets(code: str) -> Any:
-    return _run(lambda uow: catalogue_store.target_history(uow, code))
+@catalogue_api.arguments(PageQuery, location="query")
+@catalogue_api.response(200, page_of(TargetSchema))
+def targets(query: dict, code: str) -> Any:
+    """Every target setting of the KPI, by the month it applies from, then when it was set."""
+    return _run(lambda uow: page(uow, listings.TARGETS, query, kpi_code=code))
 
 
 @catalogue_api.route("/units/<code>", methods=["PATCH"])
@@ -192,20 +197,23 @@ def change_unit(changes: dict, code: str) -> Any:
 
 
 @catalogue_api.route("/units/<code>/placements", methods=["GET"])
-@catalogue_api.response(200, PlacementSchema(many=True))
-def unit_placements(code: str) -> Any:
+@catalogue_api.arguments(PageQuery, location="query")
+@catalogue_api.response(200, page_of(PlacementSchema))
+def unit_placements(query: dict, code: str) -> Any:
     """Where the unit sat in the hierarchy, month by month, oldest first."""
-    def read(uow: UnitOfWork) -> list[dict[str, Any]]:
+    def read(uow: UnitOfWork) -> Page:
         if store.unit(uow, code) is None:
             raise catalogue.Refused(404, f"unit {code} not found")
-        return store.placements(uow, code)
+        return page(uow, listings.PLACEMENTS, query, unit_code=code)
     return _run(read)
 
 
 @catalogue_api.route("/units/<code>/history", methods=["GET"])
-@catalogue_api.response(200, HistorySchema(many=True))
-def unit_history(code: str) -> Any:
-    return _run(lambda uow: catalogue_store.unit_history(uow, code))
+@catalogue_api.arguments(PageQuery, location="query")
+@catalogue_api.response(200, page_of(HistorySchema))
+def unit_history(query: dict, code: str) -> Any:
+    """Every edit of the unit, oldest first."""
+    return _run(lambda uow: page(uow, listings.UNIT_HISTORY, query, unit_code=code))
 
 
 @catalogue_api.route("/kpis/<kpi_code>/units/<unit_code>/rebases", methods=["POST"])

@@ -25,7 +25,7 @@ from services.projects.entrypoints.schemas import (
 from services.projects.service_layer import handlers
 from shared.auth import ROLES
 from shared.db import unit_of_work
-from shared.pagination import offset_of, page_body, page_of
+from shared.pagination import page, page_of
 from shared.web import BEARER, ServiceError, build_service_app, current_principal, requires_roles
 
 api = Blueprint("projects", __name__, url_prefix="/api/v1", description="QI projects, stages and PDSA cycles")
@@ -59,8 +59,7 @@ def create_project(fields: dict) -> Any:
 def list_projects(query: dict) -> Any:
     """Projects, newest first, optionally only those at one stage."""
     with _uow() as uow:
-        rows, total = store.page(uow, query.get("stage"), query["page_size"], offset_of(query))
-    return page_body(rows, query, total)
+        return page(uow, store.PROJECTS, query)
 
 
 @api.route("/projects/<uuid:project_id>", methods=["GET"])
