@@ -114,6 +114,51 @@ def test_ideas_are_listed_by_status_a_page_at_a_time(ideas_client, bearer):
     assert ideas_client.get("/api/v1/ideas?status=maybe", headers=bearer("staff")).status_code == 422
 
 
+def walk(client, headers, **query):
+    """Every page of the ideas list from the first by following ``next``; the pages, in order."""
+    pages, cursor = [], None
+    while True:
+        body = client.get("/api/v1/ideas", query_string={**query, **({"cursor": cursor} if cursor else {})},
+                          headers=headers).get_json()
+        pages.append(body)
+        cursor = body["next"]
+        if cursor is None:
+            return pages
+
+
+def test_walking_the_list_by_its_cursors_sees_every_idea_once_newest_first(ideas_client, bearer):
+    submitted = [submit(ideas_client, bearer).get_json()["id"] for _ in range(5)]
+    pages = walk(ideas_client, bearer("staff"), page_size=3)
+    seen = [idea for body in pages for idea in body["items"]]
+    assert len({idea["id"] for idea in seen}) == len(seen), "no idea twice"
+    assert [idea["id"] for idea in seen if idea["id"] in submitted] == submitted[::-1]
+    keys = [(idea["submitted_at"], idea["id"]) for idea in seen]
+    assert keys == sorted(keys, reverse=True)
+    assert pages[0]["previous"] is None and pages[-1]["next"] is None
+    assert {body["total"] for body in pages} == {min(len(seen), 10_000)}
+    if len(pages) > 1:
+        back = ideas_client.get("/api/v1/ideas", query_string={"page_size": 3, "cursor": pages[1]["previous"]},
+                                headers=bearer("staff")).get_json()
+        assert back["items"] == pages[0]["items"] and back["previous"] is None
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "eyJrIjpbIjIwMjYiXSwiYiI6ZmFsc2V9.AAAA"])
+def test_a_forged_or_garbled_cursor_is_a_400_problem(ideas_client, bearer, cursor):
+    response = ideas_client.get("/api/v1/ideas", query_string={"cursor": cursor}, headers=bearer("staff"))
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert "cursor" in response.get_json()["errors"]
+
+
+def test_a_cursor_for_one_status_is_refused_for_another(ideas_client, bearer):
+    for _ in range(2):
+        submit(ideas_client, bearer)
+    first = ideas_client.get("/api/v1/ideas?status=submitted&page_size=1", headers=bearer("staff")).get_json()
+    response = ideas_client.get("/api/v1/ideas", query_string={"status": "accepted", "cursor": first["next"]},
+                                headers=bearer("staff"))
+    assert response.status_code == 400
+
+
 def test_an_unknown_idea_is_a_404_problem(ideas_client, bearer):
     response = ideas_client.get("/api/v1/ideas/00000000-0000-4000-8000-000000000000", headers=bearer("staff"))
     assert response.status_code == 404
