@@ -55,7 +55,8 @@ def test_a_later_revision_supersedes_the_value_and_both_are_kept(metrics_client,
     assert [(r["revision"], r["value"], r["source"]) for r in history] == [
         (1, 4.5, "pas-feed"), (2, 4.1, "warehouse-fix")]
     assert [r["recorded_by"] for r in history] == ["tester", "tester"], "who recorded each revision is kept"
-    series = metrics_client.get(f"/api/v1/kpis/{catalogue['kpi']}/units/{catalogue['ward']}/measures").get_json()["items"]
+    series = metrics_client.get(f"/api/v1/kpis/{catalogue['kpi']}/units/{catalogue['ward']}/measures").get_json()
+    series = series["items"]
     assert [(p["period"], p["value"], p["revision"]) for p in series] == [("2026-09", 4.1, 2)]
 
 
