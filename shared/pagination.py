@@ -17,7 +17,8 @@ What is guaranteed (docs/api-lists.md says it for clients):
   ``InvalidCursor`` (a 400 problem), never a 500 and never a query.
 - **Totals that do not read the table.** ``total`` counts at most ``COUNT_CAP + 1`` matching index
   entries: exact up to the cap (``total_is_exact`` true); beyond it ``total`` is the cap and
-  ``total_is_exact`` false, read as "more than 10,000".
+  ``total_is_exact`` false, read as "more than 1,000". It is counted for the first page of a walk
+  and carried in the cursors, so the pages after it cost one index range scan each.
 - **Walking while rows are added.** Each row is seen at most once; rows added behind the cursor are
   not seen by that walk.
 
@@ -42,7 +43,7 @@ from shared.web import ServiceError
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 MAX_CURSOR_CHARS = 2_000
 Row = dict[str, Any]
 
@@ -117,6 +118,7 @@ class Page:
 class _Position:
     keys: list[Any]
     backwards: bool
+    total: tuple[int, bool]
 
 
 def page(db: Executes, listing: Listing, query: Mapping[str, Any], *, secret: str | bytes | None = None,
@@ -134,7 +136,7 @@ def page(db: Executes, listing: Listing, query: Mapping[str, Any], *, secret: st
     size = query["page_size"]
     sql, params = _page_sql(listing, filters, position, size + 1)
     rows = db.execute(sql, params).fetchall()
-    total, exact = _capped_count(db, listing, filters)
+    total, exact = position.total if position else _capped_count(db, listing, filters)
     has_more = len(rows) > size
     rows = rows[:size]
     if position and position.backwards:
@@ -145,8 +147,9 @@ def page(db: Executes, listing: Listing, query: Mapping[str, Any], *, secret: st
     return Page(
         items=rows,
         page_size=size,
-        next=cursors.make(_keys_of(listing, rows[-1]), backwards=False) if rows and has_next else None,
-        previous=cursors.make(_keys_of(listing, rows[0]), backwards=True) if rows and has_previous else None,
+        next=cursors.make(_keys_of(listing, rows[-1]), (total, exact), backwards=False) if rows and has_next else None,
+        previous=cursors.make(_keys_of(listing, rows[0]), (total, exact), backwards=True)
+        if rows and has_previous else None,
         total=total,
         total_is_exact=exact,
     )
@@ -165,8 +168,8 @@ def page_by_offset(name: str, query: Mapping[str, Any], total: int, rows_at: Cal
     return Page(
         items=rows,
         page_size=size,
-        next=cursors.make([offset + size], backwards=False) if offset + size < total else None,
-        previous=cursors.make([max(offset - size, 0)], backwards=True) if offset > 0 else None,
+        next=cursors.make([offset + size], (total, True), backwards=False) if offset + size < total else None,
+        previous=cursors.make([max(offset - size, 0)], (total, True), backwards=True) if offset > 0 else None,
         total=total,
         total_is_exact=True,
     )
@@ -238,7 +241,8 @@ def _plain(value: Any) -> Any:
 
 
 class _Cursors:
-    """Makes and reads one list's cursors: the keys of a row, the direction and the filters, signed."""
+    """Makes and reads one list's cursors: the keys of a row, the direction, the total counted for
+    the first page and the filters, signed."""
 
     def __init__(self, name: str, secret: str | bytes | None, filters: Mapping[str, Any]):
         key = secret if secret is not None else current_app.secret_key
@@ -247,9 +251,9 @@ class _Cursors:
         self._serializer = URLSafeSerializer(key, salt=f"wtgr.page.{name}")
         self._filters = json.dumps({column: _plain(value) for column, value in filters.items()}, sort_keys=True)
 
-    def make(self, keys: list[Any], *, backwards: bool) -> str:
+    def make(self, keys: list[Any], total: tuple[int, bool], *, backwards: bool) -> str:
         return str(self._serializer.dumps({"k": [_plain(value) for value in keys], "b": backwards,
-                                           "f": self._filters}))
+                                           "t": list(total), "f": self._filters}))
 
     def position(self, cursor: str | None) -> _Position | None:
         if cursor is None:
@@ -262,7 +266,8 @@ class _Cursors:
             raise InvalidCursor("it does not hold a place in this list")
         if payload.get("f") != self._filters:
             raise InvalidCursor("it was given for other filters")
-        return _Position(payload["k"], bool(payload.get("b")))
+        total, exact = payload.get("t") or (0, False)
+        return _Position(payload["k"], bool(payload.get("b")), (int(total), bool(exact)))
 
 
 @cache
@@ -277,8 +282,9 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
             "previous": fields.String(allow_none=True, metadata={
                 "description": "send as `cursor` for the page before this one; null on the first page"}),
             "total": fields.Integer(metadata={
-                "description": f"how many items the list (with its filters) holds, counted up to {COUNT_CAP:,}: "
-                               f"when total_is_exact is false there are more than this"}),
+                "description": f"how many items the list (with its filters) holds, counted up to {COUNT_CAP:,} "
+                               f"for the first page and carried by the cursors: when total_is_exact is false "
+                               f"there are more than this"}),
             "total_is_exact": fields.Boolean(metadata={
                 "description": f"false when the list holds more than {COUNT_CAP:,} items and total is that cap"}),
         },

@@ -102,6 +102,14 @@ def test_the_total_is_counted_up_to_the_cap_and_says_when_there_are_more():
     assert (exact.total, exact.total_is_exact) == (7, True)
 
 
+def test_the_pages_after_the_first_carry_its_total_and_count_nothing():
+    first = page(Recorded(ideas(3), counted=COUNT_CAP + 1), IDEAS, query(page_size=2), secret=SECRET)
+    db = Recorded(ideas(3)[2:], counted=1)
+    second = page(db, IDEAS, query(page_size=2, cursor=first.next), secret=SECRET)
+    assert len(db.statements) == 1 and "count(*)" not in db.statements[0][0]
+    assert (second.total, second.total_is_exact) == (COUNT_CAP, False)
+
+
 @pytest.mark.parametrize("cursor", ["garbage", "eyJrIjpbMV19.forged", "x" * 300])
 def test_a_garbled_or_forged_cursor_is_a_400_and_runs_no_query(cursor):
     db = Recorded(ideas(3))
