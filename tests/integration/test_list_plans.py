@@ -107,7 +107,8 @@ def test_every_page_of_every_list_is_an_index_range_scan(connections, service, l
     following = page(explained, listing, {**query, "cursor": first.next}, secret="plans", **scope)
     if listing.name not in FORWARD_ONLY:
         page(explained, listing, {**query, "cursor": following.previous}, secret="plans", **scope)
-    assert len(explained.plans) == (4 if listing.name in FORWARD_ONLY else 6)
+    # the first page and its total, then one page by each cursor (the total travels in the cursor)
+    assert len(explained.plans) == (3 if listing.name in FORWARD_ONLY else 4)
     for sql, plan in explained.plans:
         whole = [node["Node Type"] for node in nodes(plan) if node["Node Type"] in WHOLE_TABLE_NODES]
         assert not whole, f"{listing.name} reads or sorts a whole table ({whole}) for:\n{sql}\n{plan}"
