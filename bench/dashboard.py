@@ -20,8 +20,8 @@ MONTHS = 24
 def run(seconds: float, clients: int) -> str:
     unit = _unit_with_50_kpis()
     base = service_url("metrics")
-    matrix = _load(f"{base}/api/v1/dashboards/units/{unit}/kpis?page_size={KPIS}", seconds, clients)
-    health = _load(f"{base}/healthz", seconds, clients)
+    matrix = load(f"{base}/api/v1/dashboards/units/{unit}/kpis?page_size={KPIS}", seconds, clients)
+    health = load(f"{base}/healthz", seconds, clients)
     ratio = matrix["rps"] / health["rps"]
     return (f"dashboard: summary matrix of a unit with {KPIS} KPIs x {MONTHS} months, {clients} clients for "
             f"{seconds:.0f} s: p50 {matrix['p50'] * 1000:.1f} ms, p99 {matrix['p99'] * 1000:.1f} ms, "
@@ -47,7 +47,8 @@ def _unit_with_50_kpis() -> str:
     return unit
 
 
-def _load(url: str, seconds: float, clients: int) -> dict[str, float]:
+def load(url: str, seconds: float, clients: int, headers: dict[str, str] | None = None) -> dict[str, float]:
+    """``clients`` keep-alive clients GET ``url`` for ``seconds``: requests/s, p50 and p99 (seconds)."""
     latencies: list[float] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
@@ -60,7 +61,7 @@ def _load(url: str, seconds: float, clients: int) -> dict[str, float]:
         session.headers.update(reader)
         while time.monotonic() < stop_at:
             started = time.perf_counter()
-            response = session.get(url, timeout=30)
+            response = session.get(url, timeout=30, headers=headers)
             mine.append(time.perf_counter() - started)
             if response.status_code != 200:
                 errors.append(f"{response.status_code} {response.text[:200]}")

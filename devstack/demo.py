@@ -191,8 +191,9 @@ def wait_until_stored(portal: Portal, figures: list[Figure], months: list[str], 
     deadline = time.monotonic() + timeout
     while newest and time.monotonic() < deadline:
         for (kpi, unit), month in list(newest.items()):
-            series = portal.call("GET", "metrics", f"/api/v1/kpis/{kpi}/units/{unit}/measures", roles=["staff"]).json()
-            if isinstance(series, list) and any(point["period"] == month for point in series):
+            page = portal.call("GET", "metrics", f"/api/v1/kpis/{kpi}/units/{unit}/measures?page_size=200",
+                               roles=["staff"]).json()
+            if any(point["period"] == month for point in page.get("items", [])):
                 del newest[(kpi, unit)]
         time.sleep(0.5)
     if newest:

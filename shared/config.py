@@ -41,6 +41,7 @@ class Settings:
     max_event_bytes: int
     consumer_max_attempts: int
     log_level: str
+    cursor_secret: str
     environment: str = "production"
     max_json_depth: int = 32
     cors_origins: tuple[str, ...] = ()
@@ -74,4 +75,5 @@ class Settings:
             environment=_env("WTGR_ENV", "production").lower(),
             max_json_depth=int(_env("WTGR_MAX_JSON_DEPTH", "32")),
             cors_origins=tuple(o.strip() for o in _env("WTGR_CORS_ORIGINS", "").split(",") if o.strip()),
+            cursor_secret=_env("WTGR_CURSOR_SECRET", "wtgr-local-dev-cursor-secret"),
         )

@@ -223,6 +223,7 @@ def create_service_app(
     app = Flask(settings.service, static_folder=None)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        SECRET_KEY=settings.cursor_secret,  # signs list cursors (shared.pagination)
         API_TITLE=title,
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",

@@ -56,7 +56,7 @@ def test_a_measure_published_by_a_feed_reaches_the_kpi_owners_inbox(kafka_bootst
     assert "4.4" in email.body_text
 
     series = requests.get(f"{service_url('metrics')}/api/v1/kpis/{kpi['code']}/units/{kpi['unit']}/measures",
-                          headers=kpi["reader"], timeout=10).json()
+                          headers=kpi["reader"], timeout=10).json()["items"]
     assert [(p["period"], p["value"]) for p in series] == [("2026-09", 4.4)]
 
 
@@ -70,7 +70,7 @@ def test_a_replayed_feed_event_is_stored_once_and_emailed_once(kafka_bootstrap, 
     mailbox.wait_for(kpi["owner"], lambda m: "2026-10" in m.subject)
     assert len([m for m in mailbox.messages(kpi["owner"]) if to_owner(kpi)(m)]) == 2
     revisions = requests.get(f"{service_url('metrics')}/api/v1/kpis/{kpi['code']}/units/{kpi['unit']}/measures/"
-                             "2026-09/revisions", headers=kpi["reader"], timeout=10).json()
+                             "2026-09/revisions", headers=kpi["reader"], timeout=10).json()["items"]
     assert len(revisions) == 1
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from shared.db import UnitOfWork
+from shared.pagination import Listing
 
 IDEA_COLUMNS = "id, title, description, submitted_by, status, version, submitted_at"
+# Newest first; migration 0002 indexes (submitted_at, id) alone and after status.
+IDEAS = Listing("ideas", "ideas", IDEA_COLUMNS, "submitted_at timestamptz, id uuid", descending=True,
+                filters=("status",))
 
 
 def add_idea(uow: UnitOfWork, idea_id: str, title: str, description: str, submitted_by: str) -> dict[str, Any]:
@@ -60,13 +64,3 @@ def link_project(uow: UnitOfWork, idea_id: str, project_id: str, title: str) -> 
         "INSERT INTO idea_projects (idea_id, project_id, title) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
         (idea_id, project_id, title),
     )
-
-
-def page(uow: UnitOfWork, status: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    where, params = ("WHERE status = %s", [status]) if status else ("", [])
-    rows = uow.all(
-        f"SELECT {IDEA_COLUMNS} FROM ideas {where} ORDER BY submitted_at DESC, id LIMIT %s OFFSET %s",
-        [*params, limit, offset],
-    )
-    total = uow.one(f"SELECT count(*) AS n FROM ideas {where}", params)
-    return rows, int(total["n"]) if total else 0

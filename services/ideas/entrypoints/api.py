@@ -19,7 +19,7 @@ from services.ideas.entrypoints.schemas import (
 )
 from services.ideas.service_layer import handlers
 from shared.db import unit_of_work
-from shared.pagination import offset_of, page_body, page_of
+from shared.pagination import page, page_of
 from shared.web import (
     Blueprint,
     build_service_app,
@@ -57,8 +57,7 @@ def submit_idea(fields: dict) -> Any:
 def list_ideas(query: dict) -> Any:
     """Ideas, newest first, optionally only those with one status."""
     with _uow() as uow:
-        rows, total = store.page(uow, query.get("status"), query["page_size"], offset_of(query))
-    return page_body(rows, query, total)
+        return page(uow, store.IDEAS, query)
 
 
 @api.route("/ideas/<uuid:idea_id>", methods=["GET"])

@@ -34,11 +34,6 @@ def update_kpi(uow: UnitOfWork, code: str, changes: dict[str, Any], changed_by: 
     return after
 
 
-def kpi_history(uow: UnitOfWork, code: str) -> list[dict[str, Any]]:
-    return uow.all("SELECT changed_by, changed_at, before, after FROM kpi_history WHERE kpi_code = %s ORDER BY id",
-                   (code,))
-
-
 def add_target(uow: UnitOfWork, code: str, effective_from: date, target: float | None, set_by: str) -> None:
     uow.execute("INSERT INTO kpi_targets (kpi_code, effective_from, target, set_by) VALUES (%s, %s, %s, %s)",
                 (code, effective_from, target, set_by))
@@ -123,11 +118,6 @@ def months_of_unit(uow: UnitOfWork, unit_code: str, since: date) -> list[tuple[s
     rows = uow.all("SELECT kpi_code, period FROM kpi_values WHERE unit_code = %s AND period >= %s"
                    " ORDER BY kpi_code, period", (unit_code, since))
     return [(row["kpi_code"], row["period"]) for row in rows]
-
-
-def unit_history(uow: UnitOfWork, code: str) -> list[dict[str, Any]]:
-    return uow.all("SELECT changed_by, changed_at, before, after FROM unit_history WHERE unit_code = %s ORDER BY id",
-                   (code,))
 
 
 def add_rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date, reason: str, set_by: str

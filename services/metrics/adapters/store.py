@@ -59,12 +59,6 @@ def add_unit(uow: UnitOfWork, fields: dict[str, Any], created_by: str) -> Unit |
     return Unit(**row) if row else None
 
 
-def page(uow: UnitOfWork, table: str, columns: str, order: str, limit: int, offset: int) -> tuple[list, int]:
-    rows = uow.all(f"SELECT {columns} FROM {table} ORDER BY {order} LIMIT %s OFFSET %s", (limit, offset))
-    total = uow.one(f"SELECT count(*) AS n FROM {table}")
-    return rows, int(total["n"]) if total else 0
-
-
 def kpis(uow: UnitOfWork, codes: Iterable[str]) -> dict[str, Kpi]:
     """The KPIs among ``codes`` that exist, by code (read once per transaction each)."""
     return _memo_many(uow, "kpi", codes, lambda missing: [Kpi.from_row(row) for row in uow.all(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask, current_app
 
 from services.metrics import bootstrap
-from services.metrics.adapters import catalogue_store, measures, store
+from services.metrics.adapters import catalogue_store, listings, store
 from services.metrics.entrypoints.catalogue_api import catalogue_api
 from services.metrics.entrypoints.dashboard_api import dashboard_api
 from services.metrics.entrypoints.schemas import (
@@ -27,7 +28,7 @@ from shared import audit
 from shared.db import unit_of_work
 from shared.errors import Conflict, InvalidInput, MalformedRequest, NotFound
 from shared.month import first_day_of
-from shared.pagination import PageQuery, offset_of, page_body, page_of
+from shared.pagination import PageQuery, page, page_of
 from shared.web import (
     Blueprint,
     build_service_app,
@@ -69,8 +70,8 @@ def create_kpi(fields: dict) -> Any:
 @api.response(200, page_of(KpiSchema))
 def list_kpis(query: dict) -> Any:
     with _uow() as uow:
-        rows, total = store.page(uow, "kpis", store.KPI_COLUMNS, "code", query["page_size"], offset_of(query))
-    return page_body([kpi_as_seen(row) for row in rows], query, total)
+        found = page(uow, listings.KPIS, query)
+    return replace(found, items=[kpi_as_seen(row) for row in found.items])
 
 
 @api.route("/kpis/<code>", methods=["GET"])
@@ -105,9 +106,7 @@ def create_unit(fields: dict) -> Any:
 @api.response(200, page_of(UnitSchema))
 def list_units(query: dict) -> Any:
     with _uow() as uow:
-        rows, total = store.page(uow, "units", "code, name, level, parent_code", "code",
-                                 query["page_size"], offset_of(query))
-    return page_body(rows, query, total)
+        return page(uow, listings.UNITS, query)
 
 
 @api.route("/measures", methods=["POST"])
@@ -129,27 +128,30 @@ def record_measure(payload: dict) -> Any:
 
 @api.route("/kpis/<kpi_code>/units/<unit_code>/measures", methods=["GET"])
 @requires_sign_in
-@api.response(200, SeriesPointSchema(many=True))
-def series(kpi_code: str, unit_code: str) -> Any:
+@api.arguments(PageQuery, location="query")
+@api.response(200, page_of(SeriesPointSchema))
+def series(query: dict, kpi_code: str, unit_code: str) -> Any:
     """The current value of every month, oldest first."""
     with _uow() as uow:
         _found(store.kpi(uow, kpi_code), f"KPI {kpi_code}")
-        return measures.series(uow, kpi_code, unit_code)
+        return page(uow, listings.SERIES, query, kpi_code=kpi_code, unit_code=unit_code)
 
 
 @api.route("/kpis/<kpi_code>/units/<unit_code>/measures/<period>/revisions", methods=["GET"])
 @requires_sign_in
-@api.response(200, RevisionSchema(many=True))
-def revisions(kpi_code: str, unit_code: str, period: str) -> Any:
+@api.arguments(PageQuery, location="query")
+@api.response(200, page_of(RevisionSchema))
+def revisions(query: dict, kpi_code: str, unit_code: str, period: str) -> Any:
     """Every revision of one month, oldest first: nothing recorded is ever lost."""
     try:
         month = first_day_of(period)
     except ValueError:
         raise MalformedRequest("period must be YYYY-MM") from None
     with _uow() as uow:
-        rows = measures.revisions(uow, kpi_code, unit_code, month)
-    return [{**row, "kpi_code": kpi_code, "unit_code": unit_code, "period": month} for row in
-            _found(rows, f"measures for {kpi_code}/{unit_code}/{period}")]
+        found = page(uow, listings.REVISIONS, query, kpi_code=kpi_code, unit_code=unit_code, period=month)
+    if query["cursor"] is None:
+        _found(found.items, f"measures for {kpi_code}/{unit_code}/{period}")
+    return found
 
 
 def _found(row: Any, what: str) -> Any:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app
 from marshmallow import Schema, fields, validate
 
-from services.metrics.adapters import catalogue_store, hierarchy, store
+from services.metrics.adapters import catalogue_store, listings, store
 from services.metrics.bootstrap import utc_today
 from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS
 from services.metrics.domain.rollup import AGGREGATIONS
@@ -18,6 +19,7 @@ from services.metrics.service_layer import catalogue
 from shared.db import UnitOfWork, unit_of_work
 from shared.errors import InvalidInput, NotFound
 from shared.fields import MonthField
+from shared.pagination import Page, PageQuery, page, page_of
 from shared.web import (
     Blueprint,
     created,
@@ -141,13 +143,14 @@ def change_kpi(changes: dict, code: str) -> Any:
 
 @catalogue_api.route("/kpis/<code>/history", methods=["GET"])
 @requires_sign_in
-@catalogue_api.response(200, HistorySchema(many=True))
-def kpi_history(code: str) -> Any:
-    """Every change to the KPI, oldest first; its owners' addresses only to admins and the owners."""
-    def read(uow: UnitOfWork) -> list[dict[str, Any]]:
+@catalogue_api.arguments(PageQuery, location="query")
+@catalogue_api.response(200, page_of(HistorySchema))
+def kpi_history(query: dict, code: str) -> Any:
+    """Every edit of the KPI, oldest first; its owners' addresses only to admins and the owners."""
+    def read(uow: UnitOfWork) -> Page:
         kpi = store.kpi(uow, code)
-        owners = kpi.owners if kpi else ()
-        return history_as_seen(owners, catalogue_store.kpi_history(uow, code))
+        found = page(uow, listings.KPI_HISTORY, query, kpi_code=code)
+        return replace(found, items=history_as_seen(kpi.owners if kpi else (), found.items))
     return _run(read)
 
 
@@ -169,9 +172,11 @@ def set_target(body: dict, code: str) -> Any:
 
 @catalogue_api.route("/kpis/<code>/targets", methods=["GET"])
 @requires_sign_in
-@catalogue_api.response(200, TargetSchema(many=True))
-def targets(code: str) -> Any:
-    return _run(lambda uow: catalogue_store.target_history(uow, code))
+@catalogue_api.arguments(PageQuery, location="query")
+@catalogue_api.response(200, page_of(TargetSchema))
+def targets(query: dict, code: str) -> Any:
+    """Every target setting of the KPI, by the month it applies from, then when it was set."""
+    return _run(lambda uow: page(uow, listings.TARGETS, query, kpi_code=code))
 
 
 @catalogue_api.route("/units/<code>", methods=["PATCH"])
@@ -192,21 +197,24 @@ def change_unit(changes: dict, code: str) -> Any:
 
 @catalogue_api.route("/units/<code>/placements", methods=["GET"])
 @requires_sign_in
-@catalogue_api.response(200, PlacementSchema(many=True))
-def unit_placements(code: str) -> Any:
+@catalogue_api.arguments(PageQuery, location="query")
+@catalogue_api.response(200, page_of(PlacementSchema))
+def unit_placements(query: dict, code: str) -> Any:
     """Where the unit sat in the hierarchy, month by month, oldest first."""
-    def read(uow: UnitOfWork) -> list[dict[str, Any]]:
+    def read(uow: UnitOfWork) -> Page:
         if store.unit(uow, code) is None:
             raise NotFound(f"unit {code} not found")
-        return hierarchy.placements(uow, code)
+        return page(uow, listings.PLACEMENTS, query, unit_code=code)
     return _run(read)
 
 
 @catalogue_api.route("/units/<code>/history", methods=["GET"])
 @requires_sign_in
-@catalogue_api.response(200, HistorySchema(many=True))
-def unit_history(code: str) -> Any:
-    return _run(lambda uow: catalogue_store.unit_history(uow, code))
+@catalogue_api.arguments(PageQuery, location="query")
+@catalogue_api.response(200, page_of(HistorySchema))
+def unit_history(query: dict, code: str) -> Any:
+    """Every edit of the unit, oldest first."""
+    return _run(lambda uow: page(uow, listings.UNIT_HISTORY, query, unit_code=code))
 
 
 @catalogue_api.route("/kpis/<kpi_code>/units/<unit_code>/rebases", methods=["POST"])

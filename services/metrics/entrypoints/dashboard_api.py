@@ -38,7 +38,7 @@ from services.metrics.entrypoints.dashboard_schemas import (
 from shared.db import unit_of_work
 from shared.errors import InvalidInput, NotFound
 from shared.month import month_text
-from shared.pagination import PageQuery, offset_of, page_body
+from shared.pagination import PageQuery, page_by_offset
 from shared.web import Blueprint, requires_sign_in
 
 dashboard_api = Blueprint("dashboard_api", __name__, url_prefix="/api/v1",
@@ -61,12 +61,14 @@ def _uow() -> Any:
 @dashboard_api.response(200, KpiMatrixSchema)
 def kpi_matrix(query: dict, unit_code: str) -> Any:
     """The unit's KPI matrix: one row per KPI charted for it, by KPI code, with the newest value and
-    month, the target then in force, both Making Data Count icons and a 12-month sparkline."""
+    month, the target then in force, both Making Data Count icons and a 12-month sparkline. Bounded by
+    design (at most one row per KPI of the catalogue), so its cursors carry an offset."""
     with _uow() as uow:
         unit = _found(dashboard_store.unit_with_chart_count(uow, unit_code), f"unit {unit_code}")
-        rows = dashboard_store.kpi_matrix(uow, unit_code, query["page_size"], offset_of(query))
-    total = unit.pop("charts")
-    return {**page_body(rows, query, total), "unit": unit}
+        found = page_by_offset("unit-matrix", query, unit.pop("charts"),
+                               lambda limit, offset: dashboard_store.kpi_matrix(uow, unit_code, limit, offset),
+                               unit=unit_code)
+    return {**vars(found), "unit": unit}
 
 
 @dashboard_api.route("/dashboards/kpis", methods=["GET"])
@@ -77,14 +79,16 @@ def directorate_kpi_matrix(query: dict) -> Any:
     """The KPI matrix across the units of a directorate: one row per KPI and unit charted in the
     directorate or any unit below it, by KPI code, then depth below the directorate, then unit code.
     Each row is a unit matrix row with the unit's code, name and level. A unit keeps one unit's rows
-    (the directorate's own or one below it); given alone, it is that unit's rows only."""
+    (the directorate's own or one below it); given alone, it is that unit's rows only. Bounded by design
+    (at most one row per KPI and unit of the catalogue), so its cursors carry an offset."""
     top = query.get("directorate") or query["unit"]
     unit, kpi = query.get("unit"), query.get("kpi")
     with _uow() as uow:
         _check_filters(uow, top, unit, kpi)
-        total = dashboard_store.chart_count_below(uow, top, unit, kpi)
-        rows = dashboard_store.kpi_matrix_below(uow, top, unit, kpi, query["page_size"], offset_of(query))
-    return page_body(rows, query, total)
+        return page_by_offset(
+            "directorate-matrix", query, dashboard_store.chart_count_below(uow, top, unit, kpi),
+            lambda limit, offset: dashboard_store.kpi_matrix_below(uow, top, unit, kpi, limit, offset),
+            top=top, unit=unit, kpi=kpi)
 
 
 def _check_filters(uow: Any, top: str, unit: str | None, kpi: str | None) -> None:

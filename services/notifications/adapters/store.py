@@ -9,9 +9,14 @@ from psycopg import Connection
 
 from services.notifications.domain.messages import Message
 from shared.db import UnitOfWork
+from shared.pagination import Listing
 
 EMAIL_COLUMNS = "id::text AS id, caused_by, event_type, recipients, subject, body, status, attempts, last_error, " \
                 "created_at, sent_at"
+# The email log, newest first; migration 0002 indexes (created_at, id) alone and after status. Its id
+# is selected as it is stored: ORDER BY id must mean the indexed uuid, not text.
+EMAILS = Listing("emails", "emails", EMAIL_COLUMNS.replace("id::text AS id", "id"), "created_at timestamptz, id uuid",
+                 descending=True, filters=("status",))
 
 
 def queue_email(uow: UnitOfWork, message: Message, caused_by: str, event_type: str) -> str:
@@ -50,13 +55,3 @@ def mark_attempt_failed(
             WHERE id = %s""",
         (error, give_up, retry_in_seconds, email_id),
     )
-
-
-def page(conn: Connection[Any], limit: int, offset: int, status: str | None) -> tuple[list[dict[str, Any]], int]:
-    where, params = ("WHERE status = %s", [status]) if status else ("", [])
-    rows = conn.execute(
-        f"SELECT {EMAIL_COLUMNS} FROM emails {where} ORDER BY created_at DESC LIMIT %s OFFSET %s",
-        [*params, limit, offset],
-    ).fetchall()
-    total = conn.execute(f"SELECT count(*) AS n FROM emails {where}", params).fetchone()
-    return rows, int(total["n"]) if total else 0

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from services.notifications import bootstrap
 from services.notifications.adapters import store
-from shared.pagination import PageQuery, offset_of, page_body, page_of
+from shared.pagination import PageQuery, page, page_of
 from shared.web import Blueprint, build_service_app, requires_roles
 
 api = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Emails the platform sends")
@@ -41,8 +41,7 @@ def list_emails(query: dict) -> Any:
     """The outbound email log, newest first; nothing sent is ever deleted."""
     state: bootstrap.Notifications = current_app.extensions["notifications"]
     with state.pool.connection() as conn:
-        rows, total = store.page(conn, query["page_size"], offset_of(query), query.get("status"))
-    return page_body(rows, query, total)
+        return page(conn, store.EMAILS, query)
 
 
 def create_app(app_state: bootstrap.Notifications | None = None) -> Flask:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from shared.db import UnitOfWork
+from shared.pagination import Listing
 
 PROJECT_COLUMNS = "id, title, aim, idea_id, stage, version, created_by, created_at"
+# Newest first; migration 0002 indexes (created_at, id) alone and after stage.
+PROJECTS = Listing("projects", "projects", PROJECT_COLUMNS, "created_at timestamptz, id uuid", descending=True,
+                   filters=("stage",))
 CYCLE_COLUMNS = 'id, project_id, cycle_number, plan, "do", study, act, started_on, ended_on, logged_by, logged_at'
 
 
@@ -72,13 +76,3 @@ def add_cycle(uow: UnitOfWork, cycle: dict[str, Any]) -> dict[str, Any]:
 def cycles(uow: UnitOfWork, project_id: str) -> list[dict[str, Any]]:
     return uow.all(f"SELECT {CYCLE_COLUMNS} FROM pdsa_cycles WHERE project_id = %s ORDER BY cycle_number",
                    (project_id,))
-
-
-def page(uow: UnitOfWork, stage: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    where, params = ("WHERE stage = %s", [stage]) if stage else ("", [])
-    rows = uow.all(
-        f"SELECT {PROJECT_COLUMNS} FROM projects {where} ORDER BY created_at DESC, id LIMIT %s OFFSET %s",
-        [*params, limit, offset],
-    )
-    total = uow.one(f"SELECT count(*) AS n FROM projects {where}", params)
-    return rows, int(total["n"]) if total else 0

@@ -20,7 +20,7 @@ from services.projects.entrypoints.schemas import (
 )
 from services.projects.service_layer import handlers
 from shared.db import unit_of_work
-from shared.pagination import offset_of, page_body, page_of
+from shared.pagination import page, page_of
 from shared.web import (
     Blueprint,
     build_service_app,
@@ -61,8 +61,7 @@ def create_project(fields: dict) -> Any:
 def list_projects(query: dict) -> Any:
     """Projects, newest first, optionally only those at one stage."""
     with _uow() as uow:
-        rows, total = store.page(uow, query.get("stage"), query["page_size"], offset_of(query))
-    return page_body(rows, query, total)
+        return page(uow, store.PROJECTS, query)
 
 
 @api.route("/projects/<uuid:project_id>", methods=["GET"])

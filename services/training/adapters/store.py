@@ -6,10 +6,17 @@ from datetime import date
 from typing import Any
 
 from shared.db import UnitOfWork
+from shared.pagination import Listing
 
 COURSE_COLUMNS = "code, title, description, created_by, created_at"
 SESSION_COLUMNS = "id, course_code, starts_at, capacity, location, trainer, created_at"
 ENROLMENT_COLUMNS = "id, session_id, user_id, status, position, enrolled_at"
+
+# By code (the primary key).
+COURSES = Listing("courses", "courses", COURSE_COLUMNS, "code text")
+# A course's sessions, soonest first; migration 0002 indexes (course_code, starts_at, id).
+SESSIONS = Listing("sessions", "sessions", SESSION_COLUMNS, "starts_at timestamptz, id uuid",
+                   scope=("course_code",))
 
 
 def add_course(uow: UnitOfWork, fields: dict[str, Any], created_by: str) -> dict[str, Any] | None:
@@ -78,11 +85,3 @@ def count_completion(uow: UnitOfWork, period: date) -> int:
     )
     assert row is not None
     return int(row["completions"])
-
-
-def page(uow: UnitOfWork, table: str, columns: str, where: str, params: list[Any], order: str, limit: int,
-         offset: int) -> tuple[list[dict[str, Any]], int]:
-    rows = uow.all(f"SELECT {columns} FROM {table} {where} ORDER BY {order} LIMIT %s OFFSET %s",
-                   [*params, limit, offset])
-    total = uow.one(f"SELECT count(*) AS n FROM {table} {where}", params)
-    return rows, int(total["n"]) if total else 0

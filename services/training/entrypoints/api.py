@@ -19,7 +19,7 @@ from services.training.entrypoints.schemas import (
 )
 from services.training.service_layer import handlers
 from shared.db import unit_of_work
-from shared.pagination import PageQuery, offset_of, page_body, page_of
+from shared.pagination import PageQuery, page, page_of
 from shared.web import Blueprint, build_service_app, created, current_principal, requires_roles, requires_sign_in
 
 api = Blueprint("training", __name__, url_prefix="/api/v1", description="WTGR and QI training")
@@ -49,9 +49,7 @@ def create_course(fields: dict) -> Any:
 @api.response(200, page_of(CourseSchema))
 def list_courses(query: dict) -> Any:
     with _uow() as uow:
-        rows, total = store.page(uow, "courses", store.COURSE_COLUMNS, "", [], "code", query["page_size"],
-                                 offset_of(query))
-    return page_body(rows, query, total)
+        return page(uow, store.COURSES, query)
 
 
 @api.route("/courses/<code>/sessions", methods=["POST"])
@@ -71,9 +69,7 @@ def schedule_session(fields: dict, code: str) -> Any:
 @api.response(200, page_of(SessionSchema))
 def list_sessions(query: dict, code: str) -> Any:
     with _uow() as uow:
-        rows, total = store.page(uow, "sessions", store.SESSION_COLUMNS, "WHERE course_code = %s", [code],
-                                 "starts_at, id", query["page_size"], offset_of(query))
-    return page_body(rows, query, total)
+        return page(uow, store.SESSIONS, query, course_code=code)
 
 
 @api.route("/sessions/<uuid:session_id>/enrolments", methods=["POST"])

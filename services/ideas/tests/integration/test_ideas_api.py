@@ -114,6 +114,47 @@ def test_ideas_are_listed_by_status_a_page_at_a_time(ideas_client, bearer):
     assert ideas_client.get("/api/v1/ideas?status=maybe", headers=bearer("staff")).status_code == 422
 
 
+def first_pages(client, headers, how_many, **query):
+    """The first ``how_many`` pages of the ideas list, each reached by the ``next`` of the one before."""
+    pages = [client.get("/api/v1/ideas", query_string=query, headers=headers).get_json()]
+    while len(pages) < how_many and pages[-1]["next"]:
+        pages.append(client.get("/api/v1/ideas", query_string={**query, "cursor": pages[-1]["next"]},
+                                headers=headers).get_json())
+    return pages
+
+
+def test_walking_the_list_by_its_cursors_sees_each_idea_once_newest_first(ideas_client, bearer):
+    submitted = [submit(ideas_client, bearer).get_json()["id"] for _ in range(5)]
+    pages = first_pages(ideas_client, bearer("staff"), 3, page_size=3)
+    seen = [idea for body in pages for idea in body["items"]]
+    assert len(seen) == 9 and len({idea["id"] for idea in seen}) == 9, "no idea twice"
+    assert [idea["id"] for idea in seen[:5]] == submitted[::-1]
+    keys = [(idea["submitted_at"], idea["id"]) for idea in seen]
+    assert keys == sorted(keys, reverse=True)
+    assert pages[0]["previous"] is None and all(body["previous"] for body in pages[1:])
+    assert len({(body["total"], body["total_is_exact"]) for body in pages}) == 1, "the total travels in the cursor"
+    back = ideas_client.get("/api/v1/ideas", query_string={"page_size": 3, "cursor": pages[1]["previous"]},
+                            headers=bearer("staff")).get_json()
+    assert back["items"] == pages[0]["items"] and back["previous"] is None
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "eyJrIjpbIjIwMjYiXSwiYiI6ZmFsc2V9.AAAA"])
+def test_a_forged_or_garbled_cursor_is_a_400_problem(ideas_client, bearer, cursor):
+    response = ideas_client.get("/api/v1/ideas", query_string={"cursor": cursor}, headers=bearer("staff"))
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert "cursor" in response.get_json()["errors"]
+
+
+def test_a_cursor_for_one_status_is_refused_for_another(ideas_client, bearer):
+    for _ in range(2):
+        submit(ideas_client, bearer)
+    first = ideas_client.get("/api/v1/ideas?status=submitted&page_size=1", headers=bearer("staff")).get_json()
+    response = ideas_client.get("/api/v1/ideas", query_string={"status": "accepted", "cursor": first["next"]},
+                                headers=bearer("staff"))
+    assert response.status_code == 400
+
+
 def test_an_unknown_idea_is_a_404_problem(ideas_client, bearer):
     response = ideas_client.get("/api/v1/ideas/00000000-0000-4000-8000-000000000000", headers=bearer("staff"))
     assert response.status_code == 404

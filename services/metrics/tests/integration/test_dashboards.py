@@ -64,7 +64,8 @@ def test_the_matrix_has_one_row_per_kpi_charted_for_the_unit_in_code_order(metri
     body = matrix(metrics_client, ward["ward"])
     assert [row["kpi_code"] for row in body["items"]] == [ward["stay"], ward["waits"]]
     assert body["unit"] == {"code": ward["ward"], "name": "Ward 7", "level": "ward"}
-    assert (body["total"], body["page"], body["page_size"]) == (2, 1, 50)
+    assert (body["total"], body["total_is_exact"], body["page_size"], body["previous"], body["next"]) == (
+        2, True, 50, None, None)
 
 
 def test_a_matrix_row_shows_the_latest_month_value_and_icons(metrics_client, ward):
@@ -88,9 +89,12 @@ def test_the_sparkline_is_the_last_twelve_months_oldest_first(metrics_client, wa
 
 
 def test_the_matrix_pages_like_the_other_lists(metrics_client, ward):
-    body = matrix(metrics_client, ward["ward"], page=2, page_size=1)
+    first = matrix(metrics_client, ward["ward"], page_size=1)
+    body = matrix(metrics_client, ward["ward"], cursor=first["next"], page_size=1)
     assert [row["kpi_code"] for row in body["items"]] == [ward["waits"]]
     assert body["total"] == 2
+    assert (body["next"], matrix(metrics_client, ward["ward"], cursor=body["previous"], page_size=1)["items"]) == (
+        None, first["items"])
 
 
 def test_the_matrix_of_a_parent_unit_shows_the_rolled_up_charts(metrics_client, ward):
@@ -194,10 +198,11 @@ def test_the_kpi_filter_keeps_one_kpi(metrics_client, directorate):
 
 
 def test_the_directorate_matrix_pages_like_the_other_lists(metrics_client, directorate):
-    response = across(metrics_client, directorate=directorate["directorate"], page=2, page_size=4)
+    first = across(metrics_client, directorate=directorate["directorate"], page_size=4).get_json()
+    response = across(metrics_client, directorate=directorate["directorate"], cursor=first["next"], page_size=4)
     assert rows_of(response, directorate) == [("waits", "directorate"), ("waits", "ward")]
-    assert {key: response.get_json()[key] for key in ("page", "page_size", "total")} == {
-        "page": 2, "page_size": 4, "total": 6}
+    assert {key: response.get_json()[key] for key in ("next", "page_size", "total")} == {
+        "next": None, "page_size": 4, "total": 6}
 
 
 @pytest.mark.parametrize("query", [{"directorate": "NO-SUCH-UNIT"}, {"unit": "NO-SUCH-UNIT"},
@@ -324,7 +329,7 @@ def test_the_openapi_document_describes_the_dashboards(metrics_client):
     paths = metrics_client.get("/openapi.json").get_json()["paths"]
     assert "/api/v1/dashboards/units/{unit_code}/kpis" in paths
     across_units = paths["/api/v1/dashboards/kpis"]["get"]
-    assert {"directorate", "unit", "kpi", "page", "page_size"} <= {p["name"] for p in across_units["parameters"]}
+    assert {"directorate", "unit", "kpi", "cursor", "page_size"} <= {p["name"] for p in across_units["parameters"]}
     assert "DirectorateMatrixRowPage" in str(across_units["responses"]["200"])
     for suffix in ("", ".csv", ".svg"):
         assert "get" in paths[f"/api/v1/kpis/{{kpi_code}}/units/{{unit_code}}/chart{suffix}"]

@@ -19,7 +19,7 @@ def test_a_measure_event_from_a_feed_is_stored_like_a_posted_one(metrics_state, 
                                            "period": "2026-08", "value": 5.0, "source": "pas"}, source="urn:feed:pas")
     handle(metrics_state, event)
     [stored] = metrics_client.get(
-        f"/api/v1/kpis/{catalogue['kpi']}/units/{catalogue['ward']}/measures/2026-08/revisions").get_json()
+        f"/api/v1/kpis/{catalogue['kpi']}/units/{catalogue['ward']}/measures/2026-08/revisions").get_json()["items"]
     assert stored["event_id"] == event.id
     assert stored["value"] == 5.0
 

@@ -12,7 +12,7 @@ def measure(catalogue, **changes):
 
 def revisions(client, catalogue, period="2026-09"):
     response = client.get(f"/api/v1/kpis/{catalogue['kpi']}/units/{catalogue['ward']}/measures/{period}/revisions")
-    return response.get_json() if response.status_code == 200 else []
+    return response.get_json()["items"] if response.status_code == 200 else []
 
 
 def outbox_events(state, kpi_code, event_type="kpi.updated"):
@@ -56,6 +56,7 @@ def test_a_later_revision_supersedes_the_value_and_both_are_kept(metrics_client,
         (1, 4.5, "pas-feed"), (2, 4.1, "warehouse-fix")]
     assert [r["recorded_by"] for r in history] == ["tester", "tester"], "who recorded each revision is kept"
     series = metrics_client.get(f"/api/v1/kpis/{catalogue['kpi']}/units/{catalogue['ward']}/measures").get_json()
+    series = series["items"]
     assert [(p["period"], p["value"], p["revision"]) for p in series] == [("2026-09", 4.1, 2)]
 
 
@@ -125,10 +126,12 @@ def test_a_duplicate_kpi_code_is_a_409_conflict(metrics_client, catalogue, beare
 
 
 def test_lists_are_paginated(metrics_client, catalogue):
-    page = metrics_client.get("/api/v1/units?page=1&page_size=1").get_json()
+    page = metrics_client.get("/api/v1/units?page_size=1").get_json()
     assert len(page["items"]) == 1
     assert page["total"] >= 2
-    assert metrics_client.get("/api/v1/units?page=0").status_code == 422
+    following = metrics_client.get("/api/v1/units", query_string={"page_size": 1, "cursor": page["next"]}).get_json()
+    assert following["items"][0]["code"] > page["items"][0]["code"]
+    assert metrics_client.get("/api/v1/units?page_size=0").status_code == 422
 
 
 def test_the_service_is_ready_and_describes_itself(metrics_client):
@@ -159,7 +162,7 @@ def test_text_the_database_cannot_hold_is_a_422_problem_and_stores_nothing(metri
     assert metrics_client.get(f"/api/v1/kpis/{code}").status_code == 404
 
 
-@pytest.mark.parametrize("query", ["page=33938599417851412480000", "page=1000001", "page_size=201"])
+@pytest.mark.parametrize("query", ["page_size=33938599417851412480000", "page_size=201", "cursor=" + "x" * 2001])
 def test_a_page_beyond_any_list_is_refused(metrics_client, query):
     assert metrics_client.get(f"/api/v1/kpis?{query}").status_code == 422
 

@@ -91,7 +91,7 @@ def test_a_move_without_a_month_holds_from_this_month(metrics_client, metrics_st
     this_month = datetime.now(UTC).strftime("%Y-%m")
     assert move(metrics_client, bearer, trust["w1"], parent_code=trust["b"]).status_code == 200
     assert values(metrics_state, trust, "a") == [6.0] * 6
-    placements = metrics_client.get(f"/api/v1/units/{trust['w1']}/placements").get_json()
+    placements = metrics_client.get(f"/api/v1/units/{trust['w1']}/placements").get_json()["items"]
     assert [(p["parent_code"], p["effective_from"], p["effective_to"]) for p in placements] == [
         (trust["a"], "1900-01", this_month), (trust["b"], this_month, None)]
     assert all(p["placed_by"] for p in placements)
@@ -99,14 +99,14 @@ def test_a_move_without_a_month_holds_from_this_month(metrics_client, metrics_st
 
 def test_the_placements_and_the_history_tell_where_a_unit_sat(metrics_client, bearer, trust):
     url = f"/api/v1/units/{trust['w1']}/placements"
-    assert [p["effective_from"] for p in metrics_client.get(url).get_json()] == ["1900-01"]
+    assert [p["effective_from"] for p in metrics_client.get(url).get_json()["items"]] == ["1900-01"]
     moved_to(metrics_client, bearer, trust["w1"], trust["b"], month_name(3))
     moved_to(metrics_client, bearer, trust["w1"], trust["c"], month_name(5))
-    placements = metrics_client.get(url).get_json()
+    placements = metrics_client.get(url).get_json()["items"]
     assert [(p["parent_code"], p["effective_from"], p["effective_to"]) for p in placements] == [
         (trust["a"], "1900-01", month_name(3)), (trust["b"], month_name(3), month_name(5)),
         (trust["c"], month_name(5), None)]
-    history = metrics_client.get(f"/api/v1/units/{trust['w1']}/history").get_json()
+    history = metrics_client.get(f"/api/v1/units/{trust['w1']}/history").get_json()["items"]
     assert history[-1]["before"]["parent_code"] == trust["b"]
     assert history[-1]["after"]["moved_from"] == month_name(5)
     assert [p["parent_code"] for p in history[-1]["after"]["placements"]] == [trust["a"], trust["b"], trust["c"]]
@@ -125,11 +125,11 @@ def test_a_move_that_cannot_be_is_refused_and_changes_nothing(metrics_client, me
     next_month = f"{now.year + now.month // 12}-{now.month % 12 + 1:02d}"
     body = {key: value.format(next_month=next_month, **trust) for key, value in body.items()}
     unit = trust["a"] if body.get("parent_code") == trust["w1"] else trust["w1"]
-    before = metrics_client.get(f"/api/v1/units/{unit}/placements").get_json()
+    before = metrics_client.get(f"/api/v1/units/{unit}/placements").get_json()["items"]
     response = move(metrics_client, bearer, unit, **body)
     assert response.status_code == 422, response.get_json()
     assert response.headers["Content-Type"] == "application/problem+json"
-    assert metrics_client.get(f"/api/v1/units/{unit}/placements").get_json() == before
+    assert metrics_client.get(f"/api/v1/units/{unit}/placements").get_json()["items"] == before
     assert values(metrics_state, trust, "a") == [6.0] * 6
 
 

@@ -174,3 +174,25 @@ def test_a_courses_sessions_are_listed_a_page_at_a_time(training_client, bearer,
     page = training_client.get(f"/api/v1/courses/{course}/sessions?page_size=2", headers=bearer("staff")).get_json()
     assert (len(page["items"]), page["total"]) == (2, 3)
     assert page["items"][0]["starts_at"] < page["items"][1]["starts_at"]
+
+
+def test_walking_a_courses_sessions_by_cursor_reads_each_once_in_order_and_back_again(training_client, bearer, course):
+    for days in (5, 1, 4, 2, 3):
+        schedule(training_client, bearer, course, datetime.now(UTC) + timedelta(days=days))
+    url, headers = f"/api/v1/courses/{course}/sessions", bearer("staff")
+    pages = [training_client.get(url, query_string={"page_size": 2}, headers=headers).get_json()]
+    while pages[-1]["next"]:
+        pages.append(training_client.get(url, query_string={"page_size": 2, "cursor": pages[-1]["next"]},
+                                         headers=headers).get_json())
+    starts = [session["starts_at"] for body in pages for session in body["items"]]
+    assert (len(pages), len(starts), starts) == (3, 5, sorted(starts))
+    assert [(body["total"], body["total_is_exact"]) for body in pages] == [(5, True)] * 3
+    assert pages[0]["previous"] is None
+    back = training_client.get(url, query_string={"page_size": 2, "cursor": pages[2]["previous"]},
+                               headers=headers).get_json()
+    assert back["items"] == pages[1]["items"]
+    assert training_client.get(url, query_string={"cursor": pages[1]["next"]},
+                               headers=bearer("staff")).status_code == 200
+    other_course = training_client.get("/api/v1/courses/OTHER-1/sessions", query_string={"cursor": pages[0]["next"]},
+                                       headers=headers)
+    assert other_course.status_code == 400
