@@ -29,6 +29,7 @@ from datetime import datetime
 
 from shared import correlation
 from shared.db import UnitOfWork
+from shared.pagination import Listing
 
 
 @dataclass(frozen=True)
@@ -91,30 +92,12 @@ def record_contact_details_read(uow: UnitOfWork, resource_type: str, resource_id
     record(uow, CONTACT_DETAILS_READ, resource_type, resource_id)
 
 
-@dataclass(frozen=True)
-class AuditFilter:
-    """Which rows to list: each given field must match exactly; ``before`` (an entry id) lists
-    only entries older than that one."""
-
-    resource_type: str | None = None
-    resource_id: str | None = None
-    actor: str | None = None
-    operation: str | None = None
-    before: int | None = None
-
-
-def entries(uow: UnitOfWork, where: AuditFilter, limit: int) -> list[AuditEntry]:
-    """Up to ``limit`` entries matching ``where``, newest first (by occurred_at, then id)."""
-    rows = uow.all(
-        "SELECT id, occurred_at, actor, actor_roles, operation, resource_type, resource_id, before_version,"
-        " after_version, correlation_id FROM audit_log"
-        " WHERE (%(resource_type)s::text IS NULL OR resource_type = %(resource_type)s)"
-        " AND (%(resource_id)s::text IS NULL OR resource_id = %(resource_id)s)"
-        " AND (%(actor)s::text IS NULL OR actor = %(actor)s)"
-        " AND (%(operation)s::text IS NULL OR operation = %(operation)s)"
-        " AND (%(before)s::bigint IS NULL OR (occurred_at, id) <"
-        "      (SELECT occurred_at, id FROM audit_log WHERE id = %(before)s))"
-        " ORDER BY occurred_at DESC, id DESC LIMIT %(limit)s",
-        {**where.__dict__, "limit": limit},
-    )
-    return [AuditEntry(**row) for row in rows]
+AUDIT_LOG = Listing(
+    "audit", "audit_log",
+    "id, occurred_at, actor, actor_roles, operation, resource_type, resource_id, before_version, after_version,"
+    " correlation_id",
+    "occurred_at timestamptz, id bigint", descending=True,
+    filters=("resource_type", "resource_id", "actor", "operation"),
+)
+"""The audit trail as a list: newest first, filtered by exact resource, actor or operation
+(``shared.pagination.page``; the indexes are in shared/migrations)."""

@@ -32,6 +32,7 @@ LISTS = {  # service: the module that declares its lists
     "notifications": "services.notifications.adapters.store",
     "metrics": "services.metrics.adapters.listings",
 }
+SHARED_LISTS = "shared.audit"  # lists every service has, over its own schema's copy of the table
 # Lists bounded by design whose source is a view that orders rows one way: read backwards, they sort
 # their (small) scope. A series has one row a month of one KPI for one unit.
 FORWARD_ONLY = {"series"}
@@ -42,8 +43,8 @@ WHOLE_TABLE_NODES = {"Seq Scan", "Bitmap Heap Scan", "Sort"}
 
 def declared_lists() -> Iterator[tuple[str, Listing, str | None]]:
     for service, module_name in LISTS.items():
-        module = importlib.import_module(module_name)
-        for listing in [value for value in vars(module).values() if isinstance(value, Listing)]:
+        modules = [importlib.import_module(name) for name in (module_name, SHARED_LISTS)]
+        for listing in [value for module in modules for value in vars(module).values() if isinstance(value, Listing)]:
             for filter_column in [None, *listing.filters]:
                 yield service, listing, filter_column
 

@@ -112,8 +112,9 @@ def test_admins_list_the_trail_newest_first_filtered_and_a_page_at_a_time(app, p
     page = first.get_json()
     assert [item["resource_id"] for item in page["items"]] == [thing, thing]
     assert page["items"][0]["id"] > page["items"][1]["id"]
-    rest = client.get(f"/api/v1/audit?resource_id={thing}&before={page['next_before']}", headers=admin).get_json()
-    assert len(rest["items"]) == 1 and rest["next_before"] is None
+    rest = client.get(f"/api/v1/audit?resource_type=thing&resource_id={thing}&page_size=2&cursor={page['next']}",
+                      headers=admin).get_json()
+    assert len(rest["items"]) == 1 and rest["next"] is None
     assert client.get(f"/api/v1/audit?actor=kim&resource_id={thing}", headers=admin).get_json()["items"]
     assert client.get(f"/api/v1/audit?actor=nobody&resource_id={thing}", headers=admin).get_json()["items"] == []
 
