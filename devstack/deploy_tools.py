@@ -3,6 +3,8 @@ and tests/test_k8s_manifests.py use them; devstack/run-tests.sh gets them ready 
 
 - compose-go's loader (the one Docker Compose uses), as deploy/tools/composecheck, built with
   `go install` from that module (its go.sum pins compose-go);
+- deploy/tools/kubecheck, which decodes built-in Kubernetes objects strictly into the API's Go
+  types (k8s.io/api, pinned by its go.sum): no JSON schemas can be downloaded here;
 - kustomize, built with `go install sigs.k8s.io/kustomize/kustomize/v5@KUSTOMIZE_VERSION`;
 - promtool, from Debian's `prometheus` package (installed when missing, as Postgres and Java are).
 
@@ -25,7 +27,7 @@ from devstack.system import require_executable, say
 KUSTOMIZE_MODULE = "sigs.k8s.io/kustomize/kustomize/v5"
 KUSTOMIZE_VERSION = "v5.7.1"
 REPO_ROOT = Path(__file__).resolve().parents[1]
-COMPOSECHECK_SOURCE = REPO_ROOT / "deploy" / "tools" / "composecheck"
+TOOLS_SOURCE = REPO_ROOT / "deploy" / "tools"
 INSTALL_TIMEOUT = 1800.0
 
 
@@ -60,13 +62,22 @@ def kustomize(cache_dir: Path) -> Path:
     return _go_install(target, f"{KUSTOMIZE_MODULE}@{KUSTOMIZE_VERSION}")
 
 
-def composecheck(cache_dir: Path) -> Path:
-    """The compose-file checker, rebuilt whenever its source or pinned compose-go changes."""
+def _repository_tool(cache_dir: Path, name: str) -> Path:
+    """A checker of deploy/tools/<name>, rebuilt whenever its source or pinned modules change."""
+    source = TOOLS_SOURCE / name
     digest = hashlib.sha256()
-    for name in ("go.mod", "go.sum", "main.go"):
-        digest.update((COMPOSECHECK_SOURCE / name).read_bytes())
-    target = cache_dir / f"composecheck-{digest.hexdigest()[:12]}" / "composecheck"
-    return _go_install(target, ".", workdir=COMPOSECHECK_SOURCE)
+    for file in ("go.mod", "go.sum", "main.go"):
+        digest.update((source / file).read_bytes())
+    target = cache_dir / f"{name}-{digest.hexdigest()[:12]}" / name
+    return _go_install(target, ".", workdir=source)
+
+
+def composecheck(cache_dir: Path) -> Path:
+    return _repository_tool(cache_dir, "composecheck")
+
+
+def kubecheck(cache_dir: Path) -> Path:
+    return _repository_tool(cache_dir, "kubecheck")
 
 
 def promtool() -> Path:
@@ -76,7 +87,7 @@ def promtool() -> Path:
 def main() -> int:
     cache = config.cache_dir(os.environ)
     try:
-        for tool in (composecheck(cache), kustomize(cache), promtool()):
+        for tool in (composecheck(cache), kubecheck(cache), kustomize(cache), promtool()):
             print(f"deploy tool ready: {tool}")
     except StartupError as error:
         print(f"devstack.deploy_tools: {error}", file=sys.stderr)

@@ -1,6 +1,8 @@
 """deploy/k8s: the generated files are up to date with the registry, kustomize renders every
-overlay, and what it renders says what the platform needs (no cluster and no Kubernetes JSON
-schemas can be had here, so the structure is checked by these tests)."""
+overlay, its built-in objects decode strictly into the Kubernetes API's Go types (kubecheck), and
+what it renders says what the platform needs. No cluster and no Kubernetes JSON schemas can be had
+here, and the operators' resources (Strimzi, CloudNativePG) have no types available, so their
+structure is checked by these tests alone."""
 
 import os
 import subprocess
@@ -16,12 +18,38 @@ K8S = Path(__file__).parents[1] / "deploy" / "k8s"
 OVERLAYS = [environment.name for environment in render_k8s.ENVIRONMENTS]
 
 
-def build(overlay: str) -> list[dict]:
+def kustomize_build(overlay: str) -> str:
     kustomize = deploy_tools.kustomize(config.cache_dir(os.environ))
     result = subprocess.run([kustomize, "build", K8S / "overlays" / overlay], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    return result.stdout
+
+
+def kubecheck(manifests: str) -> subprocess.CompletedProcess:
+    checker = deploy_tools.kubecheck(config.cache_dir(os.environ))
+    return subprocess.run([checker], input=manifests, capture_output=True, text=True, check=False)
+
+
+def build(overlay: str) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(kustomize_build(overlay)) if doc]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_built_in_object_decodes_strictly_into_the_kubernetes_types(overlay):
+    result = kubecheck(kustomize_build(overlay))
+    assert result.returncode == 0, result.stderr
+    unchecked = {line.split()[2] for line in result.stderr.splitlines() if line.startswith("unchecked:")}
+    assert unchecked == {"Kafka", "KafkaNodePool", "KafkaTopic", "Cluster"}
+    assert int(result.stdout.split()[1]) > len(platform.SERVICES) * 3
+
+
+def test_kubecheck_rejects_a_misspelt_field_and_a_bad_quantity():
+    manifests = kustomize_build("staging")
+    for broken in (manifests.replace("readOnlyRootFilesystem", "readOnlyRootFilesytem", 1),
+                   manifests.replace("memory: 256Mi", "memory: lots", 1)):
+        result = kubecheck(broken)
+        assert result.returncode == 1 and "kubecheck:" in result.stderr
 
 
 @pytest.fixture(scope="module", params=OVERLAYS)
