@@ -7,6 +7,12 @@ from dataclasses import dataclass
 
 from shared import platform
 
+DEV_ISSUER = "https://wtgr.local/dev-issuer"
+# WTGR_ENV names the environment. These are development (devstack's `run` and `test` envs among
+# them): only there may a service start with development secrets (see shared/security.py).
+# Unset means production, so a forgotten variable never relaxes the checks.
+DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "test", "run"})
+
 
 def _default_port(service: str) -> int:
     names = platform.service_names()
@@ -35,6 +41,13 @@ class Settings:
     max_event_bytes: int
     consumer_max_attempts: int
     log_level: str
+    environment: str = "production"
+    max_json_depth: int = 32
+    cors_origins: tuple[str, ...] = ()
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment in DEVELOPMENT_ENVIRONMENTS
 
     @classmethod
     def from_env(cls, service: str) -> Settings:
@@ -49,7 +62,7 @@ class Settings:
             port=int(_env(f"{upper}_PORT", str(_default_port(service)))),
             jwt_public_key_file=_env("WTGR_JWT_PUBLIC_KEY_FILE", ".local/run/jwt/public.pem"),
             jwt_private_key_file=_env("WTGR_JWT_PRIVATE_KEY_FILE", ".local/run/jwt/private.pem"),
-            jwt_issuer=_env("WTGR_JWT_ISSUER", "https://wtgr.local/dev-issuer"),
+            jwt_issuer=_env("WTGR_JWT_ISSUER", DEV_ISSUER),
             jwt_audience=_env("WTGR_JWT_AUDIENCE", "wtgr-platform"),
             smtp_host=_env("WTGR_SMTP_HOST", "127.0.0.1"),
             smtp_port=int(_env("WTGR_SMTP_PORT", "1025")),
@@ -58,4 +71,7 @@ class Settings:
             max_event_bytes=int(_env("WTGR_MAX_EVENT_BYTES", str(256 * 1024))),
             consumer_max_attempts=int(_env("WTGR_CONSUMER_MAX_ATTEMPTS", "5")),
             log_level=_env("WTGR_LOG_LEVEL", "INFO"),
+            environment=_env("WTGR_ENV", "production").lower(),
+            max_json_depth=int(_env("WTGR_MAX_JSON_DEPTH", "32")),
+            cors_origins=tuple(o.strip() for o in _env("WTGR_CORS_ORIGINS", "").split(",") if o.strip()),
         )

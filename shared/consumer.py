@@ -4,11 +4,14 @@ Contract, for every message, in partition order:
 - Effectively once: the handler's effect and the event id it handled commit in one Postgres
   transaction; an event id already recorded is skipped, so a redelivery changes nothing.
 - Offsets are committed to Kafka only after that transaction has committed.
-- Dead-letter: a message that is too large, not JSON, not a CloudEvent, fails its payload schema,
-  is rejected by its handler (``RejectEvent``) or keeps failing is published to the service's
-  dead-letter topic with the original topic, partition, offset and the reason; then the consumer
-  carries on.
-- Back off: a handler that raises is retried with exponential backoff, ``max_attempts`` times.
+- Dead-letter: a message that is too large, not JSON, not a CloudEvent, fails its payload schema
+  (text PostgreSQL cannot store, a NUL or a lone surrogate, included), is rejected by its handler
+  (``RejectEvent``), meets a ``psycopg.DataError`` (bad input, never retried) or keeps failing is
+  published to the service's dead-letter topic with the original topic, partition, offset and the
+  reason, and counted by reason; then the consumer carries on. The record always fits, whatever
+  the message's size (shared/deadletters/record.py): no message can block its partition.
+- Back off: a handler that raises anything else is retried with exponential backoff, ``max_attempts``
+  times.
 - Crash: when the database or Kafka itself is unreachable after the retries, the runner raises
   without committing the offset, so the message is redelivered after a restart.
 - Unknown event types are skipped and counted; they are someone else's business.
@@ -16,7 +19,6 @@ Contract, for every message, in partition order:
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -26,19 +28,25 @@ from typing import Any
 
 import psycopg
 from kafka import KafkaConsumer, KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from psycopg_pool import ConnectionPool
 
 from shared import correlation, telemetry
 from shared.db import Rows, UnitOfWork
+from shared.deadletters.record import MAX_KEY_BYTES, MAX_RECORD_BYTES, DeadLetter, dead_letter_for
 from shared.events import REGISTRY, Envelope, EnvelopeError, PayloadError
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Envelope, dict[str, Any]], None]
 INFRASTRUCTURE_ERRORS = (psycopg.OperationalError, KafkaError)
+BAD_INPUT_ERRORS = (psycopg.DataError, UnicodeEncodeError)  # the same input fails the same way every time
 HANDLED = Rows("h", "event_id text, event_type text, topic text")
+
+
+class EventTooLarge(EnvelopeError):
+    """The message is larger than the consumer accepts (``max_event_bytes``)."""
 
 
 class RejectEvent(Exception):
@@ -80,6 +88,7 @@ class ConsumerRunner:
         max_event_bytes: int = 256 * 1024,
         max_attempts: int = 5,
         backoff_seconds: float = 0.2,
+        max_dead_letter_bytes: int = MAX_RECORD_BYTES,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.service = service
@@ -90,6 +99,7 @@ class ConsumerRunner:
         self.handlers = handlers
         self.max_event_bytes = max_event_bytes
         self.max_attempts = max_attempts
+        self.max_dead_letter_bytes = max_dead_letter_bytes
         self.backoff_seconds = backoff_seconds
         self.sleep = sleep
 
@@ -144,6 +154,8 @@ class ConsumerRunner:
             if envelope.type not in self.handlers:
                 return envelope, Outcome("skipped", f"no handler for {envelope.type}")
             return envelope, REGISTRY.load(envelope)
+        except EventTooLarge as exc:
+            return envelope, Outcome("dead_lettered", str(exc), "too_large")
         except EnvelopeError as exc:
             return envelope, Outcome("dead_lettered", str(exc), "invalid_envelope")
         except PayloadError as exc:
@@ -225,7 +237,7 @@ class ConsumerRunner:
     def _parse(self, message: Any) -> Envelope:
         size = len(message.value or b"")
         if size > self.max_event_bytes:
-            raise EnvelopeError(f"too large: {size} bytes, limit {self.max_event_bytes}")
+            raise EventTooLarge(f"too large: {size} bytes, limit {self.max_event_bytes}")
         return Envelope.from_json(message.value or b"")
 
     def _handle_with_retries(self, message: Any, envelope: Envelope, payload: dict[str, Any]) -> Outcome:
@@ -234,6 +246,8 @@ class ConsumerRunner:
                 return self._handle_once(message, envelope, payload)
             except RejectEvent as exc:
                 return Outcome("dead_lettered", f"rejected: {exc}", "rejected")
+            except BAD_INPUT_ERRORS as exc:
+                return Outcome("dead_lettered", f"cannot be stored: {exc}", "invalid_payload")
             except Exception as exc:
                 telemetry.EVENTS_FAILED.labels(self.service, envelope.type).inc()
                 log.warning("handler failed", extra=_event_log(envelope, attempt=attempt, error=repr(exc)))
@@ -273,24 +287,20 @@ class ConsumerRunner:
         return outcome
 
     def _dead_letter(self, message: Any, outcome: Outcome) -> None:
-        record = {
-            "reason": outcome.reason,
-            "category": outcome.category,
-            "consumer": self.service,
-            "original_topic": message.topic,
-            "original_partition": message.partition,
-            "original_offset": message.offset,
-            "original_key": _text(message.key),
-            "original_value": _text(message.value),
-            "dead_lettered_at": datetime.now(UTC).isoformat(),
-        }
-        self.producer.send(
-            self.dead_letter_topic,
-            key=message.key,
-            value=json.dumps(record).encode(),
-            headers=[("reason", outcome.reason[:500].encode()), ("original_topic", message.topic.encode())],
-        ).get(timeout=30)
+        record = dead_letter_for(message, outcome.reason, outcome.category, self.service,
+                                 datetime.now(UTC).isoformat())
+        try:
+            self._send_dead_letter(message, record, self.max_dead_letter_bytes)
+        except MessageSizeTooLargeError:  # the topic allows less than we thought: the record without a body
+            self._send_dead_letter(message, record, 0)
         telemetry.EVENTS_DEAD_LETTERED.labels(self.service, outcome.category).inc()
+
+    def _send_dead_letter(self, message: Any, record: DeadLetter, max_bytes: int) -> None:
+        key = message.key if message.key is None or len(message.key) <= MAX_KEY_BYTES else None
+        headers = [(name, value.encode()) for name, value in (
+            ("reason", record.reason[:500]), ("category", record.category), ("original_topic", message.topic))]
+        self.producer.send(self.dead_letter_topic, key=key, value=record.to_json(max_bytes),
+                           headers=headers).get(timeout=30)
 
     def _report_lag(self) -> None:
         partitions = self.consumer.assignment()
@@ -298,12 +308,6 @@ class ConsumerRunner:
         for tp, end in ends.items():
             lag = max(0, end - self.consumer.position(tp))
             telemetry.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(lag)
-
-
-def _text(raw: bytes | None) -> str | None:
-    if raw is None:
-        return None
-    return raw.decode("utf-8", errors="replace")
 
 
 def _event_log(envelope: Envelope, **extra: Any) -> dict[str, Any]:

@@ -40,3 +40,16 @@ def manual_commit_consumer(bootstrap: str, group: str, topics: list[str]) -> Kaf
         max_poll_records=500,
         isolation_level="read_committed",
     )
+
+
+def offset_reader(bootstrap: str, client_id: str) -> KafkaConsumer:
+    """No group, no commits: reads the partitions and offsets it is told to (for tools such as
+    shared.deadletters), and only committed records, as the platform's consumers do."""
+    require_c_crc32c()
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )

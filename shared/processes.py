@@ -15,7 +15,7 @@ from pathlib import Path
 
 from psycopg_pool import ConnectionPool
 
-from shared import db, platform
+from shared import db, platform, security
 from shared.config import Settings
 from shared.consumer import ConsumerRunner, Handler
 from shared.correlation import configure_logging
@@ -32,15 +32,27 @@ def stop_on_sigterm() -> threading.Event:
     return stop
 
 
-def migrate(service: str, migrations_dir: Path) -> None:
+def safe_settings(service: str) -> Settings:
+    """The service's settings, or exit (status 2, the reasons on stderr) when they are unsafe
+    outside development (``shared.security.refuse_to_run_unsafely``)."""
     settings = Settings.from_env(service)
+    try:
+        security.refuse_to_run_unsafely(settings)
+    except security.UnsafeConfiguration as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+    return settings
+
+
+def migrate(service: str, migrations_dir: Path) -> None:
+    settings = safe_settings(service)
     configure_logging(service, settings.log_level)
     applied = db.migrate(settings.database_url, migrations_dir)
     log.info("migrations applied", extra={"count": applied})
 
 
 def run_relay(service: str) -> None:
-    settings = Settings.from_env(service)
+    settings = safe_settings(service)
     configure_logging(service, settings.log_level)
     pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-relay")
     producer = reliable_producer(settings.kafka_bootstrap, f"{service}-relay")
@@ -60,7 +72,7 @@ def run_consumer(
     """Consume the topics shared/platform.py says the service consumes, until SIGTERM."""
     registered = platform.service(service)
     subscribed = list(registered.consumes)
-    settings = Settings.from_env(service)
+    settings = safe_settings(service)
     configure_logging(service, settings.log_level)
     pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-consumer")
     producer = reliable_producer(settings.kafka_bootstrap, f"{service}-deadletter")

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.events.storable import UNSTORABLE_TEXT, unstorable_text_at
+
 SPEC_VERSION = "1.0"
 _DATASCHEMA = re.compile(r"^urn:wtgr:event:(?P<type>[a-z_.]+):(?P<version>[1-9][0-9]*)$")
 _REQUIRED = ("id", "source", "type", "specversion", "time", "dataschema", "data")
@@ -82,6 +84,7 @@ class Envelope:
         if not isinstance(body["data"], dict):
             raise EnvelopeError("data must be a JSON object")
         _check_time(body["time"])
+        _check_storable(body)
         return cls(
             id=str(body["id"]),
             source=str(body["source"]),
@@ -92,6 +95,12 @@ class Envelope:
             subject=body.get("subject"),
             correlationid=body.get("correlationid"),
         )
+
+
+def _check_storable(body: dict[str, Any]) -> None:
+    where = unstorable_text_at({name: body.get(name) for name in ("id", "source", "subject", "correlationid")}, "")
+    if where is not None:
+        raise EnvelopeError(f"{where.lstrip('.')}: {UNSTORABLE_TEXT}")
 
 
 def _check_time(value: Any) -> None:

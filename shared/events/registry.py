@@ -8,6 +8,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 
 from shared.events import ideas, payloads, projects, training
 from shared.events.envelope import Envelope
+from shared.events.storable import UNSTORABLE_TEXT, unstorable_text_at
 
 
 class PayloadError(ValueError):
@@ -44,8 +45,13 @@ class EventRegistry:
             raise PayloadError(f"no schema for {type} version {version}") from None
 
     def load(self, envelope: Envelope) -> dict[str, Any]:
-        """The validated, deserialised payload; PayloadError with field detail when it is invalid."""
+        """The validated, deserialised payload; PayloadError with field detail when it is invalid,
+        text PostgreSQL cannot store included (shared/events/storable.py)."""
         schema = self._instance(envelope.type, envelope.version)
+        where = unstorable_text_at(envelope.data)
+        if where is not None:
+            raise PayloadError(f"{envelope.type} data is invalid: {where}: {UNSTORABLE_TEXT}",
+                               {where: [UNSTORABLE_TEXT]})
         try:
             if envelope.type in REFUSES_UNKNOWN_FIELDS:
                 return schema.load(envelope.data, unknown=RAISE)

@@ -26,7 +26,8 @@ def kpi(service_url, issuer):
     requests.post(f"{metrics}/api/v1/kpis", json={"code": f"LOS-{suffix}", "name": "Average length of stay",
                                                    "unit_of_measure": "days", "improvement_direction": "decrease",
                                                    "owners": [owner]}, headers=admin, timeout=10).raise_for_status()
-    return {"code": f"LOS-{suffix}", "unit": f"W-{suffix}", "owner": owner}
+    reader = {"Authorization": f"Bearer {issuer.issue('e2e-reader', ['staff'])}"}
+    return {"code": f"LOS-{suffix}", "unit": f"W-{suffix}", "owner": owner, "reader": reader}
 
 
 def publish_as_a_feed(bootstrap: str, event_json: bytes, key: bytes) -> None:
@@ -55,7 +56,7 @@ def test_a_measure_published_by_a_feed_reaches_the_kpi_owners_inbox(kafka_bootst
     assert "4.4" in email.body_text
 
     series = requests.get(f"{service_url('metrics')}/api/v1/kpis/{kpi['code']}/units/{kpi['unit']}/measures",
-                          timeout=10).json()
+                          headers=kpi["reader"], timeout=10).json()
     assert [(p["period"], p["value"]) for p in series] == [("2026-09", 4.4)]
 
 
@@ -69,7 +70,7 @@ def test_a_replayed_feed_event_is_stored_once_and_emailed_once(kafka_bootstrap, 
     mailbox.wait_for(kpi["owner"], lambda m: "2026-10" in m.subject)
     assert len([m for m in mailbox.messages(kpi["owner"]) if to_owner(kpi)(m)]) == 2
     revisions = requests.get(f"{service_url('metrics')}/api/v1/kpis/{kpi['code']}/units/{kpi['unit']}/measures/"
-                             "2026-09/revisions", timeout=10).json()
+                             "2026-09/revisions", headers=kpi["reader"], timeout=10).json()
     assert len(revisions) == 1
 
 
@@ -97,6 +98,24 @@ def test_bad_feed_messages_are_dead_lettered_and_the_consumer_keeps_going(kafka_
     assert any(r.startswith("not JSON") for r in reasons)
     assert any("must be a month" in r for r in reasons)
     assert any("unknown KPI 'NO-SUCH-KPI'" in r for r in reasons)
+
+
+def test_a_measure_too_large_for_its_dead_letter_and_one_with_a_nul_do_not_hold_back_the_next(
+    kafka_bootstrap, kpi, mailbox
+):
+    key = f"{kpi['code']}|{kpi['unit']}".encode()
+    huge = new_event("measure.recorded", {"kpi_code": kpi["code"], "unit_code": kpi["unit"], "period": "2026-09",
+                                          "value": 1.0, "source": "pas", "note": '"' * 450_000}, source="urn:t")
+    nul = new_event("measure.recorded", {"kpi_code": kpi["code"], "unit_code": kpi["unit"], "period": "2026-09",
+                                         "value": 1.0, "source": "pas\u0000"}, source="urn:t")
+    for poison in (huge.to_json(), nul.to_json()):  # ~900 KB: under the broker's 1 MB, its old record was 1.8 MB
+        publish_as_a_feed(kafka_bootstrap, poison, key)
+    publish_as_a_feed(kafka_bootstrap, measure_event(kpi, value=6.4).to_json(), key)
+
+    mailbox.wait_for(kpi["owner"], lambda m: "6.4" in m["body_text"])
+    reasons = dead_letter_reasons(kafka_bootstrap, key)
+    assert any(r.startswith("too large") for r in reasons)
+    assert any("data.source: text PostgreSQL cannot store" in r for r in reasons)
 
 
 def dead_letter_reasons(bootstrap: str, key: bytes) -> list[str]:

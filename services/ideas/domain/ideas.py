@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from shared.errors import Conflict, InvalidInput
+
 SUBMITTED, UNDER_REVIEW, ACCEPTED, DECLINED = "submitted", "under_review", "accepted", "declined"
 STATUSES = (SUBMITTED, UNDER_REVIEW, ACCEPTED, DECLINED)
 NEXT_STATUSES: dict[str, frozenset[str]] = {
@@ -21,16 +23,15 @@ NEXT_STATUSES: dict[str, frozenset[str]] = {
 _NHS_NUMBER_SHAPE = re.compile(r"(?<![0-9])([0-9]{3})[ -]?([0-9]{3})[ -]?([0-9]{4})(?![0-9])")
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(Conflict):
     """The idea cannot move to the requested status from where it is."""
 
 
-class PatientDataFound(ValueError):
+class PatientDataFound(InvalidInput):
     """The text appears to identify a patient; ``field`` names where."""
 
     def __init__(self, field: str):
-        super().__init__(f"{field} appears to contain an NHS number; ideas must not identify patients")
-        self.field = field
+        super().__init__(f"{field} appears to contain an NHS number; ideas must not identify patients", field=field)
 
 
 def check_transition(current: str, target: str) -> None:

@@ -10,18 +10,15 @@ from typing import Any
 
 from services.ideas.adapters import store
 from services.ideas.domain.ideas import check_free_text, check_transition, is_acceptance
-from shared import topics
+from shared import audit, topics
 from shared.consumer import RejectEvent
 from shared.db import UnitOfWork
+from shared.errors import NotFound, StaleVersion
 from shared.events import Envelope
 
 
-class IdeaNotFound(LookupError):
+class IdeaNotFound(NotFound):
     """No idea has that id."""
-
-
-class StaleVersion(Exception):
-    """The idea changed since the caller read it (its version is not the one they named)."""
 
 
 def submit_idea(uow: UnitOfWork, title: str, description: str, submitted_by: str) -> dict[str, Any]:
@@ -42,6 +39,8 @@ def change_status(
     check_transition(idea["status"], target)
     check_free_text({"reason": reason or ""})
     changed = store.set_status(uow, idea_id, target, changed_by, reason)
+    audit.record(uow, "idea.status_changed", "idea", idea_id, before_version=idea["version"],
+                 after_version=changed["version"])
     uow.emit("idea.status_changed", {"idea_id": idea_id, "title": idea["title"], "from_status": idea["status"],
                                      "to_status": target, "changed_by": changed_by, "reason": reason},
              topic=topics.IDEAS, key=idea_id)

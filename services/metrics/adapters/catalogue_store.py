@@ -65,6 +65,14 @@ def unit_for_update(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
     return uow.one(f"SELECT {UNIT_COLUMNS} FROM units WHERE code = %s FOR UPDATE", (code,))
 
 
+def kpi_with_version(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
+    return uow.one(f"SELECT {KPI_COLUMNS}, version FROM kpis WHERE code = %s", (code,))
+
+
+def unit_with_version(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
+    return uow.one(f"SELECT {UNIT_COLUMNS} FROM units WHERE code = %s", (code,))
+
+
 def is_descendant(uow: UnitOfWork, candidate: str, ancestor: str) -> bool:
     """Is ``candidate`` the unit ``ancestor`` or a unit below it, at any depth, as units sit now
     (by each unit's current ``parent_code``, not its placements in past months)?"""

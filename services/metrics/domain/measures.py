@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.metrics.domain.spc import MAX_ABS_VALUE
+from shared.errors import InvalidInput
 from shared.month import Month, month_text
 
 UNITS_OF_MEASURE = {
@@ -24,13 +25,11 @@ UNITS_OF_MEASURE = {
 IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neutral")
 
 
-class MeasureRejected(ValueError):
+class MeasureRejected(InvalidInput):
     """The measure can never be accepted; ``field`` names the part that is wrong."""
 
     def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+        super().__init__(f"{field}: {reason}", field=field, reason=reason)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from fractions import Fraction
 from itertools import groupby
 from typing import Any
 
-from services.metrics.domain.spc import r_mean
+from services.metrics.domain.spc import SpcInputRefused, r_mean
 
 CROSSINGS_QUANTILE = 0.05
 
@@ -51,9 +51,9 @@ class RunChart:
 def run_chart(values: Sequence[float]) -> RunChart:
     ys = tuple(float(value) for value in values)
     if not ys:
-        raise ValueError("a run chart needs at least one value")
+        raise SpcInputRefused("values", "a run chart needs at least one value")
     if not all(math.isfinite(y) for y in ys):
-        raise ValueError("every value must be a finite number")
+        raise SpcInputRefused("values", "every value must be a finite number")
     centre = r_median(ys)
     sides = useful_sides(ys, centre)
     if not sides:

@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from shared.errors import InvalidInput
+
 LIMIT_SIGMAS = 2.66
 NEAR_LIMIT_SIGMAS = 2 * (LIMIT_SIGMAS / 3)
 MOVING_RANGE_OUTLIER_FACTOR = 3.267
@@ -50,6 +52,13 @@ SHORT_GROUP_WARNING = (
 )
 
 COMMON_CAUSE = "Common Cause"
+
+
+class SpcInputRefused(InvalidInput, ValueError):
+    """The series or an option can never be charted; ``field`` names which (values or an option)."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason, field=field)
 
 
 @dataclass(frozen=True)
@@ -176,23 +185,23 @@ def _first_rebase_group(rebase_at: Sequence[int]) -> int:
 def _validated_values(values: Sequence[float]) -> list[float]:
     ys = [float(value) for value in values]
     if not ys:
-        raise ValueError("an SPC chart needs at least one value")
+        raise SpcInputRefused("values", "an SPC chart needs at least one value")
     if not all(math.isfinite(y) for y in ys):
-        raise ValueError("every value must be a finite number")
+        raise SpcInputRefused("values", "every value must be a finite number")
     if any(abs(y) > MAX_ABS_VALUE for y in ys):
         # Sums of values near the float maximum overflow; no KPI comes anywhere close.
-        raise ValueError(f"every value must be within ±{MAX_ABS_VALUE:g}")
+        raise SpcInputRefused("values", f"every value must be within ±{MAX_ABS_VALUE:g}")
     return ys
 
 
 def _validate_options(options: SpcOptions, n: int) -> None:
     if options.improvement_direction not in IMPROVEMENT_DIRECTIONS:
-        raise ValueError(f"improvement_direction must be one of {IMPROVEMENT_DIRECTIONS}")
+        raise SpcInputRefused("improvement_direction", f"improvement_direction must be one of {IMPROVEMENT_DIRECTIONS}")
     if any(not 0 <= index < n for index in options.rebase_at):
-        raise ValueError("every rebase_at index must point at a value")
+        raise SpcInputRefused("rebase_at", "every rebase_at index must point at a value")
     fix = options.fix_after_n_points
     if fix is not None and fix < MIN_FIX_AFTER_N_POINTS:
-        raise ValueError(f"fix_after_n_points must be at least {MIN_FIX_AFTER_N_POINTS}")
+        raise SpcInputRefused("fix_after_n_points", f"fix_after_n_points must be at least {MIN_FIX_AFTER_N_POINTS}")
 
 
 def _targets_per_point(target: float | Sequence[float | None] | None, n: int) -> list[float | None]:
@@ -200,7 +209,7 @@ def _targets_per_point(target: float | Sequence[float | None] | None, n: int) ->
         return [None if target is None else float(target)] * n
     targets = [None if value is None else float(value) for value in target]
     if len(targets) != n:
-        raise ValueError("a target per point needs exactly one target for each value")
+        raise SpcInputRefused("target", "a target per point needs exactly one target for each value")
     return targets
 
 

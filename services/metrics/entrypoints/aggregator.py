@@ -9,16 +9,15 @@ from services.metrics.adapters import queues
 from services.metrics.bootstrap import SERVICE
 from services.metrics.service_layer import aggregator
 from shared import db, telemetry
-from shared.config import Settings
 from shared.correlation import configure_logging
-from shared.processes import stop_on_sigterm
+from shared.processes import safe_settings, stop_on_sigterm
 from shared.wakeup import drain_on_notify
 
 log = logging.getLogger(__name__)
 
 
 def main() -> None:
-    settings = Settings.from_env(SERVICE)
+    settings = safe_settings(SERVICE)
     configure_logging(SERVICE, settings.log_level)
     pool = db.make_pool(settings.database_url, max_size=2, name=f"{SERVICE}-aggregator")
     stop = stop_on_sigterm()

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app
-from flask_smorest import Blueprint
 
 from services.metrics import bootstrap
-from services.metrics.adapters import measures, store
-from services.metrics.domain.measures import MeasureRejected
+from services.metrics.adapters import catalogue_store, measures, store
 from services.metrics.entrypoints.catalogue_api import catalogue_api
 from services.metrics.entrypoints.dashboard_api import dashboard_api
 from services.metrics.entrypoints.schemas import (
@@ -19,13 +17,26 @@ from services.metrics.entrypoints.schemas import (
     RevisionSchema,
     SeriesPointSchema,
     UnitSchema,
+    VersionedKpiSchema,
+    VersionedUnitSchema,
 )
 from services.metrics.entrypoints.spc_api import spc_api
+from services.metrics.entrypoints.visibility import kpi_as_seen
 from services.metrics.service_layer import handlers
+from shared import audit
 from shared.db import unit_of_work
+from shared.errors import Conflict, InvalidInput, MalformedRequest, NotFound
 from shared.month import first_day_of
 from shared.pagination import PageQuery, offset_of, page_body, page_of
-from shared.web import BEARER, ServiceError, build_service_app, current_principal, requires_roles
+from shared.web import (
+    Blueprint,
+    build_service_app,
+    created,
+    current_principal,
+    requires_roles,
+    requires_sign_in,
+    versioned,
+)
 
 api = Blueprint("metrics", __name__, url_prefix="/api/v1", description="KPIs, units and monthly measures")
 
@@ -39,50 +50,57 @@ def _uow() -> Any:
 
 
 @api.route("/kpis", methods=["POST"])
-@api.doc(security=BEARER)
 @requires_roles("admin")
 @api.arguments(KpiSchema)
 @api.response(201, KpiSchema)
 def create_kpi(fields: dict) -> Any:
     with _uow() as uow:
-        created = store.add_kpi(uow, fields)
-    if created is None:
-        raise ServiceError(409, f"KPI {fields['code']} already exists")
-    return created
+        kpi = store.add_kpi(uow, fields)
+        if kpi is not None:
+            audit.record(uow, "kpi.created", "kpi", kpi.code)
+    if kpi is None:
+        raise Conflict(f"KPI {fields['code']} already exists")
+    return created(kpi, f"/api/v1/kpis/{kpi.code}")
 
 
 @api.route("/kpis", methods=["GET"])
+@requires_sign_in
 @api.arguments(PageQuery, location="query")
 @api.response(200, page_of(KpiSchema))
 def list_kpis(query: dict) -> Any:
     with _uow() as uow:
         rows, total = store.page(uow, "kpis", store.KPI_COLUMNS, "code", query["page_size"], offset_of(query))
-    return page_body(rows, query, total)
+    return page_body([kpi_as_seen(row) for row in rows], query, total)
 
 
 @api.route("/kpis/<code>", methods=["GET"])
-@api.response(200, KpiSchema)
+@requires_sign_in
+@api.response(200, VersionedKpiSchema)
 def get_kpi(code: str) -> Any:
+    """One KPI with its version (also the ETag: send it back as If-Match when changing it). Its
+    owners' email addresses are shown to admins and to the owners only."""
     with _uow() as uow:
-        return _found(store.kpi(uow, code), f"KPI {code}")
+        return versioned(kpi_as_seen(_found(catalogue_store.kpi_with_version(uow, code), f"KPI {code}")))
 
 
 @api.route("/units", methods=["POST"])
-@api.doc(security=BEARER)
 @requires_roles("admin")
 @api.arguments(UnitSchema)
 @api.response(201, UnitSchema)
 def create_unit(fields: dict) -> Any:
     with _uow() as uow:
         if fields["parent_code"] and store.unit(uow, fields["parent_code"]) is None:
-            raise ServiceError(422, "unknown parent unit", errors={"parent_code": ["no such unit"]})
-        created = store.add_unit(uow, fields, current_principal().user)
-    if created is None:
-        raise ServiceError(409, f"unit {fields['code']} already exists")
-    return created
+            raise InvalidInput("unknown parent unit", field="parent_code", reason="no such unit")
+        unit = store.add_unit(uow, fields, current_principal().user)
+        if unit is not None:
+            audit.record(uow, "unit.created", "unit", unit.code)
+    if unit is None:
+        raise Conflict(f"unit {fields['code']} already exists")
+    return created(unit, f"/api/v1/units/{unit.code}")
 
 
 @api.route("/units", methods=["GET"])
+@requires_sign_in
 @api.arguments(PageQuery, location="query")
 @api.response(200, page_of(UnitSchema))
 def list_units(query: dict) -> Any:
@@ -93,7 +111,6 @@ def list_units(query: dict) -> Any:
 
 
 @api.route("/measures", methods=["POST"])
-@api.doc(security=BEARER)
 @requires_roles("feed", "kpi_owner")
 @api.arguments(MeasureInSchema)
 @api.response(201, MeasureOutSchema, description="a new month or a new revision was stored")
@@ -101,15 +118,17 @@ def list_units(query: dict) -> Any:
 def record_measure(payload: dict) -> Any:
     """Record a month's value; a different value for a month already recorded is a new revision."""
     payload = {**payload, "recorded_by": payload["recorded_by"] or current_principal().user}
-    try:
-        with _uow() as uow:
-            result = handlers.record_measure(uow, handlers.measure_from_payload(payload), _app().today())
-    except MeasureRejected as exc:
-        raise ServiceError(422, str(exc), errors={exc.field: [exc.reason]}) from None
-    return {**result.row, "changed": result.changed}, 201 if result.changed else 200
+    with _uow() as uow:
+        result = handlers.record_measure(uow, handlers.measure_from_payload(payload), _app().today())
+    body = {**result.row, "changed": result.changed}
+    if not result.changed:
+        return body, 200
+    return created(body, f"/api/v1/kpis/{payload['kpi_code']}/units/{payload['unit_code']}/measures/"
+                         f"{payload['period']}/revisions")
 
 
 @api.route("/kpis/<kpi_code>/units/<unit_code>/measures", methods=["GET"])
+@requires_sign_in
 @api.response(200, SeriesPointSchema(many=True))
 def series(kpi_code: str, unit_code: str) -> Any:
     """The current value of every month, oldest first."""
@@ -119,13 +138,14 @@ def series(kpi_code: str, unit_code: str) -> Any:
 
 
 @api.route("/kpis/<kpi_code>/units/<unit_code>/measures/<period>/revisions", methods=["GET"])
+@requires_sign_in
 @api.response(200, RevisionSchema(many=True))
 def revisions(kpi_code: str, unit_code: str, period: str) -> Any:
     """Every revision of one month, oldest first: nothing recorded is ever lost."""
     try:
         month = first_day_of(period)
     except ValueError:
-        raise ServiceError(400, "period must be YYYY-MM") from None
+        raise MalformedRequest("period must be YYYY-MM") from None
     with _uow() as uow:
         rows = measures.revisions(uow, kpi_code, unit_code, month)
     return [{**row, "kpi_code": kpi_code, "unit_code": unit_code, "period": month} for row in
@@ -134,8 +154,17 @@ def revisions(kpi_code: str, unit_code: str, period: str) -> Any:
 
 def _found(row: Any, what: str) -> Any:
     if not row:
-        raise ServiceError(404, f"{what} not found")
+        raise NotFound(f"{what} not found")
     return row
+
+
+@api.route("/units/<code>", methods=["GET"])
+@requires_sign_in
+@api.response(200, VersionedUnitSchema)
+def get_unit(code: str) -> Any:
+    """One unit with its version (also the ETag: send it back as If-Match when changing it)."""
+    with _uow() as uow:
+        return versioned(_found(catalogue_store.unit_with_version(uow, code), f"unit {code}"))
 
 
 def create_app(app_state: bootstrap.Metrics | None = None) -> Flask:

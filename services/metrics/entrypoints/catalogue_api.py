@@ -6,18 +6,27 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.metrics.adapters import catalogue_store, hierarchy, store
 from services.metrics.bootstrap import utc_today
 from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS
 from services.metrics.domain.rollup import AGGREGATIONS
-from services.metrics.entrypoints.schemas import KpiSchema, UnitSchema
+from services.metrics.entrypoints.schemas import VersionedKpiSchema, VersionedUnitSchema
+from services.metrics.entrypoints.visibility import history_as_seen
 from services.metrics.service_layer import catalogue
 from shared.db import UnitOfWork, unit_of_work
+from shared.errors import InvalidInput, NotFound
 from shared.fields import MonthField
-from shared.web import BEARER, ServiceError, current_principal, etag_of, if_match_version, requires_roles
+from shared.web import (
+    Blueprint,
+    created,
+    current_principal,
+    if_match_version,
+    requires_roles,
+    requires_sign_in,
+    versioned,
+)
 
 catalogue_api = Blueprint("catalogue", __name__, url_prefix="/api/v1",
                           description="Editing KPIs and units, targets, rebase points and annotations (history kept)")
@@ -108,68 +117,64 @@ class AnnotationSchema(Schema):
     created_at = fields.DateTime()
 
 
-class VersionedKpiSchema(KpiSchema):
-    version = fields.Integer(dump_only=True, metadata={"description": "also the ETag; send it back as If-Match"})
-
-
-class VersionedUnitSchema(UnitSchema):
-    version = fields.Integer(dump_only=True)
-
-
 def _run(change: Callable[..., Any], *args: Any) -> Any:
-    """Run a catalogue change in one transaction, turning its refusals into problems."""
+    """Run a catalogue change (or read) in one transaction."""
     state = current_app.extensions["metrics"]
-    try:
-        with unit_of_work(state.pool, "metrics") as uow:
-            return change(uow, *args)
-    except catalogue.Refused as exc:
-        errors = {exc.field: [exc.detail]} if exc.field else None
-        raise ServiceError(exc.status, exc.detail, errors=errors) from None
+    with unit_of_work(state.pool, "metrics") as uow:
+        return change(uow, *args)
+
+
+def _chart_url(kpi_code: str, unit_code: str) -> str:
+    return f"/api/v1/kpis/{kpi_code}/units/{unit_code}/chart"
 
 
 @catalogue_api.route("/kpis/<code>", methods=["PATCH"])
-@catalogue_api.doc(security=BEARER)
 @requires_roles("kpi_owner")
 @catalogue_api.arguments(KpiChangeSchema)
 @catalogue_api.response(200, VersionedKpiSchema)
 def change_kpi(changes: dict, code: str) -> Any:
     """Change a KPI (admins, or the KPI's owners). Send If-Match with its ETag to avoid lost updates."""
     if not changes:
-        raise ServiceError(422, "nothing to change")
-    kpi = _run(catalogue.change_kpi, code, changes, if_match_version(), current_principal())
-    return kpi, 200, etag_of(kpi["version"])
+        raise InvalidInput("nothing to change")
+    return versioned(_run(catalogue.change_kpi, code, changes, if_match_version(), current_principal()))
 
 
 @catalogue_api.route("/kpis/<code>/history", methods=["GET"])
+@requires_sign_in
 @catalogue_api.response(200, HistorySchema(many=True))
 def kpi_history(code: str) -> Any:
-    return _run(lambda uow: catalogue_store.kpi_history(uow, code))
+    """Every change to the KPI, oldest first; its owners' addresses only to admins and the owners."""
+    def read(uow: UnitOfWork) -> list[dict[str, Any]]:
+        kpi = store.kpi(uow, code)
+        owners = kpi.owners if kpi else ()
+        return history_as_seen(owners, catalogue_store.kpi_history(uow, code))
+    return _run(read)
 
 
 @catalogue_api.route("/kpis/<code>/targets", methods=["POST"])
-@catalogue_api.doc(security=BEARER)
 @requires_roles("kpi_owner")
 @catalogue_api.arguments(TargetInSchema)
 @catalogue_api.response(201, TargetSchema(many=True))
 def set_target(body: dict, code: str) -> Any:
-    """Set the target from a month on; every earlier setting is kept and charts are recomputed."""
+    """Set the target from a month on; every earlier setting is kept and charts are recomputed. The
+    answer is the KPI's target history (Location: the same list)."""
     month = body["effective_from"].first_day
 
     def set_and_list(uow: UnitOfWork) -> list[dict[str, Any]]:
         catalogue.set_target(uow, code, month, body["target"], current_principal())
         return catalogue_store.target_history(uow, code)
 
-    return _run(set_and_list)
+    return created(_run(set_and_list), f"/api/v1/kpis/{code}/targets")
 
 
 @catalogue_api.route("/kpis/<code>/targets", methods=["GET"])
+@requires_sign_in
 @catalogue_api.response(200, TargetSchema(many=True))
 def targets(code: str) -> Any:
     return _run(lambda uow: catalogue_store.target_history(uow, code))
 
 
 @catalogue_api.route("/units/<code>", methods=["PATCH"])
-@catalogue_api.doc(security=BEARER)
 @requires_roles("admin")
 @catalogue_api.arguments(UnitChangeSchema)
 @catalogue_api.response(200, VersionedUnitSchema)
@@ -178,43 +183,45 @@ def change_unit(changes: dict, code: str) -> Any:
     default this month): earlier months stay rolled up under the old parent, and every month from
     it is rolled up again, out of the old parent and into the new one."""
     if not changes:
-        raise ServiceError(422, "nothing to change")
+        raise InvalidInput("nothing to change")
     if "moved_from" in changes:
         changes = {**changes, "moved_from": changes["moved_from"].first_day}
-    unit = _run(catalogue.change_unit, code, changes, if_match_version(), current_principal(), utc_today())
-    return unit, 200, etag_of(unit["version"])
+    return versioned(_run(catalogue.change_unit, code, changes, if_match_version(), current_principal(),
+                          utc_today()))
 
 
 @catalogue_api.route("/units/<code>/placements", methods=["GET"])
+@requires_sign_in
 @catalogue_api.response(200, PlacementSchema(many=True))
 def unit_placements(code: str) -> Any:
     """Where the unit sat in the hierarchy, month by month, oldest first."""
     def read(uow: UnitOfWork) -> list[dict[str, Any]]:
         if store.unit(uow, code) is None:
-            raise catalogue.Refused(404, f"unit {code} not found")
+            raise NotFound(f"unit {code} not found")
         return hierarchy.placements(uow, code)
     return _run(read)
 
 
 @catalogue_api.route("/units/<code>/history", methods=["GET"])
+@requires_sign_in
 @catalogue_api.response(200, HistorySchema(many=True))
 def unit_history(code: str) -> Any:
     return _run(lambda uow: catalogue_store.unit_history(uow, code))
 
 
 @catalogue_api.route("/kpis/<kpi_code>/units/<unit_code>/rebases", methods=["POST"])
-@catalogue_api.doc(security=BEARER)
 @requires_roles("kpi_owner")
 @catalogue_api.arguments(RebaseInSchema)
 @catalogue_api.response(201, RebaseSchema)
 def add_rebase(body: dict, kpi_code: str, unit_code: str) -> Any:
-    """Start a new period of the chart, with its own limits, from a month; the reason is kept."""
-    return _run(catalogue.rebase, kpi_code, unit_code, body["period"].first_day, body["reason"],
-                current_principal())
+    """Start a new period of the chart, with its own limits, from a month; the reason is kept
+    (Location: the chart, which lists its rebases)."""
+    rebase = _run(catalogue.rebase, kpi_code, unit_code, body["period"].first_day, body["reason"],
+                  current_principal())
+    return created(rebase, _chart_url(kpi_code, unit_code))
 
 
 @catalogue_api.route("/kpis/<kpi_code>/units/<unit_code>/rebases/<int:rebase_id>/withdraw", methods=["POST"])
-@catalogue_api.doc(security=BEARER)
 @requires_roles("kpi_owner")
 @catalogue_api.response(200, RebaseSchema)
 def withdraw_rebase(kpi_code: str, unit_code: str, rebase_id: int) -> Any:
@@ -223,11 +230,12 @@ def withdraw_rebase(kpi_code: str, unit_code: str, rebase_id: int) -> Any:
 
 
 @catalogue_api.route("/kpis/<kpi_code>/units/<unit_code>/annotations", methods=["POST"])
-@catalogue_api.doc(security=BEARER)
 @requires_roles("kpi_owner")
 @catalogue_api.arguments(AnnotationInSchema)
 @catalogue_api.response(201, AnnotationSchema)
 def annotate(body: dict, kpi_code: str, unit_code: str) -> Any:
-    """Annotate a month of the chart, for example with the PDSA cycle that explains it."""
-    return _run(catalogue.annotate, kpi_code, unit_code, {**body, "period": body["period"].first_day},
+    """Annotate a month of the chart, for example with the PDSA cycle that explains it (Location: the
+    chart, which lists its annotations)."""
+    note = _run(catalogue.annotate, kpi_code, unit_code, {**body, "period": body["period"].first_day},
                 current_principal())
+    return created(note, _chart_url(kpi_code, unit_code))

@@ -1,4 +1,4 @@
-"""The portal's dashboards, read-only and open without a token like the other metrics GETs.
+"""The portal's dashboards, read-only, for any signed-in user like the other metrics GETs.
 
 - ``GET /dashboards/units/<unit>/kpis``: the unit's KPI matrix, one row per KPI with a chart. The unit
   is in the path (a directorate is a unit like any other), so an unknown one is a plain 404. For a
@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
 from werkzeug.wrappers import Response as BaseResponse
 
 from services.metrics import bootstrap
@@ -37,9 +36,10 @@ from services.metrics.entrypoints.dashboard_schemas import (
     KpiMatrixSchema,
 )
 from shared.db import unit_of_work
+from shared.errors import InvalidInput, NotFound
 from shared.month import month_text
 from shared.pagination import PageQuery, offset_of, page_body
-from shared.web import ServiceError
+from shared.web import Blueprint, requires_sign_in
 
 dashboard_api = Blueprint("dashboard_api", __name__, url_prefix="/api/v1",
                           description="Dashboards for the portal: KPI matrices and stored SPC charts (read-only)")
@@ -56,6 +56,7 @@ def _uow() -> Any:
 
 
 @dashboard_api.route("/dashboards/units/<unit_code>/kpis", methods=["GET"])
+@requires_sign_in
 @dashboard_api.arguments(PageQuery, location="query")
 @dashboard_api.response(200, KpiMatrixSchema)
 def kpi_matrix(query: dict, unit_code: str) -> Any:
@@ -69,6 +70,7 @@ def kpi_matrix(query: dict, unit_code: str) -> Any:
 
 
 @dashboard_api.route("/dashboards/kpis", methods=["GET"])
+@requires_sign_in
 @dashboard_api.arguments(DirectorateMatrixQuery, location="query")
 @dashboard_api.response(200, DirectorateMatrixSchema)
 def directorate_kpi_matrix(query: dict) -> Any:
@@ -90,12 +92,13 @@ def _check_filters(uow: Any, top: str, unit: str | None, kpi: str | None) -> Non
     if unit and unit != top:
         _found(store.unit(uow, unit), f"unit {unit}")
         if not catalogue_store.is_descendant(uow, unit, top):
-            raise ServiceError(422, f"unit {unit} is not in directorate {top}", errors={"unit": ["not in directorate"]})
+            raise InvalidInput(f"unit {unit} is not in directorate {top}", field="unit", reason="not in directorate")
     if kpi:
         _found(store.kpi(uow, kpi), f"KPI {kpi}")
 
 
 @dashboard_api.route("/kpis/<kpi_code>/units/<unit_code>/chart", methods=["GET"])
+@requires_sign_in
 @dashboard_api.response(200, KpiChartSchema)
 def kpi_chart(kpi_code: str, unit_code: str) -> Any:
     """The stored chart of a KPI for a unit with the KPI's definition, the annotations and the full
@@ -112,6 +115,7 @@ def kpi_chart(kpi_code: str, unit_code: str) -> Any:
 
 
 @dashboard_api.route("/kpis/<kpi_code>/units/<unit_code>/chart.csv", methods=["GET"])
+@requires_sign_in
 @dashboard_api.response(200, {"type": "string"}, content_type="text/csv",
                         description="One row per month: " + ", ".join(CSV_COLUMNS) + " for an XmR chart; "
                                     + ", ".join(RUN_CSV_COLUMNS) + " for a run chart.")
@@ -130,6 +134,7 @@ def kpi_chart_csv(kpi_code: str, unit_code: str) -> Response:
 
 
 @dashboard_api.route("/kpis/<kpi_code>/units/<unit_code>/chart.svg", methods=["GET"])
+@requires_sign_in
 @dashboard_api.response(200, {"type": "string"}, content_type="image/svg+xml",
                         description="The stored chart as a standalone, accessible SVG image.")
 @dashboard_api.alt_response(304, description="Unchanged since the ETag given in If-None-Match.")
@@ -209,5 +214,5 @@ def _is_number(text: str) -> bool:
 
 def _found(row: Any, what: str) -> Any:
     if not row:
-        raise ServiceError(404, f"{what} not found")
+        raise NotFound(f"{what} not found")
     return row

@@ -8,15 +8,14 @@ import os
 from services.metrics.bootstrap import SERVICE, utc_today
 from services.metrics.service_layer import overdue
 from shared import db
-from shared.config import Settings
 from shared.correlation import configure_logging
-from shared.processes import stop_on_sigterm
+from shared.processes import safe_settings, stop_on_sigterm
 
 log = logging.getLogger(__name__)
 
 
 def main() -> None:
-    settings = Settings.from_env(SERVICE)
+    settings = safe_settings(SERVICE)
     configure_logging(SERVICE, settings.log_level)
     interval = float(os.environ.get("WTGR_OVERDUE_CHECK_SECONDS", "3600"))
     pool = db.make_pool(settings.database_url, max_size=1, name=f"{SERVICE}-overdue")

@@ -45,6 +45,14 @@ class UnitSchema(Schema):
                             metadata={"description": "no measures are accepted for months after it"})
 
 
+class VersionedKpiSchema(KpiSchema):
+    version = fields.Integer(dump_only=True, metadata={"description": "also the ETag; send it back as If-Match"})
+
+
+class VersionedUnitSchema(UnitSchema):
+    version = fields.Integer(dump_only=True, metadata={"description": "also the ETag; send it back as If-Match"})
+
+
 class MeasureInSchema(MeasureRecordedV1):
     """The same fields as the measure.recorded event a feed publishes."""
 

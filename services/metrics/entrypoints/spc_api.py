@@ -1,6 +1,7 @@
 """The SPC calculator: any series in, its Making Data Count chart out (as JSON or SVG).
 
-Open to every analyst without a token, like NHS England's Excel tool; it stores nothing.
+Open to every analyst without a token, like NHS England's Excel tool; it stores nothing. A series
+the SPC domain refuses is answered by the shared error map, naming the field the refusal names.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from services.metrics.adapters.svg import render_svg
 from services.metrics.domain.charts import MIN_POINTS_FOR_XMR, RUN, Chart, auto_chart_type, chart_type_of
@@ -21,7 +21,9 @@ from services.metrics.entrypoints.spc_schemas import (
     SpcResultSchema,
     SpcSvgRequestSchema,
 )
-from shared.web import ServiceError
+from shared.web import Blueprint, public
+
+OPEN_CALCULATOR = "a calculator over the numbers sent: it reads and stores nothing, like NHS England's Excel tool"
 
 spc_api = Blueprint("spc_api", __name__, url_prefix="/api/v1",
                     description="SPC calculator: XmR and run charts of any series (stores nothing)")
@@ -42,6 +44,7 @@ class Drawing:
 
 
 @spc_api.route("/spc", methods=["POST"])
+@public(OPEN_CALCULATOR)
 @spc_api.arguments(SpcRequestSchema)
 @spc_api.response(200, SpcResultSchema)
 def spc(request: SpcRequest) -> Any:
@@ -60,6 +63,7 @@ def spc(request: SpcRequest) -> Any:
 
 
 @spc_api.route("/spc.svg", methods=["POST"])
+@public(OPEN_CALCULATOR)
 @spc_api.arguments(SpcSvgRequestSchema)
 @spc_api.response(200, {"type": "string"}, content_type="image/svg+xml",
                   description="The chart as a standalone, accessible SVG image.")
@@ -77,10 +81,7 @@ def draw(request: SpcRequest) -> Drawing:
         reason = (f"auto drew a run chart: {len(request.values)} values are fewer than the "
                   f"{MIN_POINTS_FOR_XMR} an XmR chart needs for more than trial limits")
         return Drawing(run_chart(request.values), [reason, *_unused_options(request)])
-    try:
-        return Drawing(xmr_chart(request.values, request.options))
-    except ValueError as exc:
-        raise _unprocessable(exc) from None
+    return Drawing(xmr_chart(request.values, request.options))
 
 
 def _unused_options(request: SpcRequest) -> list[str]:
@@ -88,13 +89,6 @@ def _unused_options(request: SpcRequest) -> list[str]:
     given = {"rebase_at": bool(options.rebase_at), "target": options.target is not None,
              "fix_after_n_points": options.fix_after_n_points is not None}
     return [f"{name} does not apply to a run chart and was not used" for name in XMR_ONLY_OPTIONS if given[name]]
-
-
-def _unprocessable(error: ValueError) -> ServiceError:
-    """A refusal by the SPC domain, as a 422 naming the field its message names."""
-    message = str(error)
-    named = [name for name in SpcRequestSchema().fields if name in message]
-    return ServiceError(422, message, errors={named[0]: [message]} if named else None)
 
 
 def _body(drawing: Drawing, dates: list[str] | None) -> dict[str, Any]:

@@ -14,20 +14,11 @@ from services.metrics.adapters.rows import Unit
 from services.metrics.domain.placements import loop_after_move, moved, parent_in
 from services.metrics.service_layer import aggregator
 from services.metrics.service_layer.aggregator import Change, Work
+from shared import audit
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from shared.month import Month, month_text
-
-
-class Refused(Exception):
-    """A change the caller may not make; ``status`` is the HTTP answer."""
-
-    def __init__(self, status: int, detail: str, field: str | None = None):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.field = field
-
 
 CHART_SHAPING = {"improvement_direction", "aggregation", "fix_after_n_points", "screen_outliers"}
 
@@ -37,6 +28,7 @@ def change_kpi(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_version
     before = _editable_kpi(uow, code, who)
     _check_version(before, seen_version)
     after = catalogue_store.update_kpi(uow, code, changes, who.user, before)
+    audit.record(uow, "kpi.changed", "kpi", code, before_version=before["version"], after_version=after["version"])
     work = Work()
     if "aggregation" in changes:
         months = catalogue_store.rolled_up_months(uow, code)
@@ -50,6 +42,7 @@ def change_kpi(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_version
 def set_target(uow: UnitOfWork, code: str, effective_from: date, target: float | None, who: Principal) -> None:
     _editable_kpi(uow, code, who)
     catalogue_store.add_target(uow, code, effective_from, target, who.user)
+    audit.record(uow, "kpi.target_set", "kpi", code)
     aggregator.refresh(uow, _every_chart(uow, code, Work(), cause="target"))
 
 
@@ -59,7 +52,9 @@ def rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date, reason:
     _unit(uow, unit_code)
     added = catalogue_store.add_rebase(uow, kpi_code, unit_code, period, reason, who.user)
     if added is None:
-        raise Refused(409, f"{kpi_code} for {unit_code} is already rebased at {month_text(period)}", "period")
+        already = f"{kpi_code} for {unit_code} is already rebased at {month_text(period)}"
+        raise Conflict(already, errors={"period": [already]})
+    audit.record(uow, "chart.rebased", "chart", f"{kpi_code}/{unit_code}")
     _recompute(uow, kpi_code, unit_code, cause="rebase")
     return added
 
@@ -70,7 +65,8 @@ def withdraw_rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, rebase_id: i
     _unit(uow, unit_code)
     withdrawn = catalogue_store.withdraw_rebase(uow, rebase_id, kpi_code, unit_code, who.user)
     if withdrawn is None:
-        raise Refused(404, f"no live rebase {rebase_id} for {kpi_code} and {unit_code}")
+        raise NotFound(f"no live rebase {rebase_id} for {kpi_code} and {unit_code}")
+    audit.record(uow, "chart.rebase_withdrawn", "chart", f"{kpi_code}/{unit_code}")
     _recompute(uow, kpi_code, unit_code, cause="rebase")
     return withdrawn
 
@@ -79,6 +75,7 @@ def annotate(uow: UnitOfWork, kpi_code: str, unit_code: str, fields: dict[str, A
              ) -> dict[str, Any]:
     _editable_kpi(uow, kpi_code, who)
     _unit(uow, unit_code)
+    audit.record(uow, "chart.annotated", "chart", f"{kpi_code}/{unit_code}")
     return catalogue_store.add_annotation(uow, kpi_code, unit_code, fields, who.user)
 
 
@@ -91,29 +88,29 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
         locks.move_units_alone(uow)  # step 1 of the lock order, before the unit's row
     before = catalogue_store.unit_for_update(uow, code)
     if before is None:
-        raise Refused(404, f"unit {code} not found")
+        raise NotFound(f"unit {code} not found")
     _check_version(before, seen_version)
     changes = dict(changes)
     moved_from = changes.pop("moved_from", None)
     parent = changes.get("parent_code")
     if moved_from is not None and parent is None:
-        raise Refused(422, "moved_from says from which month a move holds: give parent_code too", "moved_from")
+        raise InvalidInput("moved_from says from which month a move holds: give parent_code too", field="moved_from")
     if parent is None:
-        return catalogue_store.update_unit(uow, code, changes, who.user, before)
+        return _unit_changed(uow, before, catalogue_store.update_unit(uow, code, changes, who.user, before))
     if store.unit(uow, parent) is None:
-        raise Refused(422, "no such unit", "parent_code")
+        raise InvalidInput("no such unit", field="parent_code")
     this_month = Month.of(today).first_day
     moved_from = moved_from or this_month
     if moved_from > this_month:
-        raise Refused(422, f"{month_text(moved_from)} has not begun: a move is recorded from a month that has",
-                      "moved_from")
+        raise InvalidInput(f"{month_text(moved_from)} has not begun: a move is recorded from a month that has",
+                           field="moved_from")
     placed = hierarchy.placements_by_unit(uow)
     old = placed.get(code, [])
     placed[code] = moved(old, parent, moved_from)
     loop = loop_after_move(placed, code, moved_from)
     if loop is not None:
-        raise Refused(422, f"{parent} is {code} or below it in {month_text(loop)}: a unit cannot sit under itself",
-                      "parent_code")
+        raise InvalidInput(f"{parent} is {code} or below it in {month_text(loop)}: a unit cannot sit under itself",
+                           field="parent_code")
     catalogue_store.put_placements(uow, code, placed[code], who.user)
     after = catalogue_store.update_unit(uow, code, changes, who.user, {**before, "placements": old},
                                         also={"moved_from": Month.of(moved_from), "placements": placed[code]})
@@ -122,6 +119,12 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
         for parent_then in {parent_in(old, period), parent} - {None}:
             work.months.add((kpi_code, parent_then, period))
     aggregator.refresh(uow, work)
+    return _unit_changed(uow, before, after)
+
+
+def _unit_changed(uow: UnitOfWork, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    audit.record(uow, "unit.changed", "unit", before["code"], before_version=before["version"],
+                 after_version=after["version"])
     return after
 
 
@@ -141,20 +144,20 @@ def _editable_kpi(uow: UnitOfWork, code: str, who: Principal) -> dict[str, Any]:
     locks.share_the_hierarchy(uow)  # step 1 of the lock order, before the KPI's row (step 2)
     kpi = catalogue_store.kpi_for_update(uow, code)
     if kpi is None:
-        raise Refused(404, f"KPI {code} not found")
+        raise NotFound(f"KPI {code} not found")
     if "admin" not in who.roles and (who.email or "") not in kpi["owners"]:
-        raise Refused(403, f"only an admin or one of the owners of {code} may change it")
+        raise Forbidden(f"only an admin or one of the owners of {code} may change it")
     return kpi
 
 
 def _unit(uow: UnitOfWork, code: str) -> Unit:
     unit = store.unit(uow, code)
     if unit is None:
-        raise Refused(404, f"unit {code} not found")
+        raise NotFound(f"unit {code} not found")
     return unit
 
 
 def _check_version(row: dict[str, Any], seen_version: int | None) -> None:
     if seen_version is not None and seen_version != row["version"]:
-        raise Refused(412, f"changed by someone else since version {seen_version} (now {row['version']}); "
+        raise StaleVersion(f"changed by someone else since version {seen_version} (now {row['version']}); "
                            "reload and try again")

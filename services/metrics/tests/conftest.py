@@ -16,7 +16,18 @@ def metrics_state():
 
 
 @pytest.fixture(scope="session")
-def metrics_client(metrics_state):
+def metrics_client(metrics_state, issuer):
+    """The metrics API as a signed-in member of staff calls it; a request's own Authorization header wins."""
+    from services.metrics.entrypoints.api import create_app
+
+    client = create_app(metrics_state).test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {issuer.issue('reader', ['staff'])}"
+    return client
+
+
+@pytest.fixture(scope="session")
+def anonymous_metrics_client(metrics_state):
+    """The metrics API as a caller with no token calls it."""
     from services.metrics.entrypoints.api import create_app
 
     return create_app(metrics_state).test_client()

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.notifications import bootstrap
 from services.notifications.adapters import store
 from shared.pagination import PageQuery, offset_of, page_body, page_of
-from shared.web import BEARER, build_service_app, requires_roles
+from shared.web import Blueprint, build_service_app, requires_roles
 
 api = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Emails the platform sends")
 
@@ -35,7 +34,6 @@ class EmailSchema(Schema):
 
 
 @api.route("/emails", methods=["GET"])
-@api.doc(security=BEARER)
 @requires_roles("admin")
 @api.arguments(EmailQuery, location="query")
 @api.response(200, page_of(EmailSchema))

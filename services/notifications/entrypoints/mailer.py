@@ -8,16 +8,15 @@ from services.notifications.adapters.smtp import SmtpSender
 from services.notifications.bootstrap import SERVICE
 from services.notifications.service_layer.mailer import Mailer
 from shared import db
-from shared.config import Settings
 from shared.correlation import configure_logging
-from shared.processes import stop_on_sigterm
+from shared.processes import safe_settings, stop_on_sigterm
 from shared.wakeup import drain_on_notify
 
 log = logging.getLogger(__name__)
 
 
 def main() -> None:
-    settings = Settings.from_env(SERVICE)
+    settings = safe_settings(SERVICE)
     configure_logging(SERVICE, settings.log_level)
     pool = db.make_pool(settings.database_url, max_size=2, name=f"{SERVICE}-mailer")
     mailer = Mailer(pool, SmtpSender(settings.smtp_host, settings.smtp_port, settings.mail_from))

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 from datetime import date
 
+from shared.errors import Conflict, InvalidInput
+
 DRAFT, ACTIVE, COMPLETED = "draft", "active", "completed"
 STAGES = (DRAFT, ACTIVE, COMPLETED)
 NEXT_STAGE: dict[str, str | None] = {DRAFT: ACTIVE, ACTIVE: COMPLETED, COMPLETED: None}
 
 
-class StageRefused(ValueError):
+class StageRefused(Conflict):
     """The project's stage does not allow what was asked."""
 
 
-class CycleRefused(ValueError):
+class CycleRefused(InvalidInput):
     """The PDSA cycle can never be accepted as given; ``field`` names the part that is wrong."""
 
     def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+        super().__init__(f"{field}: {reason}", field=field, reason=reason)
 
 
 def check_stage_move(current: str, target: str) -> None:

@@ -17,28 +17,36 @@ from services.projects.domain.projects import (
     is_completion,
     next_cycle_number,
 )
-from shared import topics
+from shared import audit, topics
 from shared.db import UnitOfWork
+from shared.errors import NotFound, StaleVersion
 from shared.events import Envelope
 
 
-class ProjectNotFound(LookupError):
+class ProjectNotFound(NotFound):
     """No project has that id."""
 
 
 def create_project(uow: UnitOfWork, fields: dict[str, Any], created_by: str) -> dict[str, Any]:
     project = store.add_project(uow, str(uuid.uuid4()), fields, created_by)
+    audit.record(uow, "project.created", "project", project["id"], after_version=project["version"])
     uow.emit("project.created", {"project_id": project["id"], "title": project["title"], "aim": project["aim"],
                                  "stage": project["stage"], "idea_id": project["idea_id"], "created_by": created_by},
              topic=topics.PROJECTS, key=str(project["id"]))
     return project
 
 
-def move_stage(uow: UnitOfWork, project_id: str, target: str, changed_by: str) -> dict[str, Any]:
-    """Move the project to its next stage and announce it; a completion is announced as such too."""
+def move_stage(uow: UnitOfWork, project_id: str, target: str, changed_by: str,
+               expected_version: int | None = None) -> dict[str, Any]:
+    """Move the project to its next stage and announce it; a completion is announced as such too.
+    With ``expected_version``, refuse if the project has changed since the caller read it."""
     project = find_project(uow, project_id, for_update=True)
+    if expected_version is not None and project["version"] != expected_version:
+        raise StaleVersion(f"the project is at version {project['version']}, not {expected_version}")
     check_stage_move(project["stage"], target)
     moved = store.set_stage(uow, project_id, target, changed_by)
+    audit.record(uow, "project.stage_changed", "project", project_id, before_version=project["version"],
+                 after_version=moved["version"])
     uow.emit("project.stage_changed", {"project_id": project_id, "title": project["title"],
                                        "from_stage": project["stage"], "to_stage": target, "changed_by": changed_by},
              topic=topics.PROJECTS, key=project_id)

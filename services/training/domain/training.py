@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.errors import Conflict
 from shared.month import Month, month_text
 
 ENROLLED, WAITLISTED = "enrolled", "waitlisted"
@@ -21,7 +22,7 @@ TRUST_UNIT = "TRUST"
 MEASURE_SOURCE = "training-service"
 
 
-class BookingRefused(ValueError):
+class BookingRefused(Conflict):
     """The learner cannot book, or be marked attended, as asked."""
 
 

@@ -19,16 +19,16 @@ from services.training.domain.training import (
     place_for,
     staff_trained_measure,
 )
-from shared import topics
+from shared import audit, errors, topics
 from shared.db import UnitOfWork
 from shared.month import month_text
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound):
     """No course or session has that code or id."""
 
 
-class AlreadyDone(Exception):
+class AlreadyDone(errors.Conflict):
     """The booking or attendance is already recorded."""
 
 
@@ -36,14 +36,16 @@ def create_course(uow: UnitOfWork, fields: dict[str, Any], created_by: str) -> d
     created = store.add_course(uow, fields, created_by)
     if created is None:
         raise AlreadyDone(f"course {fields['code']} already exists")
+    audit.record(uow, "course.created", "course", created["code"])
     return created
 
 
 def schedule_session(uow: UnitOfWork, course_code: str, fields: dict[str, Any], trainer: str) -> dict[str, Any]:
-    if store.course(uow, course_code) is None:
-        raise NotFound(f"course {course_code} not found")
-    return store.add_session(uow, {**fields, "id": str(uuid.uuid4()), "course_code": course_code,
-                                   "trainer": trainer})
+    find_course(uow, course_code)
+    session = store.add_session(uow, {**fields, "id": str(uuid.uuid4()), "course_code": course_code,
+                                      "trainer": trainer})
+    audit.record(uow, "session.scheduled", "session", session["id"])
+    return session
 
 
 def enrol(uow: UnitOfWork, session_id: str, user_id: str, now: datetime) -> dict[str, Any]:
@@ -73,12 +75,20 @@ def mark_attended(uow: UnitOfWork, session_id: str, user_id: str, marked_by: str
     attended = store.add_attendance(uow, session_id, user_id, month, marked_by)
     if attended is None:
         raise AlreadyDone(f"{user_id} is already marked attended")
+    audit.record(uow, "attendance.marked", "session_attendance", f"{session_id}/{user_id}")
     uow.emit("training.completed", {"session_id": session_id, "course_code": session["course_code"],
                                     "user": user_id, "period": month_text(month), "marked_by": marked_by},
              topic=topics.TRAINING, key=session_id)
     measure = staff_trained_measure(month, store.count_completion(uow, month))
     uow.emit("measure.recorded", measure, topic=topics.MEASURES, key=f"{measure['kpi_code']}|{measure['unit_code']}")
     return {**attended, "period": month_text(month)}
+
+
+def find_course(uow: UnitOfWork, code: str) -> dict[str, Any]:
+    course = store.course(uow, code)
+    if course is None:
+        raise NotFound(f"course {code} not found")
+    return course
 
 
 def find_session(uow: UnitOfWork, session_id: str, *, for_update: bool = False) -> dict[str, Any]:

@@ -94,8 +94,9 @@ def test_a_percentage_over_100_is_impossible(metrics_client, catalogue, bearer):
     assert "impossible" in response.get_json()["errors"]["value"][0]
 
 
-def test_recording_a_measure_needs_a_token_with_the_feed_or_kpi_owner_role(metrics_client, catalogue, bearer):
-    assert metrics_client.post("/api/v1/measures", json=measure(catalogue)).status_code == 401
+def test_recording_a_measure_needs_a_token_with_the_feed_or_kpi_owner_role(metrics_client, anonymous_metrics_client,
+                                                                           catalogue, bearer):
+    assert anonymous_metrics_client.post("/api/v1/measures", json=measure(catalogue)).status_code == 401
     refused = metrics_client.post("/api/v1/measures", json=measure(catalogue), headers=bearer("staff"))
     assert refused.status_code == 403
     assert refused.mimetype == "application/problem+json"

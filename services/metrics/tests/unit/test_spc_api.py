@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from services.metrics.domain.runchart import run_chart
-from services.metrics.domain.spc import SpcOptions, xmr_chart
+from services.metrics.domain.spc import SpcInputRefused, SpcOptions, xmr_chart
 from services.metrics.entrypoints import spc_api as spc_module
 from services.metrics.entrypoints.spc_api import spc_api
 from shared.config import Settings
@@ -132,7 +132,7 @@ def test_an_unknown_option_or_choice_is_refused(client, field, value) -> None:
 
 def test_a_refusal_by_the_spc_domain_becomes_a_problem_naming_its_field(client, monkeypatch) -> None:
     def refuse(values, options):
-        raise ValueError("fix_after_n_points must be at least 12")
+        raise SpcInputRefused("fix_after_n_points", "fix_after_n_points must be at least 12")
 
     monkeypatch.setattr(spc_module, "xmr_chart", refuse)
     response = post(client, values=SERIES)

@@ -1,0 +1,16 @@
+"""THE allow-list: every operation any service answers without a token, and why. Nothing else is
+public (docs/security.md). The probe suite (tests/security) proves every other operation of every
+OpenAPI document refuses a caller without a token."""
+
+PUBLIC_OPERATIONS: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): "liveness probe for the supervisor; says only that the process answers",
+    ("GET", "/readyz"): "readiness probe for the load balancer; names the failing dependency, no data",
+    ("GET", "/metrics"): "Prometheus scrape (counters and timings by route template, no personal data); "
+                         "keep the port off the public network",
+    ("GET", "/openapi.json"): "the API contract, the same for every caller",
+    ("GET", "/docs"): "the browsable page over /openapi.json (and its static files under /docs-static/)",
+    ("POST", "/api/v1/spc"): "the SPC calculator over the numbers sent: it reads and stores nothing, like "
+                             "NHS England's Excel tool",
+    ("POST", "/api/v1/spc.svg"): "the same calculator, drawn as SVG: reads and stores nothing",
+}
+

@@ -1,0 +1,66 @@
+"""Every service's web app keeps the conventions of shared/web: each route has an explicit auth
+decision, the public ones are the few listed here, and the OpenAPI document states each
+operation's security and a unique operationId. The apps are built without a database or a token
+key: no request here reaches a view."""
+
+from __future__ import annotations
+
+import importlib
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from shared import platform
+from shared.config import Settings
+from shared.web import access_of, create_service_app
+
+PLATFORM_ROUTES = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs-static/<path:filename>"}
+PUBLIC_OPERATIONS = {"metrics": {"/api/v1/spc", "/api/v1/spc.svg"}}
+
+
+def service_app(service: str, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The service's app as its create_app builds it, with no pool, Kafka check or token key."""
+    module = importlib.import_module(f"services.{service}.entrypoints.api")
+
+    def bare_app(state: Any, **options: Any) -> Flask:
+        return create_service_app(state.settings, ready_checks={}, verifier=None, **options)
+
+    monkeypatch.setattr(module, "build_service_app", bare_app)
+    return module.create_app(SimpleNamespace(settings=Settings.from_env(service)))
+
+
+@pytest.fixture(params=platform.service_names())
+def app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    return service_app(request.param, monkeypatch)
+
+
+def test_every_route_of_every_service_has_an_explicit_auth_decision(app: Flask) -> None:
+    undecided = [rule.rule for rule in app.url_map.iter_rules() if access_of(app, rule.endpoint) is None]
+    assert undecided == []
+
+
+def test_only_the_platform_routes_and_the_spc_calculator_are_public(app: Flask) -> None:
+    public = {rule.rule for rule in app.url_map.iter_rules()
+              if (access := access_of(app, rule.endpoint)) is not None and access.is_public}
+    assert public == PLATFORM_ROUTES | PUBLIC_OPERATIONS.get(app.name, set())
+
+
+def test_every_operation_states_its_security_and_has_a_unique_operation_id(app: Flask) -> None:
+    paths = app.test_client().get("/openapi.json").get_json()["paths"]
+    operations = [(path, op) for path, ops in paths.items() for method, op in ops.items() if method != "parameters"]
+    public = PUBLIC_OPERATIONS.get(app.name, set())
+    for path, operation in operations:
+        assert operation["security"] == ([] if path in public else [{"bearerAuth": []}]), path
+    ids = [operation["operationId"] for _, operation in operations]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("path", ["/api/v1/kpis", "/api/v1/kpis/ALOS", "/api/v1/units", "/api/v1/dashboards/kpis",
+                                  "/api/v1/kpis/ALOS/units/W7/chart.csv", "/api/v1/kpis/ALOS/history"])
+def test_metrics_reads_need_a_signed_in_user(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    response = service_app("metrics", monkeypatch).test_client().get(path)
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
