@@ -151,6 +151,12 @@ def test_every_platform_container_has_its_multiprocess_metrics_folder(loaded_com
             assert folder in spec.get("tmpfs", [""])[0], name
 
 
+def test_the_compose_demo_runs_as_development_unless_told_otherwise(loaded_compose):
+    for name, spec in loaded_compose["services"].items():
+        if "PROMETHEUS_MULTIPROC_DIR" in spec.get("environment", {}):
+            assert spec["environment"]["WTGR_ENV"] == os.environ.get("WTGR_ENV", "development"), name
+
+
 def test_kafka_keeps_its_data_on_the_mounted_volume(loaded_compose):
     kafka = loaded_compose["services"]["kafka"]
     [volume] = kafka["volumes"]
