@@ -1,7 +1,7 @@
 """Every service's web app keeps the conventions of shared/web: each route has an explicit auth
-decision, the public ones are the few listed here, and the OpenAPI document states each
-operation's security and a unique operationId. The apps are built without a database or a token
-key: no request here reaches a view."""
+decision, the public ones are those of the one allow-list (tests/security/public_operations.py),
+and the OpenAPI document states each operation's security and a unique operationId. The apps
+are built without a database or a token key: no request here reaches a view."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from flask import Flask
 from shared import platform
 from shared.config import Settings
 from shared.web import access_of, create_service_app
+from tests.security.public_operations import PUBLIC_API_OPERATIONS
 
 PLATFORM_ROUTES = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs-static/<path:filename>"}
-PUBLIC_OPERATIONS = {"metrics": {"/api/v1/spc", "/api/v1/spc.svg"}}
+PUBLIC_OPERATIONS = {service: {path for (owner, _, path) in PUBLIC_API_OPERATIONS if owner == service}
+                     for service in platform.service_names()}
 
 
 def service_app(service: str, monkeypatch: pytest.MonkeyPatch) -> Flask:

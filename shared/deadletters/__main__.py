@@ -79,7 +79,8 @@ def _list(reader: KafkaConsumer, args: argparse.Namespace) -> int:
 
 
 def _selected(reader: KafkaConsumer, args: argparse.Namespace) -> Iterator[StoredDeadLetter]:
-    names = [args.topic] if args.topic else [topics.dead_letter_topic(s) for s in args.service or platform.service_names()]
+    services = args.service or platform.service_names()
+    names = [args.topic] if args.topic else [topics.dead_letter_topic(s) for s in services]
     for topic in names:
         for stored in dead_letters(reader, topic):
             if args.reason in (None, stored.record.category):

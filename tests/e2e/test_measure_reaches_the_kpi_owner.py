@@ -112,7 +112,7 @@ def test_a_measure_too_large_for_its_dead_letter_and_one_with_a_nul_do_not_hold_
         publish_as_a_feed(kafka_bootstrap, poison, key)
     publish_as_a_feed(kafka_bootstrap, measure_event(kpi, value=6.4).to_json(), key)
 
-    mailbox.wait_for(kpi["owner"], lambda m: "6.4" in m["body_text"])
+    mailbox.wait_for(kpi["owner"], lambda m: "6.4" in m.body_text)
     reasons = dead_letter_reasons(kafka_bootstrap, key)
     assert any(r.startswith("too large") for r in reasons)
     assert any("data.source: text PostgreSQL cannot store" in r for r in reasons)

@@ -1,4 +1,5 @@
-"""THE allow-list: every operation any service answers without a token, and why. Nothing else is
+"""THE allow-list: every operation any service answers without a token, and why (the platform's own
+routes on every service, and a service's public API operations). Nothing else is
 public (docs/security.md). The probe suite (tests/security) proves every other operation of every
 OpenAPI document refuses a caller without a token."""
 
@@ -9,8 +10,12 @@ PUBLIC_OPERATIONS: dict[tuple[str, str], str] = {
                          "keep the port off the public network",
     ("GET", "/openapi.json"): "the API contract, the same for every caller",
     ("GET", "/docs"): "the browsable page over /openapi.json (and its static files under /docs-static/)",
-    ("POST", "/api/v1/spc"): "the SPC calculator over the numbers sent: it reads and stores nothing, like "
-                             "NHS England's Excel tool",
-    ("POST", "/api/v1/spc.svg"): "the same calculator, drawn as SVG: reads and stores nothing",
+}
+
+# Operations of one service's API that answer without a token, and why.
+PUBLIC_API_OPERATIONS: dict[tuple[str, str, str], str] = {
+    ("metrics", "POST", "/api/v1/spc"): "the SPC calculator over the numbers sent: it reads and stores nothing, "
+                                        "like NHS England's Excel tool",
+    ("metrics", "POST", "/api/v1/spc.svg"): "the same calculator, drawn as SVG: reads and stores nothing",
 }
 
