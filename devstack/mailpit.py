@@ -1,4 +1,4 @@
-"""The mail catcher: Mailpit (github.com/axllent/mailpit), the same one deploy/docker-compose.yml
+"""The mail catcher: Mailpit (github.com/axllent/mailpit), the same one docker-compose.yml
 runs. An SMTP server that delivers nowhere, with a web UI and a REST API (devstack.mail reads it).
 
 On first use the pinned version is built with `go install` into the cache
@@ -21,7 +21,7 @@ from devstack.config import StackConfig
 from devstack.proc import PidRecord, StartupError
 from devstack.system import say
 
-# Pinned here and as the image tag in deploy/docker-compose.yml (tests/test_deploy_files.py
+# Pinned here and as the image tag in docker-compose.yml (tests/test_deploy_files.py
 # checks they agree). Building it needs Go 1.26 or later.
 MAILPIT_VERSION = "v1.33.1"
 MAILPIT_MODULE = "github.com/axllent/mailpit"

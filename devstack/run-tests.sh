@@ -29,6 +29,11 @@ echo "== python -m devstack up ${up_args[*]}"
 lint_status=0
 devstack/lint.sh || lint_status=$?
 
+# compose-go's loader and kustomize (built once into ~/.cache/wtgr) and promtool (Debian's
+# prometheus package), which tests/test_deploy_files.py and tests/test_k8s_manifests.py run.
+echo "== python -m devstack.deploy_tools"
+"$PY" -m devstack.deploy_tools || exit 1
+
 # pytest's paths: the testpaths of pyproject.toml that exist, plus devstack's own tests.
 mapfile -t paths < <("$PY" - <<'PYTHON'
 import os

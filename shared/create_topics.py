@@ -1,7 +1,7 @@
 """Create every platform topic with its partition count: python -m shared.create_topics --bootstrap HOST:PORT
 
 Topics are never auto-created (auto.create.topics.enable=false). devstack and
-deploy/docker-compose.yml both create them through ``ensure_topics``.
+docker-compose.yml both create them through ``ensure_topics``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ consumes, and its long-running processes.
 Everything that needs to know the services reads this table: devstack starts exactly these
 processes (and creates the topics of ``all_topics``), each consumer subscribes to its service's
 ``consumes``, ``Settings`` takes its default port from here, and tests/test_deploy_files.py
-fails when deploy/docker-compose.yml or Prometheus' scrape targets disagree with it. A new
+fails when docker-compose.yml or Prometheus' scrape targets disagree with it. A new
 service is one entry here (docs/adding-a-service.md).
 """
 

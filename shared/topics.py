@@ -18,3 +18,18 @@ def dead_letter_topic(service: str) -> str:
     """Each service's consumer dead-letters into its own topic, so ops can see whose input was bad."""
     return f"wtgr.{service}.deadletter"
 
+
+
+# How the topics are kept beyond one host (deploy/k8s renders KafkaTopic resources from these
+# with `python -m devstack.render_k8s`): three replicas, a write acknowledged by two of them, a week
+# of events (a consumer down for days can still catch up, and a dead letter's source bytes stay
+# retrievable), and a month of dead letters.
+REPLICATION_FACTOR = 3
+MIN_INSYNC_REPLICAS = 2
+RETENTION_MS = 7 * 24 * 3600 * 1000
+DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000
+
+
+def retention_ms(topic: str) -> int:
+    """How long the broker keeps a topic's records."""
+    return DEAD_LETTER_RETENTION_MS if topic.endswith(".deadletter") else RETENTION_MS

@@ -1,7 +1,10 @@
-"""deploy/ cannot be run here (no Docker engine), so check it says what the code does."""
+"""docker-compose.yml and deploy/ cannot be run here (no Docker engine), so check they say what the
+code does, load them with compose-go's loader and check Prometheus' files with promtool."""
 
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,12 +12,14 @@ import yaml
 from prometheus_client import REGISTRY
 
 import shared.telemetry  # noqa: F401  (registers the metric catalogue)
-from devstack import mailpit
+from devstack import config, deploy_tools, mailpit
 from shared import platform
 from shared.create_topics import ensure_topics
 
-DEPLOY = Path(__file__).parents[1] / "deploy"
-COMPOSE = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+ROOT = Path(__file__).parents[1]
+DEPLOY = ROOT / "deploy"
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+COMPOSE = yaml.safe_load(COMPOSE_FILE.read_text())
 
 
 def known_metric_names() -> set[str]:
@@ -32,7 +37,7 @@ def test_every_registered_process_is_a_compose_service_running_its_module():
         assert f"-m {registered.migrate_module}" in compose_command(f"{registered.name}-migrate")
         for process in registered.processes:
             name = f"{registered.name}-{process.name}"
-            assert name in COMPOSE["services"], f"deploy/docker-compose.yml has no {name}"
+            assert name in COMPOSE["services"], f"docker-compose.yml has no {name}"
             module = registered.module(process)
             expected = f"{module}:create_app()" if process == platform.API else f"-m {module}"
             assert expected in compose_command(name), name
@@ -108,6 +113,97 @@ def test_the_alert_rules_and_dashboard_use_only_metrics_the_code_exports():
     used = {name for expr in expressions for name in re.findall(r"\b(wtgr_\w+|up)\b", expr)}
     assert used, "the rules name some metrics"
     assert used <= known, used - known
+
+
+@pytest.fixture(scope="module")
+def loaded_compose() -> dict:
+    """The compose file as compose-go (Docker Compose's own loader) resolves and validates it."""
+    checker = deploy_tools.composecheck(config.cache_dir(os.environ))
+    result = subprocess.run([checker, COMPOSE_FILE], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_compose_go_loads_the_compose_file_with_every_process(loaded_compose):
+    expected = {f"{item.name}-{process.name}" for item in platform.SERVICES for process in item.processes}
+    expected |= {"postgres", "kafka", "kafka-topics", "mail", "prometheus", "alertmanager", "grafana"}
+    assert expected <= set(loaded_compose["services"])
+
+
+def test_compose_go_rejects_a_broken_compose_file(tmp_path):
+    checker = deploy_tools.composecheck(config.cache_dir(os.environ))
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text("services:\n  api:\n    image: x\n    restart: sometimes\n    depends_on: [nowhere]\n")
+    result = subprocess.run([checker, broken], capture_output=True, text=True, check=False)
+    assert result.returncode == 1 and "composecheck:" in result.stderr
+
+
+def test_every_long_running_container_restarts_and_one_shot_jobs_retry(loaded_compose):
+    for name, spec in loaded_compose["services"].items():
+        one_shot = name.endswith("-migrate") or name == "kafka-topics"
+        assert spec.get("restart") == ("on-failure" if one_shot else "unless-stopped"), name
+
+
+def test_every_platform_container_has_its_multiprocess_metrics_folder(loaded_compose):
+    for name, spec in loaded_compose["services"].items():
+        if spec.get("image") == "wtgr-platform:local" and name != "kafka-topics":
+            folder = spec["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+            assert folder in spec.get("tmpfs", [""])[0], name
+
+
+def test_the_compose_demo_runs_as_development_unless_told_otherwise(loaded_compose):
+    for name, spec in loaded_compose["services"].items():
+        if "PROMETHEUS_MULTIPROC_DIR" in spec.get("environment", {}):
+            assert spec["environment"]["WTGR_ENV"] == os.environ.get("WTGR_ENV", "development"), name
+
+
+def test_kafka_keeps_its_data_on_the_mounted_volume(loaded_compose):
+    kafka = loaded_compose["services"]["kafka"]
+    [volume] = kafka["volumes"]
+    assert volume["type"] == "volume" and kafka["environment"]["KAFKA_LOG_DIRS"] == volume["target"]
+
+
+def test_every_file_the_compose_file_mounts_is_in_the_repository(loaded_compose):
+    for name, spec in loaded_compose["services"].items():
+        for volume in spec.get("volumes", []):
+            if volume["type"] == "bind":
+                assert Path(volume["source"]).exists(), f"{name}: {volume['source']}"
+
+
+def test_the_build_context_leaves_out_keys_virtualenvs_and_history():
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".local", ".venv", ".git", "**/__pycache__"} <= ignored
+
+
+def test_the_image_runs_as_a_non_root_user_after_a_build_stage():
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert len(re.findall(r"^FROM ", dockerfile, re.M)) >= 2
+    [user] = re.findall(r"^USER (\S+)", dockerfile, re.M)
+    assert user.split(":")[0] not in {"root", "0"}
+    assert "install -d -o wtgr -g wtgr -m 0700 /tmp/prometheus" in dockerfile
+
+
+def test_promtool_accepts_the_prometheus_config_and_its_rules():
+    result = subprocess.run(
+        [deploy_tools.promtool(), "check", "config", DEPLOY / "prometheus/prometheus.yml"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_alert_rules_pass_their_unit_tests():
+    result = subprocess.run(
+        [deploy_tools.promtool(), "test", "rules", "alerts_test.yml"],
+        capture_output=True, text=True, cwd=DEPLOY / "prometheus", check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_alertmanager_mails_every_alert_to_the_mail_catcher():
+    alertmanager = yaml.safe_load((DEPLOY / "alertmanager/alertmanager.yml").read_text())
+    assert alertmanager["global"]["smtp_smarthost"] == "mail:1025"
+    receivers = {item["name"]: item for item in alertmanager["receivers"]}
+    assert receivers[alertmanager["route"]["receiver"]]["email_configs"]
 
 
 @pytest.mark.integration
