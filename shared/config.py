@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from shared import platform
 
 DEV_ISSUER = "https://wtgr.local/dev-issuer"
+DEV_CURSOR_SECRET = "wtgr-local-dev-cursor-secret"
 # WTGR_ENV names the environment. These are development (devstack's `run` and `test` envs among
 # them): only there may a service start with development secrets (see shared/security.py).
 # Unset means production, so a forgotten variable never relaxes the checks.
@@ -75,5 +76,5 @@ class Settings:
             environment=_env("WTGR_ENV", "production").lower(),
             max_json_depth=int(_env("WTGR_MAX_JSON_DEPTH", "32")),
             cors_origins=tuple(o.strip() for o in _env("WTGR_CORS_ORIGINS", "").split(",") if o.strip()),
-            cursor_secret=_env("WTGR_CURSOR_SECRET", "wtgr-local-dev-cursor-secret"),
+            cursor_secret=_env("WTGR_CURSOR_SECRET", DEV_CURSOR_SECRET),
         )

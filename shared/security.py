@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
-from shared.config import DEV_ISSUER, Settings
+from shared.config import DEV_CURSOR_SECRET, DEV_ISSUER, Settings
 
 ProblemFactory = Any  # shared.web.problem; passed in so this module does not import shared.web
 
@@ -168,6 +168,9 @@ def unsafe_settings(settings: Settings) -> list[str]:
         reasons.append(f"the token issuer is the development issuer {DEV_ISSUER} (WTGR_JWT_ISSUER)")
     if is_default_password(settings.database_url):
         reasons.append(f"the database password is a default one ({settings.service.upper()}_DATABASE_URL)")
+    if settings.cursor_secret == DEV_CURSOR_SECRET:
+        reasons.append("list cursors are signed with the development secret (WTGR_CURSOR_SECRET): anyone"
+                       " could forge one")
     if "*" in settings.cors_origins:
         reasons.append("any origin may call the API (WTGR_CORS_ORIGINS=*): list the origins instead")
     return reasons

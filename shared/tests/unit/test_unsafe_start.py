@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.config import DEV_ISSUER, Settings
+from shared.config import DEV_CURSOR_SECRET, DEV_ISSUER, Settings
 from shared.security import UnsafeConfiguration, is_default_password, refuse_to_run_unsafely, unsafe_settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -23,7 +23,8 @@ def safe(tmp_path: Path) -> Settings:
     public.write_text("-----BEGIN PUBLIC KEY-----\n")
     return replace(Settings.from_env("ideas"), environment="production", jwt_public_key_file=str(public),
                    jwt_private_key_file=str(tmp_path / "absent.pem"), jwt_issuer="https://login.trust.nhs.uk",
-                   database_url="postgresql://ideas:Xq3-long-random@db.trust:5432/wtgr", cors_origins=())
+                   database_url="postgresql://ideas:Xq3-long-random@db.trust:5432/wtgr", cors_origins=(),
+                   cursor_secret="a-long-random-secret-from-the-vault")
 
 
 def test_safe_settings_start_anywhere(safe):
@@ -38,6 +39,7 @@ def test_safe_settings_start_anywhere(safe):
     ({"database_url": "postgresql://ideas:ideas-change-me@db:5432/wtgr"}, "default one"),
     ({"database_url": "postgresql://ideas@db:5432/wtgr"}, "default one"),
     ({"cors_origins": ("https://portal.trust.nhs.uk", "*")}, "any origin"),
+    ({"cursor_secret": DEV_CURSOR_SECRET}, "development secret"),
 ])
 def test_production_refuses_each_development_secret(safe, change, reason):
     unsafe = replace(safe, **change)
