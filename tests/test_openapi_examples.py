@@ -12,12 +12,13 @@ from __future__ import annotations
 import importlib
 import json
 import re
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from flask import Flask
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 
 from shared import audit_api, platform
 from shared.config import Settings
@@ -25,6 +26,12 @@ from shared.web import create_service_app
 
 Json = dict[str, Any]
 REF_PREFIX = "#/components/schemas/"
+FORMATS = FormatChecker()  # jsonschema's own, and date-time read as the API writes it (ISO 8601 with an offset)
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    return not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is not None
 
 
 def service_app(service: str, monkeypatch: pytest.MonkeyPatch) -> Flask:
@@ -114,7 +121,7 @@ def invalid_examples(components: dict[str, Json]) -> dict[str, list[str]]:
     problems = {}
     for name, schema in components.items():
         validator = Draft202012Validator({**document, **as_json_schema(schema)},
-                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+                                         format_checker=FORMATS)
         errors = [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
                   for error in validator.iter_errors(example_of(schema, components))]
         if errors:
@@ -136,9 +143,11 @@ def test_an_example_that_breaks_its_schema_is_caught() -> None:
         "Kpi": {"type": "object", "additionalProperties": False, "properties": {
             "code": {"type": "string", "example": "ALOS"},
             "target": {"type": "number", "nullable": True, "example": None},
+            "set_at": {"type": "string", "format": "date-time", "example": "03/04/2026 08:20"},
             "unit": {"$ref": f"{REF_PREFIX}Unit"}}},
         "Unit": {"type": "object", "properties": {"code": {"type": "string", "example": 7}, "name": {}}},
     }
     assert properties_without_an_example(components) == ["Unit.name"]
-    assert invalid_examples(components) == {"Kpi": ["unit/code: 7 is not of type 'string'"],
+    assert invalid_examples(components) == {"Kpi": ["set_at: '03/04/2026 08:20' is not a 'date-time'",
+                                                    "unit/code: 7 is not of type 'string'"],
                                             "Unit": ["code: 7 is not of type 'string'"]}
