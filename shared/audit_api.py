@@ -26,16 +26,16 @@ class AuditQuery(PageQuery):
 
 
 class AuditEntrySchema(Schema):
-    id = fields.Integer()
-    occurred_at = fields.DateTime()
-    actor = fields.String()
-    actor_roles = fields.List(fields.String())
-    operation = fields.String()
-    resource_type = fields.String()
-    resource_id = fields.String()
-    before_version = fields.Integer(allow_none=True)
-    after_version = fields.Integer(allow_none=True)
-    correlation_id = fields.String(allow_none=True)
+    id = fields.Integer(metadata={"example": 4211})
+    occurred_at = fields.DateTime(metadata={"example": "2026-03-04T09:15:00+00:00"})
+    actor = fields.String(metadata={"example": "qi.lead@trust.example"})
+    actor_roles = fields.List(fields.String(), metadata={"example": ["qi_lead"]})
+    operation = fields.String(metadata={"example": "kpi.changed"})
+    resource_type = fields.String(metadata={"example": "kpi"})
+    resource_id = fields.String(metadata={"example": "ALOS"})
+    before_version = fields.Integer(allow_none=True, metadata={"example": 3})
+    after_version = fields.Integer(allow_none=True, metadata={"example": 4})
+    correlation_id = fields.String(allow_none=True, metadata={"example": "5c1f0e7a9b3d4e26a8f2c4d1b7e90a35"})
 
 
 @blueprint.route("/audit", methods=["GET"])

@@ -276,17 +276,20 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
     return Schema.from_dict(
         {
             "items": fields.List(fields.Nested(item_schema)),
-            "page_size": fields.Integer(metadata={"description": "the most items a page holds"}),
+            "page_size": fields.Integer(metadata={"description": "the most items a page holds", "example": 50}),
             "next": fields.String(allow_none=True, metadata={
-                "description": "send as `cursor` for the page after this one; null on the last page"}),
+                "description": "send as `cursor` for the page after this one; null on the last page",
+                "example": "eyJrIjpbIjIwMjYtMDMiXX0.Zk3q9w"}),
             "previous": fields.String(allow_none=True, metadata={
-                "description": "send as `cursor` for the page before this one; null on the first page"}),
+                "description": "send as `cursor` for the page before this one; null on the first page",
+                "example": None}),
             "total": fields.Integer(metadata={
                 "description": f"how many items the list (with its filters) holds, counted up to {COUNT_CAP:,} "
                                f"for the first page and carried by the cursors: when total_is_exact is false "
-                               f"there are more than this"}),
+                               f"there are more than this", "example": 137}),
             "total_is_exact": fields.Boolean(metadata={
-                "description": f"false when the list holds more than {COUNT_CAP:,} items and total is that cap"}),
+                "description": f"false when the list holds more than {COUNT_CAP:,} items and total is that cap",
+                "example": True}),
         },
         name=f"{item_schema.__name__.removesuffix('Schema')}Page",
     )

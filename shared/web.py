@@ -85,13 +85,17 @@ def problem(status: int, detail: str | None = None, *, errors: Any = None, title
 class ProblemSchema(Schema):
     """RFC 9457 problem details, as every error is answered."""
 
-    type = fields.String(metadata={"description": "about:blank: the title says what happened"})
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String(metadata={"description": "what went wrong, for a person"})
-    instance = fields.String(metadata={"description": "the path of the request"})
-    errors = fields.Raw(metadata={"description": "field by field, what is wrong with the input"})
-    correlation_id = fields.String(metadata={"description": "quote it when asking about this request"})
+    type = fields.String(metadata={"description": "about:blank: the title says what happened",
+                                   "example": "about:blank"})
+    title = fields.String(metadata={"example": "Unprocessable Entity"})
+    status = fields.Integer(metadata={"example": 422})
+    detail = fields.String(metadata={"description": "what went wrong, for a person",
+                                     "example": "The request's input is not valid."})
+    instance = fields.String(metadata={"description": "the path of the request", "example": "/api/v1/measures"})
+    errors = fields.Raw(metadata={"description": "field by field, what is wrong with the input",
+                                  "example": {"period": ["must be a month as YYYY-MM, from 1900"]}})
+    correlation_id = fields.String(metadata={"description": "quote it when asking about this request",
+                                             "example": "5c1f0e7a9b3d4e26a8f2c4d1b7e90a35"})
 
 
 class ProblemApi(flask_smorest.Api):

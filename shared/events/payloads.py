@@ -39,15 +39,18 @@ class JsonNumber(fields.Float):
 class MeasureRecordedV1(Schema):
     """One monthly value of a KPI for an organisational unit, from a feed, the API or a service."""
 
-    kpi_code = fields.String(required=True, validate=CODE)
-    unit_code = fields.String(required=True, validate=CODE)
+    kpi_code = fields.String(required=True, validate=CODE, metadata={"example": "ALOS"})
+    unit_code = fields.String(required=True, validate=CODE, metadata={"example": "WARD-7"})
     period = event_month(required=True, metadata={"description": "the month measured, YYYY-MM"})
-    value = JsonNumber(required=True, allow_nan=False)
-    numerator = JsonNumber(allow_nan=False, allow_none=True, load_default=None)
-    denominator = JsonNumber(allow_nan=False, allow_none=True, load_default=None)
-    source = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    recorded_by = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
-    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000))
+    value = JsonNumber(required=True, allow_nan=False, metadata={"example": 5.4})
+    numerator = JsonNumber(allow_nan=False, allow_none=True, load_default=None, metadata={"example": None})
+    denominator = JsonNumber(allow_nan=False, allow_none=True, load_default=None, metadata={"example": None})
+    source = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                           metadata={"example": "PAS discharges extract"})
+    recorded_by = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200),
+                                metadata={"example": "feed.pas"})
+    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000),
+                         metadata={"example": None})
 
     @validates_schema
     def _ratio_parts_come_together(self, data: dict, **_: object) -> None:

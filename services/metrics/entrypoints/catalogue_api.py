@@ -35,88 +35,98 @@ catalogue_api = Blueprint("catalogue", __name__, url_prefix="/api/v1",
 
 
 class KpiChangeSchema(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
-    description = fields.String(validate=validate.Length(max=4000))
-    improvement_direction = fields.String(validate=validate.OneOf(IMPROVEMENT_DIRECTIONS))
-    owners = fields.List(fields.Email())
-    data_source = fields.String(validate=validate.Length(max=200))
-    expected_by_day = fields.Integer(validate=validate.Range(1, 28))
-    aggregation = fields.String(validate=validate.OneOf(AGGREGATIONS))
-    fix_after_n_points = fields.Integer(allow_none=True, validate=validate.Range(min=12))
-    screen_outliers = fields.Boolean()
+    name = fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "Average length of stay"})
+    description = fields.String(validate=validate.Length(max=4000),
+                                metadata={"example": "Days from admission to discharge, mean of the month."})
+    improvement_direction = fields.String(validate=validate.OneOf(IMPROVEMENT_DIRECTIONS),
+                                          metadata={"example": "decrease"})
+    owners = fields.List(fields.Email(), metadata={"example": ["ward7.manager@trust.example"]})
+    data_source = fields.String(validate=validate.Length(max=200), metadata={"example": "PAS discharges extract"})
+    expected_by_day = fields.Integer(validate=validate.Range(1, 28), metadata={"example": 10})
+    aggregation = fields.String(validate=validate.OneOf(AGGREGATIONS), metadata={"example": "mean"})
+    fix_after_n_points = fields.Integer(allow_none=True, validate=validate.Range(min=12), metadata={"example": 12})
+    screen_outliers = fields.Boolean(metadata={"example": True})
 
 
 class UnitChangeSchema(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
-    parent_code = fields.String(metadata={"description": "move the unit under another"})
+    name = fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "Ward 7 (acute medicine)"})
+    parent_code = fields.String(metadata={"description": "move the unit under another", "example": "DIR-MED"})
     moved_from = MonthField(metadata={"description": "with parent_code: the first month the unit sits under it "
                                          "(YYYY-MM, not after this month; default this month). The months before "
                                          "stay rolled up under the parent they had; to correct a unit placed wrongly "
-                                         "from the start, give its first month or earlier"})
-    closed_on = fields.Date(allow_none=True, metadata={"description": "the unit closes: no measures after it"})
+                                         "from the start, give its first month or earlier", "example": "2026-04"})
+    closed_on = fields.Date(allow_none=True, metadata={"description": "the unit closes: no measures after it",
+                                                       "example": None})
 
 
 class PlacementSchema(Schema):
-    parent_code = fields.String(allow_none=True)
-    effective_from = MonthField(metadata={"description": "YYYY-MM"})
+    parent_code = fields.String(allow_none=True, metadata={"example": "DIR-MED"})
+    effective_from = MonthField(metadata={"description": "YYYY-MM", "example": "2026-04"})
     effective_to = MonthField(allow_none=True,
-                              metadata={"description": "YYYY-MM, the month it no longer holds; null: holds now"})
-    placed_by = fields.String()
-    placed_at = fields.DateTime()
+                              metadata={"description": "YYYY-MM, the month it no longer holds; null: holds now",
+                                        "example": None})
+    placed_by = fields.String(metadata={"example": "qi.lead@trust.example"})
+    placed_at = fields.DateTime(metadata={"example": "2026-04-03T08:20:00+00:00"})
 
 
 class HistorySchema(Schema):
-    changed_by = fields.String()
-    changed_at = fields.DateTime()
-    before = fields.Dict()
-    after = fields.Dict()
+    changed_by = fields.String(metadata={"example": "qi.lead@trust.example"})
+    changed_at = fields.DateTime(metadata={"example": "2026-04-03T08:20:00+00:00"})
+    before = fields.Dict(metadata={"example": {"expected_by_day": 15}})
+    after = fields.Dict(metadata={"example": {"expected_by_day": 10}})
 
 
 class TargetInSchema(Schema):
     effective_from = MonthField(required=True,
-                                metadata={"description": "the first month the target applies to, YYYY-MM"})
+                                metadata={"description": "the first month the target applies to, YYYY-MM",
+                                          "example": "2026-04"})
     target = fields.Float(required=True, allow_none=True, allow_nan=False,
-                          metadata={"description": "null removes the target from that month on"})
+                          metadata={"description": "null removes the target from that month on", "example": 4.5})
 
 
 class TargetSchema(Schema):
-    effective_from = MonthField(metadata={"description": "the first month the target applies to, YYYY-MM"})
-    target = fields.Float(allow_none=True)
-    set_by = fields.String()
-    set_at = fields.DateTime()
+    effective_from = MonthField(metadata={"description": "the first month the target applies to, YYYY-MM",
+                                          "example": "2026-04"})
+    target = fields.Float(allow_none=True, metadata={"example": 4.5})
+    set_by = fields.String(metadata={"example": "qi.lead@trust.example"})
+    set_at = fields.DateTime(metadata={"example": "2026-04-03T08:20:00+00:00"})
 
 
 class RebaseInSchema(Schema):
-    period = MonthField(required=True, metadata={"description": "the first month of the new period, YYYY-MM"})
+    period = MonthField(required=True, metadata={"description": "the first month of the new period, YYYY-MM",
+                                                 "example": "2026-01"})
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000),
-                           metadata={"description": "why the process changed (for example the PDSA cycle)"})
+                           metadata={"description": "why the process changed (for example the PDSA cycle)",
+                                     "example": "Discharge to assess started on WARD-7 (PDSA cycle 3)"})
 
 
 class RebaseSchema(Schema):
-    id = fields.Integer()
-    period = MonthField(metadata={"description": "the first month of the new period, YYYY-MM"})
-    reason = fields.String()
-    set_by = fields.String()
-    set_at = fields.DateTime()
-    withdrawn_by = fields.String(allow_none=True)
-    withdrawn_at = fields.DateTime(allow_none=True)
+    id = fields.Integer(metadata={"example": 12})
+    period = MonthField(metadata={"description": "the first month of the new period, YYYY-MM", "example": "2026-01"})
+    reason = fields.String(metadata={"example": "Discharge to assess started on WARD-7 (PDSA cycle 3)"})
+    set_by = fields.String(metadata={"example": "qi.lead@trust.example"})
+    set_at = fields.DateTime(metadata={"example": "2026-04-03T08:20:00+00:00"})
+    withdrawn_by = fields.String(allow_none=True, metadata={"example": None})
+    withdrawn_at = fields.DateTime(allow_none=True, metadata={"example": None})
 
 
 class AnnotationInSchema(Schema):
-    period = MonthField(required=True)
+    period = MonthField(required=True, metadata={"example": "2026-02"})
     text = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                         metadata={"description": "free text: no patient-identifiable data"})
+                         metadata={"description": "free text: no patient-identifiable data",
+                                   "example": "Norovirus closure of 6 beds for 9 days"})
     pdsa_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
-                             metadata={"description": "the PDSA cycle that explains the point, if any"})
+                             metadata={"description": "the PDSA cycle that explains the point, if any",
+                                       "example": None})
 
 
 class AnnotationSchema(Schema):
-    id = fields.Integer()
-    period = MonthField(metadata={"description": "the month annotated, YYYY-MM"})
-    text = fields.String()
-    pdsa_ref = fields.String(allow_none=True)
-    created_by = fields.String()
-    created_at = fields.DateTime()
+    id = fields.Integer(metadata={"example": 31})
+    period = MonthField(metadata={"description": "the month annotated, YYYY-MM", "example": "2026-02"})
+    text = fields.String(metadata={"example": "Norovirus closure of 6 beds for 9 days"})
+    pdsa_ref = fields.String(allow_none=True, metadata={"example": None})
+    created_by = fields.String(metadata={"example": "qi.lead@trust.example"})
+    created_at = fields.DateTime(metadata={"example": "2026-04-03T08:20:00+00:00"})
 
 
 def _run(change: Callable[..., Any], *args: Any) -> Any:

@@ -8,19 +8,22 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.metrics.domain.charts import CHART_TYPES
-from services.metrics.entrypoints.spc_schemas import RunChartSchema, SpcPeriodSchema, SpcPointSchema
+from services.metrics.domain.spc import SHORT_GROUP_WARNING
+from services.metrics.entrypoints.spc_schemas import EXAMPLE_DATES, RunChartSchema, SpcPeriodSchema, SpcPointSchema
 from shared.fields import MonthField
 from shared.pagination import PageQuery, page_of
 
 
-def _described(text: str, **extra: Any) -> dict[str, Any]:
-    return {"metadata": {"description": text}, **extra}
+def _described(text: str, example: Any = ...) -> dict[str, Any]:
+    """A field's OpenAPI description and example, as keyword arguments of the field. Every field
+    has an example but a nested schema's, which takes its example from that schema."""
+    return {"metadata": {"description": text, **({} if example is ... else {"example": example})}}
 
 
 class UnitRefSchema(Schema):
-    code = fields.String(**_described("The unit's code."))
-    name = fields.String(**_described("The unit's name."))
-    level = fields.String(**_described("trust, division, directorate, specialty, ward or theatre."))
+    code = fields.String(**_described("The unit's code.", example="WARD-7"))
+    name = fields.String(**_described("The unit's name.", example="Ward 7 (acute medicine)"))
+    level = fields.String(**_described("trust, division, directorate, specialty, ward or theatre.", example="ward"))
 
 
 CHART_TYPE_HELP = ("xmr: the Making Data Count XmR chart; run: a run chart (median and Anhøj rules, no process "
@@ -28,26 +31,30 @@ CHART_TYPE_HELP = ("xmr: the Making Data Count XmR chart; run: a run chart (medi
 
 
 class KpiMatrixRowSchema(Schema):
-    kpi_code = fields.String(**_described("The KPI's code."))
-    name = fields.String(**_described("The KPI's name."))
-    unit_of_measure = fields.String(**_described("What the values count: days, percent, count, ..."))
-    improvement_direction = fields.String(**_described("Which way is better: increase, decrease or neutral."))
-    chart_type = fields.String(validate=validate.OneOf(CHART_TYPES), **_described(CHART_TYPE_HELP))
-    latest_period = MonthField(attribute="last_period", **_described("The newest month charted, YYYY-MM."))
-    latest_value = fields.Float(attribute="last_value", **_described("The value of the newest month."))
+    kpi_code = fields.String(**_described("The KPI's code.", example="ALOS"))
+    name = fields.String(**_described("The KPI's name.", example="Average length of stay"))
+    unit_of_measure = fields.String(**_described("What the values count: days, percent, count, ...", example="days"))
+    improvement_direction = fields.String(**_described("Which way is better: increase, decrease or neutral.",
+                                                       example="decrease"))
+    chart_type = fields.String(validate=validate.OneOf(CHART_TYPES), **_described(CHART_TYPE_HELP, example="xmr"))
+    latest_period = MonthField(attribute="last_period", **_described("The newest month charted, YYYY-MM.",
+                                                                     example="2026-03"))
+    latest_value = fields.Float(attribute="last_value", **_described("The value of the newest month.", example=5.4))
     target = fields.Float(allow_none=True, **_described(
-        "The target in force in the newest month (the latest change effective on or before it); null when none."))
+        "The target in force in the newest month (the latest change effective on or before it); null when none.",
+        example=5.5))
     point_type = fields.String(attribute="last_point_type", allow_none=True, **_described(
         "The newest point's type: common_cause, special_cause_improvement, special_cause_concern, "
-        "special_cause_neutral_high or special_cause_neutral_low; null for a run chart."))
+        "special_cause_neutral_high or special_cause_neutral_low; null for a run chart.", example="common_cause"))
     variation_icon = fields.String(allow_none=True, **_described(
         "The Making Data Count variation icon: common_cause, improvement_high|low, concern_high|low, "
-        "neutral_high|low; null for a run chart."))
+        "neutral_high|low; null for a run chart.", example="common_cause"))
     assurance_icon = fields.String(allow_none=True, **_described(
-        "consistent_pass, consistent_fail or inconsistent; null with no target, a neutral direction or a run chart."))
+        "consistent_pass, consistent_fail or inconsistent; null with no target, a neutral direction or a run chart.",
+        example="inconsistent"))
     runs_signal = fields.Boolean(allow_none=True, **_described(
         "For a run chart: whether the Anhøj rules signal non-random variation (an unusually long run or too few "
-        "crossings of the median); null for an XmR chart."))
+        "crossings of the median); null for an XmR chart.", example=None))
     # Already JSON-ready from the store: a nested schema per point cost more than the query itself.
     sparkline = fields.Raw(metadata={
         "type": "array",
@@ -55,6 +62,7 @@ class KpiMatrixRowSchema(Schema):
             "period": {"type": "string", "description": "The month, YYYY-MM."},
             "value": {"type": "number", "description": "The month's value (measured, or rolled up)."}}},
         "description": "The last 12 monthly values (fewer when the series is shorter), oldest first.",
+        "example": [{"period": "2026-02", "value": 5.2}, {"period": "2026-03", "value": 5.4}],
     })
 
 
@@ -64,10 +72,11 @@ class KpiMatrixSchema(page_of(KpiMatrixRowSchema)):  # type: ignore[misc]
 
 class DirectorateMatrixQuery(PageQuery):
     directorate = fields.String(validate=validate.Length(min=1), **_described(
-        "A unit's code: rows for it and every unit below it, at any depth. Required unless unit is given."))
+        "A unit's code: rows for it and every unit below it, at any depth. Required unless unit is given.",
+        example="DIR-MED"))
     unit = fields.String(validate=validate.Length(min=1), **_described(
-        "Only this unit's rows; it must be the directorate or below it when both are given."))
-    kpi = fields.String(validate=validate.Length(min=1), **_described("Only this KPI's rows."))
+        "Only this unit's rows; it must be the directorate or below it when both are given.", example="WARD-7"))
+    kpi = fields.String(validate=validate.Length(min=1), **_described("Only this KPI's rows.", example="ALOS"))
 
     @validates_schema
     def _needs_a_unit(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -76,79 +85,90 @@ class DirectorateMatrixQuery(PageQuery):
 
 
 class DirectorateMatrixRowSchema(KpiMatrixRowSchema):
-    unit_code = fields.String(**_described("The code of the unit the row is for."))
-    unit_name = fields.String(**_described("The unit's name."))
-    unit_level = fields.String(**_described("trust, division, directorate, specialty, ward or theatre."))
+    unit_code = fields.String(**_described("The code of the unit the row is for.", example="WARD-7"))
+    unit_name = fields.String(**_described("The unit's name.", example="Ward 7 (acute medicine)"))
+    unit_level = fields.String(**_described("trust, division, directorate, specialty, ward or theatre.",
+                                            example="ward"))
 
 
 DirectorateMatrixSchema = page_of(DirectorateMatrixRowSchema)
 
 
 class KpiDefinitionSchema(Schema):
-    code = fields.String(**_described("The KPI's code."))
-    name = fields.String(**_described("The KPI's name."))
-    description = fields.String(**_described("What it measures and why."))
-    unit_of_measure = fields.String(**_described("What the values count."))
-    improvement_direction = fields.String(**_described("Which way is better: increase, decrease or neutral."))
-    aggregation = fields.String(**_described("How units roll up: mean, sum or ratio."))
-    data_source = fields.String(**_described("Where the figures come from."))
-    expected_by_day = fields.Integer(**_described("The day of the month by which last month's figure is due."))
+    code = fields.String(**_described("The KPI's code.", example="ALOS"))
+    name = fields.String(**_described("The KPI's name.", example="Average length of stay"))
+    description = fields.String(**_described("What it measures and why.",
+                                             example="Days from admission to discharge, mean of the month."))
+    unit_of_measure = fields.String(**_described("What the values count.", example="days"))
+    improvement_direction = fields.String(**_described("Which way is better: increase, decrease or neutral.",
+                                                       example="decrease"))
+    aggregation = fields.String(**_described("How units roll up: mean, sum or ratio.", example="mean"))
+    data_source = fields.String(**_described("Where the figures come from.", example="PAS discharges extract"))
+    expected_by_day = fields.Integer(**_described("The day of the month by which last month's figure is due.",
+                                                  example=15))
 
 
 class ChartPointSchema(SpcPointSchema):
     class Meta:
         exclude = ("date",)
 
-    period = MonthField(**_described("The point's month, YYYY-MM."))
+    period = MonthField(**_described("The point's month, YYYY-MM.", example="2026-03"))
 
 
 class ChartPeriodSchema(SpcPeriodSchema):
     class Meta:
         exclude = ("start_date",)
 
-    start_period = MonthField(**_described("The month of the period's first point, YYYY-MM."))
+    start_period = MonthField(**_described("The month of the period's first point, YYYY-MM.", example="2026-01"))
 
 
 class StoredChartSchema(Schema):
     points = fields.List(fields.Nested(ChartPointSchema), **_described("One row per month, oldest first."))
     periods = fields.List(fields.Nested(ChartPeriodSchema), **_described(
         "One row per period between rebases, with its mean and process limits."))
-    improvement_direction = fields.String(**_described("The KPI's direction when the chart was computed."))
-    variation_icon = fields.String(**_described("The variation icon of the newest point."))
-    assurance_icon = fields.String(allow_none=True, **_described("The assurance icon; null without a target."))
-    warnings = fields.List(fields.String(), **_described("The SPC calculation's warnings, word for word."))
+    improvement_direction = fields.String(**_described("The KPI's direction when the chart was computed.",
+                                                       example="decrease"))
+    variation_icon = fields.String(**_described("The variation icon of the newest point.", example="common_cause"))
+    assurance_icon = fields.String(allow_none=True, **_described("The assurance icon; null without a target.",
+                                                                 example="inconsistent"))
+    warnings = fields.List(fields.String(), **_described("The SPC calculation's warnings, word for word.",
+                                                         example=[SHORT_GROUP_WARNING]))
 
 
 class StoredRunChartSchema(RunChartSchema):
-    periods_of_points = fields.List(MonthField(), **_described("The month of each value, YYYY-MM, oldest first."))
+    periods_of_points = fields.List(MonthField(), **_described("The month of each value, YYYY-MM, oldest first.",
+                                                               example=EXAMPLE_DATES))
 
 
 class ChartAnnotationSchema(Schema):
-    id = fields.Integer(**_described("The annotation's id."))
-    period = MonthField(**_described("The month it is about, YYYY-MM."))
-    text = fields.String(**_described("What happened, as written."))
-    pdsa_ref = fields.String(allow_none=True, **_described("The PDSA cycle it refers to, if any."))
-    created_by = fields.String(**_described("Who wrote it."))
-    created_at = fields.DateTime(**_described("When it was written."))
+    id = fields.Integer(**_described("The annotation's id.", example=31))
+    period = MonthField(**_described("The month it is about, YYYY-MM.", example="2026-02"))
+    text = fields.String(**_described("What happened, as written.", example="Norovirus closure of 6 beds for 9 days"))
+    pdsa_ref = fields.String(allow_none=True, **_described("The PDSA cycle it refers to, if any.", example=None))
+    created_by = fields.String(**_described("Who wrote it.", example="qi.lead@trust.example"))
+    created_at = fields.DateTime(**_described("When it was written.", example="2026-04-03T08:20:00+00:00"))
 
 
 class ChartRebaseSchema(Schema):
-    id = fields.Integer(**_described("The rebase's id."))
-    period = MonthField(**_described("The month a new period starts, YYYY-MM."))
-    reason = fields.String(**_described("Why the process changed."))
-    set_by = fields.String(**_described("Who set it."))
-    set_at = fields.DateTime(**_described("When it was set."))
-    withdrawn_by = fields.String(allow_none=True, **_described("Who withdrew it; null while it is live."))
-    withdrawn_at = fields.DateTime(allow_none=True, **_described("When it was withdrawn; null while it is live."))
+    id = fields.Integer(**_described("The rebase's id.", example=12))
+    period = MonthField(**_described("The month a new period starts, YYYY-MM.", example="2026-01"))
+    reason = fields.String(**_described("Why the process changed.",
+                                        example="Discharge to assess started on WARD-7 (PDSA cycle 3)"))
+    set_by = fields.String(**_described("Who set it.", example="qi.lead@trust.example"))
+    set_at = fields.DateTime(**_described("When it was set.", example="2026-04-03T08:20:00+00:00"))
+    withdrawn_by = fields.String(allow_none=True, **_described("Who withdrew it; null while it is live.", example=None))
+    withdrawn_at = fields.DateTime(allow_none=True, **_described("When it was withdrawn; null while it is live.",
+                                                                 example=None))
 
 
 class KpiChartSchema(Schema):
     kpi = fields.Nested(KpiDefinitionSchema, **_described("The KPI's definition."))
     unit = fields.Nested(UnitRefSchema, **_described("The unit charted."))
-    first_period = MonthField(**_described("The oldest month charted, YYYY-MM."))
-    last_period = MonthField(**_described("The newest month charted, YYYY-MM."))
-    computed_at = fields.DateTime(**_described("When the chart was last recomputed (its SVG's ETag)."))
-    chart_type = fields.String(validate=validate.OneOf(CHART_TYPES), **_described(CHART_TYPE_HELP))
+    first_period = MonthField(**_described("The oldest month charted, YYYY-MM.", example="2025-01"))
+    last_period = MonthField(**_described("The newest month charted, YYYY-MM.", example="2026-03"))
+    computed_at = fields.DateTime(**_described("When the chart was last recomputed (its SVG's ETag).",
+                                               example="2026-04-03T08:20:00+00:00"))
+    chart_type = fields.String(validate=validate.OneOf(CHART_TYPES), **_described(CHART_TYPE_HELP, example="xmr"))
     chart = fields.Nested(StoredChartSchema, allow_none=True, **_described(
         "The stored Making Data Count XmR chart; null for a run chart."))
     run_chart = fields.Nested(StoredRunChartSchema, allow_none=True, **_described(

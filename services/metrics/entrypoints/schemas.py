@@ -13,44 +13,55 @@ LEVELS = ("trust", "division", "directorate", "specialty", "ward", "theatre")
 
 
 class KpiSchema(Schema):
-    code = fields.String(required=True, validate=CODE)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default="", validate=validate.Length(max=4000))
-    unit_of_measure = fields.String(required=True, validate=validate.OneOf(sorted(UNITS_OF_MEASURE)))
-    improvement_direction = fields.String(required=True, validate=validate.OneOf(IMPROVEMENT_DIRECTIONS))
-    owners = fields.List(fields.Email(), load_default=list, metadata={"description": "emails alerted about it"})
-    data_source = fields.String(load_default="", validate=validate.Length(max=200))
-    expected_by_day = fields.Integer(load_default=15, validate=validate.Range(1, 28))
+    code = fields.String(required=True, validate=CODE, metadata={"example": "ALOS"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                         metadata={"example": "Average length of stay"})
+    description = fields.String(load_default="", validate=validate.Length(max=4000),
+                                metadata={"example": "Days from admission to discharge, mean of the month."})
+    unit_of_measure = fields.String(required=True, validate=validate.OneOf(sorted(UNITS_OF_MEASURE)),
+                                    metadata={"example": "days"})
+    improvement_direction = fields.String(required=True, validate=validate.OneOf(IMPROVEMENT_DIRECTIONS),
+                                          metadata={"example": "decrease"})
+    owners = fields.List(fields.Email(), load_default=list, metadata={"description": "emails alerted about it",
+                                                                      "example": ["ward7.manager@trust.example"]})
+    data_source = fields.String(load_default="", validate=validate.Length(max=200),
+                                metadata={"example": "PAS discharges extract"})
+    expected_by_day = fields.Integer(load_default=15, validate=validate.Range(1, 28), metadata={"example": 15})
     fix_after_n_points = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=12),
-        metadata={"description": "fix each period's limits from its first N points (a baseline); at least 12"},
+        metadata={"description": "fix each period's limits from its first N points (a baseline); at least 12",
+                  "example": None},
     )
     screen_outliers = fields.Boolean(
-        load_default=True, metadata={"description": "screen moving-range outliers before computing the limits"},
+        load_default=True, metadata={"description": "screen moving-range outliers before computing the limits",
+                                     "example": True},
     )
     aggregation = fields.String(
         load_default="mean", validate=validate.OneOf(AGGREGATIONS),
         metadata={"description": "how units roll up: mean of units, sum, or ratio of summed numerators and "
-                                 "denominators"},
+                                 "denominators", "example": "mean"},
     )
 
 
 class UnitSchema(Schema):
-    code = fields.String(required=True, validate=CODE)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
-    parent_code = fields.String(load_default=None, allow_none=True, validate=CODE)
-    opened_on = fields.Date(load_default=None, allow_none=True)
+    code = fields.String(required=True, validate=CODE, metadata={"example": "WARD-7"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                         metadata={"example": "Ward 7 (acute medicine)"})
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS), metadata={"example": "ward"})
+    parent_code = fields.String(load_default=None, allow_none=True, validate=CODE, metadata={"example": "DIR-MED"})
+    opened_on = fields.Date(load_default=None, allow_none=True, metadata={"example": "2019-04-01"})
     closed_on = fields.Date(load_default=None, allow_none=True,
-                            metadata={"description": "no measures are accepted for months after it"})
+                            metadata={"description": "no measures are accepted for months after it", "example": None})
 
 
 class VersionedKpiSchema(KpiSchema):
-    version = fields.Integer(dump_only=True, metadata={"description": "also the ETag; send it back as If-Match"})
+    version = fields.Integer(dump_only=True, metadata={"description": "also the ETag; send it back as If-Match",
+                                                       "example": 3})
 
 
 class VersionedUnitSchema(UnitSchema):
-    version = fields.Integer(dump_only=True, metadata={"description": "also the ETag; send it back as If-Match"})
+    version = fields.Integer(dump_only=True, metadata={"description": "also the ETag; send it back as If-Match",
+                                                       "example": 2})
 
 
 class MeasureInSchema(MeasureRecordedV1):
@@ -58,28 +69,29 @@ class MeasureInSchema(MeasureRecordedV1):
 
 
 class MeasureOutSchema(Schema):
-    kpi_code = fields.String()
-    unit_code = fields.String()
+    kpi_code = fields.String(metadata={"example": "ALOS"})
+    unit_code = fields.String(metadata={"example": "WARD-7"})
     period = MonthField()
-    revision = fields.Integer()
-    value = fields.Float()
-    numerator = fields.Float(allow_none=True)
-    denominator = fields.Float(allow_none=True)
-    source = fields.String()
-    recorded_by = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
-    recorded_at = fields.DateTime()
-    changed = fields.Boolean(metadata={"description": "false when the same figures were already current"})
+    revision = fields.Integer(metadata={"example": 1})
+    value = fields.Float(metadata={"example": 5.4})
+    numerator = fields.Float(allow_none=True, metadata={"example": None})
+    denominator = fields.Float(allow_none=True, metadata={"example": None})
+    source = fields.String(metadata={"example": "PAS discharges extract"})
+    recorded_by = fields.String(allow_none=True, metadata={"example": "feed.pas"})
+    note = fields.String(allow_none=True, metadata={"example": None})
+    recorded_at = fields.DateTime(metadata={"example": "2026-04-03T08:20:00+00:00"})
+    changed = fields.Boolean(metadata={"description": "false when the same figures were already current",
+                                       "example": True})
 
 
 class RevisionSchema(MeasureOutSchema):
-    event_id = fields.String(allow_none=True)
+    event_id = fields.String(allow_none=True, metadata={"example": "e4b82f19-7c3d-4a06-b9e5-2d1f8a6c0b73"})
 
 
 class SeriesPointSchema(Schema):
     period = MonthField()
-    value = fields.Float()
-    numerator = fields.Float(allow_none=True)
-    denominator = fields.Float(allow_none=True)
-    revision = fields.Integer()
-    source = fields.String()
+    value = fields.Float(metadata={"example": 5.4})
+    numerator = fields.Float(allow_none=True, metadata={"example": None})
+    denominator = fields.Float(allow_none=True, metadata={"example": None})
+    revision = fields.Integer(metadata={"example": 1})
+    source = fields.String(metadata={"example": "PAS discharges extract"})

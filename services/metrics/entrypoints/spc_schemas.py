@@ -15,13 +15,22 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from services.metrics.domain.spc import IMPROVEMENT_DIRECTIONS, MAX_ABS_VALUE, MIN_FIX_AFTER_N_POINTS, SpcOptions
+from services.metrics.domain.spc import (
+    IMPROVEMENT_DIRECTIONS,
+    MAX_ABS_VALUE,
+    MIN_FIX_AFTER_N_POINTS,
+    SHORT_GROUP_WARNING,
+    SpcOptions,
+)
 
 MAX_VALUES = 1000
 MAX_MAGNITUDE = MAX_ABS_VALUE  # see spc.MAX_ABS_VALUE
 CHART_TYPES = ("xmr", "run", "auto")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 DATE_HELP = "an ISO date (YYYY-MM-DD) or a month (YYYY-MM)"
+# The OpenAPI examples: 15 months of a ward's average length of stay, days, with a rebase in 2026-01.
+EXAMPLE_VALUES = [6.4, 6.1, 6.6, 6.2, 5.9, 6.3, 6.0, 6.5, 6.2, 6.1, 6.4, 6.0, 5.5, 5.2, 5.4]
+EXAMPLE_DATES = [f"2025-{month:02}" for month in range(1, 13)] + ["2026-01", "2026-02", "2026-03"]
 
 
 @dataclass(frozen=True)
@@ -81,18 +90,19 @@ class SpcRequestSchema(Schema):
         required=True,
         validate=validate.Length(1, MAX_VALUES, error=f"give between 1 and {MAX_VALUES} values"),
         metadata={"description": "The measurements in time order, oldest first: 1 to 1000 finite numbers, each "
-                                 f"within ±{MAX_MAGNITUDE:g}."},
+                                 f"within ±{MAX_MAGNITUDE:g}.", "example": EXAMPLE_VALUES},
     )
     dates = fields.List(
         fields.String(),
         load_default=None,
         metadata={"description": f"Optional: the date of each value, {DATE_HELP}, strictly increasing, one per "
-                                 "value. Echoed in the response and usable in rebase_at."},
+                                 "value. Echoed in the response and usable in rebase_at.", "example": EXAMPLE_DATES},
     )
     improvement_direction = fields.String(
         load_default="neutral",
         validate=validate.OneOf(IMPROVEMENT_DIRECTIONS),
-        metadata={"description": "Which way is better: increase, decrease or neutral (no better side)."},
+        metadata={"description": "Which way is better: increase, decrease or neutral (no better side).",
+                  "example": "decrease"},
     )
     target = TargetField(
         load_default=None,
@@ -100,13 +110,15 @@ class SpcRequestSchema(Schema):
             "description": "Optional: one target for every point, or a list with one target (or null) per value. "
                            "The latest point's target sets the assurance icon.",
             "oneOf": [{"type": "number"}, {"type": "array", "items": {"type": "number", "nullable": True}}],
+            "example": 5.5,
         },
     )
     rebase_at = fields.List(
         RebasePointField(metadata={"oneOf": [{"type": "integer"}, {"type": "string"}]}),
         load_default=list,
         metadata={"description": "Where a new period starts (the process changed): indexes of values (0-based) "
-                                 "or dates from `dates`. Each must be inside the series and not its first point."},
+                                 "or dates from `dates`. Each must be inside the series and not its first point.",
+                                 "example": ["2026-01"]},
     )
     fix_after_n_points = fields.Integer(
         strict=True,
@@ -117,17 +129,19 @@ class SpcRequestSchema(Schema):
                   "points",
         ),
         metadata={"description": "Optional: compute each period's mean and limits from its first n points only "
-                                 f"(n ≥ {MIN_FIX_AFTER_N_POINTS})."},
+                                 f"(n ≥ {MIN_FIX_AFTER_N_POINTS}).", "example": None},
     )
     screen_outliers = fields.Boolean(
         load_default=True,
-        metadata={"description": "Leave moving ranges of 3.267 × the mean moving range or more out of the limits."},
+        metadata={"description": "Leave moving ranges of 3.267 × the mean moving range or more out of the limits.",
+                  "example": True},
     )
     chart_type = fields.String(
         load_default="xmr",
         validate=validate.OneOf(CHART_TYPES),
         metadata={"description": "xmr (the Making Data Count chart), run (median and Anhøj rules), or auto: a run "
-                                 "chart when the series has too few points for anything but trial limits."},
+                                 "chart when the series has too few points for anything but trial limits.",
+                                 "example": "xmr"},
     )
 
     @validates_schema
@@ -163,12 +177,12 @@ class SpcSvgRequestSchema(SpcRequestSchema):
     title = fields.String(
         load_default="SPC chart",
         validate=validate.Length(1, 200),
-        metadata={"description": "The chart's title, also read out by screen readers."},
+        metadata={"description": "The chart's title, also read out by screen readers.", "example": "ALOS, WARD-7"},
     )
     width = fields.Integer(strict=True, load_default=720, validate=validate.Range(320, 2400),
-                           metadata={"description": "Width in pixels."})
+                           metadata={"description": "Width in pixels.", "example": 720})
     height = fields.Integer(strict=True, load_default=320, validate=validate.Range(200, 1600),
-                            metadata={"description": "Height in pixels."})
+                            metadata={"description": "Height in pixels.", "example": 320})
 
 
 def _checked_dates(texts: list[str] | None, n: int, errors: dict[str, list[str]]) -> list[date] | None:
@@ -213,85 +227,105 @@ def _rebase_indexes(points: Sequence[int | date], texts: list[str] | None) -> tu
 
 
 class SpcPointSchema(Schema):
-    x = fields.Integer(metadata={"description": "The point's index in the series (0-based)."})
-    date = fields.String(allow_none=True, metadata={"description": "The point's date as given, when dates were."})
-    y = fields.Float(metadata={"description": "The value."})
-    rebase_group = fields.Integer(metadata={"description": "The period the point belongs to, counting rebases."})
+    x = fields.Integer(metadata={"description": "The point's index in the series (0-based).", "example": 14})
+    date = fields.String(allow_none=True, metadata={"description": "The point's date as given, when dates were.",
+                                                    "example": "2026-03"})
+    y = fields.Float(metadata={"description": "The value.", "example": 5.4})
+    rebase_group = fields.Integer(metadata={"description": "The period the point belongs to, counting rebases.",
+                                            "example": 1})
     short_group_warning = fields.Boolean(
-        metadata={"description": "Its period has fewer than 13 points: the limits are trial limits."})
+        metadata={"description": "Its period has fewer than 13 points: the limits are trial limits.", "example": True})
     fix_y = fields.Float(allow_none=True,
-                         metadata={"description": "The value when it helps set the limits (null after the fix)."})
-    mean_col = fields.Float(metadata={"description": "The period's centre line (mean)."})
-    lpl = fields.Float(allow_none=True, metadata={"description": "Lower process limit; null where undefined."})
-    upl = fields.Float(allow_none=True, metadata={"description": "Upper process limit; null where undefined."})
-    outside_limits = fields.Boolean(metadata={"description": "Beyond a process limit."})
-    relative_to_mean = fields.Integer(metadata={"description": "1 above the mean, -1 below, 0 on it."})
-    close_to_limits = fields.Boolean(metadata={"description": "Beyond 2 sigma but within the limits."})
-    part_of_seven_point_trend = fields.Boolean(metadata={"description": "In a run of 7 rising or falling points."})
+                         metadata={"description": "The value when it helps set the limits (null after the fix).",
+                                   "example": 5.4})
+    mean_col = fields.Float(metadata={"description": "The period's centre line (mean).", "example": 5.37})
+    lpl = fields.Float(allow_none=True, metadata={"description": "Lower process limit; null where undefined.",
+                                                  "example": 4.7})
+    upl = fields.Float(allow_none=True, metadata={"description": "Upper process limit; null where undefined.",
+                                                  "example": 6.03})
+    outside_limits = fields.Boolean(metadata={"description": "Beyond a process limit.", "example": False})
+    relative_to_mean = fields.Integer(metadata={"description": "1 above the mean, -1 below, 0 on it.", "example": 1})
+    close_to_limits = fields.Boolean(metadata={"description": "Beyond 2 sigma but within the limits.",
+                                               "example": False})
+    part_of_seven_point_trend = fields.Boolean(metadata={"description": "In a run of 7 rising or falling points.",
+                                                         "example": False})
     part_of_two_in_three = fields.Boolean(
-        metadata={"description": "One of 2 of 3 points close to a limit on one side."})
+        metadata={"description": "One of 2 of 3 points close to a limit on one side.", "example": False})
     part_of_seven_point_one_side_mean = fields.Boolean(
-        metadata={"description": "In a run of 7 points on one side of the mean."})
+        metadata={"description": "In a run of 7 points on one side of the mean.", "example": False})
     special_cause_type = fields.String(
         metadata={"description": "The package's label: Common Cause, Above UCL, Below LCL, 7 Point Trend "
-                                 "(Increasing|Decreasing), 2 in 3 Above|Below CL, 7 Points Above|Below CL."})
-    special_cause_flag = fields.Boolean(metadata={"description": "Any special cause."})
+                                 "(Increasing|Decreasing), 2 in 3 Above|Below CL, 7 Points Above|Below CL.",
+                                 "example": "Common Cause"})
+    special_cause_flag = fields.Boolean(metadata={"description": "Any special cause.", "example": False})
     point_type = fields.String(
         metadata={"description": "common_cause, special_cause_improvement, special_cause_concern, "
-                                 "special_cause_neutral_high or special_cause_neutral_low."})
-    target = fields.Float(allow_none=True, metadata={"description": "The point's target, if any."})
+                                 "special_cause_neutral_high or special_cause_neutral_low.", "example": "common_cause"})
+    target = fields.Float(allow_none=True, metadata={"description": "The point's target, if any.", "example": 5.5})
 
 
 class SpcPeriodSchema(Schema):
-    rebase_group = fields.Integer(metadata={"description": "The period's number, as on its points."})
-    start = fields.Integer(metadata={"description": "Index of its first point."})
-    start_date = fields.String(allow_none=True, metadata={"description": "Date of its first point, when given."})
-    n = fields.Integer(metadata={"description": "How many points it has."})
-    mean_col = fields.Float(metadata={"description": "Its centre line."})
-    lpl = fields.Float(allow_none=True, metadata={"description": "Its lower process limit."})
-    upl = fields.Float(allow_none=True, metadata={"description": "Its upper process limit."})
-    common_cause = fields.Integer(metadata={"description": "Points with no special cause."})
-    special_cause_improvement = fields.Integer(metadata={"description": "Points of special cause improvement."})
-    special_cause_concern = fields.Integer(metadata={"description": "Points of special cause concern."})
-    variation_type = fields.String(metadata={"description": "The point_type of its last point."})
+    rebase_group = fields.Integer(metadata={"description": "The period's number, as on its points.", "example": 1})
+    start = fields.Integer(metadata={"description": "Index of its first point.", "example": 12})
+    start_date = fields.String(allow_none=True, metadata={"description": "Date of its first point, when given.",
+                                                          "example": "2026-01"})
+    n = fields.Integer(metadata={"description": "How many points it has.", "example": 3})
+    mean_col = fields.Float(metadata={"description": "Its centre line.", "example": 5.37})
+    lpl = fields.Float(allow_none=True, metadata={"description": "Its lower process limit.", "example": 4.7})
+    upl = fields.Float(allow_none=True, metadata={"description": "Its upper process limit.", "example": 6.03})
+    common_cause = fields.Integer(metadata={"description": "Points with no special cause.", "example": 3})
+    special_cause_improvement = fields.Integer(metadata={"description": "Points of special cause improvement.",
+                                                         "example": 0})
+    special_cause_concern = fields.Integer(metadata={"description": "Points of special cause concern.", "example": 0})
+    variation_type = fields.String(metadata={"description": "The point_type of its last point.",
+                                             "example": "common_cause"})
     assurance_type = fields.String(
         allow_none=True, metadata={"description": "consistent_pass, consistent_fail or inconsistent (last period "
-                                                  "with a target and a direction only)."})
+                                                  "with a target and a direction only).", "example": "inconsistent"})
 
 
 class XmrChartSchema(Schema):
     points = fields.List(fields.Nested(SpcPointSchema), metadata={"description": "One row per value."})
     periods = fields.List(fields.Nested(SpcPeriodSchema), metadata={"description": "One row per period."})
-    improvement_direction = fields.String(metadata={"description": "As requested."})
+    improvement_direction = fields.String(metadata={"description": "As requested.", "example": "decrease"})
     variation_icon = fields.String(
         metadata={"description": "The Making Data Count variation icon of the latest point: common_cause, "
-                                 "improvement_high|low, concern_high|low, neutral_high|low."})
+                                 "improvement_high|low, concern_high|low, neutral_high|low.",
+                                 "example": "common_cause"})
     assurance_icon = fields.String(
         allow_none=True,
         metadata={"description": "consistent_pass, consistent_fail or inconsistent; null with no target or a "
-                                 "neutral direction."})
-    warnings = fields.List(fields.String(), metadata={"description": "The package's warnings, word for word."})
+                                 "neutral direction.", "example": "inconsistent"})
+    warnings = fields.List(fields.String(), metadata={"description": "The package's warnings, word for word.",
+                                                      "example": [SHORT_GROUP_WARNING]})
 
 
 class RunChartSchema(Schema):
-    values = fields.List(fields.Float(), metadata={"description": "The values, in order."})
-    cl = fields.Float(metadata={"description": "The centre line: the median."})
-    n_obs = fields.Integer(metadata={"description": "Number of values."})
-    n_useful = fields.Integer(metadata={"description": "Values not on the median."})
-    longest_run = fields.Integer(allow_none=True, metadata={"description": "Longest run on one side of the median."})
+    values = fields.List(fields.Float(), metadata={"description": "The values, in order.", "example": EXAMPLE_VALUES})
+    cl = fields.Float(metadata={"description": "The centre line: the median.", "example": 6.1})
+    n_obs = fields.Integer(metadata={"description": "Number of values.", "example": 15})
+    n_useful = fields.Integer(metadata={"description": "Values not on the median.", "example": 13})
+    longest_run = fields.Integer(allow_none=True, metadata={"description": "Longest run on one side of the median.",
+                                                            "example": 4})
     longest_run_max = fields.Integer(allow_none=True,
-                                     metadata={"description": "Longer runs than this signal a shift."})
-    n_crossings = fields.Integer(allow_none=True, metadata={"description": "Times the median is crossed."})
+                                     metadata={"description": "Longer runs than this signal a shift.", "example": 7})
+    n_crossings = fields.Integer(allow_none=True, metadata={"description": "Times the median is crossed.",
+                                                            "example": 6})
     n_crossings_min = fields.Integer(allow_none=True,
-                                     metadata={"description": "Fewer crossings than this signal a shift."})
-    runs_signal = fields.Boolean(metadata={"description": "Either Anhøj rule signals non-random variation."})
+                                     metadata={"description": "Fewer crossings than this signal a shift.",
+                                               "example": 4})
+    runs_signal = fields.Boolean(metadata={"description": "Either Anhøj rule signals non-random variation.",
+                                           "example": False})
 
 
 class SpcResultSchema(Schema):
-    chart_type = fields.String(metadata={"description": "The chart drawn: xmr or run (auto resolves to one)."})
+    chart_type = fields.String(metadata={"description": "The chart drawn: xmr or run (auto resolves to one).",
+                                         "example": "xmr"})
     dates = fields.List(fields.String(), allow_none=True,
-                        metadata={"description": "The dates as given, one per point; null without dates."})
+                        metadata={"description": "The dates as given, one per point; null without dates.",
+                                  "example": EXAMPLE_DATES})
     notes = fields.List(fields.String(), metadata={"description": "Why auto chose a chart; options a run chart "
-                                                                 "does not use."})
+                                                                 "does not use.", "example": []})
     xmr = fields.Nested(XmrChartSchema, allow_none=True, metadata={"description": "The XmR chart, or null."})
-    run = fields.Nested(RunChartSchema, allow_none=True, metadata={"description": "The run chart, or null."})
+    run = fields.Nested(RunChartSchema, allow_none=True, metadata={"description": "The run chart, or null.",
+                                                                   "example": None})

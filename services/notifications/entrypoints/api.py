@@ -20,17 +20,19 @@ class EmailQuery(PageQuery):
 
 
 class EmailSchema(Schema):
-    id = fields.String()
-    caused_by = fields.String(metadata={"description": "id of the event that caused it"})
-    event_type = fields.String()
-    recipients = fields.List(fields.String())
-    subject = fields.String()
-    body = fields.String()
-    status = fields.String()
-    attempts = fields.Integer()
-    last_error = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    sent_at = fields.DateTime(allow_none=True)
+    id = fields.String(metadata={"example": "0d9a7e42-6b1c-4f38-a5e2-91c7b3d8f604"})
+    caused_by = fields.String(metadata={"description": "id of the event that caused it",
+                                        "example": "e4b82f19-7c3d-4a06-b9e5-2d1f8a6c0b73"})
+    event_type = fields.String(metadata={"example": "kpi.special_cause_detected"})
+    recipients = fields.List(fields.String(), metadata={"example": ["ward7.manager@trust.example"]})
+    subject = fields.String(metadata={"example": "ALOS on WARD-7: special cause of concern in 2026-03"})
+    body = fields.String(metadata={"example": "Average length of stay on WARD-7 was 6.8 days in 2026-03, above "
+                                              "the upper process limit of 6.1."})
+    status = fields.String(metadata={"example": "sent"})
+    attempts = fields.Integer(metadata={"example": 1})
+    last_error = fields.String(allow_none=True, metadata={"example": None})
+    created_at = fields.DateTime(metadata={"example": "2026-04-02T06:00:04+00:00"})
+    sent_at = fields.DateTime(allow_none=True, metadata={"example": "2026-04-02T06:00:05+00:00"})
 
 
 @api.route("/emails", methods=["GET"])
