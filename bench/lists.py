@@ -55,6 +55,7 @@ LISTS = (
 
 def run(sizes: list[int], seconds: float, clients: int) -> list[str]:
     figures: dict[tuple[str, str, int], float] = {}
+    health_of: dict[tuple[str, int], float] = {}
     lines = []
     for benched in LISTS:
         _remove_seeded(benched)
@@ -62,19 +63,30 @@ def run(sizes: list[int], seconds: float, clients: int) -> list[str]:
         for benched in LISTS:
             _top_up(benched, size)
             base = service_url(benched.service)
-            health = load(f"{base}/healthz", seconds, clients)["rps"]
+            health = health_of[(benched.service, size)] = load(f"{base}/healthz", seconds, clients)["rps"]
             for name, url in _pages(benched, base, size).items():
                 rps = load(url, seconds, clients, headers=admin_headers())["rps"]
                 figures[(benched.service, name, size)] = rps
                 lines.append(f"lists: {benched.path} {name} page at {size:,} rows: {rps:,.0f} req/s, "
                              f"{rps / health:.2f}x /healthz ({health:,.0f} req/s) (goal >= 0.3)")
-    smallest, largest = min(sizes), max(sizes)
-    if largest != smallest:
-        for (service, name, size), rps in figures.items():
-            if size == largest:
-                slower = figures[(service, name, smallest)] / rps
-                lines.append(f"lists: {service} {name} page, {largest:,} vs {smallest:,} rows: "
-                             f"{slower:.2f}x slower (goal <= 2)")
+    lines.extend(_growth(figures, health_of, min(sizes), max(sizes)))
+    return lines
+
+
+def _growth(figures: dict[tuple[str, str, int], float], health_of: dict[tuple[str, int], float],
+            smallest: int, largest: int) -> list[str]:
+    """How much slower each page is at the largest size than at the smallest: in plain req/s, and
+    against /healthz measured beside each (the goal's figure: the sizes run minutes apart on a
+    shared machine, and /healthz shows how busy it was at each)."""
+    lines = []
+    for (service, name, size), rps in figures.items():
+        if size != largest or largest == smallest:
+            continue
+        small = figures[(service, name, smallest)]
+        plain = small / rps
+        beside = (small / health_of[(service, smallest)]) / (rps / health_of[(service, largest)])
+        lines.append(f"lists: {service} {name} page, {largest:,} vs {smallest:,} rows: {beside:.2f}x slower "
+                     f"against /healthz beside each (goal <= 2); {plain:.2f}x in plain req/s")
     return lines
 
 
