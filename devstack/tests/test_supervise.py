@@ -39,7 +39,8 @@ def test_a_killed_process_is_back_within_seconds_and_the_restart_is_counted(tmp_
         proc.stop_all([record], timeout=5, report=print)
     assert not proc.is_alive(record.pid)
     assert not proc.is_alive(again.pid)
-    assert supervise.read_state(state_path).restarts == 1  # stopping the group is not a crash
+    after_stop = supervise.read_state(state_path)
+    assert after_stop is not None and after_stop.restarts == 1  # stopping the group is not a crash
 
 
 def test_the_back_off_doubles_while_a_process_keeps_exiting_and_is_bounded() -> None:
