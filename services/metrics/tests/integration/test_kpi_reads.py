@@ -59,7 +59,7 @@ def test_a_kpis_history_hides_its_owners_from_others(metrics_client, catalogue, 
     url = f"/api/v1/kpis/{catalogue['kpi']}"
     assert metrics_client.patch(url, json={"owners": [OWNER, "deputy@hospital.example"]},
                                 headers=bearer("admin")).status_code == 200
-    [change] = metrics_client.get(f"{url}/history").get_json()
+    [change] = metrics_client.get(f"{url}/history").get_json()["items"]
     assert "owners" not in change["before"] and "owners" not in change["after"]
-    [change] = metrics_client.get(f"{url}/history", headers=bearer("kpi_owner", user="deputy")).get_json()
+    [change] = metrics_client.get(f"{url}/history", headers=bearer("kpi_owner", user="deputy")).get_json()["items"]
     assert change["after"]["owners"] == [OWNER, "deputy@hospital.example"]
