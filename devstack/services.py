@@ -1,6 +1,7 @@
 """The platform's own services: per service a migration, then the processes shared/platform.py
 registers for it (the API under gunicorn, the outbox relay, the consumer where it consumes a topic,
-and its other workers, e.g. notifications' mailer), each as `<service>-<process>`.
+and its other workers, e.g. notifications' mailer), each as `<service>-<process>`, each under its
+own supervisor (devstack/supervise.py) that restarts it with back-off whenever it exits.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack import proc
+from devstack import proc, supervise
 from devstack.config import StackConfig, warn
 from devstack.proc import PidRecord, StartupError
 from devstack.system import say
@@ -36,11 +37,19 @@ class Started:
     service: str
     records: dict[str, PidRecord] = field(default_factory=dict)
     popens: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    states: dict[str, Path] = field(default_factory=dict)
 
     def exited(self) -> list[str]:
+        """The processes that exited since they were started (their supervisor saw it, or is gone)."""
         dead = {name for name, p in self.popens.items() if p.poll() is not None}
         dead |= {name for name, r in self.records.items() if name not in self.popens and not r.alive}
+        dead |= {name for name, path in self.states.items() if _has_exited(path)}
         return sorted(dead)
+
+
+def _has_exited(state_path: Path) -> bool:
+    state = supervise.read_state(state_path)
+    return state is not None and state.last_exit is not None
 
 
 class Services:
@@ -56,6 +65,13 @@ class Services:
 
     def pid_file(self, service: str, process: str) -> Path:
         return self.logs / f"{service}-{process}.pid"
+
+    def state_file(self, service: str, process: str) -> Path:
+        """Where the process's supervisor writes its pid and restart count (devstack/supervise.py)."""
+        return self.logs / f"{service}-{process}.state"
+
+    def supervised(self, service: str, process: str) -> supervise.SupervisedState | None:
+        return supervise.read_state(self.state_file(service, process))
 
     def processes(self, service: str) -> list[str]:
         """The long-running processes shared/platform.py registers for this service."""
@@ -154,8 +170,10 @@ class Services:
                 cmd = self._gunicorn(registered, port)
             else:
                 cmd = [sys.executable, "-m", registered.module(process)]
+            state = self.state_file(service, process.name)
+            state.unlink(missing_ok=True)
             popen, record = proc.start_detached(
-                cmd,
+                [sys.executable, "-m", "devstack.supervise", "--state", str(state), "--", *cmd],
                 log=self.log(service, process.name),
                 pid_file=self.pid_file(service, process.name),
                 name=f"{service}-{process.name}",
@@ -163,6 +181,7 @@ class Services:
                 cwd=root,
             )
             item.popens[process.name] = popen
+            item.states[process.name] = state
             item.records[process.name] = record
         return item
 

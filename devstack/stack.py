@@ -190,7 +190,10 @@ def status(env: str) -> int:
                     state = "ready" if svc.answers(service) else "NOT ready"
                 except Exception:
                     state = "NOT ready"
-            line(f"{service + '-' + process:<22} pid {record.pid:<8} {where}  {state}".rstrip())
+            supervised = svc.supervised(service, process)
+            pid = supervised.pid if supervised else record.pid
+            restarts = f"restarts {supervised.restarts}" if supervised else ""
+            line(f"{service + '-' + process:<22} pid {pid:<8} {restarts:<11} {where}  {state}".rstrip())
     if config.env_file.exists():
         line(f"{'env file':<22} {config.env_file}")
     return 0 if healthy else 1

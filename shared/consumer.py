@@ -12,8 +12,9 @@ Contract, for every message, in partition order:
   the message's size (shared/deadletters/record.py): no message can block its partition.
 - Back off: a handler that raises anything else is retried with exponential backoff, ``max_attempts``
   times.
-- Crash: when the database or Kafka itself is unreachable after the retries, the runner raises
-  without committing the offset, so the message is redelivered after a restart.
+- Outage: when the database or Kafka itself is unreachable after the retries, the runner raises
+  without committing the offset; ``shared.processes.run_consumer`` closes the consumer without
+  committing, backs off and joins again (shared.outages), so the message is redelivered.
 - Unknown event types are skipped and counted; they are someone else's business.
 """
 

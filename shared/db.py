@@ -22,18 +22,26 @@ from shared import correlation
 from shared.events import REGISTRY, Envelope, new_event
 
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
+POOL_TIMEOUT_SECONDS = 3.0  # how long a caller waits for a connection before PoolTimeout
+CONNECT_TIMEOUT_SECONDS = 2  # how long one attempt to reach PostgreSQL may take
 
 
-def make_pool(database_url: str, *, min_size: int = 1, max_size: int = 8, name: str = "wtgr") -> ConnectionPool:
+def make_pool(database_url: str, *, min_size: int = 1, max_size: int = 8, name: str = "wtgr",
+              wait: bool = True) -> ConnectionPool:
+    """A pool whose callers wait at most ``POOL_TIMEOUT_SECONDS`` for a connection: with the
+    database down, ``pool.connection()`` raises ``psycopg_pool.PoolTimeout`` (an
+    ``OperationalError``) within seconds, never hangs, and the pool reconnects by itself once the
+    database is back. ``wait`` opens it only once a first connection is made (up to 30 s)."""
     pool = ConnectionPool(
         database_url,
         min_size=min_size,
         max_size=max_size,
-        kwargs={"row_factory": dict_row},
+        kwargs={"row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT_SECONDS},
         name=name,
         open=False,
+        timeout=POOL_TIMEOUT_SECONDS,
     )
-    pool.open(wait=True, timeout=30)
+    pool.open(wait=wait, timeout=30)
     return pool
 
 

@@ -1,7 +1,8 @@
 """Entry points every service runs besides its API: migrate, outbox relay, consumer.
 
 Each builds its pool and Kafka clients here, at start, never at import time, and stops
-cleanly on SIGTERM.
+cleanly on SIGTERM. The relay and the consumer ride out outages of PostgreSQL and Kafka with
+bounded back-off and keep their process (shared.outages); they start even while either is down.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from shared.config import Settings
 from shared.consumer import ConsumerRunner, Handler
 from shared.correlation import configure_logging
 from shared.kafka_clients import manual_commit_consumer, reliable_producer
+from shared.outages import ride_out_outages
 from shared.relay import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -52,16 +54,24 @@ def migrate(service: str, migrations_dir: Path) -> None:
 
 
 def run_relay(service: str) -> None:
+    """Publish the service's outbox until SIGTERM, riding out outages of PostgreSQL and Kafka
+    (shared.outages): after one, a fresh producer and LISTEN connection, the same pool."""
     settings = safe_settings(service)
     configure_logging(service, settings.log_level)
-    pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-relay")
-    producer = reliable_producer(settings.kafka_bootstrap, f"{service}-relay")
-    relay = OutboxRelay(service, pool, producer)
+    pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-relay", wait=False)
+    stop = stop_on_sigterm()
+
+    def relay_until_stopped() -> None:
+        producer = reliable_producer(settings.kafka_bootstrap, f"{service}-relay")
+        try:
+            OutboxRelay(service, pool, producer).run_forever(settings.database_url, service, stop=stop)
+        finally:
+            producer.close(timeout=10)
+
     log.info("outbox relay started")
     try:
-        relay.run_forever(settings.database_url, service, stop=stop_on_sigterm())
+        ride_out_outages(service, "relay", relay_until_stopped, stop)
     finally:
-        producer.close(timeout=10)
         pool.close()
 
 
@@ -69,26 +79,34 @@ def run_consumer(
     service: str,
     build_handlers: Callable[[Settings, ConnectionPool], dict[str, Handler]],
 ) -> None:
-    """Consume the topics shared/platform.py says the service consumes, until SIGTERM."""
+    """Consume the topics shared/platform.py says the service consumes, until SIGTERM. When the
+    database or Kafka stays unreachable the runner raises without committing the message in hand;
+    the consumer is then closed without committing, and after a back-off a fresh one joins the
+    group and is handed that message again (shared.outages). Any other error ends the process."""
     registered = platform.service(service)
     subscribed = list(registered.consumes)
     settings = safe_settings(service)
     configure_logging(service, settings.log_level)
-    pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-consumer")
-    producer = reliable_producer(settings.kafka_bootstrap, f"{service}-deadletter")
-    consumer = manual_commit_consumer(settings.kafka_bootstrap, service, subscribed)
-    runner = ConsumerRunner(
-        service, pool, consumer, producer, registered.dead_letter_topic,
-        build_handlers(settings, pool),
-        max_event_bytes=settings.max_event_bytes, max_attempts=settings.consumer_max_attempts,
-    )
+    pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-consumer", wait=False)
+    handlers = build_handlers(settings, pool)
+    stop = stop_on_sigterm()
+
+    def consume_until_stopped() -> None:
+        producer = reliable_producer(settings.kafka_bootstrap, f"{service}-deadletter")
+        consumer = manual_commit_consumer(settings.kafka_bootstrap, service, subscribed)
+        runner = ConsumerRunner(service, pool, consumer, producer, registered.dead_letter_topic, handlers,
+                                max_event_bytes=settings.max_event_bytes, max_attempts=settings.consumer_max_attempts)
+        try:
+            runner.run_forever(stop=stop)
+        finally:
+            consumer.close(autocommit=False)
+            producer.close(timeout=10)
+
     log.info("consumer started", extra={"topics": subscribed})
     try:
-        runner.run_forever(stop=stop_on_sigterm())
+        ride_out_outages(service, "consumer", consume_until_stopped, stop)
     except Exception:
         log.exception("consumer stopped without committing the message in hand")
         sys.exit(1)
     finally:
-        consumer.close(autocommit=False)
-        producer.close(timeout=10)
         pool.close()

@@ -51,6 +51,10 @@ AGGREGATION_BACKLOG = Gauge(
     multiprocess_mode="max",
 )
 CHARTS_RECOMPUTED = Counter("wtgr_charts_recomputed_total", "SPC charts recomputed and stored", ["service"])
+WORKER_RETRIES = Counter(
+    "wtgr_worker_retries_total", "Times a worker met an outage (database, Kafka, SMTP) and retried after back-off",
+    ["service", "worker", "error"],
+)
 EMAILS = Counter("wtgr_emails_total", "Emails handed to SMTP, by outcome", ["outcome"])
 
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import psycopg
 
+CONNECT_TIMEOUT_SECONDS = 2  # a database that does not answer fails the wait, for the caller to back off
+
 
 def drain_on_notify(
     conninfo: str,
@@ -21,7 +23,7 @@ def drain_on_notify(
     ``idle_wait`` seconds, so a lost notification delays work by a second, never forever); repeat
     until ``stop`` is set.
     """
-    with psycopg.connect(conninfo, autocommit=True) as listener:
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS) as listener:
         listener.execute(f"LISTEN {channel}")
         while not stop.is_set():
             while drain_once():

@@ -41,7 +41,7 @@ from shared import correlation, security, telemetry
 from shared.auth import ROLES, AuthError, Principal, TokenVerifier
 from shared.config import Settings
 from shared.errors import Conflict, Forbidden, InvalidInput, MalformedRequest, NotFound, Refusal, StaleVersion
-from shared.health import database_check, kafka_check
+from shared.health import database_check, kafka_check, run_checks
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -58,6 +58,9 @@ STATUS_OF: dict[type[Refusal], int] = {
     StaleVersion: 412,
     InvalidInput: 422,
 }
+
+
+RETRY_AFTER_SECONDS = 5  # what a 503 asks the caller to wait before trying again
 
 
 def problem(status: int, detail: str | None = None, *, errors: Any = None, title: str | None = None,
@@ -328,12 +331,7 @@ def _install_operations(app: Flask, service: str, ready_checks: dict[str, ReadyC
     @app.get("/readyz")
     @public("readiness probe: names which dependency is down, no data")
     def readyz() -> Any:
-        failures = {}
-        for name, check in ready_checks.items():
-            try:
-                check()
-            except Exception as exc:  # a readiness probe reports, it does not raise
-                failures[name] = f"{type(exc).__name__}: {exc}"
+        failures = run_checks(ready_checks)  # within a second, whatever is down
         if failures:
             return problem(503, "not ready", errors=failures)
         return {"status": "ready", "checks": sorted(ready_checks)}
@@ -398,6 +396,14 @@ def _install_error_map(app: Flask) -> None:
         log.info("request data the database refused", extra={"error": repr(error)})
         return problem(422, "The request holds text or a number the database cannot store "
                             "(for example a NUL character).")
+
+    @app.errorhandler(psycopg.OperationalError)
+    def database_unavailable(error: psycopg.OperationalError) -> Response:
+        # PostgreSQL unreachable, restarting or no connection free within the pool's timeout
+        # (psycopg_pool.PoolTimeout is one): nothing was stored; the same request may succeed soon.
+        log.warning("database unavailable", extra={"error": repr(error)})
+        return problem(503, "The database is not answering; nothing was changed. Try again shortly.",
+                       headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

@@ -1,5 +1,6 @@
 """The aggregator worker: rolls up and recomputes the charts that measures from feeds queued,
-waking on every queued batch (LISTEN/NOTIFY) and draining the queue a pass at a time."""
+waking on every queued batch (LISTEN/NOTIFY) and draining the queue a pass at a time; rides out
+an outage of PostgreSQL with back-off (shared.outages)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from services.metrics.bootstrap import SERVICE
 from services.metrics.service_layer import aggregator
 from shared import db, telemetry
 from shared.correlation import configure_logging
+from shared.outages import ride_out_outages
 from shared.processes import safe_settings, stop_on_sigterm
 from shared.wakeup import drain_on_notify
 
@@ -19,7 +21,7 @@ log = logging.getLogger(__name__)
 def main() -> None:
     settings = safe_settings(SERVICE)
     configure_logging(SERVICE, settings.log_level)
-    pool = db.make_pool(settings.database_url, max_size=2, name=f"{SERVICE}-aggregator")
+    pool = db.make_pool(settings.database_url, max_size=2, name=f"{SERVICE}-aggregator", wait=False)
     stop = stop_on_sigterm()
 
     def report_backlog() -> None:
@@ -28,8 +30,9 @@ def main() -> None:
 
     log.info("aggregator started")
     try:
-        drain_on_notify(settings.database_url, f"aggregate_{SERVICE}", lambda: aggregator.run_pass(pool), stop,
-                        after_drain=report_backlog)
+        ride_out_outages(SERVICE, "aggregator", lambda: drain_on_notify(
+            settings.database_url, f"aggregate_{SERVICE}", lambda: aggregator.run_pass(pool), stop,
+            after_drain=report_backlog), stop)
     finally:
         pool.close()
 

@@ -3,13 +3,16 @@
 At-least-once: an email is marked sent in the same transaction that emits notification.sent,
 after the SMTP server accepted it. A crash between the two resends it once, with the same
 Message-ID. A refused send is retried with backoff and, after ``max_attempts``, marked failed
-and notification.failed is emitted.
+and notification.failed is emitted. An SMTP server that cannot be reached is an outage, not a
+refusal: no email is charged an attempt, the batch stops, what was sent before commits, and
+``send_due`` raises ``SmtpUnreachable`` for the worker to back off (shared.outages).
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from psycopg_pool import ConnectionPool
@@ -19,6 +22,21 @@ from shared import telemetry, topics
 from shared.db import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+SMTP_UNREACHABLE = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError)
+
+
+class SmtpUnreachable(ConnectionError):
+    """The SMTP server did not answer; the emails in hand stay due, with no attempt charged."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one batch did: how many emails it attempted, and why it stopped if SMTP was unreachable."""
+
+    attempted: int
+    unreachable: str | None = None
 
 
 class Sender(Protocol):
@@ -33,27 +51,38 @@ class Mailer:
         self.batch_size = batch_size
 
     def send_due(self) -> int:
-        """Send one batch of due emails in its own transaction; returns how many were attempted."""
+        """Send one batch of due emails in its own transaction; returns how many were attempted.
+        Raises ``SmtpUnreachable`` after committing the batch when the server stopped answering."""
         with self.pool.connection() as conn, conn.transaction():
-            return self.send_due_in(UnitOfWork(conn, "notifications"))
+            batch = self.send_due_in(UnitOfWork(conn, "notifications"))
+        if batch.unreachable:
+            raise SmtpUnreachable(batch.unreachable)
+        return batch.attempted
 
-    def send_due_in(self, uow: UnitOfWork) -> int:
-        """Send the due emails this transaction can claim, recording each outcome in it."""
+    def send_due_in(self, uow: UnitOfWork) -> Batch:
+        """Send the due emails this transaction can claim, recording each outcome in it; stops at
+        the first email the server could not be reached for."""
         due = store.claim_due(uow.conn, self.batch_size)
-        for email in due:
-            self._send_one(uow, email)
-        return len(due)
+        for attempted, email in enumerate(due):
+            if (unreachable := self._send_one(uow, email)) is not None:
+                return Batch(attempted, unreachable)
+        return Batch(len(due))
 
-    def _send_one(self, uow: UnitOfWork, email: dict[str, Any]) -> None:
+    def _send_one(self, uow: UnitOfWork, email: dict[str, Any]) -> str | None:
+        """Send one email and record the outcome; returns why the server could not be reached, if so."""
         try:
             self.sender.send(email["id"], email["recipients"], email["subject"], email["body"])
+        except SMTP_UNREACHABLE as exc:
+            log.warning("smtp server unreachable", extra={"email_id": email["id"], "error": repr(exc)})
+            return f"{type(exc).__name__}: {exc}"
         except (smtplib.SMTPException, OSError) as exc:
             self._failed(uow, email, f"{type(exc).__name__}: {exc}")
-            return
+            return None
         store.mark_sent(uow.conn, email["id"])
         uow.emit("notification.sent", _event(email), topic=topics.NOTIFICATIONS, key=email["id"])
         telemetry.EMAILS.labels("sent").inc()
         log.info("email sent", extra={"email_id": email["id"], "caused_by": email["caused_by"]})
+        return None
 
     def _failed(self, uow: UnitOfWork, email: dict[str, Any], error: str) -> None:
         give_up = email["attempts"] + 1 >= self.max_attempts

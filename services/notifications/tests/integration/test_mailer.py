@@ -1,6 +1,7 @@
 """Queued emails are sent through the real SMTP server the tests run, and the outcome is kept."""
 
 import os
+import smtplib
 import uuid
 
 import psycopg
@@ -54,9 +55,15 @@ def test_a_queued_email_reaches_the_smtp_server_and_is_marked_sent(notifications
     assert [m.subject for m in received] == ["[WTGR] Test"]
 
 
+class RefusingServer:
+    """An SMTP server that answers and refuses every recipient."""
+
+    def send(self, email_id, recipients, subject, body):
+        raise smtplib.SMTPRecipientsRefused({r: (550, b"no such mailbox") for r in recipients})
+
+
 def test_an_email_the_server_refuses_is_retried_then_marked_failed(notifications_state):
-    nobody_listens = SmtpSender("127.0.0.1", 1, "wtgr@hospital.example", timeout=2)
-    mailer = Mailer(notifications_state.pool, nobody_listens, max_attempts=2, batch_size=1)
+    mailer = Mailer(notifications_state.pool, RefusingServer(), max_attempts=2, batch_size=1)
     with unit_of_work(notifications_state.pool, "notifications") as uow:
         email_id = queue_first_in_line(uow, "refused@hospital.example")
         mailer.send_due_in(uow)
@@ -76,3 +83,15 @@ def test_queueing_an_email_wakes_the_mailer_at_once(notifications_state):
         queue(notifications_state, "wake@hospital.example")
         woken = [note.channel for note in listener.notifies(timeout=2.0, stop_after=1)]
     assert woken == ["mail_notifications"]
+
+
+def test_an_smtp_server_that_cannot_be_reached_charges_no_attempt_and_stops_the_batch(notifications_state):
+    nobody_listens = SmtpSender("127.0.0.1", 1, "wtgr@hospital.example", timeout=2)
+    with unit_of_work(notifications_state.pool, "notifications") as uow:  # unseen by a running mailer
+        email_id = queue_first_in_line(uow, "unreachable@hospital.example")
+        batch = Mailer(notifications_state.pool, nobody_listens, batch_size=1).send_due_in(uow)
+        assert (batch.attempted, bool(batch.unreachable)) == (0, True)
+        stays = uow.one("SELECT status, attempts FROM emails WHERE id = %s", (email_id,))
+        assert (stays["status"], stays["attempts"]) == ("pending", 0)
+        uow.execute("UPDATE emails SET next_attempt_at = now() + interval '1 day' WHERE id = %s", (email_id,))
+    assert events(notifications_state, email_id) == []
