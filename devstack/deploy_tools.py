@@ -15,51 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sys
 from pathlib import Path
 
-from devstack import config, proc
-from devstack.mailpit import _file_lock, find_go
+from devstack import config
+from devstack.gobuild import go_install
 from devstack.proc import StartupError
-from devstack.system import require_executable, say
+from devstack.system import require_executable
 
 KUSTOMIZE_MODULE = "sigs.k8s.io/kustomize/kustomize/v5"
 KUSTOMIZE_VERSION = "v5.7.1"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TOOLS_SOURCE = REPO_ROOT / "deploy" / "tools"
-INSTALL_TIMEOUT = 1800.0
-
-
-def _go_install(target: Path, package: str, workdir: Path | None = None) -> Path:
-    """``go install package`` into target's folder, once: built in a temporary folder renamed into
-    place when complete, under a lock so that two test runs never build it at once."""
-    if target.is_file():
-        return target
-    with _file_lock(target.parent.parent / f".{target.parent.name}.lock"):
-        if target.is_file():
-            return target
-        tmp = target.parent.parent / f"{target.parent.name}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        say(f"building {target.name} with `go install {package}` into {target.parent} (once)")
-        env = dict(os.environ, GOBIN=str(tmp), GOTOOLCHAIN="auto", GOFLAGS="-buildvcs=false")
-        try:
-            proc.run_checked(
-                [find_go(), "install", package], what=f"go install {package}", timeout=INSTALL_TIMEOUT, env=env,
-                cwd=workdir,
-            )
-            if not (tmp / target.name).is_file():
-                raise StartupError(f"go install {package} finished, but {tmp / target.name} is not there")
-            shutil.rmtree(target.parent, ignore_errors=True)
-            tmp.rename(target.parent)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return target
 
 
 def kustomize(cache_dir: Path) -> Path:
     target = cache_dir / f"kustomize-{KUSTOMIZE_VERSION}" / "kustomize"
-    return _go_install(target, f"{KUSTOMIZE_MODULE}@{KUSTOMIZE_VERSION}")
+    return go_install(target, f"{KUSTOMIZE_MODULE}@{KUSTOMIZE_VERSION}")
 
 
 def _repository_tool(cache_dir: Path, name: str) -> Path:
@@ -69,7 +41,7 @@ def _repository_tool(cache_dir: Path, name: str) -> Path:
     for file in ("go.mod", "go.sum", "main.go"):
         digest.update((source / file).read_bytes())
     target = cache_dir / f"{name}-{digest.hexdigest()[:12]}" / name
-    return _go_install(target, ".", workdir=source)
+    return go_install(target, ".", workdir=source)
 
 
 def composecheck(cache_dir: Path) -> Path:

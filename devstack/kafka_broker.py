@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import base64
-import contextlib
-import fcntl
 import logging
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +45,6 @@ def libs_dir(config: StackConfig) -> Path:
     return config.cache_dir / f"kafka-{KAFKA_VERSION}" / "libs"
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def ensure_libs(config: StackConfig) -> Path:
     """The Kafka jars in the cache, fetched with Maven on first use.
 
@@ -67,7 +54,7 @@ def ensure_libs(config: StackConfig) -> Path:
     libs = libs_dir(config)
     if (libs / KAFKA_MAIN_JAR).is_file():
         return libs
-    with _file_lock(libs.parent / ".fetch.lock"):
+    with proc.file_lock(libs.parent / ".fetch.lock"):
         if (libs / KAFKA_MAIN_JAR).is_file():  # another devstack fetched it while we waited
             return libs
         for stale in libs.parent.glob("libs.tmp-*"):

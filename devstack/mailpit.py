@@ -7,26 +7,20 @@ On first use the pinned version is built with `go install` into the cache
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
-import shutil
 import smtplib
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-from devstack import proc
+from devstack import gobuild, proc
 from devstack.config import StackConfig
-from devstack.proc import PidRecord, StartupError
-from devstack.system import say
+from devstack.proc import PidRecord
 
 # Pinned here and as the image tag in docker-compose.yml (tests/test_deploy_files.py
 # checks they agree). Building it needs Go 1.26 or later.
 MAILPIT_VERSION = "v1.33.1"
 MAILPIT_MODULE = "github.com/axllent/mailpit"
-GO_LOCATIONS = ("/usr/local/go/bin/go",)
-INSTALL_TIMEOUT = 1800.0
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 
@@ -35,59 +29,9 @@ def binary_path(cache_dir: Path) -> Path:
     return cache_dir / f"mailpit-{MAILPIT_VERSION}" / "mailpit"
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def find_go() -> str:
-    found = shutil.which("go") or next((path for path in GO_LOCATIONS if os.access(path, os.X_OK)), None)
-    if found is None:
-        raise StartupError(
-            f"Go is needed to build the mail catcher (Mailpit {MAILPIT_VERSION}) once: install Go 1.26 or "
-            "later from https://go.dev/dl/ and put `go` on PATH (Debian's golang-go is too old)"
-        )
-    return found
-
-
 def ensure_binary(cache_dir: Path) -> Path:
-    """Mailpit's binary in the cache, built with `go install` on first use.
-
-    Go installs into a temporary directory that is renamed into place only when complete, so an
-    interrupted build never looks like a usable cache; a lock keeps two devstacks from building
-    it at once. A Go older than Mailpit needs fetches the newer toolchain itself (GOTOOLCHAIN=auto).
-    """
-    binary = binary_path(cache_dir)
-    if binary.is_file():
-        return binary
-    with _file_lock(binary.parent.parent / f".mailpit-{MAILPIT_VERSION}.lock"):
-        if binary.is_file():  # another devstack built it while we waited
-            return binary
-        go = find_go()
-        tmp = binary.parent.parent / f"mailpit-{MAILPIT_VERSION}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        say(f"building Mailpit {MAILPIT_VERSION} with `go install` into {binary.parent} (once, a few minutes)")
-        env = dict(os.environ, GOBIN=str(tmp), GOTOOLCHAIN="auto", GOFLAGS="-buildvcs=false")
-        try:
-            proc.run_checked(
-                [go, "install", f"{MAILPIT_MODULE}@{MAILPIT_VERSION}"],
-                what=f"go install {MAILPIT_MODULE}@{MAILPIT_VERSION}",
-                timeout=INSTALL_TIMEOUT,
-                env=env,
-            )
-            if not (tmp / "mailpit").is_file():
-                raise StartupError(f"go install finished, but {tmp}/mailpit is not there")
-            shutil.rmtree(binary.parent, ignore_errors=True)
-            tmp.rename(binary.parent)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return binary
+    """Mailpit's binary in the cache, built with `go install` on first use (devstack.gobuild)."""
+    return gobuild.go_install(binary_path(cache_dir), f"{MAILPIT_MODULE}@{MAILPIT_VERSION}")
 
 
 def command(binary: Path, smtp_port: int, http_port: int, database: Path) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack import mailpit
+from devstack import gobuild, mailpit
 from devstack.proc import StartupError
 
 
@@ -24,7 +24,7 @@ def test_a_cached_binary_is_used_without_go(tmp_path: Path, monkeypatch: pytest.
     binary = mailpit.binary_path(tmp_path)
     binary.parent.mkdir(parents=True)
     binary.write_text("#!/bin/sh\n")
-    monkeypatch.setattr(mailpit, "find_go", lambda: pytest.fail("Go was looked for although the binary is cached"))
+    monkeypatch.setattr(gobuild, "find_go", lambda: pytest.fail("Go was looked for although the binary is cached"))
     assert mailpit.ensure_binary(tmp_path) == binary
 
 
@@ -34,9 +34,9 @@ def test_the_binary_is_cached_per_version(tmp_path: Path) -> None:
 
 def test_without_go_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(mailpit, "GO_LOCATIONS", ())
+    monkeypatch.setattr(gobuild, "GO_LOCATIONS", ())
     with pytest.raises(StartupError, match=r"install Go 1\.26 or later"):
-        mailpit.find_go()
+        gobuild.find_go()
 
 
 def test_an_interrupted_build_leaves_no_binary_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,7 +46,7 @@ def test_an_interrupted_build_leaves_no_binary_behind(tmp_path: Path, monkeypatc
         (gobin / "mailpit").write_text("half")
         raise StartupError("go install failed")
 
-    monkeypatch.setattr(mailpit, "find_go", lambda: "go")
+    monkeypatch.setattr(gobuild, "find_go", lambda: "go")
     monkeypatch.setattr(mailpit.proc, "run_checked", failing_go_install)
     with pytest.raises(StartupError):
         mailpit.ensure_binary(tmp_path)
