@@ -80,10 +80,8 @@ def placements_by_unit(uow: UnitOfWork) -> dict[str, list[Placement]]:
     return placed
 
 
-def placements(uow: UnitOfWork, unit_code: str | None = None) -> list[dict[str, Any]]:
-    """The placements of one unit, or of every unit, oldest first (with who placed it and when)."""
+def placements(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every unit's placements, oldest first (a unit's own are listed by listings.PLACEMENTS)."""
     return uow.all(
-        """SELECT unit_code, parent_code, effective_from, effective_to, placed_by, placed_at FROM unit_placements
-            WHERE %(unit)s::text IS NULL OR unit_code = %(unit)s ORDER BY unit_code, effective_from""",
-        {"unit": unit_code},
-    )
+        """SELECT unit_code, parent_code, effective_from, effective_to FROM unit_placements
+            ORDER BY unit_code, effective_from""")

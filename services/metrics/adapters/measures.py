@@ -48,22 +48,6 @@ def add_revisions(uow: UnitOfWork, revisions: list[tuple[Measure, int, str | Non
     return [by_key[row[:4]] for row in rows]
 
 
-def series(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[dict[str, Any]]:
-    return uow.all(
-        """SELECT period, value, numerator, denominator, revision, source, recorded_at
-             FROM current_measures WHERE kpi_code = %s AND unit_code = %s ORDER BY period""",
-        (kpi_code, unit_code),
-    )
-
-
-def revisions(uow: UnitOfWork, kpi_code: str, unit_code: str, period: date) -> list[dict[str, Any]]:
-    return uow.all(
-        """SELECT revision, value, numerator, denominator, source, recorded_by, note, event_id, recorded_at
-             FROM measures WHERE kpi_code = %s AND unit_code = %s AND period = %s ORDER BY revision""",
-        (kpi_code, unit_code, period),
-    )
-
-
 def put_measured_values(uow: UnitOfWork, values: list[MonthValue]) -> None:
     """Each month's current measure becomes the unit's value for the month."""
     _put_values(uow, values, rolled_up=False)
