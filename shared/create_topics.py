@@ -1,4 +1,5 @@
-"""Create every platform topic with its partition count: python -m shared.create_topics --bootstrap HOST:PORT
+"""Create every platform topic with its partition count, retention and minimum in-sync replicas
+(shared.topics.topic_configs): python -m shared.create_topics --bootstrap HOST:PORT
 
 Topics are never auto-created (auto.create.topics.enable=false). devstack and
 docker-compose.yml both create them through ``ensure_topics``.
@@ -14,6 +15,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shared.platform import all_topics
+from shared.topics import topic_configs
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ def ensure_topics(bootstrap: str, topics: dict[str, int] | None = None, *, repli
             if not missing:
                 break
             try:
-                admin.create_topics({name: {"num_partitions": n, "replication_factor": replication_factor}
+                admin.create_topics({name: {"num_partitions": n, "replication_factor": replication_factor,
+                                            "configs": topic_configs(name, replication_factor)}
                                      for name, n in missing.items()}, timeout_ms=30_000)
                 created += sorted(missing)
             except TopicAlreadyExistsError:

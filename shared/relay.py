@@ -6,16 +6,23 @@ only after Kafka has acknowledged them, so a relay that dies between publish and
 nothing; the next relay republishes those rows with the same event ids, which consumers
 recognise. Rows are claimed with FOR UPDATE SKIP LOCKED, never by a high-water mark, so a
 transaction that commits late is never skipped.
+
+One relay per service publishes at a time: a relay first takes the service's PostgreSQL advisory
+lock (``relay_lock_key``) on its listening connection and publishes only while it holds it. A
+second relay started beside it (a deployment rolling over, a process started by hand) waits as a
+standby, taking over within a second of the first one's connection ending.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
 from typing import Any
 
 from kafka import KafkaProducer
+import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -55,6 +62,7 @@ class OutboxRelay:
         self.producer = producer
         self.batch_size = batch_size
         self.send_timeout = send_timeout
+        self._told_standby = False
 
     def publish_batch(self) -> int:
         """Publish one batch of unpublished rows and mark them sent; returns how many."""
@@ -76,8 +84,23 @@ class OutboxRelay:
             future.get(timeout=self.send_timeout)  # raises if Kafka did not acknowledge
 
     def run_forever(self, listen_conninfo: str, schema: str, stop: threading.Event) -> None:
-        """Publish as soon as a commit NOTIFYs the outbox channel, or within a second anyway."""
-        drain_on_notify(listen_conninfo, f"outbox_{schema}", self.publish_batch, stop, after_drain=self.report_backlog)
+        """Once this relay holds the service's lock, publish as soon as a commit NOTIFYs the outbox
+        channel, or within a second anyway."""
+        try:
+            drain_on_notify(listen_conninfo, f"outbox_{schema}", self.publish_batch, stop,
+                            after_drain=self.report_backlog, exclusive=self.take_lock)
+        finally:
+            telemetry.RELAY_ACTIVE.labels(self.service).set(0)
+
+    def take_lock(self, conn: psycopg.Connection) -> bool:
+        """Try the service's relay lock on ``conn`` (held until that connection ends)."""
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (relay_lock_key(self.service),)).fetchone()
+        held = bool(row and row[0])
+        telemetry.RELAY_ACTIVE.labels(self.service).set(1 if held else 0)
+        if not held and not self._told_standby:
+            log.info("standby: another relay of this service holds its lock")
+        self._told_standby = not held
+        return held
 
     def report_backlog(self) -> None:
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
@@ -85,6 +108,12 @@ class OutboxRelay:
         assert row is not None
         telemetry.OUTBOX_BACKLOG.labels(self.service).set(row["backlog"])
         telemetry.OUTBOX_OLDEST_AGE.labels(self.service).set(float(row["oldest_age"]))
+
+
+def relay_lock_key(service: str) -> int:
+    """The service's relay lock: a stable signed 64-bit key for pg_try_advisory_lock."""
+    digest = hashlib.sha256(f"wtgr.relay.{service}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _encode(row: dict[str, Any]) -> bytes:

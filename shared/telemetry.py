@@ -46,6 +46,10 @@ OUTBOX_OLDEST_AGE = Gauge(
     "wtgr_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"],
     multiprocess_mode="max",
 )
+RELAY_ACTIVE = Gauge(
+    "wtgr_relay_active", "1 while this relay holds its service's lock and publishes, 0 while it stands by",
+    ["service"], multiprocess_mode="max",
+)
 AGGREGATION_BACKLOG = Gauge(
     "wtgr_aggregation_backlog_rows", "Roll-ups and charts queued for the aggregator worker", ["service"],
     multiprocess_mode="max",

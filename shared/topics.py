@@ -33,3 +33,10 @@ DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000
 def retention_ms(topic: str) -> int:
     """How long the broker keeps a topic's records."""
     return DEAD_LETTER_RETENTION_MS if topic.endswith(".deadletter") else RETENTION_MS
+
+
+def topic_configs(topic: str, replication_factor: int = REPLICATION_FACTOR) -> dict[str, str]:
+    """The broker settings every environment creates ``topic`` with: its retention, and how many
+    replicas must have a write before it is acknowledged (at most the replicas there are)."""
+    return {"retention.ms": str(retention_ms(topic)),
+            "min.insync.replicas": str(min(MIN_INSYNC_REPLICAS, replication_factor))}

@@ -18,12 +18,22 @@ def drain_on_notify(
     *,
     idle_wait: float = 1.0,
     after_drain: Callable[[], None] | None = None,
+    exclusive: Callable[[psycopg.Connection], bool] | None = None,
 ) -> None:
     """Call ``drain_once`` until it returns 0, then wait for a NOTIFY on ``channel`` (at most
     ``idle_wait`` seconds, so a lost notification delays work by a second, never forever); repeat
     until ``stop`` is set.
+
+    With ``exclusive``, nothing is drained until ``exclusive(listener)`` returns True (it is asked
+    again every ``idle_wait`` seconds): a lock taken on the listening connection, which is then held
+    for as long as that connection lives. A lost connection ends the wait with an OperationalError,
+    so the lock and the work stop together.
     """
     with psycopg.connect(conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS) as listener:
+        if exclusive is not None:
+            while not exclusive(listener):
+                if stop.wait(idle_wait):
+                    return
         listener.execute(f"LISTEN {channel}")
         while not stop.is_set():
             while drain_once():

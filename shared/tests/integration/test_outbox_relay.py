@@ -1,4 +1,6 @@
 import json
+import threading
+import time
 
 import psycopg
 import pytest
@@ -93,3 +95,45 @@ def test_a_committed_event_wakes_the_relay_at_once(pool, platform_test_schema, s
             uow.emit("measure.recorded", MEASURE, topic=scratch_topic, key="ALOS|WARD-7")
         woken = [note.channel for note in listener.notifies(timeout=2.0, stop_after=1)]
     assert woken == ["outbox_platform_test"]
+
+
+def wait_until(check, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_second_relay_stands_by_while_another_holds_the_lock_and_takes_over_when_it_ends(
+    pool, producer, scratch_topic, kafka_bootstrap, platform_test_schema
+):
+    relay = OutboxRelay("platform_test", pool, producer)
+    holder = psycopg.connect(platform_test_schema, autocommit=True)
+    assert relay.take_lock(holder), "the first relay's connection takes the lock"
+    stop = threading.Event()
+    standby = threading.Thread(target=relay.run_forever, args=(platform_test_schema, "platform_test", stop))
+    standby.start()
+    try:
+        with unit_of_work(pool, "platform_test") as uow:
+            event = uow.emit("measure.recorded", MEASURE, topic=scratch_topic, key="ALOS|WARD-7")
+        time.sleep(2.5)  # the standby asks for the lock every second
+        assert unpublished(pool) == 1, "a relay without the lock publishes nothing"
+
+        holder.close()  # the first relay's connection ends: its lock goes with it
+        assert wait_until(lambda: unpublished(pool) == 0), "the standby took over and published"
+    finally:
+        stop.set()
+        standby.join(timeout=10)
+        holder.close()
+    assert [json.loads(m.value)["id"] for m in read_all(kafka_bootstrap, scratch_topic, expected=1)] == [event.id]
+
+
+def test_the_relay_lock_is_one_per_service(platform_test_schema):
+    with psycopg.connect(platform_test_schema, autocommit=True) as first, \
+            psycopg.connect(platform_test_schema, autocommit=True) as second:
+        metrics_relay, ideas_relay = OutboxRelay("metrics", None, None), OutboxRelay("ideas", None, None)
+        assert metrics_relay.take_lock(first)
+        assert not metrics_relay.take_lock(second)
+        assert ideas_relay.take_lock(second), "another service's relay is not held back"
