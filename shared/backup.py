@@ -103,8 +103,8 @@ def restore(url: str, folder: Path) -> list[str]:
     dbname = manifest["database"]
     # Roles first. A role that exists already (the superuser running this) is reported by psql
     # and skipped; anything else is an error.
-    result = subprocess.run([program("psql"), "--no-psqlrc", "--quiet", f"--dbname={url}", "--file", str(folder / GLOBALS)],
-                            stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    psql = [program("psql"), "--no-psqlrc", "--quiet", f"--dbname={url}", "--file", str(folder / GLOBALS)]
+    result = subprocess.run(psql, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
     errors = [line for line in result.stderr.splitlines() if "ERROR" in line and "already exists" not in line]
     if result.returncode != 0 or errors:
         raise BackupError(f"restoring roles failed: {' '.join(errors) or result.stderr.strip()}")

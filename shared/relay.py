@@ -21,8 +21,8 @@ import logging
 import threading
 from typing import Any
 
-from kafka import KafkaProducer
 import psycopg
+from kafka import KafkaProducer
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from devstack import config
-from devstack.postgres import Postgres
+from devstack.postgres import Postgres, find_bin_dir
 from shared import backup
 
 pytestmark = pytest.mark.integration
@@ -21,13 +21,19 @@ pytestmark = pytest.mark.integration
 PROBE_ROWS = [(n, f"row {n}: Ward 7 — naïve “quotes”, a tab\there and a newline\n{n}") for n in range(1, 1001)]
 
 
+@pytest.fixture(autouse=True)
+def client_programs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client programs of the PostgreSQL devstack runs (the same major version)."""
+    monkeypatch.setenv("WTGR_PG_BIN", str(find_bin_dir()))
+
+
 @pytest.fixture
 def fresh_cluster(admin_url: str) -> Iterator[str]:
     """A new, empty PostgreSQL cluster beside the test stack's; yields its superuser's URL."""
     port = int(psycopg.conninfo.conninfo_to_dict(admin_url)["port"]) + 7
     state = Path(config.REPO_ROOT) / ".local" / "test" / f"restore-check-{os.getpid()}"
-    stack = config.StackConfig(env="test", ports=config.Ports(pg=port, kafka=0, kafka_controller=0, smtp=0, mail_http=0),
-                               services=(), repo_root=config.REPO_ROOT, state_dir=state,
+    ports = config.Ports(pg=port, kafka=0, kafka_controller=0, smtp=0, mail_http=0)
+    stack = config.StackConfig(env="test", ports=ports, services=(), repo_root=config.REPO_ROOT, state_dir=state,
                                cache_dir=config.REPO_ROOT / ".local" / "cache")
     cluster = Postgres(stack)
     cluster.start()
@@ -38,7 +44,9 @@ def fresh_cluster(admin_url: str) -> Iterator[str]:
         shutil.rmtree(state, ignore_errors=True)
 
 
-def test_a_backup_restores_into_a_fresh_cluster_with_every_row(admin_url, platform_test_schema, fresh_cluster, tmp_path):
+def test_a_backup_restores_into_a_fresh_cluster_with_every_row(
+    admin_url, platform_test_schema, fresh_cluster, tmp_path
+):
     with psycopg.connect(platform_test_schema, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS backup_probe")
         conn.execute("CREATE TABLE backup_probe (n integer PRIMARY KEY, note text NOT NULL)")
