@@ -6,6 +6,9 @@ only after Kafka has acknowledged them, so a relay that dies between publish and
 nothing; the next relay republishes those rows with the same event ids, which consumers
 recognise. Rows are claimed with FOR UPDATE SKIP LOCKED, never by a high-water mark, so a
 transaction that commits late is never skipped.
+
+The relay reports what it published; how much waits, and for how long, is read from the outbox by
+the service's API at scrape time (shared/collectors.py), so a dead relay is seen.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from kafka import KafkaProducer
@@ -33,11 +37,6 @@ CLAIM = """
        FOR UPDATE SKIP LOCKED
 """
 MARK_SENT = "UPDATE outbox SET published_at = now() WHERE position = ANY(%s)"
-BACKLOG = """
-    SELECT count(*) AS backlog,
-           coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest_age
-      FROM outbox WHERE published_at IS NULL
-"""
 
 
 class OutboxRelay:
@@ -75,16 +74,11 @@ class OutboxRelay:
         for future in futures:
             future.get(timeout=self.send_timeout)  # raises if Kafka did not acknowledge
 
-    def run_forever(self, listen_conninfo: str, schema: str, stop: threading.Event) -> None:
-        """Publish as soon as a commit NOTIFYs the outbox channel, or within a second anyway."""
-        drain_on_notify(listen_conninfo, f"outbox_{schema}", self.publish_batch, stop, after_drain=self.report_backlog)
-
-    def report_backlog(self) -> None:
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-            row = cursor.execute(BACKLOG).fetchone()
-        assert row is not None
-        telemetry.OUTBOX_BACKLOG.labels(self.service).set(row["backlog"])
-        telemetry.OUTBOX_OLDEST_AGE.labels(self.service).set(float(row["oldest_age"]))
+    def run_forever(self, listen_conninfo: str, schema: str, stop: threading.Event,
+                    beat: Callable[[], None] | None = None) -> None:
+        """Publish as soon as a commit NOTIFYs the outbox channel, or within a second anyway;
+        ``beat`` on every pass (shared.liveness)."""
+        drain_on_notify(listen_conninfo, f"outbox_{schema}", self.publish_batch, stop, beat=beat)
 
 
 def _encode(row: dict[str, Any]) -> bytes:
