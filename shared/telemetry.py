@@ -25,6 +25,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 REQUEST_DURATION = Histogram(
@@ -76,6 +77,23 @@ def exposition(collectors: Iterable[Collector] = ()) -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(REGISTRY)
-    for collector in collectors:
-        registry.register(collector)
+    registry.register(_Merged(tuple(collectors)))
     return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+class _Merged:
+    """Several scrape-time collectors as one: a family two of them give (``wtgr_scrape_success``)
+    is one family on the page, holding both one's samples."""
+
+    def __init__(self, collectors: tuple[Collector, ...]):
+        self.collectors = collectors
+
+    def collect(self) -> Iterable[Metric]:
+        families: dict[str, Metric] = {}
+        for collector in self.collectors:
+            for family in collector.collect():
+                if family.name in families:
+                    families[family.name].samples.extend(family.samples)
+                else:
+                    families[family.name] = family
+        return list(families.values())
