@@ -106,12 +106,15 @@ class ConsumerRunner:
         self.max_dead_letter_bytes = max_dead_letter_bytes
         self.backoff_seconds = backoff_seconds
         self.sleep = sleep
+        self.beat: Callable[[], None] = lambda: None
 
     def run_forever(self, stop: Any = None, beat: Callable[[], None] | None = None) -> None:
-        """Poll and process until ``stop`` is set; ``beat`` (shared.liveness) before every poll."""
+        """Poll and process until ``stop`` is set; ``beat`` (shared.liveness) before every poll and
+        every handler attempt, so a long batch handled one message at a time is not taken for a
+        stuck consumer."""
+        self.beat = beat or self.beat
         while not (stop and stop.is_set()):
-            if beat:
-                beat()
+            self.beat()
             self.poll_once()
 
     def poll_once(self, timeout_ms: int = 1000) -> int:
@@ -246,6 +249,7 @@ class ConsumerRunner:
 
     def _handle_with_retries(self, message: Any, envelope: Envelope, payload: dict[str, Any]) -> Outcome:
         for attempt in range(1, self.max_attempts + 1):
+            self.beat()
             try:
                 return self._handle_once(message, envelope, payload)
             except RejectEvent as exc:
