@@ -77,15 +77,27 @@ class Ports:
     smtp: int
     mail_http: int
     services: dict[str, int] = field(default_factory=dict)
+    platform: dict[str, int] = field(default_factory=dict)  # the platform's own processes, by name
 
     def infra(self) -> dict[str, int]:
         return {key: getattr(self, key) for key in PORT_ENV_VARS}
+
+    def process_port(self, service: str, process: str) -> int:
+        """Where a service's process serves HTTP: the API on the service's port, each worker its
+        /healthz and /metrics on the port shared/platform.py derives from it."""
+        registered = platform.service(service)
+        return registered.port_of(registered.process(process), self.services[service])
+
+    def worker_ports(self) -> list[int]:
+        return [self.process_port(service, process.name) for service in self.services
+                for process in platform.service(service).processes if process != platform.API]
 
 
 def default_ports(env: str, services: tuple[str, ...]) -> Ports:
     offset = SERVICE_PORT_OFFSET[env]
     service_ports = {service: platform.service(service).port + offset for service in services}
-    return Ports(**INFRA_PORTS[env], services=service_ports)
+    own = {process.name: process.port + offset for process in platform.PLATFORM_PROCESSES}
+    return Ports(**INFRA_PORTS[env], services=service_ports, platform=own)
 
 
 def resolve_ports(
@@ -108,6 +120,10 @@ def resolve_ports(
             service: _override(env, environ, service_port_env_var(service), default)
             for service, default in base.services.items()
         },
+        platform={
+            process.name: _override(env, environ, process.port_env_var, base.platform[process.name])
+            for process in platform.PLATFORM_PROCESSES
+        },
     )
     recorded_ports = _recorded_ports(recorded) if recorded else None
     if recorded_ports is not None:
@@ -117,7 +133,7 @@ def resolve_ports(
                 f"({recorded_ports.infra()}); port overrides apply after `down`"
             )
         return recorded_ports
-    used = list(ports.infra().values()) + list(ports.services.values())
+    used = [*ports.infra().values(), *ports.services.values(), *ports.platform.values(), *ports.worker_ports()]
     duplicates = sorted({p for p in used if used.count(p) > 1})
     if duplicates:
         raise ConfigError(f"env {env}: port(s) {duplicates} assigned twice; check WTGR_*_PORT")
@@ -149,6 +165,7 @@ def _recorded_ports(recorded: Mapping[str, object]) -> Ports | None:
         return Ports(
             **{k: int(recorded[k]) for k in PORT_ENV_VARS},  # type: ignore[call-overload]
             services={k: int(v) for k, v in dict(recorded["services"]).items()},  # type: ignore[call-overload]
+            platform={k: int(v) for k, v in dict(recorded["platform"]).items()},  # type: ignore[call-overload]
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -254,6 +271,13 @@ class StackConfig:
 
     def service_url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports.services[service]}"
+
+    def process_url(self, service: str, process: str) -> str:
+        """The process' own HTTP endpoint: the API, or a worker's /healthz and /metrics."""
+        return f"http://127.0.0.1:{self.ports.process_port(service, process)}"
+
+    def platform_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports.platform[name]}"
 
 
 def load_config(

@@ -34,11 +34,13 @@ import swagger_ui_bundle
 from apispec import BasePlugin
 from flask import Flask, Response, current_app, g, jsonify, request, send_from_directory
 from marshmallow import RAISE, Schema, fields
+from prometheus_client.registry import Collector
 from psycopg_pool import ConnectionPool
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from shared import correlation, security, telemetry
 from shared.auth import ROLES, AuthError, Principal, TokenVerifier
+from shared.collectors import OutboxGauges
 from shared.config import Settings
 from shared.errors import Conflict, Forbidden, InvalidInput, MalformedRequest, NotFound, Refusal, StaleVersion
 from shared.health import database_check, kafka_check, run_checks
@@ -226,7 +228,9 @@ def create_service_app(
     blueprints: list[flask_smorest.Blueprint],
     ready_checks: dict[str, ReadyCheck],
     verifier: TokenVerifier | None,
+    scrape_collectors: Iterable[Collector] = (),
 ) -> Flask:
+    """A bare service app; ``scrape_collectors`` add what they read at scrape time to /metrics."""
     app = Flask(settings.service, static_folder=None)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
@@ -252,7 +256,7 @@ def create_service_app(
     }
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
-    _install_operations(app, settings.service, ready_checks)
+    _install_operations(app, settings.service, ready_checks, tuple(scrape_collectors))
     _install_request_hooks(app, settings.service)
     security.install(app, settings, problem)
     return app
@@ -269,12 +273,14 @@ class ServiceState(Protocol):
 
 
 def build_service_app(
-    state: ServiceState, *, title: str, description: str, blueprints: list[flask_smorest.Blueprint]
+    state: ServiceState, *, title: str, description: str, blueprints: list[flask_smorest.Blueprint],
+    scrape_collectors: Iterable[Collector] = (),
 ) -> Flask:
     """A service's web app from its composition root: JSON logs configured, every default of
-    ``create_service_app``, /readyz checking the service's database pool and Kafka, bearer tokens
-    verified with the configured public key, GET /api/v1/audit (shared.audit_api), and ``state``
-    in ``app.extensions[settings.service]`` for the views."""
+    ``create_service_app``, /readyz checking the service's database pool and Kafka, /metrics with
+    the outbox's backlog read from the database at scrape time (and ``scrape_collectors``), bearer
+    tokens verified with the configured public key, GET /api/v1/audit (shared.audit_api), and
+    ``state`` in ``app.extensions[settings.service]`` for the views."""
     from shared import audit, audit_api  # audit_api builds on this module
 
     settings = state.settings
@@ -291,6 +297,7 @@ def build_service_app(
             "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),
         },
         verifier=TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience),
+        scrape_collectors=[OutboxGauges(settings.service, state.pool), *scrape_collectors],
     )
     app.extensions[settings.service] = state
     return app
@@ -322,7 +329,8 @@ class _OperationPlugin(BasePlugin):
             responses.setdefault("403", "FORBIDDEN")
 
 
-def _install_operations(app: Flask, service: str, ready_checks: dict[str, ReadyCheck]) -> None:
+def _install_operations(app: Flask, service: str, ready_checks: dict[str, ReadyCheck],
+                        scrape_collectors: tuple[Collector, ...]) -> None:
     @app.get("/healthz")
     @public("liveness probe: says the process answers, nothing more")
     def healthz() -> Any:
@@ -339,7 +347,7 @@ def _install_operations(app: Flask, service: str, ready_checks: dict[str, ReadyC
     @app.get("/metrics")
     @public("Prometheus scrapes it; counts and durations, no personal data")
     def metrics() -> Response:
-        body, content_type = telemetry.exposition()
+        body, content_type = telemetry.exposition(scrape_collectors)  # within seconds, whatever is down
         return Response(body, content_type=content_type)
 
     @app.get("/docs-static/<path:filename>")

@@ -30,7 +30,7 @@ def service_app(service: str, monkeypatch: pytest.MonkeyPatch) -> Flask:
         return create_service_app(state.settings, ready_checks={}, verifier=None, **options)
 
     monkeypatch.setattr(module, "build_service_app", bare_app)
-    return module.create_app(SimpleNamespace(settings=Settings.from_env(service)))
+    return module.create_app(SimpleNamespace(settings=Settings.from_env(service), pool=None, today=None))
 
 
 @pytest.fixture(params=platform.service_names())

@@ -21,6 +21,7 @@ from services.metrics.entrypoints.schemas import (
     VersionedKpiSchema,
     VersionedUnitSchema,
 )
+from services.metrics.entrypoints.scrape import OverdueFeedGauges
 from services.metrics.entrypoints.spc_api import spc_api
 from services.metrics.entrypoints.visibility import kpi_as_seen
 from services.metrics.service_layer import handlers
@@ -170,9 +171,11 @@ def get_unit(code: str) -> Any:
 
 
 def create_app(app_state: bootstrap.Metrics | None = None) -> Flask:
+    state = app_state or bootstrap.build()
     return build_service_app(
-        app_state or bootstrap.build(),
+        state,
         title="WTGR metrics",
         description="KPI catalogue, organisational units and monthly measures (no patient-identifiable data).",
         blueprints=[api, spc_api, catalogue_api, dashboard_api],
+        scrape_collectors=[OverdueFeedGauges(state.pool, state.today)],
     )
