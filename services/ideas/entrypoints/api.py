@@ -276,7 +276,11 @@ def create_app(app_state: bootstrap.Ideas | None = None) -> Flask:
 def _limit_public_form(app: Flask, state: bootstrap.Ideas) -> None:
     """The public form is limited per client address, counted in PostgreSQL so that every gunicorn
     worker and host shares the count (shared/rate_limit.py); 429 with Retry-After when over."""
-    app.config.update(RATELIMIT_STORAGE_URI=STORAGE_URI, RATELIMIT_STORAGE_OPTIONS={"pool": state.pool},
+    # (A state without a pool, as the route-checking tests build, gets a storage that is never used.)
+    app.config.update(RATELIMIT_STORAGE_URI=STORAGE_URI,
+                      RATELIMIT_STORAGE_OPTIONS={"pool": getattr(state, "pool", None)},
                       RATELIMIT_STRATEGY="fixed-window", RATELIMIT_HEADERS_ENABLED=True)
     limiter = Limiter(client_address, app=app, default_limits=[])
-    limiter.limit(state.public_idea_rate)(app.view_functions["ideas.submit_public_idea"])
+    rate = getattr(state, "public_idea_rate", bootstrap.PUBLIC_IDEA_RATE)
+    endpoint = "ideas.submit_public_idea"  # wrapped where the app calls it; its auth mark is copied over
+    app.view_functions[endpoint] = limiter.limit(rate)(app.view_functions[endpoint])  # type: ignore[assignment]

@@ -179,5 +179,6 @@ def test_an_unknown_idea_is_a_404_problem(ideas_client, bearer):
 def test_the_api_documents_that_ideas_must_not_identify_patients(ideas_client):
     spec = ideas_client.get("/openapi.json").get_json()
     assert "patient-identifiable" in spec["info"]["description"]
-    assert "must not identify a patient" in spec["components"]["schemas"]["StaffIdeaIn"]["properties"]["description"]["description"]
+    described = spec["components"]["schemas"]["StaffIdeaIn"]["properties"]["description"]["description"]
+    assert "must not identify a patient" in described
     assert ideas_client.get("/readyz").get_json()["status"] == "ready"
