@@ -205,18 +205,58 @@ def set_owners(portal: Portal) -> None:
         ensure(portal.call("PATCH", "metrics", f"/api/v1/kpis/{code}", roles=["admin"], body={"owners": [owner]}), 200)
 
 
+def demo_ideas(portal: Portal, ideas: list[tuple[str, str]]) -> None:
+    """Two campaigns (one open, trust-wide; one closed) and ideas at every stage a person sets: public ones
+    in moderation and let through, an anonymous one, votes, a comment, a merge and a decline."""
+    today = datetime.now(UTC).date()
+    nights = ensure(portal.call("POST", "ideas", "/api/v1/campaigns", roles=["qi_lead"], user="quinn.lead", body={
+        "theme": "Safer nights: fewer falls after dark", "sponsor": "Chief Nurse", "directorate": None,
+        "description": "Ideas to prevent falls between 8pm and 8am.",
+        "opens_on": today.replace(day=1).isoformat(), "closes_on": f"{today.year + 1}-03-31"}), 201).json()["id"]
+    ensure(portal.call("POST", "ideas", "/api/v1/campaigns", roles=["qi_lead"], user="quinn.lead", body={
+        "theme": "Greener theatres", "sponsor": "Director of Estates", "directorate": "DIR-SURG",
+        "opens_on": f"{today.year - 1}-01-01", "closes_on": f"{today.year - 1}-03-31"}), 201)
+    created = [ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="sam.nurse",
+                                  body={"title": t, "description": d, "campaign_id": nights if "Falls" in t else None,
+                                        "category": "patient-safety"}), 201).json() for t, d in ideas]
+    falls = created[1]["id"]
+    def move(idea_id: str, *stages: str, reason: str = "Strong case from the falls data") -> None:
+        for stage in stages:
+            ensure(portal.call("POST", "ideas", f"/api/v1/ideas/{idea_id}/stage", roles=["qi_lead"],
+                               user="quinn.lead", body={"stage": stage, "reason": reason}), 200)
+
+    move(falls, "under_review", "accepted")
+    move(created[2]["id"], "under_review")
+    for voter in ("sam.nurse", "dev.doctor", "pat.porter"):
+        ensure(portal.call("PUT", "ideas", f"/api/v1/ideas/{falls}/vote", roles=["staff"], user=voter), 200)
+    ensure(portal.call("POST", "ideas", f"/api/v1/ideas/{falls}/comments", roles=["staff"], user="dev.doctor",
+                       body={"body": "Ward 3 tried sensor mats: keep a spare charger on the ward."}), 201)
+    forms = (
+        {"title": "Quieter night-time observations", "description": "Use a dimmed torch for night checks.",
+         "name": "A. Carer", "email": "carer@example.org", "consent": True},
+        {"title": "Parking refunds for long visits", "description": "Visitors of long-stay patients pay a lot."},
+        {"title": "Free wifi for visitors", "description": "Buy cheap phones online!"})
+    public = [ensure(portal.call("POST", "ideas", "/api/v1/public/ideas", roles=[], body=body), 201).json()
+              for body in forms]
+    move(public[0]["id"], "submitted", "under_review")
+    move(public[2]["id"], "declined", reason="Advertising, not an idea")
+    anonymous = ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="shy.nurse", body={
+        "title": "Falls sensors on every ward", "description": "Bed sensors alert staff when frail patients get up.",
+        "anonymous": True}), 201).json()
+    ensure(portal.call("POST", "ideas", f"/api/v1/ideas/{anonymous['id']}/merge", roles=["qi_lead"],
+                       user="quinn.lead", body={"into_idea_id": falls, "reason": "The same sensors, one project"}), 200)
+    declined = ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="pat.porter", body={
+        "title": "A second lift for the porters", "description": "Porters wait ten minutes for the lift."}), 201)
+    move(declined.json()["id"], "declined", reason="The new lift is in the estates plan for next year")
+
+
 def ideas_projects_training(portal: Portal, months: list[str]) -> None:
     if portal.call("GET", "ideas", "/api/v1/ideas", roles=["staff"]).json().get("total", 0):
         return
     ideas = [("Discharge lounge open at weekends", "Patients waiting for transport could wait in the lounge."),
              ("Falls sensors on Ward 12", "Bed sensors alert staff when a frail patient gets up at night."),
              ("Theatre list planned six weeks ahead", "Fewer late changes, fewer empty sessions.")]
-    created = [ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="sam.nurse",
-                                  body={"title": t, "description": d}), 201).json() for t, d in ideas]
-    falls = created[1]["id"]
-    for status in ("under_review", "accepted"):
-        ensure(portal.call("POST", "ideas", f"/api/v1/ideas/{falls}/status", roles=["qi_lead"], user="quinn.lead",
-                           body={"status": status, "reason": "Strong case from the falls data"}), 200)
+    demo_ideas(portal, ideas)
     ensure(portal.call("POST", "training", "/api/v1/courses", roles=["trainer"], user="tara.trainer", body={
         "code": "QI-BRONZE", "title": "WTGR Bronze: the Model for Improvement",
         "description": "Half a day on aims, measures, change ideas and PDSA cycles."}), 201)

@@ -13,3 +13,8 @@ CREATE SCHEMA projects AUTHORIZATION projects;
 CREATE SCHEMA metrics AUTHORIZATION metrics;
 CREATE SCHEMA training AUTHORIZATION training;
 CREATE SCHEMA notifications AUTHORIZATION notifications;
+-- Extensions are the admin's to install, once, in a schema every service role may use
+-- (pg_trgm: the ideas service's similar-text search).
+CREATE SCHEMA extensions;
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA extensions;
+GRANT USAGE ON SCHEMA extensions TO ideas, projects, metrics, training, notifications;
