@@ -77,7 +77,8 @@ def test_the_lead_records_the_project_measure_and_it_is_charted(metrics_client, 
     assert response.status_code == 201
     chart = metrics_client.get(f"/api/v1/kpis/{project_measure['kpi']}/units/{project_measure['unit']}/chart")
     assert chart.status_code == 200
-    assert chart.get_json()["periods_of_points"] == ["2025-02"]
+    body = chart.get_json()
+    assert (body["first_period"], body["last_period"], body["chart_type"]) == ("2025-02", "2025-02", "run")
 
 
 def test_staff_who_do_not_own_a_kpi_cannot_record_it(metrics_client, issuer, project_measure, catalogue):
