@@ -46,6 +46,7 @@ class Settings:
     environment: str = "production"
     max_json_depth: int = 32
     cors_origins: tuple[str, ...] = ()
+    portal_url: str = "http://localhost:8000"
 
     @property
     def is_development(self) -> bool:
@@ -77,4 +78,5 @@ class Settings:
             max_json_depth=int(_env("WTGR_MAX_JSON_DEPTH", "32")),
             cors_origins=tuple(o.strip() for o in _env("WTGR_CORS_ORIGINS", "").split(",") if o.strip()),
             cursor_secret=_env("WTGR_CURSOR_SECRET", DEV_CURSOR_SECRET),
+            portal_url=_env("WTGR_PORTAL_URL", "http://localhost:8000"),
         )

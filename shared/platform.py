@@ -103,7 +103,7 @@ SERVICES: tuple[Service, ...] = (
         "notifications",
         8005,
         publishes=(topics.NOTIFICATIONS,),
-        consumes=(topics.KPIS,),
+        consumes=(topics.KPIS, topics.IDEAS, topics.PROJECTS, topics.STORIES),
         workers=(Process("mailer", "mailer"),),
     ),
 )

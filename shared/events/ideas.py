@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.events.audience import audience_field
+from shared.events.audience import audience, path
 
 IDEA_STATUSES = ("submitted", "under_review", "accepted", "declined")
 IDEA_STAGES = ("moderation", "submitted", "under_review", "accepted", "declined", "merged", "in_progress",
@@ -35,8 +35,8 @@ class IdeaSubmittedV2(IdeaSubmittedV1):
     campaign_id = fields.UUID(allow_none=True, load_default=None)
     directorate = fields.String(allow_none=True, load_default=None)
     category = fields.String(allow_none=True, load_default=None)
-    audience = audience_field()
-    path = fields.String(required=True)
+    audience = audience()
+    path = path()
 
 
 class IdeaStatusChangedV1(Schema):
@@ -61,8 +61,8 @@ class IdeaStageChangedV1(Schema):
     reason = fields.String(allow_none=True, load_default=None)
     changed_by = fields.String(required=True)
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    audience = audience_field()
-    path = fields.String(required=True)
+    audience = audience()
+    path = path()
 
 
 class IdeaAcceptedV1(Schema):
@@ -80,8 +80,8 @@ class IdeaAcceptedV2(IdeaAcceptedV1):
 
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     directorate = fields.String(allow_none=True, load_default=None)
-    audience = audience_field()
-    path = fields.String(required=True)
+    audience = audience()
+    path = path()
 
 
 class IdeaMergedV1(Schema):
@@ -93,8 +93,8 @@ class IdeaMergedV1(Schema):
     into_title = fields.String(required=True)
     reason = fields.String(allow_none=True, load_default=None)
     changed_by = fields.String(required=True)
-    audience = audience_field()
-    path = fields.String(required=True)
+    audience = audience()
+    path = path()
 
 
 class IdeaCommentedV1(Schema):
@@ -104,8 +104,8 @@ class IdeaCommentedV1(Schema):
     comment_id = fields.UUID(required=True)
     title = fields.String(required=True)
     author = fields.String(required=True)
-    audience = audience_field()
-    path = fields.String(required=True)
+    audience = audience()
+    path = path()
 
 
 CATALOGUE: list[tuple[str, int, type[Schema]]] = [

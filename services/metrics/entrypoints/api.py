@@ -111,14 +111,19 @@ def list_units(query: dict) -> Any:
 
 
 @api.route("/measures", methods=["POST"])
-@requires_roles("feed", "kpi_owner")
+@requires_sign_in
 @api.arguments(MeasureInSchema)
 @api.response(201, MeasureOutSchema, description="a new month or a new revision was stored")
 @api.alt_response(200, schema=MeasureOutSchema, description="the same figures were already current")
 def record_measure(payload: dict) -> Any:
-    """Record a month's value; a different value for a month already recorded is a new revision."""
-    payload = {**payload, "recorded_by": payload["recorded_by"] or current_principal().user}
+    """Record a month's value; a different value for a month already recorded is a new revision.
+    Feeds (role `feed`), KPI owners (role `kpi_owner`) and admins record any KPI; any other caller
+    only a KPI whose owners list their email (a QI project's lead records the project's measures):
+    403 otherwise."""
+    who = current_principal()
+    payload = {**payload, "recorded_by": payload["recorded_by"] or who.user}
     with _uow() as uow:
+        handlers.check_may_record(uow, payload["kpi_code"], who)
         result = handlers.record_measure(uow, handlers.measure_from_payload(payload), _app().today())
     body = {**result.row, "changed": result.changed}
     if not result.changed:
