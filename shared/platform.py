@@ -82,6 +82,7 @@ SERVICES: tuple[Service, ...] = (
         consumes=(topics.KPIS,),
         workers=(Process("mailer", "mailer"),),
     ),
+    Service("stories", 8006, publishes=(topics.STORIES,), consumes=(topics.PROJECTS, topics.KPIS)),
 )
 
 

@@ -12,6 +12,7 @@ IDEAS = "wtgr.ideas"
 PROJECTS = "wtgr.projects"
 TRAINING = "wtgr.training"
 NOTIFICATIONS = "wtgr.notifications"
+STORIES = "wtgr.stories"  # story.drafted, story.published, resource.published
 
 
 def dead_letter_topic(service: str) -> str:

@@ -40,7 +40,16 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from shared import correlation, security, telemetry
 from shared.auth import ROLES, AuthError, Principal, TokenVerifier
 from shared.config import Settings
-from shared.errors import Conflict, Forbidden, InvalidInput, MalformedRequest, NotFound, Refusal, StaleVersion
+from shared.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    MalformedRequest,
+    NotFound,
+    Refusal,
+    StaleVersion,
+    TooLarge,
+)
 from shared.health import database_check, kafka_check, run_checks
 
 log = logging.getLogger(__name__)
@@ -56,6 +65,7 @@ STATUS_OF: dict[type[Refusal], int] = {
     NotFound: 404,
     Conflict: 409,
     StaleVersion: 412,
+    TooLarge: 413,
     InvalidInput: 422,
 }
 
@@ -226,6 +236,7 @@ def create_service_app(
     blueprints: list[flask_smorest.Blueprint],
     ready_checks: dict[str, ReadyCheck],
     verifier: TokenVerifier | None,
+    opened: Mapping[str, str] | None = None,
 ) -> Flask:
     app = Flask(settings.service, static_folder=None)
     app.config.update(
@@ -250,6 +261,9 @@ def create_service_app(
     app.extensions["wtgr_access"] = {  # flask-smorest's own routes: the OpenAPI document and its page
         endpoint: Access(public_reason="the API's own description") for endpoint in app.view_functions
     }
+    # Operations a deployment opened to everyone by configuration: endpoint -> why that is safe.
+    app.extensions["wtgr_access"].update({endpoint: Access(public_reason=reason)
+                                          for endpoint, reason in (opened or {}).items()})
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     _install_operations(app, settings.service, ready_checks)
@@ -269,12 +283,15 @@ class ServiceState(Protocol):
 
 
 def build_service_app(
-    state: ServiceState, *, title: str, description: str, blueprints: list[flask_smorest.Blueprint]
+    state: ServiceState, *, title: str, description: str, blueprints: list[flask_smorest.Blueprint],
+    opened: Mapping[str, str] | None = None,
 ) -> Flask:
     """A service's web app from its composition root: JSON logs configured, every default of
     ``create_service_app``, /readyz checking the service's database pool and Kafka, bearer tokens
     verified with the configured public key, GET /api/v1/audit (shared.audit_api), and ``state``
-    in ``app.extensions[settings.service]`` for the views."""
+    in ``app.extensions[settings.service]`` for the views. ``opened`` makes operations that are
+    marked for a role public instead (endpoint -> why), when the deployment's configuration says so:
+    the OpenAPI document and the access check both follow it."""
     from shared import audit, audit_api  # audit_api builds on this module
 
     settings = state.settings
@@ -291,6 +308,7 @@ def build_service_app(
             "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),
         },
         verifier=TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience),
+        opened=opened,
     )
     app.extensions[settings.service] = state
     return app

@@ -10,7 +10,7 @@ from pathlib import Path
 import jwt
 
 ALGORITHM = "RS256"
-ROLES = ("staff", "qi_lead", "kpi_owner", "trainer", "admin", "feed")
+ROLES = ("staff", "qi_lead", "kpi_owner", "trainer", "admin", "feed", "comms_editor")
 
 
 class AuthError(Exception):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from shared.events.stories import audience
+
 PROJECT_STAGES = ("draft", "active", "completed")
 
 
@@ -36,6 +38,32 @@ class ProjectCompletedV1(Schema):
     completed_by = fields.String(required=True)
 
 
+class OutcomeSeries(Schema):
+    kpi_code = fields.String(required=True)
+    unit_code = fields.String(required=True)
+
+
+class TeamMember(Schema):
+    subject = fields.String(required=True)
+    name = fields.String(allow_none=True, load_default=None)
+    email = fields.Email(allow_none=True, load_default=None)
+    role = fields.String(required=True)
+
+
+class ProjectCompletedV2(ProjectCompletedV1):
+    """v1 with what a success story needs: the outcome measure's series, the results, what was
+    learned, the team, and who to tell (the idea's submitter and followers, the team)."""
+
+    outcome = fields.Nested(OutcomeSeries, allow_none=True, load_default=None)
+    results = fields.String(load_default="")
+    learning = fields.String(load_default="")
+    team = fields.List(fields.Nested(TeamMember), load_default=list)
+    directorate = fields.String(allow_none=True, load_default=None)
+    cqc = fields.List(fields.String(), load_default=list)
+    audience = audience()
+    path = fields.String(required=True)
+
+
 class PdsaCycleLoggedV1(Schema):
     """One Plan-Do-Study-Act cycle of a project, numbered from 1."""
 
@@ -55,5 +83,6 @@ CATALOGUE: list[tuple[str, int, type[Schema]]] = [
     ("project.created", 1, ProjectCreatedV1),
     ("project.stage_changed", 1, ProjectStageChangedV1),
     ("project.completed", 1, ProjectCompletedV1),
+    ("project.completed", 2, ProjectCompletedV2),
     ("pdsa.cycle_logged", 1, PdsaCycleLoggedV1),
 ]
