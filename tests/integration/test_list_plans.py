@@ -31,6 +31,7 @@ LISTS = {  # service: the module that declares its lists
     "training": "services.training.adapters.store",
     "notifications": "services.notifications.adapters.store",
     "metrics": "services.metrics.adapters.listings",
+    "stories": "services.stories.adapters.store",
 }
 SHARED_LISTS = "shared.audit"  # lists every service has, over its own schema's copy of the table
 # Lists bounded by design whose source is a view that orders rows one way: read backwards, they sort
@@ -100,7 +101,8 @@ def connections() -> Iterator[dict[str, psycopg.Connection[Any]]]:
                          ids=lambda value: value.name if isinstance(value, Listing) else str(value))
 def test_every_page_of_every_list_is_an_index_range_scan(connections, service, listing, filter_column):
     explained = Explained(connections[service], listing)
-    scope = {column: SAMPLES["date"] if column == "period" else "x" for column in listing.scope}
+    scope = {column: SAMPLES["date"] if column == "period" else uuid.uuid4() if column.endswith("_id") else "x"
+             for column in listing.scope}
     query = PageQuery().load({"page_size": "1"})
     if filter_column:
         query[filter_column] = "x"

@@ -7,7 +7,7 @@ script-carrying is served back from the trust's domain.
 
 from __future__ import annotations
 
-from shared.errors import InvalidInput, Refusal
+from shared.errors import InvalidInput, TooLarge
 
 TEMPLATE, GUIDE, VIDEO_LINK, COURSE = "template", "guide", "video_link", "course"
 KINDS = (TEMPLATE, GUIDE, VIDEO_LINK, COURSE)
@@ -29,7 +29,7 @@ CONTENT_TYPES = {
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
-class FileTooLarge(Refusal):
+class FileTooLarge(TooLarge):
     """The uploaded file is larger than the library keeps."""
 
 

@@ -9,7 +9,7 @@ from services.conftest import service_state
 def stories_state():
     from services.stories import bootstrap
 
-    yield from service_state(bootstrap)
+    yield from service_state(bootstrap, options=bootstrap.Options(max_file_bytes=4096))
 
 
 @pytest.fixture(scope="session")
