@@ -1,4 +1,4 @@
-"""Demo data for `make run`: a small trust, its KPIs over 36 months, ideas, a project, a course.
+"""Demo data for `make run`: a small trust, its KPIs over 36 months, ideas, a project, a course, stories.
 
 Measures arrive the way a hospital feed sends them, as measure.recorded events on Kafka. The
 series are synthetic (seeded, so a second run sends the same figures and changes nothing), with
@@ -266,6 +266,38 @@ def ideas_projects_training(portal: Portal, months: list[str]) -> None:
                                                   "capacity": 12, "location": "Education Centre, Room 2"}), 201)
 
 
+DEMO_STORIES = [
+    {"title": "Theatre lists planned six weeks ahead: fewer empty sessions",
+     "summary": "Main theatres fixed their lists six weeks ahead instead of two. Late changes halved and "
+                "theatre utilisation rose from 78% to 86% over a year.",
+     "body": "The theatre team mapped how a list was built and found most late changes came from lists "
+             "finalised in the last fortnight. Three PDSA cycles later, a weekly planning meeting six weeks "
+             "ahead, with anaesthetic cover confirmed at the same time, became the standard.",
+     "learning": "Fix the process upstream: the late changes were a symptom of late planning.",
+     "team": [{"name": "Theatres improvement group", "role": "team"}],
+     "tags": ["effective", "theatres", "surgery"]},
+    {"title": "Safety huddles on the medical wards, before the platform",
+     "summary": "Ten-minute safety huddles at each shift change on the medical wards, started in 2023, "
+                "made falls and pressure ulcer risks part of every handover.",
+     "body": "Written up from the ward teams' own notes: the huddles began on one ward and spread to five "
+             "within six months, with a simple board of who is at risk and why.",
+     "learning": "Keep it short and standing; the board matters more than the meeting.",
+     "team": [{"name": "Medicine nursing team", "role": "team"}],
+     "tags": ["safe", "huddles", "medicine"]},
+]
+
+
+def stories(portal: Portal) -> None:
+    """Two published stories (the tools library's starter content comes with its migrations)."""
+    if portal.call("GET", "stories", "/api/v1/stories", roles=["staff"]).json().get("total", 0):
+        return
+    for fields in DEMO_STORIES:
+        story = ensure(portal.call("POST", "stories", "/api/v1/stories", roles=["comms_editor"], user="casey.comms",
+                                   body=fields), 201).json()
+        ensure(portal.call("POST", "stories", f"/api/v1/stories/{story['id']}/publication", roles=["comms_editor"],
+                           user="casey.comms"), 200)
+
+
 def main() -> None:
     portal = Portal()
     months = months_ending_last_month(datetime.now(UTC).date())
@@ -282,6 +314,7 @@ def main() -> None:
     publish(portal.bootstrap, latest, months)
     wait_until_stored(portal, latest, months)
     ideas_projects_training(portal, months)
+    stories(portal)
     print("demo: loaded (KPIs: " + ", ".join(k[0] for k in KPIS) + ")", flush=True)
 
 

@@ -106,6 +106,7 @@ SERVICES: tuple[Service, ...] = (
         consumes=(topics.KPIS, topics.IDEAS, topics.PROJECTS, topics.STORIES),
         workers=(Process("mailer", "mailer"),),
     ),
+    Service("stories", 8006, publishes=(topics.STORIES,), consumes=(topics.PROJECTS, topics.KPIS)),
 )
 
 

@@ -13,7 +13,6 @@ PROJECTS = "wtgr.projects"
 TRAINING = "wtgr.training"
 STORIES = "wtgr.stories"  # story.drafted, story.published, resource.published, keyed by story or resource id
 NOTIFICATIONS = "wtgr.notifications"
-STORIES = "wtgr.stories"  # story.drafted, story.published, resource.published, keyed story_id
 
 
 def dead_letter_topic(service: str) -> str:

@@ -42,7 +42,16 @@ from shared import correlation, security, telemetry
 from shared.auth import ROLES, AuthError, Principal, TokenVerifier
 from shared.collectors import OutboxGauges
 from shared.config import Settings
-from shared.errors import Conflict, Forbidden, InvalidInput, MalformedRequest, NotFound, Refusal, StaleVersion
+from shared.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    MalformedRequest,
+    NotFound,
+    Refusal,
+    StaleVersion,
+    TooLarge,
+)
 from shared.health import database_check, kafka_check, run_checks
 
 log = logging.getLogger(__name__)
@@ -58,6 +67,7 @@ STATUS_OF: dict[type[Refusal], int] = {
     NotFound: 404,
     Conflict: 409,
     StaleVersion: 412,
+    TooLarge: 413,
     InvalidInput: 422,
 }
 
@@ -229,6 +239,7 @@ def create_service_app(
     ready_checks: dict[str, ReadyCheck],
     verifier: TokenVerifier | None,
     scrape_collectors: Iterable[Collector] = (),
+    opened: Mapping[str, str] | None = None,
 ) -> Flask:
     """A bare service app; ``scrape_collectors`` add what they read at scrape time to /metrics."""
     app = Flask(settings.service, static_folder=None)
@@ -254,6 +265,9 @@ def create_service_app(
     app.extensions["wtgr_access"] = {  # flask-smorest's own routes: the OpenAPI document and its page
         endpoint: Access(public_reason="the API's own description") for endpoint in app.view_functions
     }
+    # Operations a deployment opened to everyone by configuration: endpoint -> why that is safe.
+    app.extensions["wtgr_access"].update({endpoint: Access(public_reason=reason)
+                                          for endpoint, reason in (opened or {}).items()})
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     _install_operations(app, settings.service, ready_checks, tuple(scrape_collectors))
@@ -275,12 +289,15 @@ class ServiceState(Protocol):
 def build_service_app(
     state: ServiceState, *, title: str, description: str, blueprints: list[flask_smorest.Blueprint],
     scrape_collectors: Iterable[Collector] = (),
+    opened: Mapping[str, str] | None = None,
 ) -> Flask:
     """A service's web app from its composition root: JSON logs configured, every default of
     ``create_service_app``, /readyz checking the service's database pool and Kafka, /metrics with
     the outbox's backlog read from the database at scrape time (and ``scrape_collectors``), bearer
     tokens verified with the configured public key, GET /api/v1/audit (shared.audit_api), and
-    ``state`` in ``app.extensions[settings.service]`` for the views."""
+    ``state`` in ``app.extensions[settings.service]`` for the views. ``opened`` makes operations
+    that are marked for a role public instead (endpoint -> why), when the deployment's configuration
+    says so: the OpenAPI document and the access check both follow it."""
     from shared import audit, audit_api  # audit_api builds on this module
 
     settings = state.settings
@@ -298,6 +315,7 @@ def build_service_app(
         },
         verifier=TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience),
         scrape_collectors=[OutboxGauges(settings.service, state.pool), *scrape_collectors],
+        opened=opened,
     )
     app.extensions[settings.service] = state
     return app

@@ -10,7 +10,7 @@ from pathlib import Path
 import jwt
 
 ALGORITHM = "RS256"
-ROLES = ("staff", "qi_lead", "kpi_owner", "trainer", "admin", "feed", "moderator")
+ROLES = ("staff", "qi_lead", "kpi_owner", "trainer", "admin", "feed", "moderator", "comms_editor")
 
 
 class AuthError(Exception):

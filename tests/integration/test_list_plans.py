@@ -31,6 +31,7 @@ LISTS = {  # service: the module that declares its lists
     "training": "services.training.adapters.store",
     "notifications": "services.notifications.adapters.store",
     "metrics": "services.metrics.adapters.listings",
+    "stories": "services.stories.adapters.store",
 }
 SHARED_LISTS = "shared.audit"  # lists every service has, over its own schema's copy of the table
 # Lists bounded by design whose source is a view that orders rows one way: read backwards, they sort
