@@ -75,11 +75,16 @@ def settle(stack: Stack, truth: Truth, cleared_at: float, options: Options, *, e
     mailbox = stack.mailbox()
     deadline = time.monotonic() + options.timeout
     recovery = None
+    reported = time.monotonic()
     while time.monotonic() < deadline:
         verdict = _look(stack, truth, mailbox, events, extra)
         if verdict is not None and verdict.ok:
             recovery = time.monotonic() - cleared_at
             break
+        if time.monotonic() - reported > 10:
+            reported = time.monotonic()
+            say(f"  +{reported - cleared_at:.0f} s: " + ("; ".join(verdict.problems) if verdict else "no answer")
+                + (f"; lost {verdict.lost}, duplicated {verdict.duplicated}" if verdict else ""))
         time.sleep(0.5)
     time.sleep(SETTLE_SECONDS)
     final = _look(stack, truth, mailbox, events, extra)
@@ -187,8 +192,10 @@ def _wait_for_backlog(conn: Any, truth: Truth, sent: Sent, timeout: float = 60.0
 def _outage(name: str, stop: Callable[[Stack], None], start: Callable[[Stack], None], seconds: float,
             stack: Stack, options: Options) -> Row:
     truth = seeded(stack, options)
-    thread, sent = feed_of(stack).publish_in_background(truth.events())
-    at = wait_stored(stack, truth, 1 / 3)
+    messages = truth.events()
+    thread, sent = Feed(stack.kafka_bootstrap, chunk=100, pause=0.3).publish_in_background(messages)
+    wait_for(lambda: sent.acknowledged >= len(messages) / 3, 120, interval=0.05)
+    at = stored(stack, truth)
     stop(stack)
     try:
         time.sleep(seconds)
