@@ -6,11 +6,13 @@ import argparse
 import sys
 import time
 import traceback
+from collections.abc import Callable
 
 from chaos.report import table
 from chaos.scenarios import SCENARIOS, Options, Row, scenario
 from chaos.stack import Stack, say
 from devstack import stack as devstack
+from devstack.config import ENVS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if rows and all(r.ok for r in rows) else 1
 
 
-def _run(name: str, run, stack: Stack, options: Options) -> Row:  # type: ignore[no-untyped-def]
+def _run(name: str, run: Callable[[Stack, Options], Row], stack: Stack, options: Options) -> Row:
     try:
         return run(stack, options)
     except Exception as exc:  # noqa: BLE001 - one scenario's crash is its row, the suite goes on
@@ -55,7 +57,7 @@ def _down(args: argparse.Namespace) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m chaos", description=__doc__)
-    parser.add_argument("--env", default="chaos", help="devstack env to run on (default chaos)")
+    parser.add_argument("--env", default="chaos", choices=ENVS, help="devstack env to run on (default chaos)")
     parser.add_argument("--only", help="comma-separated scenarios: " + ", ".join(s.name for s in SCENARIOS))
     parser.add_argument("--fast", action="store_true", help="only the fast scenarios (those make test runs)")
     parser.add_argument("--running", action="store_true",

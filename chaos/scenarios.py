@@ -168,7 +168,7 @@ def relay_kill(stack: Stack, options: Options) -> Row:
                 break
             pid = stack.kill9("metrics", "relay")
             backlogs.append(backlog)
-            wait_for(lambda old=pid: stack.worker_pid("metrics", "relay") not in (None, old), 30, interval=0.1)
+            wait_for(lambda: stack.worker_pid("metrics", "relay") not in (None, pid), 30, interval=0.1)  # noqa: B023
     cleared = time.monotonic()
     finish_feed(thread, sent)
     verdict, recovery = settle(stack, truth, cleared, options)
@@ -380,7 +380,7 @@ def _dead_letters_at(stack: Stack, wanted: dict[tuple[int, int], int]) -> dict[i
             record = json.loads(message.value)
             where = (record.get("original_partition"), record.get("original_offset"))
             if record.get("original_topic") == topics.MEASURES and where in wanted:
-                found.setdefault(wanted[where], []).append(record["category"])  # type: ignore[index]
+                found.setdefault(wanted[where], []).append(record["category"])
     finally:
         consumer.close()
     return found

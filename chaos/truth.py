@@ -224,7 +224,8 @@ class Truth:
             verdict.duplicated += max(0, len(rows) - revisions)
             missing = max(0, revisions - len(rows))
             if not missing and rows[-1]["value"] != value:
-                missing, _ = 1, wrong.append(key)
+                missing = 1
+                wrong.append(key)
             verdict.lost += missing
         verdict.duplicated += sum(len(rows) for key, rows in stored.items() if key not in expected)
         verdict.problem("months whose latest revision is not the one published last", wrong)
