@@ -158,7 +158,7 @@ def consumer_kill(stack: Stack, options: Options) -> Row:
 def relay_kill(stack: Stack, options: Options) -> Row:
     """Many series, so each aggregator pass writes a burst of kpi events; the relay is killed while
     the outbox holds unpublished ones, three times."""
-    truth = seeded(stack, options, wards=30, months=max(13, min(options.months, 24)), count_kpis=3)
+    truth = seeded(stack, options, wards=30, months=max(13, min(options.months // 3, 24)), count_kpis=3)
     thread, sent = feed_of(stack, pause=0.2).publish_in_background(truth.events())
     backlogs = []
     with stack.db() as conn:
