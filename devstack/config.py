@@ -1,4 +1,5 @@
-"""Where things live and which ports they use, per environment ("run" or "test")."""
+"""Where things live and which ports they use, per environment ("run", "test" or "chaos": the fault
+suite's own stack, python -m chaos)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ if str(REPO_ROOT) not in sys.path:  # `shared` must be importable however devsta
 
 from shared import platform  # noqa: E402  (after the path fix above)
 
-ENVS = ("run", "test")
+ENVS = ("run", "test", "chaos")
 
-# env run's ports; env test uses the same layout on other ports so both can run side by side.
+# env run's ports; envs test and chaos use the same layout on other ports so all can run side by side.
 # Every default is below 32768, outside Linux's range of ephemeral ports (32768-60999): a port in
 # it can be held for a moment by any client connection the kernel gave it to, and a server then
 # fails to start there.
@@ -30,6 +31,13 @@ INFRA_PORTS: dict[str, dict[str, int]] = {
         "smtp": 21025,
         "mail_http": 28025,
     },
+    "chaos": {
+        "pg": 26433,
+        "kafka": 26092,
+        "kafka_controller": 26093,
+        "smtp": 26025,
+        "mail_http": 26825,
+    },
 }
 PORT_ENV_VARS = {
     "pg": "WTGR_PG_PORT",
@@ -38,7 +46,7 @@ PORT_ENV_VARS = {
     "smtp": "WTGR_SMTP_PORT",
     "mail_http": "WTGR_MAIL_HTTP_PORT",
 }
-SERVICE_PORT_OFFSET = {"run": 0, "test": 20000}
+SERVICE_PORT_OFFSET = {"run": 0, "test": 20000, "chaos": 18000}
 
 
 def service_port_env_var(service: str) -> str:

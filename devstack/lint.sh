@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make lint: ruff (style, complexity, naming, banned imports), import-linter's architecture
-# contracts (pyproject.toml [tool.importlinter]) and mypy over shared/, services/ and devstack/.
+# contracts (pyproject.toml [tool.importlinter]) and mypy over shared/, services/, devstack/ and chaos/.
 # Runs every check, then exits non-zero if any complained. Needs no server.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,6 @@ echo "== ruff check ."
 echo "== lint-imports"
 "$BIN/lint-imports" --no-logo || status=1
 
-echo "== mypy shared services devstack"
-"$PY" -m mypy shared services devstack || status=1
+echo "== mypy shared services devstack chaos"
+"$PY" -m mypy shared services devstack chaos || status=1
 exit "$status"

@@ -145,7 +145,6 @@ class Services:
         port = self.config.ports.services[service]
         proc.require_free_port(port, f"service {service}")
         env = self.process_env()
-        root = self.config.repo_root
         say(f"{service}: migrating")
         proc.run_checked(
             [sys.executable, "-m", registered.migrate_module],
@@ -153,7 +152,7 @@ class Services:
             timeout=MIGRATE_TIMEOUT,
             log=self.log(service, "migrate"),
             env=env,
-            cwd=root,
+            cwd=self.config.repo_root,
         )
         # One fresh Prometheus multiprocess folder per process, as each container has its own in
         # deploy/: the API's gunicorn workers share theirs, and each worker's /metrics
@@ -163,27 +162,52 @@ class Services:
         for process in registered.processes:
             if process.name not in wanted:
                 continue
-            prom = self.config.prom_dir / service / process.name
-            prom.mkdir(parents=True)
-            env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(prom)}
-            if process == platform.API:
-                cmd = self._gunicorn(registered, port)
-            else:
-                cmd = [sys.executable, "-m", registered.module(process)]
-            state = self.state_file(service, process.name)
-            state.unlink(missing_ok=True)
-            popen, record = proc.start_detached(
-                [sys.executable, "-m", "devstack.supervise", "--state", str(state), "--", *cmd],
-                log=self.log(service, process.name),
-                pid_file=self.pid_file(service, process.name),
-                name=f"{service}-{process.name}",
-                env=env,
-                cwd=root,
-            )
+            popen, record = self._spawn(registered, process, env)
             item.popens[process.name] = popen
-            item.states[process.name] = state
+            item.states[process.name] = self.state_file(service, process.name)
             item.records[process.name] = record
         return item
+
+    def _spawn(self, registered: platform.Service, process: platform.Process, env: dict[str, str]
+               ) -> tuple[subprocess.Popen[bytes], PidRecord]:
+        """Start one process of the service under its own supervisor, with a fresh Prometheus
+        multiprocess folder of its own."""
+        service = registered.name
+        prom = self.config.prom_dir / service / process.name
+        shutil.rmtree(prom, ignore_errors=True)
+        prom.mkdir(parents=True)
+        env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(prom)}
+        if process == platform.API:
+            cmd = self._gunicorn(registered, self.config.ports.services[service])
+        else:
+            cmd = [sys.executable, "-m", registered.module(process)]
+        state = self.state_file(service, process.name)
+        state.unlink(missing_ok=True)
+        return proc.start_detached(
+            [sys.executable, "-m", "devstack.supervise", "--state", str(state), "--", *cmd],
+            log=self.log(service, process.name),
+            pid_file=self.pid_file(service, process.name),
+            name=f"{service}-{process.name}",
+            env=env,
+            cwd=self.config.repo_root,
+        )
+
+    def stop_process(self, service: str, process: str, report: Callable[[str], None]) -> bool:
+        """Stop one process of a running service, and its supervisor (so it is not restarted);
+        True if it ran. The fault suite (chaos/) uses it, e.g. to reset a consumer group's offsets."""
+        record = proc.running(self.pid_file(service, process))
+        if record is None:
+            return False
+        proc.stop_all([record], timeout=STOP_TIMEOUT, report=report)
+        return True
+
+    def start_process(self, service: str, process: str) -> PidRecord:
+        """Start one process of an already migrated service again, under a fresh supervisor."""
+        registered = platform.service(service)
+        [wanted] = [p for p in registered.processes if p.name == process]
+        (self.config.prom_dir / service).mkdir(parents=True, exist_ok=True)
+        _, record = self._spawn(registered, wanted, self.process_env())
+        return record
 
     def _gunicorn(self, registered: platform.Service, port: int) -> list[str]:
         """The command serving the service's API: gunicorn on its port, with its own control socket."""

@@ -9,10 +9,10 @@ from shared import platform
 
 DEV_ISSUER = "https://wtgr.local/dev-issuer"
 DEV_CURSOR_SECRET = "wtgr-local-dev-cursor-secret"
-# WTGR_ENV names the environment. These are development (devstack's `run` and `test` envs among
-# them): only there may a service start with development secrets (see shared/security.py).
+# WTGR_ENV names the environment. These are development (devstack's `run`, `test` and `chaos`
+# envs among them): only there may a service start with development secrets (see shared/security.py).
 # Unset means production, so a forgotten variable never relaxes the checks.
-DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "test", "run"})
+DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "test", "run", "chaos"})
 
 
 def _default_port(service: str) -> int:
