@@ -154,7 +154,7 @@ class Stack:
     def start_extra_consumer(self, service: str) -> subprocess.Popen[bytes]:
         """A second consumer process of the service, in the same consumer group (not supervised)."""
         log = self.config.logs_dir / f"{service}-consumer-extra.log"
-        env = self.services.process_env()
+        env = {**self.services.process_env(), "WTGR_WORKER_ENDPOINT_PORT": "0"}  # the first one has the port
         with open(log, "ab") as out:
             popen = subprocess.Popen([sys.executable, "-m", platform.service(service).module(platform.CONSUMER)],
                                      stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,

@@ -115,9 +115,12 @@ def serve_worker_endpoint(heartbeat: Heartbeat, port: int, host: str = "0.0.0.0"
 def start_worker_endpoint(settings: Settings, worker: str, collectors: Iterable[Collector] = ()) -> Heartbeat:
     """The heartbeat of ``settings.service``'s process ``worker`` (its name in shared/platform.py),
     with /healthz and /metrics served on that process' port (``Service.port_of``, which follows the
-    service's port where settings move it)."""
+    service's port where settings move it), or on ``WTGR_WORKER_ENDPOINT_PORT`` when that is set
+    (an extra copy of a worker on the same host, e.g. a second consumer; 0 takes any free port)."""
     registered = platform.service(settings.service)
     heartbeat = Heartbeat(settings.service, worker)
     port = registered.port_of(registered.process(worker), settings.port)
+    if os.environ.get("WTGR_WORKER_ENDPOINT_PORT"):
+        port = int(os.environ["WTGR_WORKER_ENDPOINT_PORT"])
     serve_worker_endpoint(heartbeat, port, os.environ.get("WTGR_WORKER_ENDPOINT_HOST", "0.0.0.0"), collectors)
     return heartbeat

@@ -31,7 +31,7 @@ class IdeaSubmittedV2(IdeaSubmittedV1):
     """v1 with the channel it came by, its campaign and directorate, who to tell and its path."""
 
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    stage = fields.String(required=True, validate=validate.OneOf(IDEA_STAGES))
+    stage = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(IDEA_STAGES))
     campaign_id = fields.UUID(allow_none=True, load_default=None)
     directorate = fields.String(allow_none=True, load_default=None)
     category = fields.String(allow_none=True, load_default=None)
@@ -60,7 +60,7 @@ class IdeaStageChangedV1(Schema):
     to_stage = fields.String(required=True, validate=validate.OneOf(IDEA_STAGES))
     reason = fields.String(allow_none=True, load_default=None)
     changed_by = fields.String(required=True)
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    channel = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(CHANNELS))
     audience = audience()
     path = path()
 
