@@ -32,8 +32,10 @@ def test_each_kind_of_node_hangs_from_the_kind_above_it(kind, parent):
     check_parent(kind, parent)
 
 
-@pytest.mark.parametrize(("kind", "parent"), [("primary", {"kind": "primary"}), ("secondary", None),
-                                              ("change_idea", {"kind": "primary"}), ("secondary", {"kind": "secondary"})])
+@pytest.mark.parametrize(("kind", "parent"), [
+    ("primary", {"kind": "primary"}), ("secondary", None), ("change_idea", {"kind": "primary"}),
+    ("secondary", {"kind": "secondary"}),
+])
 def test_a_node_under_the_wrong_kind_is_refused_naming_the_parent(kind, parent):
     with pytest.raises(NodeRefused) as refused:
         check_parent(kind, parent)
@@ -58,7 +60,8 @@ def test_the_svg_is_an_accessible_image_saying_the_tree_in_words_with_text_escap
     assert 'role="img"' in svg and 'aria-labelledby="diagram-title diagram-desc"' in svg
     assert "<title id=\"diagram-title\">Driver diagram: Fewer falls &amp; more</title>" in svg
     assert "Bed sensors &lt;night&gt;" in svg and "<night>" not in svg
-    assert svg.count('class="node change_idea"') == 2 and svg.count('class="link"') == 5  # aim->2 primaries, p1->s1, s1->2 ideas
+    assert svg.count('class="node change_idea"') == 2
+    assert svg.count('class="link"') == 5  # the aim to 2 primary drivers, p1 to s1, s1 to 2 change ideas
 
 
 def test_the_description_walks_every_driver_and_change_idea():
@@ -107,7 +110,8 @@ def test_a_cycle_tests_a_change_idea_and_follows_a_completed_cycle_of_the_same_i
         with pytest.raises(CycleRefused):
             check_change_idea(node)
     check_follows({"status": "completed", "change_idea_id": "c1"}, "c1")
-    for previous in (None, {"status": "running", "change_idea_id": "c1"}, {"status": "completed", "change_idea_id": "c2"}):
+    for previous in (None, {"status": "running", "change_idea_id": "c1"},
+                     {"status": "completed", "change_idea_id": "c2"}):
         with pytest.raises(CycleRefused) as refused:
             check_follows(previous, "c1")
         assert refused.value.field == "follows_cycle_id"
