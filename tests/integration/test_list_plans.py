@@ -73,6 +73,13 @@ class Explained:
         return uuid.uuid4() if sql_type == "uuid" else SAMPLES[sql_type]
 
 
+def scope_sample(column: str) -> Any:
+    """A value of the scope column's type: a month, an id (uuid) or a code."""
+    if column == "period":
+        return SAMPLES["date"]
+    return uuid.uuid4() if column.endswith("_id") else "x"
+
+
 def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield plan
     for child in plan.get("Plans", []):
@@ -100,7 +107,7 @@ def connections() -> Iterator[dict[str, psycopg.Connection[Any]]]:
                          ids=lambda value: value.name if isinstance(value, Listing) else str(value))
 def test_every_page_of_every_list_is_an_index_range_scan(connections, service, listing, filter_column):
     explained = Explained(connections[service], listing)
-    scope = {column: SAMPLES["date"] if column == "period" else "x" for column in listing.scope}
+    scope = {column: scope_sample(column) for column in listing.scope}
     query = PageQuery().load({"page_size": "1"})
     if filter_column:
         query[filter_column] = "x"

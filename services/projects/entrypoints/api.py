@@ -8,6 +8,7 @@ changes to a project are for QI leads and, where the service layer allows it, th
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -351,7 +352,7 @@ def list_scores(query: dict, project_id: UUID) -> Any:
 @api.response(201, ScoreSchema)
 def confirm_score(score: dict, project_id: UUID) -> Any:
     """Confirm the progress score (QI leads or the project's lead). Location: the score history."""
-    row = _run(progress.confirm_score, str(project_id), score["score"], score.get("note"), _caller())
+    row = _run(progress.confirm_score, str(project_id), Decimal(str(score["score"])), score.get("note"), _caller())
     return created(row, f"{_project_path(project_id)}/progress-scores")
 
 

@@ -311,8 +311,8 @@ class DiagramSchema(Schema):
 
 
 class ScoreInSchema(Schema):
-    score = fields.Decimal(required=True, as_string=False, places=1, validate=validate.Range(0.5, 5.0), metadata={
-        "description": "IHI scale, a step of 0.5 (else 422)", "example": 2.5, "type": "number", "multipleOf": 0.5})
+    score = fields.Float(required=True, allow_nan=False, validate=validate.Range(0.5, 5.0), metadata={
+        "description": "IHI scale, a step of 0.5 (else 422)", "example": 2.5, "multipleOf": 0.5})
     note = FreeText(load_default=None, allow_none=True, validate=TEXT, metadata={"example": "Two cycles run."})
 
 

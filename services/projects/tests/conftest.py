@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from services.conftest import service_state
 from shared.db import unit_of_work
+from shared.events import new_event
 
 LEAD = {"subject": "lee.lead", "name": "Lee Lead", "email": "lee.lead@trust.example", "role": "lead"}
 COACH = {"subject": "cat.coach", "name": "Cat Coach", "email": "cat.coach@trust.example", "role": "coach"}
@@ -14,8 +16,10 @@ SPONSOR = {"subject": "sid.sponsor", "name": "Sid Sponsor", "email": "sid@trust.
 MEMBER = {"subject": "mo.member", "name": "Mo Member", "email": "mo@trust.example", "role": "member"}
 AIM = {"statement": "Halve inpatient falls at night on WARD-7", "measure": "falls per 1,000 bed days",
        "baseline": 8.0, "target": 4.0, "by": (date.today() + timedelta(days=200)).isoformat()}
-PROJECT = {"title": "Fewer falls at night", "directorate": "DIR-ACUTE", "unit_code": "WARD-7",
+PROJECT: dict[str, Any] = {"title": "Fewer falls at night", "directorate": "DIR-ACUTE", "unit_code": "WARD-7",
            "team": [LEAD, COACH, SPONSOR, MEMBER], "cqc": ["safe", "effective"], "aim": AIM}
+
+ANY_EVENT = new_event("idea.accepted", {}, source="urn:wtgr:tests")  # the handlers read only the payload
 
 
 @pytest.fixture(scope="session")
@@ -41,11 +45,11 @@ def accepted_idea(projects_state):
         idea_id = str(uuid.uuid4())
         payload = {"idea_id": idea_id, "title": "Falls sensors", "audience": audience or []}
         with unit_of_work(projects_state.pool, "projects") as uow:
-            events.on_idea_submitted(uow, None, payload)
+            events.on_idea_submitted(uow, ANY_EVENT, payload)
             if stage == "accepted":
-                events.on_idea_accepted(uow, None, payload)
+                events.on_idea_accepted(uow, ANY_EVENT, payload)
             else:
-                events.on_idea_stage_changed(uow, None, {**payload, "to_stage": stage})
+                events.on_idea_stage_changed(uow, ANY_EVENT, {**payload, "to_stage": stage})
         return idea_id
 
     return make

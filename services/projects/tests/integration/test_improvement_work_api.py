@@ -9,8 +9,8 @@ import pytest
 
 from services.conftest import outbox
 from services.projects.service_layer import events
-from services.projects.tests.conftest import PROJECT
-from services.projects.tests.integration.test_projects_api import active, approved, register
+from services.projects.tests.conftest import ANY_EVENT, PROJECT
+from services.projects.tests.integration.test_projects_api import active, approved, move, register
 from shared.db import unit_of_work
 from shared.month import Month
 
@@ -42,7 +42,8 @@ def plan(client, bearer, project_id, idea_id, **changes):
     body = {"change_idea_id": idea_id, "title": "Handover check", "question": "Will it cut night falls?",
             "prediction": "Halve them in a month", "who": "Night nurses", "where": "WARD-7",
             "planned_start": TODAY.isoformat(), **changes}
-    return client.post(f"/api/v1/projects/{project_id}/pdsa-cycles", json=body, headers=bearer("staff", user="mo.member"))
+    return client.post(f"/api/v1/projects/{project_id}/pdsa-cycles", json=body,
+                       headers=bearer("staff", user="mo.member"))
 
 
 def step(client, bearer, project_id, cycle_id, name, body, etag=None):
@@ -221,7 +222,7 @@ def test_a_bad_cycle_is_a_422_naming_the_field(projects_client, bearer, what, fi
 
 def signal(projects_state, kpi, unit, start: Month, latest: Month):
     with unit_of_work(projects_state.pool, "projects") as uow:
-        events.on_special_cause(uow, None, {"kpi_code": kpi, "unit_code": unit, "period": str(latest),
+        events.on_special_cause(uow, ANY_EVENT, {"kpi_code": kpi, "unit_code": unit, "period": str(latest),
                                             "signal_start": str(start), "point_type": "special_cause_improvement"})
 
 
@@ -233,7 +234,6 @@ def test_the_suggested_score_rises_with_the_evidence_and_the_lead_confirms_it(pr
         return projects_client.get(progress_url, headers=bearer("staff")).get_json()["suggested"]
 
     assert suggested() == 0.5
-    from services.projects.tests.integration.test_projects_api import move
     move(projects_client, bearer, project_id, "approval", {"note": "go"})
     assert suggested() == 1.0
     idea_id = change_idea(projects_client, bearer, project_id)
