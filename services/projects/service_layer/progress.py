@@ -9,7 +9,7 @@ from typing import Any
 
 from services.projects.adapters import store
 from services.projects.domain import progress as rules
-from services.projects.domain.projects import LEAD, SUBMITTED, check_may_work_on
+from services.projects.domain.projects import APPROVED, LEAD, check_may_work_on
 from services.projects.service_layer.common import Caller, emit, find_project, once_each, team_audience
 from shared import audit
 from shared.db import UnitOfWork
@@ -22,7 +22,7 @@ def evidence(uow: UnitOfWork, project: dict[str, Any]) -> rules.Evidence:
     signals = store.signals_on(uow, outcome["kpi_code"], outcome["unit_code"]) if outcome else []
     started = [c["started_on"] for c in cycles if c["started_on"] is not None and c["change_idea_id"] is not None]
     return rules.Evidence(
-        approved=project["stage"] != SUBMITTED,
+        approved=any(step["stage"] == APPROVED for step in store.history(uow, project_id)),
         outcome_measure=outcome is not None,
         change_ideas=sum(node["kind"] == "change_idea" for node in store.nodes(uow, project_id)),
         cycles_started=len(started),

@@ -226,6 +226,13 @@ def signal(projects_state, kpi, unit, start: Month, latest: Month):
                                             "signal_start": str(start), "point_type": "special_cause_improvement"})
 
 
+def test_a_project_stopped_before_approval_was_never_approved(projects_client, bearer):
+    project_id = register(projects_client, bearer).get_json()["id"]
+    move(projects_client, bearer, project_id, "stop", {"reason": "Merged with the Ward 9 project"})
+    progress = projects_client.get(f"/api/v1/projects/{project_id}/progress", headers=bearer("staff")).get_json()
+    assert (progress["suggested"], progress["evidence"]["approved"]) == (0.5, False)
+
+
 def test_the_suggested_score_rises_with_the_evidence_and_the_lead_confirms_it(projects_client, projects_state, bearer):
     project_id = register(projects_client, bearer).get_json()["id"]
     progress_url = f"/api/v1/projects/{project_id}/progress"
