@@ -45,7 +45,6 @@ MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 COUNT_CAP = 1_000
 MAX_CURSOR_CHARS = 2_000
-TEXT_FILTER = "?q"  # the filters' key of a text search (no column has this name)
 Row = dict[str, Any]
 
 
@@ -88,9 +87,8 @@ class Listing:
     ``scope`` are columns always fixed (``column = value``; from the path, e.g. a course's sessions);
     ``filters`` are columns a caller may fix (from the query string). The service's migrations hold
     an index on (scope..., filter, sort keys...) for each filter and one on (scope..., sort keys...).
-    ``text`` names a ``tsvector`` column searched with the query's ``q`` (``websearch_to_tsquery``
-    in English): the search narrows the walk along the same index, so it suits lists of thousands,
-    not millions.
+    ``search`` is an optional SQL condition with one ``%s``, applied with the query's ``q`` when it
+    is given (words in a tsvector column, say); the cursors are bound to it as to the filters.
     """
 
     name: str
@@ -100,7 +98,7 @@ class Listing:
     descending: bool = False
     scope: tuple[str, ...] = ()
     filters: tuple[str, ...] = ()
-    text: str | None = None
+    search: str | None = None
 
     @property
     def keys(self) -> tuple[Key, ...]:
@@ -196,14 +194,14 @@ def _filters(listing: Listing, query: Mapping[str, Any], scope: Mapping[str, Any
     if set(scope) != set(listing.scope) or None in scope.values():
         raise TypeError(f"the {listing.name} list needs a value for each of {listing.scope}, got {sorted(scope)}")
     chosen = {name: query.get(name) for name in listing.filters}
-    if listing.text:
-        chosen[TEXT_FILTER] = query.get("q")
+    if listing.search is not None:
+        chosen[_SEARCH] = query.get("q")
     return {**scope, **{name: value for name, value in chosen.items() if value is not None}}
 
 
 def _page_sql(listing: Listing, filters: Mapping[str, Any], position: _Position | None, limit: int
               ) -> tuple[str, list[Any]]:
-    conditions, params = _equalities(listing, filters)
+    conditions, params = _equalities(filters, listing)
     keys = listing.keys
     backwards = bool(position and position.backwards)
     descending = listing.descending != backwards
@@ -221,7 +219,7 @@ def _page_sql(listing: Listing, filters: Mapping[str, Any], position: _Position 
 
 
 def _capped_count(db: Executes, listing: Listing, filters: Mapping[str, Any]) -> tuple[int, bool]:
-    conditions, params = _equalities(listing, filters)
+    conditions, params = _equalities(filters, listing)
     row = db.execute(
         f"SELECT count(*) AS n FROM (SELECT 1 FROM {listing.source}{_where(conditions)} LIMIT %s) AS capped",
         [*params, COUNT_CAP + 1],
@@ -230,10 +228,12 @@ def _capped_count(db: Executes, listing: Listing, filters: Mapping[str, Any]) ->
     return min(counted, COUNT_CAP), counted <= COUNT_CAP
 
 
-def _equalities(listing: Listing, filters: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
-    conditions = [f"{listing.text} @@ websearch_to_tsquery('english', %s)" if column == TEXT_FILTER
-                  else f"{column} = %s" for column in filters]
-    return conditions, list(filters.values())
+_SEARCH = "?search"  # the key of the listing's search condition among the filters (no column has it)
+
+
+def _equalities(filters: Mapping[str, Any], listing: Listing) -> tuple[list[str], list[Any]]:
+    return ([listing.search if column == _SEARCH and listing.search else f"{column} = %s" for column in filters],
+            list(filters.values()))
 
 
 def _where(conditions: Sequence[str]) -> str:

@@ -38,6 +38,7 @@ SHARED_LISTS = "shared.audit"  # lists every service has, over its own schema's 
 FORWARD_ONLY = {"series"}
 SAMPLES = {"timestamptz": datetime(2026, 1, 1, tzinfo=UTC), "date": date(2026, 1, 1), "integer": 1, "bigint": 1,
            "text": "x"}
+UUID_COLUMNS = {"campaign_id", "idea_id", "project_id"}  # filter and scope columns of type uuid
 WHOLE_TABLE_NODES = {"Seq Scan", "Bitmap Heap Scan", "Sort"}
 
 
@@ -73,17 +74,17 @@ class Explained:
         return uuid.uuid4() if sql_type == "uuid" else SAMPLES[sql_type]
 
 
-def scope_sample(column: str) -> Any:
-    """A value of the scope column's type: a month, an id (uuid) or a code."""
-    if column == "period":
-        return SAMPLES["date"]
-    return uuid.uuid4() if column.endswith("_id") else "x"
-
-
 def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield plan
     for child in plan.get("Plans", []):
         yield from nodes(child)
+
+
+def sample_of(column: str) -> Any:
+    """A value for a scope or filter column: a month's date, an id, or text."""
+    if column == "period":
+        return SAMPLES["date"]
+    return uuid.uuid4() if column in UUID_COLUMNS else "x"
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +108,10 @@ def connections() -> Iterator[dict[str, psycopg.Connection[Any]]]:
                          ids=lambda value: value.name if isinstance(value, Listing) else str(value))
 def test_every_page_of_every_list_is_an_index_range_scan(connections, service, listing, filter_column):
     explained = Explained(connections[service], listing)
-    scope = {column: scope_sample(column) for column in listing.scope}
+    scope = {column: sample_of(column) for column in listing.scope}
     query = PageQuery().load({"page_size": "1"})
     if filter_column:
-        query[filter_column] = "x"
+        query[filter_column] = sample_of(filter_column)
     first = page(explained, listing, query, secret="plans", **scope)
     following = page(explained, listing, {**query, "cursor": first.next}, secret="plans", **scope)
     if listing.name not in FORWARD_ONLY:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from psycopg import errors
 from psycopg.types.json import Jsonb
 
+from services.projects.domain.projects import IdeaAlreadyHasAProject
 from shared.db import UnitOfWork
 from shared.pagination import Listing
 
@@ -15,7 +17,7 @@ PROJECT_COLUMNS = ("id, title, aim, aim_measure, aim_baseline, aim_target, aim_b
                    " created_at")
 # Newest first; migrations 0002 and 0003 index (created_at, id) alone and after stage and directorate.
 PROJECTS = Listing("projects", "projects", PROJECT_COLUMNS, "created_at timestamptz, id uuid", descending=True,
-                   filters=("stage", "directorate"), text="searchable")
+                   filters=("stage", "directorate"), search="searchable @@ websearch_to_tsquery('english', %s)")
 CYCLE_COLUMNS = ('id, project_id, cycle_number, status, change_idea_id, title, question, prediction, who, "where",'
                  ' planned_start, started_on, "do", ended_on, study, months, decision, act, follows_cycle_id,'
                  ' plan, version, logged_by, logged_at')
@@ -39,10 +41,17 @@ def _stored(name: str, value: Any) -> Any:
 # -- projects ----------------------------------------------------------------------------------------
 
 def add_project(uow: UnitOfWork, project_id: str, fields: dict[str, Any], created_by: str) -> dict[str, Any]:
+    """The new project; ``IdeaAlreadyHasAProject`` when another transaction made one from the same
+    idea first (the unique index decides the race the service layer's check cannot)."""
     names = ["id", "created_by", *(name for name in EDITABLE if name in fields), "idea_id"]
     values = [project_id, created_by, *(_stored(n, fields[n]) for n in EDITABLE if n in fields), fields.get("idea_id")]
-    row = uow.one(f"INSERT INTO projects ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})"
-                  f" RETURNING {PROJECT_COLUMNS}", values)
+    try:
+        row = uow.one(f"INSERT INTO projects ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})"
+                      f" RETURNING {PROJECT_COLUMNS}", values)
+    except errors.UniqueViolation as exc:
+        if exc.diag.constraint_name == "projects_one_per_idea":
+            raise IdeaAlreadyHasAProject(f"a project already came from idea {fields.get('idea_id')}") from None
+        raise
     assert row is not None
     add_history(uow, project_id, 1, row["stage"], created_by)
     return row

@@ -91,7 +91,8 @@ def test_filters_and_scope_become_equalities_before_the_keyset():
 
 def test_a_text_search_narrows_the_same_walk_and_binds_the_cursor_to_its_words():
     searched = Listing("projects", "projects", "id, title, submitted_at", "submitted_at timestamptz, id uuid",
-                       descending=True, filters=("stage",), text="searchable")
+                       descending=True, filters=("stage",),
+                       search="searchable @@ websearch_to_tsquery('english', %s)")
     db = Recorded(ideas(3))
     first = page(db, searched, query(page_size=2) | {"q": "night falls", "stage": "active"}, secret=SECRET)
     assert db.statements[0] == (

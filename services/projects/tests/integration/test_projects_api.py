@@ -237,3 +237,32 @@ def test_an_unknown_project_is_a_404_problem(projects_client, bearer):
                      projects_client.get(f"/api/v1/projects/{unknown}/pdsa-cycles", headers=bearer("staff"))):
         assert response.status_code == 404
         assert response.mimetype == "application/problem+json"
+
+
+def test_two_projects_made_from_one_idea_at_once_are_one_project_and_one_409(projects_state, accepted_idea):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from services.projects.entrypoints.schemas import ProjectInSchema
+    from services.projects.service_layer import handlers
+    from services.projects.service_layer.common import Caller
+    from shared.db import unit_of_work
+    from shared.errors import Conflict
+
+    idea_id = accepted_idea()
+    fields = ProjectInSchema().load({**PROJECT, "idea_id": idea_id})
+    both_checked = Barrier(2)
+
+    def register_after_the_check() -> str:
+        with unit_of_work(projects_state.pool, "projects") as uow:
+            uow.execute("SELECT 1")
+            both_checked.wait(timeout=10)
+            try:
+                handlers.create_project(uow, dict(fields), Caller("lee.lead", is_qi_lead=True))
+            except Conflict:
+                return "409"
+        return "201"
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = sorted(pool.map(lambda _: register_after_the_check(), range(2)))
+    assert answers == ["201", "409"]
