@@ -325,7 +325,7 @@ def _demo_project(portal: Portal, demo: DemoProject, months: list[str], idea_id:
     outcome = ({"kpi_code": demo.outcome[0], "unit_code": demo.outcome[1]} if demo.outcome else
                {"define": True, "unit_of_measure": measure[:50], "direction": "higher_is_better"
                 if target > baseline else "lower_is_better"})
-    call("POST", f"{base}/measures", {"kind": "outcome", "name": measure.capitalize(), **outcome}, ok=201)
+    _link_outcome(portal, base, {"kind": "outcome", "name": measure.capitalize(), **outcome})
     if demo.stage == "submitted":
         return
     if demo.stage == "stopped":
@@ -342,6 +342,19 @@ def _demo_project(portal: Portal, demo: DemoProject, months: list[str], idea_id:
                                             "learning": "Nurses can discharge safely against agreed criteria."})
     elif demo.stage == "active":
         call("POST", f"{base}/progress-scores", {"score": 2.5, "note": "Changes tested; no signal yet."}, ok=201)
+
+
+def _link_outcome(portal: Portal, base: str, body: dict[str, Any], timeout: float = 120) -> None:
+    """Links the measure; a KPI's series is linkable once projects has read metrics' kpi.updated
+    for it, so a 422 on kpi_code is waited out (up to ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = portal.call("POST", "projects", f"{base}/measures", roles=["staff"], user=LEAD_USER, body=body)
+        if answer.status_code != 422 or "kpi_code" not in (answer.json().get("errors") or {}) \
+                or time.monotonic() > deadline:
+            ensure(answer, 201)
+            return
+        time.sleep(1)
 
 
 def _diagram(call: Any, base: str, drivers: dict[str, dict[str, list[str]]]) -> list[str]:

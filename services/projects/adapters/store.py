@@ -245,6 +245,21 @@ def record_signal(uow: UnitOfWork, kpi_code: str, unit_code: str, start: date, l
         (kpi_code, unit_code, start, latest))
 
 
+def series(uow: UnitOfWork, kpi_code: str, unit_code: str) -> dict[str, Any] | None:
+    return uow.one("SELECT kpi_code, unit_code, kpi_name, unit_of_measure FROM known_series"
+                   " WHERE kpi_code = %s AND unit_code = %s", (kpi_code, unit_code))
+
+
+def keep_series(uow: UnitOfWork, kpi_code: str, unit_code: str, kpi_name: str, unit_of_measure: str) -> None:
+    uow.execute(
+        """INSERT INTO known_series (kpi_code, unit_code, kpi_name, unit_of_measure) VALUES (%s, %s, %s, %s)
+           ON CONFLICT (kpi_code, unit_code) DO UPDATE
+               SET kpi_name = excluded.kpi_name, unit_of_measure = excluded.unit_of_measure
+               WHERE (known_series.kpi_name, known_series.unit_of_measure)
+                     IS DISTINCT FROM (excluded.kpi_name, excluded.unit_of_measure)""",
+        (kpi_code, unit_code, kpi_name, unit_of_measure))
+
+
 # -- the copy of ideas ------------------------------------------------------------------------------------
 
 def idea(uow: UnitOfWork, idea_id: str) -> dict[str, Any] | None:

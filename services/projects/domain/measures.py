@@ -30,6 +30,12 @@ def project_kpi_code(project_id: str, number: int) -> str:
     return f"P-{project_id.replace('-', '')[:8]}-{number}"
 
 
+def check_series_known(series: Mapping[str, Any] | None, kpi_code: str, unit_code: str) -> None:
+    """A linked measure names a KPI and unit metrics holds (this service's copy, from kpi.updated)."""
+    if series is None:
+        raise MeasureRefused("kpi_code", f"metrics holds no series of KPI {kpi_code} for unit {unit_code}")
+
+
 def check_measure(fields: Mapping[str, Any], lead: Mapping[str, Any] | None = None) -> None:
     """A defined measure says its unit of measure and direction and has a lead to own it; a linked
     one names the KPI and unit."""

@@ -1,6 +1,7 @@
 """What projects does with the events it reads: it keeps its own copy of ideas (to check that a
 project names an accepted idea, once, and to tell the idea's submitter and followers when the
-project completes) and of improvement signals on KPI series (evidence for the progress score).
+project completes), of the KPI series metrics holds (a linked measure names one) and of improvement
+signals on them (evidence for the progress score).
 
 An accepted idea no longer drafts a project by itself: its acceptance (with who to tell) is kept,
 and a QI lead registers the project from it, with a team and an aim (docs/projects.md).
@@ -38,6 +39,11 @@ def on_idea_merged(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) ->
     store.keep_idea(uow, str(payload["idea_id"]), payload["title"], "merged", payload.get("audience"))
 
 
+def on_kpi_updated(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
+    """A series metrics holds: a project may link it as a measure."""
+    store.keep_series(uow, payload["kpi_code"], payload["unit_code"], payload["kpi_name"], payload["unit_of_measure"])
+
+
 def on_special_cause(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
     """A signal of improvement on a series is kept (its first and newest month); others are not evidence."""
     if payload["point_type"] != IMPROVEMENT:
@@ -52,5 +58,6 @@ EVENT_HANDLERS = {
     "idea.stage_changed": on_idea_stage_changed,
     "idea.accepted": on_idea_accepted,
     "idea.merged": on_idea_merged,
+    "kpi.updated": on_kpi_updated,
     "kpi.special_cause_detected": on_special_cause,
 }

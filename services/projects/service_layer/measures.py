@@ -34,6 +34,8 @@ def link_measure(uow: UnitOfWork, project_id: str, fields: dict[str, Any], calle
                     "unit_code": project["unit_code"] or rules.TRUST}
     else:
         measure |= {"created": False, "unit_of_measure": None, "direction": None}
+        rules.check_series_known(store.series(uow, fields["kpi_code"], fields["unit_code"]), fields["kpi_code"],
+                                 fields["unit_code"])
         if store.measure_linked(uow, project_id, fields["kpi_code"], fields["unit_code"]):
             raise rules.MeasureRefusedConflict("the project already measures this KPI and unit")
     row = store.add_measure(uow, measure)

@@ -22,11 +22,20 @@ PROJECT: dict[str, Any] = {"title": "Fewer falls at night", "directorate": "DIR-
 ANY_EVENT = new_event("idea.accepted", {}, source="urn:wtgr:tests")  # the handlers read only the payload
 
 
+SERIES = [("FALLS_1000", "WARD-7"), ("ALOS", "WARD-7"), ("ALOS", "WARD-9")]  # what the tests link
+
+
 @pytest.fixture(scope="session")
 def projects_state():
     from services.projects import bootstrap
+    from services.projects.service_layer import events
 
-    yield from service_state(bootstrap)
+    for state in service_state(bootstrap):
+        with unit_of_work(state.pool, "projects") as uow:  # metrics has announced these series
+            for kpi, unit in SERIES:
+                events.on_kpi_updated(uow, ANY_EVENT, {"kpi_code": kpi, "unit_code": unit, "kpi_name": kpi,
+                                                       "unit_of_measure": "count"})
+        yield state
 
 
 @pytest.fixture(scope="session")

@@ -136,6 +136,8 @@ def test_a_linked_kpi_and_a_defined_project_measure_are_announced_for_metrics(pr
     ({"kind": "outcome", "name": "Second outcome", "kpi_code": "ALOS", "unit_code": "WARD-7"}, 409),
     ({"kind": "process", "name": "Twice", "kpi_code": "FALLS_1000", "unit_code": "WARD-7"}, 409),
     ({"kind": "process", "name": "No unit", "kpi_code": "ALOS"}, 422),
+    ({"kind": "process", "name": "Unknown KPI", "kpi_code": "NO_SUCH_KPI", "unit_code": "WARD-7"}, 422),
+    ({"kind": "process", "name": "Unknown unit", "kpi_code": "ALOS", "unit_code": "WARD-99"}, 422),
     ({"kind": "process", "name": "Undefined", "define": True, "unit_of_measure": "count"}, 422),
     ({"kind": "process", "name": "NHS 943 476 5919", "kpi_code": "ALOS", "unit_code": "WARD-9"}, 422),
 ])

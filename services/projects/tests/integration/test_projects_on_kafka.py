@@ -96,6 +96,22 @@ def test_only_signals_of_improvement_are_kept_as_evidence(projects_state, kafka_
     assert [tuple(row.values()) for row in rows] == [(better, "2026-04-01", "2026-07-01")]
 
 
+def test_a_kpi_series_metrics_announces_can_then_be_linked_as_a_measure(
+    projects_state, projects_client, bearer, kafka_bootstrap, producer, scratch_topic, dead_letter_topic
+):
+    kpi = f"K-{uuid.uuid4().hex[:8]}"
+    project_id = projects_client.post("/api/v1/projects", json=PROJECT, headers=bearer("qi_lead")).get_json()["id"]
+    measure = {"kind": "process", "name": "Checks done", "kpi_code": kpi, "unit_code": "WARD-7"}
+    url = f"/api/v1/projects/{project_id}/measures"
+    assert projects_client.post(url, json=measure, headers=bearer("qi_lead")).status_code == 422
+    send(producer, scratch_topic, f"{kpi}|WARD-7", new_event("kpi.updated", {
+        "kpi_code": kpi, "kpi_name": "Checks done", "unit_code": "WARD-7", "unit_name": "Ward 7",
+        "period": "2026-06", "value": 41.0, "previous_value": None, "revision": 1, "unit_of_measure": "count",
+        "owners": [], "source": "test"}, source="urn:wtgr:metrics"))
+    consume(projects_state, kafka_bootstrap, producer, scratch_topic, dead_letter_topic, expected=1)
+    assert projects_client.post(url, json=measure, headers=bearer("qi_lead")).status_code == 201
+
+
 def test_a_registered_project_reaches_the_projects_topic_as_project_created_v2(projects_state, projects_client,
                                                                                bearer, kafka_bootstrap, producer):
     project_id = projects_client.post("/api/v1/projects", json=PROJECT, headers=bearer("staff")).get_json()["id"]
