@@ -90,7 +90,7 @@ class Service:
 
 SERVICES: tuple[Service, ...] = (
     Service("ideas", 8001, publishes=(topics.IDEAS,), consumes=(topics.PROJECTS, topics.STORIES)),
-    Service("projects", 8002, publishes=(topics.PROJECTS,), consumes=(topics.IDEAS,)),
+    Service("projects", 8002, publishes=(topics.PROJECTS,), consumes=(topics.IDEAS, topics.KPIS)),
     Service(
         "metrics",
         8003,

@@ -33,7 +33,7 @@ import psycopg
 import swagger_ui_bundle
 from apispec import BasePlugin
 from flask import Flask, Response, current_app, g, jsonify, request, send_from_directory
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 from prometheus_client.registry import Collector
 from psycopg_pool import ConnectionPool
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -321,6 +321,18 @@ def build_service_app(
     return app
 
 
+class PatchSchema(Schema):
+    """A PATCH body: every field optional, at least one sent. The OpenAPI document says so
+    (``minProperties: 1``); an empty body is a 422 naming no field (``_schema``)."""
+
+    MIN_PROPERTIES = 1
+
+    @validates_schema
+    def _says_what_to_change(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("send at least one field to change")
+
+
 class _OperationPlugin(BasePlugin):
     """Writes into the OpenAPI document what the marks on each view decide: its security (bearer,
     or none for a public operation), the 401/403 it may answer, and an ``operationId`` (the view's
@@ -328,6 +340,12 @@ class _OperationPlugin(BasePlugin):
 
     def __init__(self, app: Flask):
         self.app = app
+
+    def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> dict[str, Any] | None:
+        """A schema's own bounds that marshmallow fields cannot say: a PATCH body is not empty."""
+        schema = kwargs.get("schema")
+        least = getattr(schema, "MIN_PROPERTIES", None)
+        return {"minProperties": least} if least else None
 
     def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
                          **kwargs: Any) -> None:

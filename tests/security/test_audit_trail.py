@@ -50,8 +50,14 @@ def test_an_idea_status_change_is_audited_with_who_versions_and_correlation(toke
 
 def test_a_project_created_and_moved_is_audited(token):
     lead = Caller("projects", token("qi_lead", user="lee"))
-    project = lead.send("POST", "/api/v1/projects", {"title": "Fewer falls", "aim": "Halve falls on ward 7 by June."})
-    assert operations(trail("projects", token, "project", project["id"])) == ["project.created"]
+    project = lead.send("POST", "/api/v1/projects", {
+        "title": "Fewer falls", "directorate": "DIR-ACUTE", "cqc": ["safe"],
+        "team": [{"subject": "lee", "name": "Lee", "email": "lee@hospital.example", "role": "lead"}],
+        "aim": {"statement": "Halve falls on ward 7", "measure": "falls per 1,000 bed days", "baseline": 8,
+                "target": 4, "by": "2027-06-30"}})
+    lead.send("POST", f"/api/v1/projects/{project['id']}/approval", {"note": "Acute QI forum: approved"}, expect=200)
+    assert operations(trail("projects", token, "project", project["id"])) == ["project.created",
+                                                                              "project.stage_changed"]
 
 
 def test_course_and_session_changes_are_audited(token):
