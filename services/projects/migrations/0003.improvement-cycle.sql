@@ -37,7 +37,13 @@ ALTER TABLE projects
     ADD COLUMN searchable    tsvector GENERATED ALWAYS AS (
         to_tsvector('english', title || ' ' || aim || ' ' || directorate)) STORED;
 
--- One project per idea: a second project from the same idea is refused.
+-- One project per idea: a second project from the same idea is refused. Earlier builds allowed
+-- several: the first one registered keeps the link, and the later ones are unlinked from it.
+UPDATE projects AS later
+   SET idea_id = NULL
+  FROM projects AS first
+ WHERE later.idea_id = first.idea_id
+   AND (first.created_at, first.id) < (later.created_at, later.id);
 DROP INDEX projects_by_idea;
 CREATE UNIQUE INDEX projects_one_per_idea ON projects (idea_id) WHERE idea_id IS NOT NULL;
 CREATE INDEX projects_by_directorate ON projects (directorate, created_at DESC, id DESC);
