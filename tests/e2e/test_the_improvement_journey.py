@@ -201,7 +201,7 @@ def test_a_patients_idea_becomes_a_project_whose_story_reaches_the_patient_and_t
 
         journey.step("5. The directorate's QI forum approves it; the lead starts it")
         etag = journey.call("POST", "projects", f"{base}/approval", qi_lead, if_match=created.headers["ETag"],
-                            json={"note": "Elderly care QI forum, 2 Dec: approved"},
+                            json={"note": "Elderly care QI forum: approved"},
                             show=lambda b: f"stage={b['stage']}").headers["ETag"]
         journey.call("POST", "projects", f"{base}/start", as_lead, if_match=etag, show=lambda b: f"stage={b['stage']}")
 
