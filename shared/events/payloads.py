@@ -60,6 +60,14 @@ class MeasureRecordedV1(Schema):
             raise ValidationError("must not be zero", "denominator")
 
 
+class SeriesPoint(Schema):
+    """One month of a chart as it stands after the change."""
+
+    period = event_month(required=True)
+    value = fields.Float(required=True)
+    point_type = fields.String(allow_none=True, load_default=None)
+
+
 class KpiUpdatedV1(Schema):
     """A KPI's monthly value for a unit changed (a new month or a revision)."""
 
@@ -98,6 +106,12 @@ class KpiUpdatedV1(Schema):
     runs_signal = fields.Boolean(
         allow_none=True, load_default=None,
         metadata={"description": "the run chart's Anhøj rules signal non-random variation; null for XmR"},
+    )
+    # Added so a copy of the series stays whole when one recompute covers several months; optional.
+    series = fields.List(
+        fields.Nested(SeriesPoint), allow_none=True, load_default=None,
+        metadata={"description": "every month of the chart after this change, oldest first, with its point "
+                                 "type (null on a run chart)"},
     )
 
 

@@ -274,8 +274,18 @@ def _update(kpi: Kpi, unit: TreeUnit, chart: Chart, periods: list[date], change:
         "source": details.get("source", change.cause), "cause": change.cause,
         "latest_period": month_text(periods[-1]), "latest_value": latest,
         "point_type": newest["last_point_type"], "variation_icon": newest["variation_icon"],
-        "assurance_icon": newest["assurance_icon"], **_lines(chart),
+        "assurance_icon": newest["assurance_icon"], **_lines(chart), "series": _series(chart, periods),
     }
+
+
+def _series(chart: Chart, periods: list[date]) -> list[dict[str, Any]]:
+    """Every month of the chart, oldest first: kpi.updated names one month even when a recompute
+    took in several, so copies of the series (stories' before/after charts) read them all here."""
+    if isinstance(chart, RunChart):
+        return [{"period": month_text(p), "value": v, "point_type": None}
+                for p, v in zip(periods, chart.values, strict=False)]
+    return [{"period": month_text(p), "value": point.y, "point_type": point.point_type}
+            for p, point in zip(periods, chart.points, strict=False)]
 
 
 def _lines(chart: Chart) -> dict[str, Any]:

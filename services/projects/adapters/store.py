@@ -245,6 +245,18 @@ def record_signal(uow: UnitOfWork, kpi_code: str, unit_code: str, start: date, l
         (kpi_code, unit_code, start, latest))
 
 
+def sustain_signal(uow: UnitOfWork, kpi_code: str, unit_code: str, month: date) -> None:
+    """The series' newest signal of improvement (begun by ``month``) still runs in ``month``."""
+    uow.execute(
+        """UPDATE improvement_signals SET latest = %(month)s
+            WHERE (kpi_code, unit_code, signal_start) = (
+                   SELECT kpi_code, unit_code, signal_start FROM improvement_signals
+                    WHERE kpi_code = %(kpi)s AND unit_code = %(unit)s AND signal_start <= %(month)s
+                    ORDER BY signal_start DESC LIMIT 1)
+              AND latest < %(month)s""",
+        {"kpi": kpi_code, "unit": unit_code, "month": month})
+
+
 def series(uow: UnitOfWork, kpi_code: str, unit_code: str) -> dict[str, Any] | None:
     return uow.one("SELECT kpi_code, unit_code, kpi_name, unit_of_measure FROM known_series"
                    " WHERE kpi_code = %s AND unit_code = %s", (kpi_code, unit_code))

@@ -40,8 +40,13 @@ def on_idea_merged(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) ->
 
 
 def on_kpi_updated(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
-    """A series metrics holds: a project may link it as a measure."""
+    """A series metrics holds: a project may link it as a measure. While its newest point is still a
+    special cause of improvement, the running signal is sustained to that month (metrics announces a
+    signal once, when it begins)."""
     store.keep_series(uow, payload["kpi_code"], payload["unit_code"], payload["kpi_name"], payload["unit_of_measure"])
+    if payload.get("point_type") == IMPROVEMENT and payload.get("latest_period"):
+        store.sustain_signal(uow, payload["kpi_code"], payload["unit_code"],
+                             Month.parse(str(payload["latest_period"])).first_day)
 
 
 def on_special_cause(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:

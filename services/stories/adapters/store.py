@@ -230,19 +230,30 @@ def _index_resource_tags(uow: UnitOfWork, resource: Resource) -> None:
 
 # -- read models -------------------------------------------------------------------------------------
 
-def record_kpi_value(uow: UnitOfWork, payload: dict[str, Any]) -> None:
-    """Keep the newest revision of a KPI's month (an older revision arriving late changes nothing)."""
-    uow.execute(
+def record_kpi_value(uow: UnitOfWork, payload: dict[str, Any]) -> bool:
+    """Keep the newest revision of a KPI's month (an older revision arriving late changes nothing);
+    False when the payload was such a late one."""
+    kept = uow.execute(
         """INSERT INTO kpi_series (kpi_code, unit_code, period, value, revision)
            VALUES (%(kpi_code)s, %(unit_code)s, %(period)s, %(value)s, %(revision)s)
            ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value, revision = excluded.revision
-           WHERE kpi_series.revision <= excluded.revision""", payload)
+           WHERE kpi_series.revision <= excluded.revision""", payload).rowcount == 1
     uow.execute(
         """INSERT INTO kpi_names (kpi_code, unit_code, kpi_name, unit_name, unit_of_measure)
            VALUES (%(kpi_code)s, %(unit_code)s, %(kpi_name)s, %(unit_name)s, %(unit_of_measure)s)
            ON CONFLICT (kpi_code, unit_code) DO UPDATE
            SET kpi_name = excluded.kpi_name, unit_name = excluded.unit_name,
                unit_of_measure = excluded.unit_of_measure""", payload)
+    return kept
+
+
+def record_charted_value(uow: UnitOfWork, kpi_code: str, unit_code: str, period: str, value: float) -> None:
+    """A month as the KPI's chart holds it now (a kpi.updated's series): the value, its revision kept."""
+    uow.execute(
+        """INSERT INTO kpi_series (kpi_code, unit_code, period, value, revision) VALUES (%s, %s, %s, %s, 0)
+           ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value
+           WHERE kpi_series.value IS DISTINCT FROM excluded.value""",
+        (kpi_code, unit_code, period, value))
 
 
 @dataclass(frozen=True)

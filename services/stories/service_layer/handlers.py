@@ -222,8 +222,12 @@ def _free_slug(base: str, taken: Callable[[str], bool]) -> str:
 # -- read models -----------------------------------------------------------------------------------
 
 def on_kpi_updated(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
-    """Keep the KPI's month: completed projects' before/after charts are drawn from these."""
-    store.record_kpi_value(uow, {**payload, "period": str(payload["period"])})
+    """Keep the KPI's month, and every month of the chart it names: completed projects' before/after
+    charts are drawn from these."""
+    if not store.record_kpi_value(uow, {**payload, "period": str(payload["period"])}):
+        return  # a late, older revision: its chart is older than the one already kept
+    for point in payload.get("series") or ():
+        store.record_charted_value(uow, payload["kpi_code"], payload["unit_code"], str(point["period"]), point["value"])
 
 
 def on_project_stage_changed(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:

@@ -96,6 +96,30 @@ def test_only_signals_of_improvement_are_kept_as_evidence(projects_state, kafka_
     assert [tuple(row.values()) for row in rows] == [(better, "2026-04-01", "2026-07-01")]
 
 
+def kpi_updated(kpi, latest, point_type):
+    return new_event("kpi.updated", {
+        "kpi_code": kpi, "kpi_name": "Falls", "unit_code": "WARD-7", "unit_name": "Ward 7", "period": latest,
+        "value": 3.0, "previous_value": None, "revision": 1, "unit_of_measure": "count", "owners": [],
+        "source": "test", "latest_period": latest, "latest_value": 3.0, "point_type": point_type},
+        source="urn:wtgr:metrics")
+
+
+def test_a_signal_announced_once_is_sustained_while_the_newest_point_still_shows_improvement(
+    projects_state, kafka_bootstrap, producer, scratch_topic, dead_letter_topic
+):
+    kpi = f"P-{uuid.uuid4().hex[:8]}-1"
+    send(producer, scratch_topic, kpi, special_cause(kpi, "special_cause_improvement", period="2026-04"),
+         kpi_updated(kpi, "2026-05", "special_cause_improvement"),
+         kpi_updated(kpi, "2026-06", "special_cause_improvement"),
+         kpi_updated(kpi, "2026-07", "common_cause"), kpi_updated(kpi, "2026-05", "special_cause_improvement"))
+    consume(projects_state, kafka_bootstrap, producer, scratch_topic, dead_letter_topic, expected=5)
+    with projects_state.pool.connection() as conn:
+        rows = conn.execute("SELECT signal_start::text, latest::text FROM improvement_signals WHERE kpi_code = %s",
+                            (kpi,)).fetchall()
+    # sustained to June; July's common cause does not extend it, and a late May changes nothing
+    assert [tuple(row.values()) for row in rows] == [("2026-04-01", "2026-06-01")]
+
+
 def test_a_kpi_series_metrics_announces_can_then_be_linked_as_a_measure(
     projects_state, projects_client, bearer, kafka_bootstrap, producer, scratch_topic, dead_letter_topic
 ):

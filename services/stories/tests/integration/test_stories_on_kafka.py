@@ -20,11 +20,11 @@ FALLS = [("2025-06", 9.0), ("2025-07", 8.0), ("2025-08", 9.0), ("2025-09", 8.0),
          ("2025-11", 5.0), ("2025-12", 5.0)]
 
 
-def kpi_updated(kpi_code, period, value, revision=1):
+def kpi_updated(kpi_code, period, value, revision=1, series=None):
     return new_event("kpi.updated", {
         "kpi_code": kpi_code, "kpi_name": "Inpatient falls", "unit_code": "WARD-7", "unit_name": "Ward 7",
         "period": period, "value": value, "revision": revision, "unit_of_measure": "count",
-        "owners": ["alice.owner@hospital.example"], "source": "datix"}, source="urn:wtgr:metrics",
+        "owners": ["alice.owner@hospital.example"], "source": "datix", "series": series}, source="urn:wtgr:metrics",
         subject=f"{kpi_code}|WARD-7")
 
 
@@ -150,3 +150,20 @@ def test_a_kpi_revision_replaces_its_month_and_an_older_one_arriving_late_change
     with stories_state.pool.connection() as conn:
         row = conn.execute("SELECT value, revision FROM kpi_series WHERE kpi_code = %s", (kpi,)).fetchone()
     assert (row["value"], row["revision"]) == (5.0, 2)
+
+
+def test_every_month_of_the_chart_a_kpi_update_carries_is_kept_not_only_the_month_it_names(
+    stories_state, kafka_bootstrap, producer, scratch_topic, dead_letter_topic
+):
+    kpi = f"LOS-{uuid.uuid4().hex[:6]}"
+    # one recompute took in three months and names the newest; a late older revision changes nothing
+    series = [{"period": p, "value": v, "point_type": None} for p, v in (("2025-01", 5.0), ("2025-02", 6.0),
+                                                                         ("2025-03", 7.0))]
+    stale = [{"period": "2025-01", "value": 1.0, "point_type": None}]
+    send(producer, scratch_topic, kpi_updated(kpi, "2025-03", 7.0, 1, series),
+         kpi_updated(kpi, "2025-03", 2.0, 0, stale))
+    consume(stories_state, kafka_bootstrap, producer, scratch_topic, dead_letter_topic, expected=2)
+    with stories_state.pool.connection() as conn:
+        rows = conn.execute("SELECT period, value FROM kpi_series WHERE kpi_code = %s ORDER BY period",
+                            (kpi,)).fetchall()
+    assert [(row["period"], row["value"]) for row in rows] == [("2025-01", 5.0), ("2025-02", 6.0), ("2025-03", 7.0)]
