@@ -14,6 +14,6 @@ echo "== ruff check ."
 echo "== lint-imports"
 "$BIN/lint-imports" --no-logo || status=1
 
-echo "== mypy shared services devstack"
-"$PY" -m mypy shared services devstack || status=1
+echo "== mypy shared services devstack portal"
+"$PY" -m mypy shared services devstack portal || status=1
 exit "$status"
