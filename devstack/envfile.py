@@ -55,6 +55,7 @@ def ensure_oidc_keys(config: StackConfig) -> Path:
     config.oidc_dir.mkdir(parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = {**RSAAlgorithm.to_jwk(key, as_dict=True), "kid": uuid.uuid4().hex[:16], "use": "sig", "alg": "RS256"}
+    jwk.pop("key_ops", None)  # the provider publishes the JWK's public half as is: "sign" would forbid verifying
     _write(path, json.dumps({"keys": [jwk]}).encode(), 0o600)
     return path
 

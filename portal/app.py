@@ -18,7 +18,7 @@ from flask_session import Session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response
 
-from portal import mdc
+from portal import formatting, mdc
 from portal.auth import init_auth
 from portal.backend import Backend, ServiceError, ServiceUnavailable
 from portal.navigation import navigation
@@ -48,6 +48,7 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
     app.register_blueprint(_assets(settings))
     app.register_blueprint(_health())
     app.jinja_env.globals.update(mdc=mdc, navigation=navigation)
+    app.jinja_env.filters.update(formatting.FILTERS)
     app.after_request(_security_headers(settings))
     _error_pages(app)
     return app

@@ -29,6 +29,9 @@ const list = (name) => env(name).split(',').map((s) => s.trim()).filter(Boolean)
 const port = Number(env('WTGR_OIDC_PORT'));
 const issuer = env('WTGR_OIDC_ISSUER', `http://127.0.0.1:${port}`);
 const audience = env('WTGR_OIDC_AUDIENCE', 'wtgr-platform');
+// The resource indicator (RFC 8707, an absolute URI) the platform's API is known by; its tokens carry
+// `audience` as their aud.
+const resource = env('WTGR_OIDC_RESOURCE', 'urn:wtgr:platform-api');
 const accessTokenTtl = Number(env('WTGR_OIDC_ACCESS_TOKEN_TTL', '3600'));
 const users = JSON.parse(readFileSync(env('WTGR_OIDC_USERS_FILE', join(here, 'users.json')), 'utf8')).users;
 const jwks = JSON.parse(readFileSync(env('WTGR_OIDC_JWKS_FILE'), 'utf8'));
@@ -62,7 +65,7 @@ const configuration = {
     rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     resourceIndicators: {
       enabled: true,
-      defaultResource: () => audience,
+      defaultResource: () => resource,
       useGrantedResource: () => true,
       getResourceServerInfo: () => ({
         scope: 'api', audience, accessTokenTTL: accessTokenTtl, accessTokenFormat: 'jwt',
@@ -77,7 +80,7 @@ const configuration = {
     const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
     grant.addOIDCScope(SCOPES);
     grant.addOIDCClaims(['email', 'email_verified', 'name', 'roles']);
-    grant.addResourceScope(audience, 'api');
+    grant.addResourceScope(resource, 'api');
     await grant.save();
     return grant;
   },
