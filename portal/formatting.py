@@ -19,6 +19,11 @@ def number(value: float | int | None, places: int = 2) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def fixed(value: float | int | None, places: int = 2) -> str:
+    """Limits and means to a fixed number of places, so a column's figures line up: 6.2 -> "6.20"."""
+    return "–" if value is None else f"{value:,.{places}f}"
+
+
 def measure(unit_of_measure: str | None) -> str:
     if not unit_of_measure:
         return ""
@@ -33,4 +38,4 @@ def when(iso: str | None) -> str:
     return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M}"
 
 
-FILTERS = {"number": number, "measure": measure, "when": when}
+FILTERS = {"number": number, "fixed": fixed, "measure": measure, "when": when}
