@@ -200,19 +200,23 @@ def status(env: str) -> int:
             pid = supervised.pid if supervised else record.pid
             restarts = f"restarts {supervised.restarts}" if supervised else ""
             line(f"{service + '-' + process:<22} pid {pid:<8} {restarts:<11} {where}  {state}".rstrip())
+    _portal_status(config)
+    if config.env_file.exists():
+        line(f"{'env file':<22} {config.env_file}")
+    return 0 if healthy else 1
+
+
+def _portal_status(config: StackConfig) -> None:
     portal = Portal(config, {})
     record = portal.running()
     if record is None:
         line(f"{'portal':<22} stopped          {config.portal_url}/")
-    else:
-        try:
-            state = "ready" if portal.answers() else "NOT ready"
-        except Exception:
-            state = "NOT ready"
-        line(f"{'portal':<22} pid {record.pid:<8} {'':<11} {config.portal_url}/  {state}")
-    if config.env_file.exists():
-        line(f"{'env file':<22} {config.env_file}")
-    return 0 if healthy else 1
+        return
+    try:
+        state = "ready" if portal.answers() else "NOT ready"
+    except Exception:
+        state = "NOT ready"
+    line(f"{'portal':<22} pid {record.pid:<8} {'':<11} {config.portal_url}/  {state}")
 
 
 def print_env(env: str) -> int:

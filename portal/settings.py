@@ -13,6 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "wtgr-portal-local-dev-secret"
 DEV_CLIENT_SECRET = "wtgr-portal-local-dev-client-secret"
 DEFAULT_PORT = 8000
+NHSUK_DIST = REPO_ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
 
 
 def _env(name: str, default: str) -> str:
@@ -67,7 +68,7 @@ class PortalSettings:
             session_dir=_env("WTGR_PORTAL_SESSION_DIR", str(REPO_ROOT / ".local" / "run" / "portal-sessions")),
             session_hours=int(_env("WTGR_PORTAL_SESSION_HOURS", "8")),
             service_urls={name: _service_url(name) for name in platform.service_names()},
-            nhsuk_dir=_env("WTGR_PORTAL_NHSUK_DIR", str(REPO_ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk")),
+            nhsuk_dir=_env("WTGR_PORTAL_NHSUK_DIR", str(NHSUK_DIST)),
         )
 
     def unsafe_reasons(self) -> list[str]:

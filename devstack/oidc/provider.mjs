@@ -10,7 +10,8 @@
 // Settings (all set by devstack from the env file): WTGR_OIDC_PORT, WTGR_OIDC_ISSUER,
 // WTGR_OIDC_JWKS_FILE, WTGR_OIDC_COOKIE_KEY, WTGR_OIDC_AUDIENCE, WTGR_OIDC_CLIENT_ID,
 // WTGR_OIDC_CLIENT_SECRET, WTGR_OIDC_REDIRECT_URIS and WTGR_OIDC_POST_LOGOUT_REDIRECT_URIS
-// (comma-separated), WTGR_OIDC_USERS_FILE, WTGR_OIDC_ACCESS_TOKEN_TTL (seconds).
+// (comma-separated), WTGR_OIDC_USERS_FILE, WTGR_OIDC_ACCESS_TOKEN_TTL (seconds), WTGR_OIDC_RESOURCE,
+// WTGR_OIDC_LISTEN (the address to listen on, 127.0.0.1 unless set).
 import { readFileSync } from 'node:fs';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -204,6 +205,7 @@ provider.use(async (ctx, next) => {
   return undefined;
 });
 
-provider.listen(port, '127.0.0.1', () => {
-  console.log(`oidc-provider ${issuer} listening on 127.0.0.1:${port} with ${users.length} demo users`);
+const host = env('WTGR_OIDC_LISTEN', '127.0.0.1');
+provider.listen(port, host, () => {
+  console.log(`oidc-provider ${issuer} listening on ${host}:${port} with ${users.length} demo users`);
 });

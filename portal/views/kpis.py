@@ -71,7 +71,7 @@ def chart(kpi_code: str, unit_code: str) -> Any:
                            rebase=rebase, rows=_table_rows(found))
 
 
-def _post_change(kpi_code: str, unit_code: str, annotation: AnnotationForm, rebase: RebaseForm) -> Response | None:
+def _post_change(kpi_code: str, unit_code: str, annotation: AnnotationForm, rebase: RebaseForm) -> Any:
     """Send the submitted form's change; None when the form is to be shown again with its errors."""
     path = f"/api/v1/kpis/{kpi_code}/units/{unit_code}"
     if "note-text" in request.form:

@@ -43,7 +43,8 @@ def main(folder: Path) -> None:
             path = folder / f"{main.name}.png"
             page.screenshot(path=str(path), full_page=True)
             status = response.status if response else "?"
-            print(f"{main.name:<26} {status}  {took * 1000:6.0f} ms  {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+            shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+            print(f"{main.name:<26} {status}  {took * 1000:6.0f} ms  {shown}")
             context.close()
         browser.close()
 
