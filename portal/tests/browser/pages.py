@@ -24,6 +24,7 @@ MAIN_PAGES = (
     MainPage("kpi-chart-trust", "/kpis/STAFF_TRAINED_QI/units/TRUST", "sam.nurse"),
     MainPage("training", "/training/", "sam.nurse"),
     MainPage("training-course", "/training/courses/QI-BRONZE", "sam.nurse"),
+    MainPage("training-course-trainer", "/training/courses/QI-BRONZE", "tara.trainer"),
     MainPage("me", "/me/", "sam.nurse"),
     MainPage("admin", "/admin/", "ada.admin"),
     MainPage("admin-kpis", "/admin/kpis", "ada.admin"),

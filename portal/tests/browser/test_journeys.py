@@ -88,6 +88,30 @@ def test_staff_book_a_training_session_and_its_places_left_go_down(page, sign_in
     expect(page.get_by_role("row").filter(has_text=room)).to_contain_text("2 of 3")
 
 
+def test_a_trainer_schedules_a_session_and_staff_see_its_places(page, sign_in, portal_url):
+    room = f"Seminar room {uuid.uuid4().hex[:8]}"
+    sign_in(page, "tara.trainer")
+    page.goto(portal_url + "/training/courses/QI-BRONZE")
+    page.get_by_label("Date").fill("31/02/2031")
+    page.get_by_role("button", name="Schedule the session").click()
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("Enter a real date")
+    page.get_by_label("Date").fill("14/03/2031")
+    page.get_by_label("Start time").fill("13:45")
+    page.get_by_label("Places").fill("8")
+    page.get_by_label("Where").fill(room)
+    page.get_by_role("button", name="Schedule the session").click()
+    expect(page.get_by_text("The session is scheduled.")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text=room)
+    expect(row).to_contain_text("Friday 14 March 2031, 13:45")
+    expect(row).to_contain_text("8 of 8")
+
+
+def test_staff_cannot_schedule_sessions(page, sign_in, portal_url):
+    sign_in(page, "sam.nurse")
+    page.goto(portal_url + "/training/courses/QI-BRONZE")
+    expect(page.get_by_role("heading", name="Schedule a session")).to_have_count(0)
+
+
 def test_the_kpi_matrix_of_a_directorate_compares_its_wards(page, sign_in, portal_url):
     sign_in(page, "sam.nurse")
     page.goto(portal_url + "/kpis/?unit=DIR-ELDER")
