@@ -44,5 +44,5 @@ def test_the_providers_key_is_private_made_once_and_usable_for_verifying(tmp_pat
 
 
 def test_there_is_a_demo_user_for_every_person_role():
-    roles = {role for user in demo_users() for role in user["roles"]}  # type: ignore[attr-defined]
+    roles = {role for user in demo_users() for role in user["roles"]}
     assert roles == set(ROLES) - {"feed"}  # feed is for integration clients, not people
