@@ -45,9 +45,28 @@ class ScheduleForm(FlaskForm):
             raise ValidationError("Enter a real date, for example 15/01/2027") from None
 
 
+MY_LIST_SIZE = 20  # the newest bookings and records shown; each costs a call for its session
+
+
 @blueprint.route("/")
 def index() -> str:
-    return render_template("training/index.html", courses=backend().all_items("training", "/api/v1/courses"))
+    courses = backend().all_items("training", "/api/v1/courses")
+    titles = {course["code"]: course["title"] for course in courses}
+    bookings = _with_sessions(backend().get("training", "/api/v1/me/enrolments", page_size=MY_LIST_SIZE)["items"],
+                              titles)
+    record = _with_sessions(backend().get("training", "/api/v1/me/attendance", page_size=MY_LIST_SIZE)["items"],
+                            titles)
+    return render_template("training/index.html", courses=courses, bookings=bookings, record=record)
+
+
+def _with_sessions(rows: list[dict[str, Any]], titles: dict[str, str]) -> list[dict[str, Any]]:
+    """Each row with its session and its course's title."""
+    found = []
+    for row in rows:
+        session = backend().get("training", f"/api/v1/sessions/{row['session_id']}")
+        found.append({**row, "session": session, "course_title": titles.get(session["course_code"],
+                                                                            session["course_code"])})
+    return found
 
 
 @blueprint.route("/courses/<code>")

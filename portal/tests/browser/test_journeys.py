@@ -79,13 +79,16 @@ def test_staff_book_a_training_session_and_its_places_left_go_down(page, sign_in
     room = _new_session(issuer, capacity=3)
     sign_in(page, "sam.nurse")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Training").click()
-    page.get_by_role("link", name="WTGR Bronze: the Model for Improvement").click()
+    page.get_by_role("link", name="WTGR Bronze: the Model for Improvement").first.click()
     row = page.get_by_role("row").filter(has_text=room)
     expect(row).to_contain_text("Friday 15 October 2032, 09:30")
     expect(row).to_contain_text("3 of 3")
     row.get_by_role("button", name=re.compile("^Book")).click()
     expect(page.get_by_text("You are booked on this session.")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text=room)).to_contain_text("2 of 3")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Training").click()
+    mine = page.get_by_role("table", name="My bookings, newest first")
+    expect(mine.get_by_role("row").filter(has_text=room)).to_contain_text("Booked")
 
 
 def test_a_trainer_schedules_a_session_and_staff_see_its_places(page, sign_in, portal_url):

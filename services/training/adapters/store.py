@@ -14,12 +14,18 @@ SESSION_COLUMNS = "id, course_code, starts_at, capacity, location, trainer, crea
 SESSION_READ_COLUMNS = (SESSION_COLUMNS + ", capacity - (SELECT count(*) FROM enrolments e WHERE e.session_id ="
                         " sessions.id AND e.status = 'enrolled')::int AS places_left")
 ENROLMENT_COLUMNS = "id, session_id, user_id, status, position, enrolled_at"
+ATTENDANCE_COLUMNS = "session_id, user_id, period, marked_by, marked_at"
 
 # By code (the primary key).
 COURSES = Listing("courses", "courses", COURSE_COLUMNS, "code text")
 # A course's sessions, soonest first; migration 0002 indexes (course_code, starts_at, id).
 SESSIONS = Listing("sessions", "sessions", SESSION_READ_COLUMNS, "starts_at timestamptz, id uuid",
                    scope=("course_code",))
+# A learner's bookings and attendance, newest first; migration 0003 indexes them by user.
+MY_ENROLMENTS = Listing("my-enrolments", "enrolments", ENROLMENT_COLUMNS, "enrolled_at timestamptz, id uuid",
+                        descending=True, scope=("user_id",))
+MY_ATTENDANCE = Listing("my-attendance", "attendance", ATTENDANCE_COLUMNS, "marked_at timestamptz, session_id uuid",
+                        descending=True, scope=("user_id",))
 
 
 def add_course(uow: UnitOfWork, fields: dict[str, Any], created_by: str) -> dict[str, Any] | None:
