@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make screenshots: start the test servers and every service (env test), load the demo data, save a
-# PNG of every main portal page into .local/screenshots/ (SCREENSHOTS_DIR overrides), and ALWAYS stop
-# everything again.
+# make screenshots: start the test servers and every service on a fresh env test (its data is
+# purged first, so the pages show the demo data alone), load the demo data, save a PNG of every main
+# portal page into .local/screenshots/ (SCREENSHOTS_DIR overrides), and ALWAYS stop everything again.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
@@ -15,6 +15,7 @@ trap stop_servers EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+"$PY" -m devstack down --env test --purge || exit 1
 "$PY" -m devstack up --env test --services || exit 1
 set -a
 # shellcheck disable=SC1091
