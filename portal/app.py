@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from cachelib.file import FileSystemCache
 from flask import Blueprint, Flask, redirect, render_template, request, send_from_directory, url_for
 from flask_session import Session
@@ -136,6 +137,12 @@ def _error_pages(app: Flask) -> None:
     @app.errorhandler(ServiceUnavailable)
     def unavailable(exc: ServiceUnavailable) -> Any:
         return render_template("error.html", status=503, detail=f"The {exc} service is not answering."), 503
+
+    @app.errorhandler(requests.RequestException)
+    def provider_unreachable(exc: requests.RequestException) -> Any:
+        """Only sign-in talks to the provider with requests outside ``Backend``, which maps its own."""
+        app.logger.warning("the OIDC provider did not answer: %s", exc)
+        return render_template("error.html", status=503, detail="The sign-in service is not answering."), 503
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:

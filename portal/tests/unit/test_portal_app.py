@@ -129,3 +129,14 @@ def test_only_special_causes_are_highlighted():
     assert mdc.is_special_cause("special_cause_concern")
     assert not mdc.is_special_cause("common_cause")
     assert not mdc.is_special_cause(None)
+
+
+def test_signing_in_while_the_provider_does_not_answer_says_so(settings):
+    import socket
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(replace(settings, oidc_issuer=f"http://127.0.0.1:{port}"))
+    response = app.test_client().get("/sign-in")
+    assert response.status_code == 503
+    assert b"The sign-in service is not answering." in response.data
