@@ -103,7 +103,8 @@ def test_the_portal_runs_as_one_non_root_replica_reached_only_from_the_ingress_c
     [container] = spec["template"]["spec"]["containers"]
     assert "portal.app:create_app()" in container["command"] and spec["replicas"] == 1
     assert container["securityContext"]["runAsNonRoot"] is True
-    secrets = {item["name"]: item["valueFrom"]["secretKeyRef"]["name"] for item in container["env"] if "valueFrom" in item}
+    secrets = {item["name"]: item["valueFrom"]["secretKeyRef"]["name"]
+               for item in container["env"] if "valueFrom" in item}
     assert secrets == {"WTGR_PORTAL_SECRET_KEY": "wtgr-portal", "WTGR_OIDC_CLIENT_SECRET": "wtgr-portal"}
     ingress = objects[("NetworkPolicy", "wtgr-portal-ingress")]["spec"]
     assert ingress["podSelector"]["matchLabels"] == {"wtgr/service": "portal"}
