@@ -21,7 +21,8 @@ def index() -> str:
         return render_template("welcome.html")
     rows = backend().all_items("metrics", "/api/v1/dashboards/kpis", directorate=TRUST)
     highlights = [row for row in rows if mdc.is_special_cause(row.get("point_type"))]
-    return render_template("home.html", highlights=highlights, my_kpis=_kpis_owned(user.email))
+    bookings = backend().get("training", "/api/v1/me/enrolments", page_size=1)["total"]
+    return render_template("home.html", highlights=highlights, my_kpis=_kpis_owned(user.email), bookings=bookings)
 
 
 def _kpis_owned(email: str) -> list[dict[str, Any]]:
