@@ -71,4 +71,4 @@ screenshots: install
 
 check: install
 	devstack/lint.sh
-	$(PY) -m pytest -q -p no:cacheprovider -m "not integration and not e2e" shared services tests devstack/tests
+	$(PY) -m pytest -q -p no:cacheprovider -m "not integration and not e2e" shared services portal/tests tests devstack/tests
