@@ -5,6 +5,8 @@
 #   make status    what runs for `make run`, and whether it answers
 #   make test      lint + all tests against real Postgres/Kafka/SMTP and every service, started
 #                  for the run (env test) and always stopped after; PYTEST_ARGS="-k mail" narrows
+#   make chaos     the fault suite on its own servers (env chaos): every scenario, a table of lost,
+#                  duplicated and recovery time per fault; stops everything; CHAOS_ARGS="--only poison"
 #   make bench     the benchmarks against every service on the test servers
 #   make fuzz      schemathesis against every service's OpenAPI document (4xx, never 5xx)
 #   make lint      ruff, import-linter's architecture contracts, mypy
@@ -22,7 +24,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 export PY
 
-.PHONY: help install run stop status test bench fuzz lint check screenshots chromium
+.PHONY: help install run stop status test chaos bench fuzz lint check screenshots chromium
 
 help:
 	@sed -n 's/^#   make /  make /p; s/^#                  /                 /p' $(MAKEFILE_LIST)
@@ -56,6 +58,9 @@ status:
 
 test: install
 	devstack/run-tests.sh $(PYTEST_ARGS)
+
+chaos: install
+	$(PY) -m chaos $(CHAOS_ARGS)
 
 bench: install
 	devstack/run-bench.sh $(BENCH_ARGS)

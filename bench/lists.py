@@ -36,12 +36,12 @@ class BenchedList:
 
 LISTS = (
     BenchedList("ideas", "/api/v1/ideas", "ideas",
-                """INSERT INTO ideas (id, title, description, submitted_by, status, submitted_at)
+                """INSERT INTO ideas (id, title, description, submitted_by, stage, submitted_at)
                    SELECT gen_random_uuid(), 'Bench idea ' || g, 'Seeded for the list benchmark', 'bench',
                           (ARRAY['submitted', 'under_review', 'accepted', 'declined'])[1 + g %% 4],
                           now() - make_interval(secs => g)
                      FROM generate_series(1, %s) g""",
-                "submitted_by = 'bench'", "status=accepted"),
+                "submitted_by = 'bench'", "stage=accepted"),
     BenchedList("notifications", "/api/v1/emails", "emails",
                 """INSERT INTO emails (id, caused_by, event_type, recipients, subject, body, status, attempts,
                                        created_at, sent_at)

@@ -1,4 +1,5 @@
-"""Where things live and which ports they use, per environment ("run" or "test")."""
+"""Where things live and which ports they use, per environment ("run", "test" or "chaos": the fault
+suite's own stack, python -m chaos)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ if str(REPO_ROOT) not in sys.path:  # `shared` must be importable however devsta
 
 from shared import platform  # noqa: E402  (after the path fix above)
 
-ENVS = ("run", "test")
+ENVS = ("run", "test", "chaos")
 
-# env run's ports; env test uses the same layout on other ports so both can run side by side.
+# env run's ports; envs test and chaos use the same layout on other ports so all can run side by side.
 # Every default is below 32768, outside Linux's range of ephemeral ports (32768-60999): a port in
 # it can be held for a moment by any client connection the kernel gave it to, and a server then
 # fails to start there.
 INFRA_PORTS: dict[str, dict[str, int]] = {
-    "run": {"pg": 5433, "kafka": 9092, "kafka_controller": 9093, "smtp": 1025, "mail_http": 8025, "oidc": 8090,
+    "run": {"pg": 5433, "kafka": 9092, "kafka_controller": 9093, "smtp": 1025, "mail_http": 8025, "oidc": 8091,
             "portal": 8000},
     "test": {
         "pg": 25433,
@@ -30,8 +31,17 @@ INFRA_PORTS: dict[str, dict[str, int]] = {
         "kafka_controller": 29093,
         "smtp": 21025,
         "mail_http": 28025,
-        "oidc": 28090,
+        "oidc": 28091,
         "portal": 28000,
+    },
+    "chaos": {
+        "pg": 26433,
+        "kafka": 26092,
+        "kafka_controller": 26093,
+        "smtp": 26025,
+        "mail_http": 26825,
+        "oidc": 26091,
+        "portal": 26000,
     },
 }
 PORT_ENV_VARS = {
@@ -43,7 +53,7 @@ PORT_ENV_VARS = {
     "oidc": "WTGR_OIDC_PORT",
     "portal": "WTGR_PORTAL_PORT",
 }
-SERVICE_PORT_OFFSET = {"run": 0, "test": 20000}
+SERVICE_PORT_OFFSET = {"run": 0, "test": 20000, "chaos": 18000}
 
 
 def service_port_env_var(service: str) -> str:
@@ -84,15 +94,27 @@ class Ports:
     oidc: int = 0  # the development OpenID Connect provider
     portal: int = 0  # the portal (the address people open)
     services: dict[str, int] = field(default_factory=dict)
+    platform: dict[str, int] = field(default_factory=dict)  # the platform's own processes, by name
 
     def infra(self) -> dict[str, int]:
         return {key: getattr(self, key) for key in PORT_ENV_VARS}
+
+    def process_port(self, service: str, process: str) -> int:
+        """Where a service's process serves HTTP: the API on the service's port, each worker its
+        /healthz and /metrics on the port shared/platform.py derives from it."""
+        registered = platform.service(service)
+        return registered.port_of(registered.process(process), self.services[service])
+
+    def worker_ports(self) -> list[int]:
+        return [self.process_port(service, process.name) for service in self.services
+                for process in platform.service(service).processes if process != platform.API]
 
 
 def default_ports(env: str, services: tuple[str, ...]) -> Ports:
     offset = SERVICE_PORT_OFFSET[env]
     service_ports = {service: platform.service(service).port + offset for service in services}
-    return Ports(**INFRA_PORTS[env], services=service_ports)
+    own = {process.name: process.port + offset for process in platform.PLATFORM_PROCESSES}
+    return Ports(**INFRA_PORTS[env], services=service_ports, platform=own)
 
 
 def resolve_ports(
@@ -115,6 +137,10 @@ def resolve_ports(
             service: _override(env, environ, service_port_env_var(service), default)
             for service, default in base.services.items()
         },
+        platform={
+            process.name: _override(env, environ, process.port_env_var, base.platform[process.name])
+            for process in platform.PLATFORM_PROCESSES
+        },
     )
     recorded_ports = _recorded_ports(recorded) if recorded else None
     if recorded_ports is not None:
@@ -124,7 +150,7 @@ def resolve_ports(
                 f"({recorded_ports.infra()}); port overrides apply after `down`"
             )
         return recorded_ports
-    used = list(ports.infra().values()) + list(ports.services.values())
+    used = [*ports.infra().values(), *ports.services.values(), *ports.platform.values(), *ports.worker_ports()]
     duplicates = sorted({p for p in used if used.count(p) > 1})
     if duplicates:
         raise ConfigError(f"env {env}: port(s) {duplicates} assigned twice; check WTGR_*_PORT")
@@ -156,6 +182,7 @@ def _recorded_ports(recorded: Mapping[str, object]) -> Ports | None:
         return Ports(
             **{k: int(recorded[k]) for k in PORT_ENV_VARS},  # type: ignore[call-overload]
             services={k: int(v) for k, v in dict(recorded["services"]).items()},  # type: ignore[call-overload]
+            platform={k: int(v) for k, v in dict(recorded["platform"]).items()},  # type: ignore[call-overload]
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -285,6 +312,13 @@ class StackConfig:
 
     def service_url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports.services[service]}"
+
+    def process_url(self, service: str, process: str) -> str:
+        """The process' own HTTP endpoint: the API, or a worker's /healthz and /metrics."""
+        return f"http://127.0.0.1:{self.ports.process_port(service, process)}"
+
+    def platform_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports.platform[name]}"
 
 
 def load_config(

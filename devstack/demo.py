@@ -1,4 +1,5 @@
-"""Demo data for `make run`: a small trust, its KPIs over 36 months, ideas, a project, a course.
+"""Demo data for `make run`: a small trust, its KPIs over 36 months, ideas, QI projects at every stage, a course,
+stories.
 
 Measures arrive the way a hospital feed sends them, as measure.recorded events on Kafka. The
 series are synthetic (seeded, so a second run sends the same figures and changes nothing), with
@@ -10,6 +11,10 @@ special causes planted where a reader can see them:
 - falls on Ward 12 spike in the latest month, which alerts the KPI's owner by email.
 
 History is loaded before the owners are set, so owners are emailed about the latest month only.
+
+QI projects at every stage (submitted, approved, active, completed, stopped), each with its team,
+aim and driver diagram, and PDSA cycles planned, running and completed; the completed one is the
+Ward 7 criteria-led discharge project behind the length-of-stay shift.
 """
 
 from __future__ import annotations
@@ -205,24 +210,64 @@ def set_owners(portal: Portal) -> None:
         ensure(portal.call("PATCH", "metrics", f"/api/v1/kpis/{code}", roles=["admin"], body={"owners": [owner]}), 200)
 
 
+def demo_ideas(portal: Portal, ideas: list[tuple[str, str]]) -> None:
+    """Two campaigns (one open, trust-wide; one closed) and ideas at every stage a person sets: public ones
+    in moderation and let through, an anonymous one, votes, a comment, a merge and a decline."""
+    today = datetime.now(UTC).date()
+    nights = ensure(portal.call("POST", "ideas", "/api/v1/campaigns", roles=["qi_lead"], user="quinn.lead", body={
+        "theme": "Safer nights: fewer falls after dark", "sponsor": "Chief Nurse", "directorate": None,
+        "description": "Ideas to prevent falls between 8pm and 8am.",
+        "opens_on": today.replace(day=1).isoformat(), "closes_on": f"{today.year + 1}-03-31"}), 201).json()["id"]
+    ensure(portal.call("POST", "ideas", "/api/v1/campaigns", roles=["qi_lead"], user="quinn.lead", body={
+        "theme": "Greener theatres", "sponsor": "Director of Estates", "directorate": "DIR-SURG",
+        "opens_on": f"{today.year - 1}-01-01", "closes_on": f"{today.year - 1}-03-31"}), 201)
+    created = [ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="sam.nurse",
+                                  body={"title": t, "description": d, "campaign_id": nights if "Falls" in t else None,
+                                        "category": "patient-safety"}), 201).json() for t, d in ideas]
+    falls = created[1]["id"]
+    def move(idea_id: str, *stages: str, reason: str = "Strong case from the falls data") -> None:
+        for stage in stages:
+            ensure(portal.call("POST", "ideas", f"/api/v1/ideas/{idea_id}/stage", roles=["qi_lead"],
+                               user="quinn.lead", body={"stage": stage, "reason": reason}), 200)
+
+    move(falls, "under_review", "accepted")
+    move(created[2]["id"], "under_review")
+    for voter in ("sam.nurse", "dev.doctor", "pat.porter"):
+        ensure(portal.call("PUT", "ideas", f"/api/v1/ideas/{falls}/vote", roles=["staff"], user=voter), 200)
+    ensure(portal.call("POST", "ideas", f"/api/v1/ideas/{falls}/comments", roles=["staff"], user="dev.doctor",
+                       body={"body": "Ward 3 tried sensor mats: keep a spare charger on the ward."}), 201)
+    forms = (
+        {"title": "Quieter night-time observations", "description": "Use a dimmed torch for night checks.",
+         "name": "A. Carer", "email": "carer@example.org", "consent": True},
+        {"title": "Parking refunds for long visits", "description": "Visitors of long-stay patients pay a lot."},
+        {"title": "Free wifi for visitors", "description": "Buy cheap phones online!"})
+    public = [ensure(portal.call("POST", "ideas", "/api/v1/public/ideas", roles=[], body=body), 201).json()
+              for body in forms]
+    move(public[0]["id"], "submitted", "under_review")
+    move(public[2]["id"], "declined", reason="Advertising, not an idea")
+    anonymous = ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="shy.nurse", body={
+        "title": "Falls sensors on every ward", "description": "Bed sensors alert staff when frail patients get up.",
+        "anonymous": True}), 201).json()
+    ensure(portal.call("POST", "ideas", f"/api/v1/ideas/{anonymous['id']}/merge", roles=["qi_lead"],
+                       user="quinn.lead", body={"into_idea_id": falls, "reason": "The same sensors, one project"}), 200)
+    declined = ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="pat.porter", body={
+        "title": "A second lift for the porters", "description": "Porters wait ten minutes for the lift."}), 201)
+    move(declined.json()["id"], "declined", reason="The new lift is in the estates plan for next year")
+
+
 def ideas_projects_training(portal: Portal, months: list[str]) -> None:
     load_ideas(portal)
     load_training(portal)
 
 
 def load_ideas(portal: Portal) -> None:
-    """Three ideas, one of them accepted; only into an ideas service that holds none yet."""
+    """Campaigns and ideas at every stage a person sets; only into an ideas service that holds none yet."""
     if portal.call("GET", "ideas", "/api/v1/ideas", roles=["staff"]).json().get("total", 0):
         return
     ideas = [("Discharge lounge open at weekends", "Patients waiting for transport could wait in the lounge."),
              ("Falls sensors on Ward 12", "Bed sensors alert staff when a frail patient gets up at night."),
              ("Theatre list planned six weeks ahead", "Fewer late changes, fewer empty sessions.")]
-    created = [ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="sam.nurse",
-                                  body={"title": t, "description": d}), 201).json() for t, d in ideas]
-    falls = created[1]["id"]
-    for status in ("under_review", "accepted"):
-        ensure(portal.call("POST", "ideas", f"/api/v1/ideas/{falls}/status", roles=["qi_lead"], user="quinn.lead",
-                           body={"status": status, "reason": "Strong case from the falls data"}), 200)
+    demo_ideas(portal, ideas)
 
 
 def load_training(portal: Portal) -> None:
@@ -236,6 +281,208 @@ def load_training(portal: Portal) -> None:
     ensure(portal.call("POST", "training", "/api/v1/courses/QI-BRONZE/sessions", roles=["trainer"],
                        user="tara.trainer", body={"starts_at": f"{starts.year + 1}-01-15T09:30:00+00:00",
                                                   "capacity": 12, "location": "Education Centre, Room 2"}), 201)
+
+
+DEMO_STORIES = [
+    {"title": "Theatre lists planned six weeks ahead: fewer empty sessions",
+     "summary": "Main theatres fixed their lists six weeks ahead instead of two. Late changes halved and "
+                "theatre utilisation rose from 78% to 86% over a year.",
+     "body": "The theatre team mapped how a list was built and found most late changes came from lists "
+             "finalised in the last fortnight. Three PDSA cycles later, a weekly planning meeting six weeks "
+             "ahead, with anaesthetic cover confirmed at the same time, became the standard.",
+     "learning": "Fix the process upstream: the late changes were a symptom of late planning.",
+     "team": [{"name": "Theatres improvement group", "role": "team"}],
+     "tags": ["effective", "theatres", "surgery"]},
+    {"title": "Safety huddles on the medical wards, before the platform",
+     "summary": "Ten-minute safety huddles at each shift change on the medical wards, started in 2023, "
+                "made falls and pressure ulcer risks part of every handover.",
+     "body": "Written up from the ward teams' own notes: the huddles began on one ward and spread to five "
+             "within six months, with a simple board of who is at risk and why.",
+     "learning": "Keep it short and standing; the board matters more than the meeting.",
+     "team": [{"name": "Medicine nursing team", "role": "team"}],
+     "tags": ["safe", "huddles", "medicine"]},
+]
+
+
+def stories(portal: Portal) -> None:
+    """Two published stories (the tools library's starter content comes with its migrations)."""
+    if portal.call("GET", "stories", "/api/v1/stories", roles=["staff"]).json().get("total", 0):
+        return
+    for fields in DEMO_STORIES:
+        story = ensure(portal.call("POST", "stories", "/api/v1/stories", roles=["comms_editor"], user="casey.comms",
+                                   body=fields), 201).json()
+        ensure(portal.call("POST", "stories", f"/api/v1/stories/{story['id']}/publication", roles=["comms_editor"],
+                           user="casey.comms"), 200)
+
+
+LEAD_USER = "lee.lead"
+TEAM = [{"subject": LEAD_USER, "name": "Lee Lead", "email": "lee.lead@hospital.example", "role": "lead"},
+        {"subject": "cat.coach", "name": "Cat Coach", "email": "cat.coach@hospital.example", "role": "coach"},
+        {"subject": "sid.sponsor", "name": "Sid Sponsor", "email": "sid.sponsor@hospital.example", "role": "sponsor"},
+        {"subject": "sam.nurse", "name": "Sam Nurse", "email": "sam.nurse@hospital.example", "role": "member"}]
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    title: str
+    directorate: str
+    unit: str
+    cqc: list[str]
+    aim: tuple[str, str, float, float]  # what, measure, baseline, target
+    stage: str
+    outcome: tuple[str, str] | None  # a linked KPI and unit; None: a project measure metrics creates
+    drivers: dict[str, dict[str, list[str]]]  # primary -> secondary -> change ideas
+    cycles: int = 0  # how many cycles, the last one running when the project is active
+    first_cycle_month: int = MONTHS - 4
+
+
+DEMO_PROJECTS = [
+    DemoProject("Criteria-led discharge on Ward 7", "DIR-ACUTE", "WARD-7", ["effective", "responsive"],
+                ("Reduce the average length of stay on Ward 7", "days", 5.6, 4.8), "completed", ("ALOS", "WARD-7"),
+                {"Timely decisions to discharge": {"Daily senior review": ["Criteria-led discharge by nurses",
+                                                                           "Board round before 10:00"]},
+                 "Ready to go home": {"Medicines ready early": ["Pharmacy pre-orders TTOs"]}},
+                cycles=3, first_cycle_month=24),
+    DemoProject("Fewer falls at night on Ward 12", "DIR-ELDER", "WARD-12", ["safe", "caring"],
+                ("Halve inpatient falls at night on Ward 12", "falls per 1,000 bed days", 4.6, 2.3), "active",
+                ("FALLS_1000", "WARD-12"),
+                {"Reliable risk assessment": {"Evening handover": ["Falls check at handover"]},
+                 "Safe environment": {"Alerts when a patient gets up": ["Bed sensors on high-risk beds"]}},
+                cycles=2),
+    DemoProject("Theatre lists planned six weeks ahead", "DIR-THEATRES", "THR-1", ["effective", "well-led"],
+                ("Raise utilisation of Main Theatre 1", "% of planned minutes used", 76.0, 85.0), "approved", None,
+                {"Stable lists": {"Planning horizon": ["Six-week list lock"]}}, cycles=1),
+    DemoProject("Follow-up calls after discharge from Ward 9", "DIR-ELDER", "WARD-9", ["responsive", "caring"],
+                ("Cut 30-day readmissions from Ward 9", "% readmitted within 30 days", 9.5, 8.0), "submitted",
+                None, {"Support at home": {"Contact in the first week": ["Nurse call on day 2"]}}),
+    DemoProject("Weekend discharge lounge", "DIR-ACUTE", "WARD-7", ["responsive"],
+                ("Open the discharge lounge at weekends", "patients using the lounge per weekend", 0.0, 20.0),
+                "stopped", None, {"Space to wait": {"Lounge staffing": ["Bank staff rota at weekends"]}}),
+]
+
+
+def qi_projects(portal: Portal, months: list[str]) -> None:
+    """The demo projects, registered and moved as a QI lead and each project's team would."""
+    if portal.call("GET", "projects", "/api/v1/projects", roles=["staff"]).json().get("total", 0):
+        return
+    idea_id = _accepted_falls_idea(portal)
+    for project in DEMO_PROJECTS:
+        _demo_project(portal, project, months, idea_id if "falls" in project.title.lower() else None)
+
+
+def _accepted_falls_idea(portal: Portal) -> str | None:
+    """The demo's accepted falls idea, if the ideas service lists one."""
+    for query in ("stage=accepted", "status=accepted"):
+        answer = portal.call("GET", "ideas", f"/api/v1/ideas?{query}", roles=["staff"])
+        if answer.status_code == 200:
+            falls = [idea["id"] for idea in answer.json()["items"] if "falls" in idea["title"].lower()]
+            if falls:
+                return falls[0]
+    return None
+
+
+def _register(portal: Portal, body: dict[str, Any], timeout: float = 30) -> Any:
+    """Registers the project; one from an idea waits (up to ``timeout``) for the projects consumer to
+    learn that the idea was accepted, and is registered without the idea if it never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = portal.call("POST", "projects", "/api/v1/projects", roles=["qi_lead"], user="quinn.lead", body=body)
+        if answer.status_code != 422 or "idea_id" not in (answer.json().get("errors") or {}):
+            return ensure(answer, 201).json()
+        if time.monotonic() > deadline:
+            body = {**body, "idea_id": None}
+        time.sleep(0.5)
+
+
+def _demo_project(portal: Portal, demo: DemoProject, months: list[str], idea_id: str | None) -> None:
+    def call(method: str, path: str, body: Any = None, *, ok: int = 200, roles: tuple[str, ...] = ("staff",),
+             user: str = LEAD_USER) -> Any:
+        return ensure(portal.call(method, "projects", path, roles=list(roles), user=user, body=body), ok).json()
+
+    what, measure, baseline, target = demo.aim
+    by = f"{datetime.now(UTC).year + 1}-03-31"
+    project = _register(portal, {
+        "title": demo.title, "directorate": demo.directorate, "unit_code": demo.unit, "team": TEAM, "cqc": demo.cqc,
+        "aim": {"statement": what, "measure": measure, "baseline": baseline, "target": target, "by": by},
+        "idea_id": idea_id})
+    base = f"/api/v1/projects/{project['id']}"
+    change_ideas = _diagram(call, base, demo.drivers)
+    outcome = ({"kpi_code": demo.outcome[0], "unit_code": demo.outcome[1]} if demo.outcome else
+               {"define": True, "unit_of_measure": measure[:50], "direction": "higher_is_better"
+                if target > baseline else "lower_is_better"})
+    _link_outcome(portal, base, {"kind": "outcome", "name": measure.capitalize(), **outcome})
+    if demo.stage == "submitted":
+        return
+    if demo.stage == "stopped":
+        call("POST", f"{base}/stop", {"reason": "The estates work closed the lounge for the year."})
+        return
+    call("POST", f"{base}/approval", {"note": "Approved by the directorate QI forum."}, roles=("qi_lead",),
+         user="quinn.lead")
+    if demo.stage != "approved":
+        call("POST", f"{base}/start")
+    _cycles(call, base, demo, change_ideas, months)
+    if demo.stage == "completed":
+        call("POST", f"{base}/progress-scores", {"score": 4.5, "note": "Sustained shift, change adopted."}, ok=201)
+        call("POST", f"{base}/completion", {"results": "Length of stay fell from 5.6 to 4.6 days and has held.",
+                                            "learning": "Nurses can discharge safely against agreed criteria."})
+    elif demo.stage == "active":
+        call("POST", f"{base}/progress-scores", {"score": 2.5, "note": "Changes tested; no signal yet."}, ok=201)
+
+
+def _link_outcome(portal: Portal, base: str, body: dict[str, Any], timeout: float = 120) -> None:
+    """Links the measure; a KPI's series is linkable once projects has read metrics' kpi.updated
+    for it, so a 422 on kpi_code is waited out (up to ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = portal.call("POST", "projects", f"{base}/measures", roles=["staff"], user=LEAD_USER, body=body)
+        if answer.status_code != 422 or "kpi_code" not in (answer.json().get("errors") or {}) \
+                or time.monotonic() > deadline:
+            ensure(answer, 201)
+            return
+        time.sleep(1)
+
+
+def _diagram(call: Any, base: str, drivers: dict[str, dict[str, list[str]]]) -> list[str]:
+    """Adds the tree; the ids of its change ideas."""
+    ideas: list[str] = []
+    for primary, secondaries in drivers.items():
+        primary_id = call("POST", f"{base}/driver-diagram/nodes", {"kind": "primary", "title": primary},
+                          ok=201)["drivers"][-1]["id"]
+        for secondary, change_ideas in secondaries.items():
+            tree = call("POST", f"{base}/driver-diagram/nodes", {"kind": "secondary", "title": secondary,
+                                                                  "parent_id": primary_id}, ok=201)
+            secondary_id = [d for d in tree["drivers"] if d["id"] == primary_id][0]["children"][-1]["id"]
+            for title in change_ideas:
+                tree = call("POST", f"{base}/driver-diagram/nodes", {"kind": "change_idea", "title": title,
+                                                                      "parent_id": secondary_id}, ok=201)
+                node = [s for d in tree["drivers"] for s in d["children"] if s["id"] == secondary_id][0]
+                ideas.append(node["children"][-1]["id"])
+    return ideas
+
+
+def _cycles(call: Any, base: str, demo: DemoProject, change_ideas: list[str], months: list[str]) -> None:
+    previous: str | None = None
+    for number in range(demo.cycles):
+        month = months[min(demo.first_cycle_month + number, MONTHS - 1)]
+        day = f"{month}-0{1 + number * 3}"
+        cycle = call("POST", f"{base}/pdsa-cycles", ok=201, body={
+            "change_idea_id": change_ideas[0], "title": f"Cycle {number + 1}: {demo.title.split(' on ')[0]}",
+            "question": "Does the change do what we predict, on a small scale?",
+            "prediction": "The measure moves towards the aim within a month.", "who": "The ward team",
+            "where": demo.unit, "planned_start": day, "follows_cycle_id": previous})
+        if demo.stage == "approved":
+            return
+        path = f"{base}/pdsa-cycles/{cycle['id']}"
+        call("POST", f"{path}/start", {"started_on": day})
+        if demo.stage == "active" and number == demo.cycles - 1:
+            return  # the newest cycle of an active project is still running
+        last = number == demo.cycles - 1
+        call("POST", f"{path}/completion", {
+            "ended_on": f"{month}-2{number}", "do": "Run on the ward as planned, with daily notes.",
+            "study": "The measure moved as predicted on the days the change was made.", "months": [month],
+            "decision": "adopt" if last else "adapt", "act": "Adopt as standard work." if last
+            else "Adapt the checklist and test again on more shifts."})
+        previous = cycle["id"]
 
 
 def main() -> None:
@@ -254,6 +501,8 @@ def main() -> None:
     publish(portal.bootstrap, latest, months)
     wait_until_stored(portal, latest, months)
     ideas_projects_training(portal, months)
+    qi_projects(portal, months)
+    stories(portal)
     print("demo: loaded (KPIs: " + ", ".join(k[0] for k in KPIS) + ")", flush=True)
 
 

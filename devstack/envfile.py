@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from devstack.config import StackConfig, service_password
+from shared import platform
 
 # Development-only secrets of the portal and the local OIDC provider (the portal refuses to start
 # with them outside development: portal/settings.py).
@@ -79,7 +80,10 @@ def build_env(config: StackConfig) -> dict[str, str]:
         "WTGR_SMTP_PORT": str(config.ports.smtp),
         "WTGR_MAIL_HTTP": config.mail_http_url,
         "WTGR_PG_ADMIN_URL": config.admin_database_url,
+        "WTGR_WORKER_ENDPOINT_HOST": "127.0.0.1",  # workers' /healthz and /metrics (shared/liveness.py)
     }
+    for process in platform.PLATFORM_PROCESSES:
+        values[process.port_env_var] = str(config.ports.platform[process.name])
     for service in config.services:
         prefix = service.upper()
         values[f"{prefix}_DATABASE_URL"] = config.database_url(service, service_password(service))

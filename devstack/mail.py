@@ -53,6 +53,15 @@ class Mailbox:
             found = [email for email in found if to.lower() in (address.lower() for address in email.to)]
         return sorted(found, key=lambda email: email.received_at)
 
+    def subjects(self, to: str) -> list[str]:
+        """The subject of every message received for one address, without fetching any body."""
+        found = []
+        for summary in self._summaries(f'addressed:"{to}"'):
+            recipients = [*(summary.get("To") or []), *(summary.get("Cc") or []), *(summary.get("Bcc") or [])]
+            if to.lower() in (item["Address"].lower() for item in recipients):
+                found.append(summary["Subject"])
+        return found
+
     def wait_for(self, to: str, predicate: Callable[[Email], bool], timeout: float = 30.0) -> Email:
         """The first message for ``to`` that ``predicate`` accepts, polling until ``timeout``."""
         deadline = time.monotonic() + timeout

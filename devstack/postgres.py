@@ -240,6 +240,12 @@ class Postgres:
                 cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(role, role))
                 cur.execute(sql.SQL("ALTER SCHEMA {} OWNER TO {}").format(role, role))
                 cur.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(role))
+            # Extensions the services use (pg_trgm: ideas' similar-text search) are the admin's to
+            # install, once per database, in a schema of their own every service role may use.
+            cur.execute("CREATE SCHEMA IF NOT EXISTS extensions")
+            cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA extensions")
+            cur.execute(sql.SQL("GRANT USAGE ON SCHEMA extensions TO {}").format(
+                sql.SQL(", ").join(sql.Identifier(service) for service in services)))
 
     # --- stop ---
 

@@ -3,9 +3,10 @@ the topic settings (shared/topics.py), so that a new service, process or topic r
 by itself: ``python -m devstack.render_k8s`` writes them, ``--check`` fails when they are stale
 (tests/test_k8s_manifests.py runs it).
 
-Written: base/generated/workloads.yaml (a Deployment per process, a Service per API, a
-PodDisruptionBudget per API and consumer) and overlays/<env>/generated/ (the KafkaTopic resources
-and the replica counts of that environment).
+Written: base/generated/workloads.yaml (a Deployment per process, probed on its /healthz and
+scraped on its /metrics; a Service per API; a PodDisruptionBudget per API and consumer; the
+platform's own processes, the lag exporter, each a Deployment and a Service) and
+overlays/<env>/generated/ (the KafkaTopic resources and the replica counts of that environment).
 """
 
 from __future__ import annotations
@@ -48,9 +49,27 @@ def labels(service: platform.Service, process: platform.Process) -> dict[str, st
     return {"app.kubernetes.io/part-of": "wtgr", "wtgr/service": service.name, "wtgr/process": process.name}
 
 
+SECURITY_CONTEXT = {"runAsNonRoot": True, "runAsUser": 10001, "allowPrivilegeEscalation": False,
+                    "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001}
+
+
+def worker_probes(port: int) -> Manifest:
+    """A worker's port and probes: alive and ready while its heartbeat is fresh (shared/liveness.py
+    answers 503 once it is over two minutes old), so a stuck loop is restarted like a dead one."""
+    return {
+        "ports": [{"name": "metrics", "containerPort": port}],
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": "metrics"}, "periodSeconds": 15,
+                          "timeoutSeconds": 2, "failureThreshold": 4},
+        "readinessProbe": {"httpGet": {"path": "/healthz", "port": "metrics"}, "periodSeconds": 10,
+                           "timeoutSeconds": 2, "failureThreshold": 2},
+    }
+
+
 def container(service: platform.Service, process: platform.Process) -> Manifest:
     """The process' container: the one image, its command, the shared settings, its database URL
-    from the Secret wtgr-<service>-db, the JWT public key, and a memory-backed metrics folder."""
+    from the Secret wtgr-<service>-db, the JWT public key, a memory-backed metrics folder, and its
+    HTTP port with probes (the API's /healthz and /readyz, a worker's /healthz)."""
     is_api = process == platform.API
     module = service.module(process)
     command = (
@@ -68,11 +87,12 @@ def container(service: platform.Service, process: platform.Process) -> Manifest:
                 {"name": "WTGR_CURSOR_SECRET",
                  "valueFrom": {"secretKeyRef": {"name": "wtgr-cursor-secret", "key": "secret"}}}],
         "resources": RESOURCES["api" if is_api else "worker"],
-        "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "allowPrivilegeEscalation": False,
-                            "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}},
+        "securityContext": SECURITY_CONTEXT,
         "volumeMounts": [{"name": "prometheus-multiproc", "mountPath": "/tmp/prometheus"},
                          {"name": "jwt", "mountPath": "/run/secrets", "readOnly": True}],
     }
+    if not is_api:
+        spec.update(worker_probes(service.port_of(process)))
     if is_api:
         spec["ports"] = [{"name": "http", "containerPort": service.port}]
         spec["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10,
@@ -88,13 +108,11 @@ def deployment(service: platform.Service, process: platform.Process) -> Manifest
     """One process' Deployment. A relay runs alone and is replaced, never rolled (Recreate): it holds
     no lock, and two relays of one service would publish its events out of order."""
     selector = labels(service, process)
-    annotations = {"prometheus.io/scrape": str(process == platform.API).lower()}
-    if process == platform.API:
-        annotations["prometheus.io/port"] = str(service.port)
+    annotations = scrape_annotations(service.port_of(process))
     pod = {
         "metadata": {"labels": selector, "annotations": annotations},
         "spec": {
-            "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001},
+            "securityContext": POD_SECURITY_CONTEXT,
             "terminationGracePeriodSeconds": 30,
             "containers": [container(service, process)],
             "volumes": [{"name": "prometheus-multiproc", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}},
@@ -108,6 +126,52 @@ def deployment(service: platform.Service, process: platform.Process) -> Manifest
         "kind": "Deployment",
         "metadata": {"name": f"{service.name}-{process.name}", "labels": selector},
         "spec": {"replicas": 1, "strategy": strategy, "selector": {"matchLabels": selector}, "template": pod},
+    }
+
+
+def scrape_annotations(port: int) -> dict[str, str]:
+    return {"prometheus.io/scrape": "true", "prometheus.io/port": str(port), "prometheus.io/path": "/metrics"}
+
+
+def platform_labels(process: platform.PlatformProcess) -> dict[str, str]:
+    return {"app.kubernetes.io/part-of": "wtgr", "wtgr/service": "platform", "wtgr/process": process.name}
+
+
+def platform_deployment(process: platform.PlatformProcess) -> Manifest:
+    """One of the platform's own processes (the lag exporter): one pod, the shared settings, no
+    database, probed and scraped on its port."""
+    selector = platform_labels(process)
+    spec: Manifest = {
+        "name": process.name,
+        "image": IMAGE,
+        "command": ["python", "-m", process.module],
+        "envFrom": [{"configMapRef": {"name": "wtgr-config"}}],
+        "resources": RESOURCES["worker"],
+        "securityContext": SECURITY_CONTEXT,
+        "volumeMounts": [{"name": "prometheus-multiproc", "mountPath": "/tmp/prometheus"}],
+        **worker_probes(process.port),
+    }
+    pod = {
+        "metadata": {"labels": selector, "annotations": scrape_annotations(process.port)},
+        "spec": {"securityContext": POD_SECURITY_CONTEXT, "terminationGracePeriodSeconds": 10, "containers": [spec],
+                 "volumes": [{"name": "prometheus-multiproc", "emptyDir": {"medium": "Memory", "sizeLimit": "16Mi"}}]},
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": process.name, "labels": selector},
+        "spec": {"replicas": 1, "strategy": {"type": "Recreate"}, "selector": {"matchLabels": selector},
+                 "template": pod},
+    }
+
+
+def platform_service(process: platform.PlatformProcess) -> Manifest:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": process.name, "labels": platform_labels(process)},
+        "spec": {"selector": platform_labels(process),
+                 "ports": [{"name": "metrics", "port": process.port, "targetPort": "metrics"}]},
     }
 
 
@@ -137,6 +201,8 @@ def workloads() -> list[Manifest]:
         found.append(api_service(service))
         found += [disruption_budget(service, process) for process in service.processes
                   if process in (platform.API, platform.CONSUMER)]
+    for process in platform.PLATFORM_PROCESSES:
+        found += [platform_deployment(process), platform_service(process)]
     return found
 
 

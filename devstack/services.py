@@ -145,7 +145,6 @@ class Services:
         port = self.config.ports.services[service]
         proc.require_free_port(port, f"service {service}")
         env = self.process_env()
-        root = self.config.repo_root
         say(f"{service}: migrating")
         proc.run_checked(
             [sys.executable, "-m", registered.migrate_module],
@@ -153,37 +152,62 @@ class Services:
             timeout=MIGRATE_TIMEOUT,
             log=self.log(service, "migrate"),
             env=env,
-            cwd=root,
+            cwd=self.config.repo_root,
         )
-        # One fresh Prometheus multiprocess folder per service, shared by the gunicorn workers,
-        # the relay, the consumer and any other worker: the API's /metrics adds them all up
-        # (outbox backlog, consumer lag and emails sent live in those other processes).
-        prom = self.config.prom_dir / service
-        shutil.rmtree(prom, ignore_errors=True)
-        prom.mkdir(parents=True)
-        env["PROMETHEUS_MULTIPROC_DIR"] = str(prom)
+        # One fresh Prometheus multiprocess folder per process, as each container has its own in
+        # deploy/: the API's gunicorn workers share theirs, and each worker's /metrics
+        # (shared/liveness.py) shows that worker alone.
+        shutil.rmtree(self.config.prom_dir / service, ignore_errors=True)
         item = Started(service)
         for process in registered.processes:
             if process.name not in wanted:
                 continue
-            if process == platform.API:
-                cmd = self._gunicorn(registered, port)
-            else:
-                cmd = [sys.executable, "-m", registered.module(process)]
-            state = self.state_file(service, process.name)
-            state.unlink(missing_ok=True)
-            popen, record = proc.start_detached(
-                [sys.executable, "-m", "devstack.supervise", "--state", str(state), "--", *cmd],
-                log=self.log(service, process.name),
-                pid_file=self.pid_file(service, process.name),
-                name=f"{service}-{process.name}",
-                env=env,
-                cwd=root,
-            )
+            popen, record = self._spawn(registered, process, env)
             item.popens[process.name] = popen
-            item.states[process.name] = state
+            item.states[process.name] = self.state_file(service, process.name)
             item.records[process.name] = record
         return item
+
+    def _spawn(self, registered: platform.Service, process: platform.Process, env: dict[str, str]
+               ) -> tuple[subprocess.Popen[bytes], PidRecord]:
+        """Start one process of the service under its own supervisor, with a fresh Prometheus
+        multiprocess folder of its own."""
+        service = registered.name
+        prom = self.config.prom_dir / service / process.name
+        shutil.rmtree(prom, ignore_errors=True)
+        prom.mkdir(parents=True)
+        env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(prom)}
+        if process == platform.API:
+            cmd = self._gunicorn(registered, self.config.ports.services[service])
+        else:
+            cmd = [sys.executable, "-m", registered.module(process)]
+        state = self.state_file(service, process.name)
+        state.unlink(missing_ok=True)
+        return proc.start_detached(
+            [sys.executable, "-m", "devstack.supervise", "--state", str(state), "--", *cmd],
+            log=self.log(service, process.name),
+            pid_file=self.pid_file(service, process.name),
+            name=f"{service}-{process.name}",
+            env=env,
+            cwd=self.config.repo_root,
+        )
+
+    def stop_process(self, service: str, process: str, report: Callable[[str], None]) -> bool:
+        """Stop one process of a running service, and its supervisor (so it is not restarted);
+        True if it ran. The fault suite (chaos/) uses it, e.g. to reset a consumer group's offsets."""
+        record = proc.running(self.pid_file(service, process))
+        if record is None:
+            return False
+        proc.stop_all([record], timeout=STOP_TIMEOUT, report=report)
+        return True
+
+    def start_process(self, service: str, process: str) -> PidRecord:
+        """Start one process of an already migrated service again, under a fresh supervisor."""
+        registered = platform.service(service)
+        [wanted] = [p for p in registered.processes if p.name == process]
+        (self.config.prom_dir / service).mkdir(parents=True, exist_ok=True)
+        _, record = self._spawn(registered, wanted, self.process_env())
+        return record
 
     def _gunicorn(self, registered: platform.Service, port: int) -> list[str]:
         """The command serving the service's API: gunicorn on its port, with its own control socket."""
@@ -220,6 +244,35 @@ class Services:
             proc.stop_all(item.records.values(), timeout=STOP_TIMEOUT, report=warn)
             raise StartupError(f"{exc}{detail}; stopped {service} again", log, tail) from None
 
+    def start_platform(self, report: Callable[[str], None]) -> None:
+        """Start the platform's own processes (shared/platform.py ``PLATFORM_PROCESSES``, the lag
+        exporter) that are not running, each under its supervisor, and wait until each answers."""
+        self.logs.mkdir(parents=True, exist_ok=True)
+        for process in platform.PLATFORM_PROCESSES:
+            url = self.config.platform_url(process.name)
+            if proc.running(self.pid_file_of(process.name)) is not None:
+                report(f"{process.name:<13} already running on {url}")
+                continue
+            proc.require_free_port(self.config.ports.platform[process.name], process.name)
+            state = self.logs / f"{process.name}.state"
+            state.unlink(missing_ok=True)
+            popen, record = proc.start_detached(
+                [sys.executable, "-m", "devstack.supervise", "--state", str(state), "--",
+                 sys.executable, "-m", process.module],
+                log=self.logs / f"{process.name}.log", pid_file=self.pid_file_of(process.name), name=process.name,
+                env=self.process_env(), cwd=self.config.repo_root,
+            )
+            self._wait_healthy(process.name, url, popen)
+            report(f"{process.name:<13} ready on {url}")
+
+    def _wait_healthy(self, name: str, url: str, popen: subprocess.Popen[bytes]) -> None:
+        proc.wait_until(lambda: worker_health(url) == "healthy", what=f"{name} (GET /healthz)",
+                        timeout=READY_TIMEOUT, log=self.logs / f"{name}.log",
+                        still_running=lambda: popen.poll() is None)
+
+    def pid_file_of(self, name: str) -> Path:
+        return self.logs / f"{name}.pid"
+
     # --- stop ---
 
     def stop(self, report: Callable[[str], None]) -> list[str]:
@@ -230,6 +283,17 @@ class Services:
             if proc.running(stale) is None:
                 stale.unlink(missing_ok=True)
         return [r.name for r in records]
+
+
+def worker_health(url: str) -> str:
+    """What a worker's GET /healthz says: healthy, STALE (its heartbeat is old) or no answer."""
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+            return "healthy" if response.status == 200 else f"HTTP {response.status}"
+    except urllib.error.HTTPError as exc:
+        return "STALE heartbeat" if exc.code == 503 else f"HTTP {exc.code}"
+    except (OSError, ValueError):
+        return "no answer"
 
 
 def run_demo(config: StackConfig, env: Mapping[str, str]) -> bool:

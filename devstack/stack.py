@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from devstack import proc
+from devstack import proc, supervise
 from devstack.config import StackConfig, forget_ports, load_config, record_ports, warn
 from devstack.envfile import ensure_jwt_keys, ensure_oidc_keys, oidc_env, read_env_file, write_env_file
 from devstack.kafka_broker import Kafka
@@ -19,7 +19,8 @@ from devstack.oidc_provider import OidcProvider, demo_users
 from devstack.portal import Portal
 from devstack.postgres import Postgres
 from devstack.proc import PidRecord, StartupError
-from devstack.services import Services, run_demo
+from devstack.services import Services, run_demo, worker_health
+from shared.platform import PLATFORM_PROCESSES
 
 
 class Server(Protocol):
@@ -124,6 +125,7 @@ def up(env: str, with_services: bool, demo: bool) -> int:
         if with_services:
             svc = Services(config, values)
             _, started_now = svc.start(config.services, line)
+            svc.start_platform(line)
             portal_started = Portal(config, svc.process_env()).ensure(line)
             services_started = bool(started_now)
         if demo:
@@ -184,22 +186,9 @@ def status(env: str) -> int:
         line(f"{server.name:<22} pid {record.pid:<8} {_describe(config, server)}  {state}")
     svc = Services(config, {})
     for service in config.services:
-        running = svc.running(service)
-        if not running:
-            line(f"{service:<22} stopped          {config.service_url(service)}")
-            continue
-        for process, record in running.items():
-            where = config.service_url(service) if process == "api" else ""
-            state = ""
-            if process == "api":
-                try:
-                    state = "ready" if svc.answers(service) else "NOT ready"
-                except Exception:
-                    state = "NOT ready"
-            supervised = svc.supervised(service, process)
-            pid = supervised.pid if supervised else record.pid
-            restarts = f"restarts {supervised.restarts}" if supervised else ""
-            line(f"{service + '-' + process:<22} pid {pid:<8} {restarts:<11} {where}  {state}".rstrip())
+        _service_status(config, svc, service)
+    for own in PLATFORM_PROCESSES:
+        _platform_process_status(config, svc, own.name)
     _portal_status(config)
     if config.env_file.exists():
         line(f"{'env file':<22} {config.env_file}")
@@ -217,6 +206,43 @@ def _portal_status(config: StackConfig) -> None:
     except Exception:
         state = "NOT ready"
     line(f"{'portal':<22} pid {record.pid:<8} {'':<11} {config.portal_url}/  {state}")
+
+
+def _service_status(config: StackConfig, svc: Services, service: str) -> None:
+    """A line per process: its pid, restarts and URL, and whether it answers: the API's /readyz,
+    a worker's /healthz (its heartbeat is fresh)."""
+    running = svc.running(service)
+    if not running:
+        line(f"{service:<22} stopped          {config.service_url(service)}")
+        return
+    for process, record in running.items():
+        where = config.process_url(service, process) if process in svc.processes(service) else ""
+        state = ""
+        if process == "api":
+            try:
+                state = "ready" if svc.answers(service) else "NOT ready"
+            except Exception:
+                state = "NOT ready"
+        elif where:
+            state = worker_health(where)
+        _process_line(f"{service}-{process}", svc.supervised(service, process), record, where, state)
+
+
+def _platform_process_status(config: StackConfig, svc: Services, name: str) -> None:
+    record = proc.running(svc.pid_file_of(name))
+    where = config.platform_url(name)
+    if record is None:
+        line(f"{name:<22} stopped          {where}")
+        return
+    supervised = supervise.read_state(svc.logs / f"{name}.state")
+    _process_line(name, supervised, record, where, worker_health(where))
+
+
+def _process_line(name: str, supervised: supervise.SupervisedState | None, record: PidRecord, where: str,
+                  state: str) -> None:
+    pid = supervised.pid if supervised else record.pid
+    restarts = f"restarts {supervised.restarts}" if supervised else ""
+    line(f"{name:<22} pid {pid:<8} {restarts:<11} {where}  {state}".rstrip())
 
 
 def print_env(env: str) -> int:

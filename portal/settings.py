@@ -59,7 +59,7 @@ class PortalSettings:
             port=port,
             environment=_env("WTGR_ENV", "production").lower(),
             secret_key=_env("WTGR_PORTAL_SECRET_KEY", DEV_SECRET_KEY),
-            oidc_issuer=_env("WTGR_OIDC_ISSUER", "http://127.0.0.1:8090"),
+            oidc_issuer=_env("WTGR_OIDC_ISSUER", "http://127.0.0.1:8091"),
             oidc_client_id=_env("WTGR_OIDC_CLIENT_ID", "wtgr-portal"),
             oidc_client_secret=_env("WTGR_OIDC_CLIENT_SECRET", DEV_CLIENT_SECRET),
             oidc_scopes=_env("WTGR_OIDC_SCOPES", "openid email profile roles"),

@@ -9,10 +9,10 @@ from shared import platform
 
 DEV_ISSUER = "https://wtgr.local/dev-issuer"
 DEV_CURSOR_SECRET = "wtgr-local-dev-cursor-secret"
-# WTGR_ENV names the environment. These are development (devstack's `run` and `test` envs among
-# them): only there may a service start with development secrets (see shared/security.py).
+# WTGR_ENV names the environment. These are development (devstack's `run`, `test` and `chaos`
+# envs among them): only there may a service start with development secrets (see shared/security.py).
 # Unset means production, so a forgotten variable never relaxes the checks.
-DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "test", "run"})
+DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "test", "run", "chaos"})
 
 
 def _default_port(service: str) -> int:
@@ -51,6 +51,7 @@ class Settings:
     oidc_roles_claim: str = "roles"
     oidc_user_claim: str = "sub"
     oidc_jwks_uri: str = ""
+    portal_url: str = "http://localhost:8000"
 
     @property
     def is_development(self) -> bool:
@@ -87,4 +88,5 @@ class Settings:
             oidc_roles_claim=_env("WTGR_OIDC_ROLES_CLAIM", "roles"),
             oidc_user_claim=_env("WTGR_OIDC_USER_CLAIM", "sub"),
             oidc_jwks_uri=_env("WTGR_OIDC_JWKS_URI", ""),
+            portal_url=_env("WTGR_PORTAL_URL", "http://localhost:8000"),
         )

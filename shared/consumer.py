@@ -16,6 +16,9 @@ Contract, for every message, in partition order:
   without committing the offset; ``shared.processes.run_consumer`` closes the consumer without
   committing, backs off and joins again (shared.outages), so the message is redelivered.
 - Unknown event types are skipped and counted; they are someone else's business.
+
+How far behind the group is, is measured from outside, from the offsets it committed
+(shared/lag_exporter.py), so a dead consumer's lag keeps growing on the dashboards.
 """
 
 from __future__ import annotations
@@ -103,9 +106,15 @@ class ConsumerRunner:
         self.max_dead_letter_bytes = max_dead_letter_bytes
         self.backoff_seconds = backoff_seconds
         self.sleep = sleep
+        self.beat: Callable[[], None] = lambda: None
 
-    def run_forever(self, stop: Any = None) -> None:
+    def run_forever(self, stop: Any = None, beat: Callable[[], None] | None = None) -> None:
+        """Poll and process until ``stop`` is set; ``beat`` (shared.liveness) before every poll and
+        every handler attempt, so a long batch handled one message at a time is not taken for a
+        stuck consumer."""
+        self.beat = beat or self.beat
         while not (stop and stop.is_set()):
+            self.beat()
             self.poll_once()
 
     def poll_once(self, timeout_ms: int = 1000) -> int:
@@ -122,10 +131,7 @@ class ConsumerRunner:
             # crash before it, the batches are redelivered and the handled-event records skip them.
             if done:
                 self.consumer.commit(done)
-        count = sum(len(batches[partition]) for partition in done)
-        if count:
-            self._report_lag()
-        return count
+        return sum(len(batches[partition]) for partition in done)
 
     def process_batch(self, messages: list[Any]) -> list[Outcome]:
         """Handle a partition's batch in one transaction, so work the handlers defer, such as
@@ -243,6 +249,7 @@ class ConsumerRunner:
 
     def _handle_with_retries(self, message: Any, envelope: Envelope, payload: dict[str, Any]) -> Outcome:
         for attempt in range(1, self.max_attempts + 1):
+            self.beat()
             try:
                 return self._handle_once(message, envelope, payload)
             except RejectEvent as exc:
@@ -302,13 +309,6 @@ class ConsumerRunner:
             ("reason", record.reason[:500]), ("category", record.category), ("original_topic", message.topic))]
         self.producer.send(self.dead_letter_topic, key=key, value=record.to_json(max_bytes),
                            headers=headers).get(timeout=30)
-
-    def _report_lag(self) -> None:
-        partitions = self.consumer.assignment()
-        ends = self.consumer.end_offsets(list(partitions)) if partitions else {}
-        for tp, end in ends.items():
-            lag = max(0, end - self.consumer.position(tp))
-            telemetry.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(lag)
 
 
 def _event_log(envelope: Envelope, **extra: Any) -> dict[str, Any]:

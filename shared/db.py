@@ -31,7 +31,11 @@ def make_pool(database_url: str, *, min_size: int = 1, max_size: int = 8, name: 
     """A pool whose callers wait at most ``POOL_TIMEOUT_SECONDS`` for a connection: with the
     database down, ``pool.connection()`` raises ``psycopg_pool.PoolTimeout`` (an
     ``OperationalError``) within seconds, never hangs, and the pool reconnects by itself once the
-    database is back. ``wait`` opens it only once a first connection is made (up to 30 s)."""
+    database is back. ``wait`` opens it only once a first connection is made (up to 30 s).
+
+    Each connection is checked (one empty round trip) before it is handed out: after PostgreSQL
+    restarts, every pooled connection is dead, and unchecked each would fail one caller in turn
+    (a worker backing off up to 30 s between them)."""
     pool = ConnectionPool(
         database_url,
         min_size=min_size,
@@ -40,6 +44,7 @@ def make_pool(database_url: str, *, min_size: int = 1, max_size: int = 8, name: 
         name=name,
         open=False,
         timeout=POOL_TIMEOUT_SECONDS,
+        check=ConnectionPool.check_connection,
     )
     pool.open(wait=wait, timeout=30)
     return pool

@@ -42,6 +42,10 @@ class InvalidInput(Refusal):
         self.reason = reason or detail
 
 
+class TooLarge(Refusal):
+    """What was sent is larger than the service keeps (an uploaded file over its bound)."""
+
+
 class MalformedRequest(Refusal):
     """The request cannot be read at all (a path part that is not what it must be)."""
 

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import fields
 
 from shared.month import FORMAT, PATTERN, Month
+from shared.pid_guard import ADVICE, DESCRIPTION, find_patient_data
 
 
 class MonthField(fields.Field):
@@ -42,3 +43,27 @@ class MonthField(fields.Field):
         except ValueError:
             raise self.make_error("invalid_month") from None
         return value if self.loads_text else month
+
+
+class FreeText(fields.String):
+    """Free text that must not identify a patient (shared/pid_guard.py says what is looked for).
+
+    A ``String`` whose load refuses text carrying an NHS number, a date of birth, a postcode next
+    to a name or a hospital record number, with the reason as the field's error (so the request is
+    a 422 naming the field). Its OpenAPI description says so, after any description given.
+    """
+
+    default_error_messages = {"patient_data": "{reason}; " + ADVICE}
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = dict(kwargs.pop("metadata", {}))
+        given = metadata.get("description")
+        metadata["description"] = f"{given} {DESCRIPTION}" if given else DESCRIPTION
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        reason = find_patient_data(text)
+        if reason is not None:
+            raise self.make_error("patient_data", reason=reason)
+        return text

@@ -27,6 +27,15 @@ def reliable_producer(bootstrap: str, client_id: str) -> KafkaProducer:
     )
 
 
+# A member that stops heartbeating (a consumer killed with SIGKILL, a host gone) is dropped from
+# its group after this long, and its partitions go to the others, or to its restarted self: the
+# client's default of 45 s held a killed consumer's partitions for most of a minute. Heartbeats
+# come from a background thread, so a long batch does not count against it (max_poll_interval_ms
+# bounds that).
+SESSION_TIMEOUT_MS = 10_000
+HEARTBEAT_INTERVAL_MS = 3_000
+
+
 def manual_commit_consumer(bootstrap: str, group: str, topics: list[str]) -> KafkaConsumer:
     """Auto-commit off: offsets are committed by the runner only after the handler's transaction."""
     require_c_crc32c()
@@ -39,6 +48,8 @@ def manual_commit_consumer(bootstrap: str, group: str, topics: list[str]) -> Kaf
         auto_offset_reset="earliest",
         max_poll_records=500,
         isolation_level="read_committed",
+        session_timeout_ms=SESSION_TIMEOUT_MS,
+        heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
     )
 
 

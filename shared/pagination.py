@@ -87,6 +87,8 @@ class Listing:
     ``scope`` are columns always fixed (``column = value``; from the path, e.g. a course's sessions);
     ``filters`` are columns a caller may fix (from the query string). The service's migrations hold
     an index on (scope..., filter, sort keys...) for each filter and one on (scope..., sort keys...).
+    ``search`` is an optional SQL condition with one ``%s``, applied with the query's ``q`` when it
+    is given (words in a tsvector column, say); the cursors are bound to it as to the filters.
     """
 
     name: str
@@ -96,6 +98,7 @@ class Listing:
     descending: bool = False
     scope: tuple[str, ...] = ()
     filters: tuple[str, ...] = ()
+    search: str | None = None
 
     @property
     def keys(self) -> tuple[Key, ...]:
@@ -191,12 +194,14 @@ def _filters(listing: Listing, query: Mapping[str, Any], scope: Mapping[str, Any
     if set(scope) != set(listing.scope) or None in scope.values():
         raise TypeError(f"the {listing.name} list needs a value for each of {listing.scope}, got {sorted(scope)}")
     chosen = {name: query.get(name) for name in listing.filters}
+    if listing.search is not None:
+        chosen[_SEARCH] = query.get("q")
     return {**scope, **{name: value for name, value in chosen.items() if value is not None}}
 
 
 def _page_sql(listing: Listing, filters: Mapping[str, Any], position: _Position | None, limit: int
               ) -> tuple[str, list[Any]]:
-    conditions, params = _equalities(filters)
+    conditions, params = _equalities(filters, listing)
     keys = listing.keys
     backwards = bool(position and position.backwards)
     descending = listing.descending != backwards
@@ -214,7 +219,7 @@ def _page_sql(listing: Listing, filters: Mapping[str, Any], position: _Position 
 
 
 def _capped_count(db: Executes, listing: Listing, filters: Mapping[str, Any]) -> tuple[int, bool]:
-    conditions, params = _equalities(filters)
+    conditions, params = _equalities(filters, listing)
     row = db.execute(
         f"SELECT count(*) AS n FROM (SELECT 1 FROM {listing.source}{_where(conditions)} LIMIT %s) AS capped",
         [*params, COUNT_CAP + 1],
@@ -223,8 +228,12 @@ def _capped_count(db: Executes, listing: Listing, filters: Mapping[str, Any]) ->
     return min(counted, COUNT_CAP), counted <= COUNT_CAP
 
 
-def _equalities(filters: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
-    return [f"{column} = %s" for column in filters], list(filters.values())
+_SEARCH = "?search"  # the key of the listing's search condition among the filters (no column has it)
+
+
+def _equalities(filters: Mapping[str, Any], listing: Listing) -> tuple[list[str], list[Any]]:
+    return ([listing.search if column == _SEARCH and listing.search else f"{column} = %s" for column in filters],
+            list(filters.values()))
 
 
 def _where(conditions: Sequence[str]) -> str:

@@ -3,9 +3,11 @@ consumes, and its long-running processes.
 
 Everything that needs to know the services reads this table: devstack starts exactly these
 processes (and creates the topics of ``all_topics``), each consumer subscribes to its service's
-``consumes``, ``Settings`` takes its default port from here, and tests/test_deploy_files.py
-fails when docker-compose.yml or Prometheus' scrape targets disagree with it. A new
-service is one entry here (docs/adding-a-service.md).
+``consumes``, ``Settings`` takes its default port from here, every worker serves its /metrics and
+/healthz on ``Service.port_of`` (shared/liveness.py), and tests/test_deploy_files.py fails when
+docker-compose.yml or Prometheus' scrape targets disagree with it. A new service is one entry here
+(docs/adding-a-service.md). ``PLATFORM_PROCESSES`` are the processes that belong to no service
+(the consumer-lag exporter).
 """
 
 from __future__ import annotations
@@ -31,9 +33,13 @@ RELAY = Process("relay", "relay")
 CONSUMER = Process("consumer", "consumer")
 
 
+PROCESS_PORT_STEP = 100  # a service's processes listen 100 ports apart, from its API's port
+
+
 @dataclass(frozen=True)
 class Service:
-    """A service: ``port`` is its API's port in env run and in deploy/ (env test adds 20000).
+    """A service: ``port`` is its API's port in env run and in deploy/ (env test adds 20000); each
+    of its other processes serves /metrics and /healthz on ``port_of`` that process.
 
     Every service has a migration (entrypoints/migrate.py, run to completion before the rest), an
     api and an outbox relay; it has a consumer when it ``consumes`` a topic, and ``workers`` are
@@ -51,6 +57,24 @@ class Service:
         consumer = (CONSUMER,) if self.consumes else ()
         return (API, RELAY, *consumer, *self.workers)
 
+    def port_of(self, process: Process, api_port: int | None = None) -> int:
+        """The process' HTTP port: the API's port (``api_port``, where it is moved, else ``port``)
+        plus ``PROCESS_PORT_STEP`` times the process' place in ``processes``; e.g. metrics' relay
+        8103, consumer 8203, aggregator 8303, overdue 8403."""
+        return (self.port if api_port is None else api_port) + PROCESS_PORT_STEP * self.processes.index(process)
+
+    @property
+    def workers_and_ports(self) -> tuple[tuple[Process, int], ...]:
+        """Every process but the API, with the port of its /metrics and /healthz (in deploy/)."""
+        return tuple((process, self.port_of(process)) for process in self.processes if process != API)
+
+    def process(self, name: str) -> Process:
+        """The service's process called ``name``; KeyError names the ones there are."""
+        for process in self.processes:
+            if process.name == name:
+                return process
+        raise KeyError(f"{self.name} has no process {name!r}; it has {', '.join(p.name for p in self.processes)}")
+
     def module(self, process: Process) -> str:
         """The process' module, e.g. services.metrics.entrypoints.overdue_check."""
         return f"services.{self.name}.entrypoints.{process.module}"
@@ -65,8 +89,8 @@ class Service:
 
 
 SERVICES: tuple[Service, ...] = (
-    Service("ideas", 8001, publishes=(topics.IDEAS,), consumes=(topics.PROJECTS,)),
-    Service("projects", 8002, publishes=(topics.PROJECTS,), consumes=(topics.IDEAS,)),
+    Service("ideas", 8001, publishes=(topics.IDEAS,), consumes=(topics.PROJECTS, topics.STORIES)),
+    Service("projects", 8002, publishes=(topics.PROJECTS,), consumes=(topics.IDEAS, topics.KPIS)),
     Service(
         "metrics",
         8003,
@@ -79,10 +103,38 @@ SERVICES: tuple[Service, ...] = (
         "notifications",
         8005,
         publishes=(topics.NOTIFICATIONS,),
-        consumes=(topics.KPIS,),
+        consumes=(topics.KPIS, topics.IDEAS, topics.PROJECTS, topics.STORIES),
         workers=(Process("mailer", "mailer"),),
     ),
+    Service("stories", 8006, publishes=(topics.STORIES,), consumes=(topics.PROJECTS, topics.KPIS)),
 )
+
+
+@dataclass(frozen=True)
+class PlatformProcess:
+    """A long-running process of the platform as a whole, belonging to no service: it runs as
+    ``name`` (devstack's log and pid files, the compose service, the Kubernetes Deployment) with
+    ``python -m module`` and serves /metrics and /healthz on ``port`` (env test adds 20000;
+    ``port_env_var`` moves it)."""
+
+    name: str
+    module: str
+    port: int
+
+    @property
+    def port_env_var(self) -> str:
+        return f"WTGR_{self.name.upper().replace('-', '_')}_PORT"
+
+
+# Consumer-group lag read from the broker's committed offsets (shared/lag_exporter.py).
+LAG_EXPORTER = PlatformProcess("lag-exporter", "shared.lag_exporter", 8090)
+PLATFORM_PROCESSES: tuple[PlatformProcess, ...] = (LAG_EXPORTER,)
+
+
+def consumer_groups() -> dict[str, tuple[str, ...]]:
+    """Every consumer group the platform runs, with the topics it reads: one per consuming
+    service, named after it (shared.processes.run_consumer)."""
+    return {item.name: item.consumes for item in SERVICES if item.consumes}
 
 
 def service_names() -> tuple[str, ...]:

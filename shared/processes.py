@@ -3,6 +3,8 @@
 Each builds its pool and Kafka clients here, at start, never at import time, and stops
 cleanly on SIGTERM. The relay and the consumer ride out outages of PostgreSQL and Kafka with
 bounded back-off and keep their process (shared.outages); they start even while either is down.
+Each serves /healthz and /metrics on its own port and beats its heartbeat on every pass
+(shared.liveness).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from shared.config import Settings
 from shared.consumer import ConsumerRunner, Handler
 from shared.correlation import configure_logging
 from shared.kafka_clients import manual_commit_consumer, reliable_producer
+from shared.liveness import start_worker_endpoint
 from shared.outages import ride_out_outages
 from shared.relay import OutboxRelay
 
@@ -60,17 +63,19 @@ def run_relay(service: str) -> None:
     configure_logging(service, settings.log_level)
     pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-relay", wait=False)
     stop = stop_on_sigterm()
+    heartbeat = start_worker_endpoint(settings, "relay")
 
     def relay_until_stopped() -> None:
         producer = reliable_producer(settings.kafka_bootstrap, f"{service}-relay")
         try:
-            OutboxRelay(service, pool, producer).run_forever(settings.database_url, service, stop=stop)
+            OutboxRelay(service, pool, producer).run_forever(settings.database_url, service, stop=stop,
+                                                             beat=heartbeat.beat)
         finally:
             producer.close(timeout=10)
 
     log.info("outbox relay started")
     try:
-        ride_out_outages(service, "relay", relay_until_stopped, stop)
+        ride_out_outages(service, "relay", relay_until_stopped, stop, beat=heartbeat.beat)
     finally:
         pool.close()
 
@@ -90,6 +95,7 @@ def run_consumer(
     pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-consumer", wait=False)
     handlers = build_handlers(settings, pool)
     stop = stop_on_sigterm()
+    heartbeat = start_worker_endpoint(settings, "consumer")
 
     def consume_until_stopped() -> None:
         producer = reliable_producer(settings.kafka_bootstrap, f"{service}-deadletter")
@@ -97,14 +103,14 @@ def run_consumer(
         runner = ConsumerRunner(service, pool, consumer, producer, registered.dead_letter_topic, handlers,
                                 max_event_bytes=settings.max_event_bytes, max_attempts=settings.consumer_max_attempts)
         try:
-            runner.run_forever(stop=stop)
+            runner.run_forever(stop=stop, beat=heartbeat.beat)
         finally:
             consumer.close(autocommit=False)
             producer.close(timeout=10)
 
     log.info("consumer started", extra={"topics": subscribed})
     try:
-        ride_out_outages(service, "consumer", consume_until_stopped, stop)
+        ride_out_outages(service, "consumer", consume_until_stopped, stop, beat=heartbeat.beat)
     except Exception:
         log.exception("consumer stopped without committing the message in hand")
         sys.exit(1)

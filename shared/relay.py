@@ -11,6 +11,9 @@ One relay per service publishes at a time: a relay first takes the service's Pos
 lock (``relay_lock_key``) on its listening connection and publishes only while it holds it. A
 second relay started beside it (a deployment rolling over, a process started by hand) waits as a
 standby, taking over within a second of the first one's connection ending.
+
+The relay reports what it published; how much waits, and for how long, is read from the outbox by
+the service's API at scrape time (shared/collectors.py), so a dead relay is seen.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import hashlib
 import json
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -40,11 +44,6 @@ CLAIM = """
        FOR UPDATE SKIP LOCKED
 """
 MARK_SENT = "UPDATE outbox SET published_at = now() WHERE position = ANY(%s)"
-BACKLOG = """
-    SELECT count(*) AS backlog,
-           coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest_age
-      FROM outbox WHERE published_at IS NULL
-"""
 
 
 class OutboxRelay:
@@ -83,12 +82,14 @@ class OutboxRelay:
         for future in futures:
             future.get(timeout=self.send_timeout)  # raises if Kafka did not acknowledge
 
-    def run_forever(self, listen_conninfo: str, schema: str, stop: threading.Event) -> None:
+    def run_forever(self, listen_conninfo: str, schema: str, stop: threading.Event,
+                    beat: Callable[[], None] | None = None) -> None:
         """Once this relay holds the service's lock, publish as soon as a commit NOTIFYs the outbox
-        channel, or within a second anyway."""
+        channel, or within a second anyway; ``beat`` on every pass, standing by too
+        (shared.liveness)."""
         try:
             drain_on_notify(listen_conninfo, f"outbox_{schema}", self.publish_batch, stop,
-                            after_drain=self.report_backlog, exclusive=self.take_lock)
+                            exclusive=self.take_lock, beat=beat)
         finally:
             telemetry.RELAY_ACTIVE.labels(self.service).set(0)
 
@@ -101,13 +102,6 @@ class OutboxRelay:
             log.info("standby: another relay of this service holds its lock")
         self._told_standby = not held
         return held
-
-    def report_backlog(self) -> None:
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-            row = cursor.execute(BACKLOG).fetchone()
-        assert row is not None
-        telemetry.OUTBOX_BACKLOG.labels(self.service).set(row["backlog"])
-        telemetry.OUTBOX_OLDEST_AGE.labels(self.service).set(float(row["oldest_age"]))
 
 
 def relay_lock_key(service: str) -> int:

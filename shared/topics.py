@@ -11,6 +11,7 @@ KPIS = "wtgr.kpis"  # kpi.updated, kpi.special_cause_detected, keyed "<kpi_code>
 IDEAS = "wtgr.ideas"
 PROJECTS = "wtgr.projects"
 TRAINING = "wtgr.training"
+STORIES = "wtgr.stories"  # story.drafted, story.published, resource.published, keyed by story or resource id
 NOTIFICATIONS = "wtgr.notifications"
 
 

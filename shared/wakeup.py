@@ -19,25 +19,30 @@ def drain_on_notify(
     idle_wait: float = 1.0,
     after_drain: Callable[[], None] | None = None,
     exclusive: Callable[[psycopg.Connection], bool] | None = None,
+    beat: Callable[[], None] | None = None,
 ) -> None:
     """Call ``drain_once`` until it returns 0, then wait for a NOTIFY on ``channel`` (at most
     ``idle_wait`` seconds, so a lost notification delays work by a second, never forever); repeat
-    until ``stop`` is set.
+    until ``stop`` is set. ``beat`` is called before every ``drain_once`` and every wait, so a
+    heartbeat (shared.liveness) stays fresh while work flows and while there is none.
 
     With ``exclusive``, nothing is drained until ``exclusive(listener)`` returns True (it is asked
-    again every ``idle_wait`` seconds): a lock taken on the listening connection, which is then held
-    for as long as that connection lives. A lost connection ends the wait with an OperationalError,
-    so the lock and the work stop together.
+    again every ``idle_wait`` seconds, with a beat): a lock taken on the listening connection, which
+    is then held for as long as that connection lives. A lost connection ends the wait with an
+    OperationalError, so the lock and the work stop together.
     """
+    beat = beat or (lambda: None)
     with psycopg.connect(conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS) as listener:
         if exclusive is not None:
             while not exclusive(listener):
+                beat()
                 if stop.wait(idle_wait):
                     return
         listener.execute(f"LISTEN {channel}")
         while not stop.is_set():
+            beat()
             while drain_once():
-                pass
+                beat()
             if after_drain:
                 after_drain()
             for _ in listener.notifies(timeout=idle_wait, stop_after=1):

@@ -33,15 +33,26 @@ import psycopg
 import swagger_ui_bundle
 from apispec import BasePlugin
 from flask import Flask, Response, current_app, g, jsonify, request, send_from_directory
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+from prometheus_client.registry import Collector
 from psycopg_pool import ConnectionPool
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from shared import correlation, security, telemetry
 from shared.auth import ROLES, AuthError, JwksTokenVerifier, Principal, TokenVerifier, TrustedIssuers
 from shared.auth.tokens import Verifier
+from shared.collectors import OutboxGauges
 from shared.config import Settings
-from shared.errors import Conflict, Forbidden, InvalidInput, MalformedRequest, NotFound, Refusal, StaleVersion
+from shared.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    MalformedRequest,
+    NotFound,
+    Refusal,
+    StaleVersion,
+    TooLarge,
+)
 from shared.health import database_check, kafka_check, run_checks
 
 log = logging.getLogger(__name__)
@@ -57,6 +68,7 @@ STATUS_OF: dict[type[Refusal], int] = {
     NotFound: 404,
     Conflict: 409,
     StaleVersion: 412,
+    TooLarge: 413,
     InvalidInput: 422,
 }
 
@@ -227,7 +239,10 @@ def create_service_app(
     blueprints: list[flask_smorest.Blueprint],
     ready_checks: dict[str, ReadyCheck],
     verifier: Verifier | None,
+    scrape_collectors: Iterable[Collector] = (),
+    opened: Mapping[str, str] | None = None,
 ) -> Flask:
+    """A bare service app; ``scrape_collectors`` add what they read at scrape time to /metrics."""
     app = Flask(settings.service, static_folder=None)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
@@ -251,9 +266,12 @@ def create_service_app(
     app.extensions["wtgr_access"] = {  # flask-smorest's own routes: the OpenAPI document and its page
         endpoint: Access(public_reason="the API's own description") for endpoint in app.view_functions
     }
+    # Operations a deployment opened to everyone by configuration: endpoint -> why that is safe.
+    app.extensions["wtgr_access"].update({endpoint: Access(public_reason=reason)
+                                          for endpoint, reason in (opened or {}).items()})
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
-    _install_operations(app, settings.service, ready_checks)
+    _install_operations(app, settings.service, ready_checks, tuple(scrape_collectors))
     _install_request_hooks(app, settings.service)
     security.install(app, settings, problem)
     return app
@@ -270,12 +288,17 @@ class ServiceState(Protocol):
 
 
 def build_service_app(
-    state: ServiceState, *, title: str, description: str, blueprints: list[flask_smorest.Blueprint]
+    state: ServiceState, *, title: str, description: str, blueprints: list[flask_smorest.Blueprint],
+    scrape_collectors: Iterable[Collector] = (),
+    opened: Mapping[str, str] | None = None,
 ) -> Flask:
     """A service's web app from its composition root: JSON logs configured, every default of
-    ``create_service_app``, /readyz checking the service's database pool and Kafka, bearer tokens
-    verified with the configured public key, GET /api/v1/audit (shared.audit_api), and ``state``
-    in ``app.extensions[settings.service]`` for the views."""
+    ``create_service_app``, /readyz checking the service's database pool and Kafka, /metrics with
+    the outbox's backlog read from the database at scrape time (and ``scrape_collectors``), bearer
+    tokens verified with the configured public key, GET /api/v1/audit (shared.audit_api), and
+    ``state`` in ``app.extensions[settings.service]`` for the views. ``opened`` makes operations
+    that are marked for a role public instead (endpoint -> why), when the deployment's configuration
+    says so: the OpenAPI document and the access check both follow it."""
     from shared import audit, audit_api  # audit_api builds on this module
 
     settings = state.settings
@@ -292,6 +315,8 @@ def build_service_app(
             "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),
         },
         verifier=build_verifier(settings),
+        scrape_collectors=[OutboxGauges(settings.service, state.pool), *scrape_collectors],
+        opened=opened,
     )
     app.extensions[settings.service] = state
     return app
@@ -309,6 +334,18 @@ def build_verifier(settings: Settings) -> Verifier:
     return TrustedIssuers([static, provider])
 
 
+class PatchSchema(Schema):
+    """A PATCH body: every field optional, at least one sent. The OpenAPI document says so
+    (``minProperties: 1``); an empty body is a 422 naming no field (``_schema``)."""
+
+    MIN_PROPERTIES = 1
+
+    @validates_schema
+    def _says_what_to_change(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("send at least one field to change")
+
+
 class _OperationPlugin(BasePlugin):
     """Writes into the OpenAPI document what the marks on each view decide: its security (bearer,
     or none for a public operation), the 401/403 it may answer, and an ``operationId`` (the view's
@@ -316,6 +353,12 @@ class _OperationPlugin(BasePlugin):
 
     def __init__(self, app: Flask):
         self.app = app
+
+    def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> dict[str, Any] | None:
+        """A schema's own bounds that marshmallow fields cannot say: a PATCH body is not empty."""
+        schema = kwargs.get("schema")
+        least = getattr(schema, "MIN_PROPERTIES", None)
+        return {"minProperties": least} if least else None
 
     def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
                          **kwargs: Any) -> None:
@@ -335,7 +378,8 @@ class _OperationPlugin(BasePlugin):
             responses.setdefault("403", "FORBIDDEN")
 
 
-def _install_operations(app: Flask, service: str, ready_checks: dict[str, ReadyCheck]) -> None:
+def _install_operations(app: Flask, service: str, ready_checks: dict[str, ReadyCheck],
+                        scrape_collectors: tuple[Collector, ...]) -> None:
     @app.get("/healthz")
     @public("liveness probe: says the process answers, nothing more")
     def healthz() -> Any:
@@ -352,7 +396,7 @@ def _install_operations(app: Flask, service: str, ready_checks: dict[str, ReadyC
     @app.get("/metrics")
     @public("Prometheus scrapes it; counts and durations, no personal data")
     def metrics() -> Response:
-        body, content_type = telemetry.exposition()
+        body, content_type = telemetry.exposition(scrape_collectors)  # within seconds, whatever is down
         return Response(body, content_type=content_type)
 
     @app.get("/docs-static/<path:filename>")

@@ -13,8 +13,11 @@ from prometheus_client import REGISTRY
 
 import shared.telemetry  # noqa: F401  (registers the metric catalogue)
 from devstack import config, deploy_tools, mailpit
+from services.metrics.entrypoints.scrape import OverdueFeedGauges
 from shared import platform
+from shared.collectors import OutboxGauges
 from shared.create_topics import ensure_topics
+from shared.lag_exporter import KafkaLagReader, LagCollector
 
 ROOT = Path(__file__).parents[1]
 DEPLOY = ROOT / "deploy"
@@ -23,9 +26,24 @@ COMPOSE = yaml.safe_load(COMPOSE_FILE.read_text())
 
 
 def known_metric_names() -> set[str]:
-    """Every series name the catalogue's metrics expose (it registers them in the default registry)."""
+    """Every series name the catalogue's metrics expose (it registers them in the default registry),
+    and those the scrape-time collectors read (APIs' outbox and overdue feeds, the lag exporter)."""
     suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
-    return {family.name + suffix for family in REGISTRY.collect() for suffix in suffixes.get(family.type, ("",))}
+    counted = {family.name + suffix for family in REGISTRY.collect() for suffix in suffixes.get(family.type, ("",))}
+    collectors = [OutboxGauges("any", None), OverdueFeedGauges(None, None), LagCollector(KafkaLagReader("", {}))]
+    return counted | {family.name for collector in collectors for family in collector.describe()}
+
+
+def worker_targets() -> list[str]:
+    """Every service process but the API, as compose names it, on its registered port."""
+    return [f"{item.name}-{process.name}:{port}" for item in platform.SERVICES
+            for process, port in item.workers_and_ports]
+
+
+def scrape_targets(job_name: str) -> list[str]:
+    config = yaml.safe_load((DEPLOY / "prometheus/prometheus.yml").read_text())
+    [job] = [job for job in config["scrape_configs"] if job["job_name"] == job_name]
+    return [target for group in job["static_configs"] for target in group["targets"]]
 
 
 def compose_command(name: str) -> str:
@@ -59,10 +77,53 @@ def test_each_api_listens_and_is_checked_on_its_registered_port():
 
 
 def test_prometheus_scrapes_every_api_on_its_registered_port():
-    config = yaml.safe_load((DEPLOY / "prometheus/prometheus.yml").read_text())
-    [job] = [job for job in config["scrape_configs"] if job["job_name"] == "wtgr"]
-    targets = [target for group in job["static_configs"] for target in group["targets"]]
-    assert targets == [f"{item.name}-api:{item.port}" for item in platform.SERVICES]
+    assert scrape_targets("wtgr") == [f"{item.name}-api:{item.port}" for item in platform.SERVICES]
+
+
+def test_prometheus_scrapes_every_worker_on_its_registered_port():
+    assert scrape_targets("wtgr-workers") == worker_targets()
+
+
+def test_prometheus_scrapes_the_platforms_own_processes():
+    assert scrape_targets("wtgr-platform") == [f"{item.name}:{item.port}" for item in platform.PLATFORM_PROCESSES]
+
+
+def test_a_worker_missing_from_the_scrape_targets_is_caught(monkeypatch):
+    extra = platform.Process("janitor", "janitor")
+    metrics = platform.service("metrics")
+    widened = platform.Service(metrics.name, metrics.port, metrics.publishes, metrics.consumes,
+                               (*metrics.workers, extra))
+    monkeypatch.setattr(platform, "SERVICES", tuple(widened if item.name == "metrics" else item
+                                                    for item in platform.SERVICES))
+    assert "metrics-janitor:8503" in worker_targets()
+    assert scrape_targets("wtgr-workers") != worker_targets()
+
+
+def test_every_worker_is_checked_on_its_own_port_and_the_ports_never_collide():
+    for registered in platform.SERVICES:
+        for process, port in registered.workers_and_ports:
+            spec = COMPOSE["services"][f"{registered.name}-{process.name}"]
+            assert f"localhost:{port}/healthz" in " ".join(spec["healthcheck"]["test"]), process.name
+    ports = [item.port for item in platform.SERVICES] + [int(t.rsplit(":", 1)[1]) for t in worker_targets()]
+    ports += [item.port for item in platform.PLATFORM_PROCESSES]
+    assert len(ports) == len(set(ports))
+
+
+def test_the_compose_file_runs_the_platforms_own_processes():
+    for item in platform.PLATFORM_PROCESSES:
+        assert f"-m {item.module}" in compose_command(item.name)
+        assert f"localhost:{item.port}/healthz" in " ".join(COMPOSE["services"][item.name]["healthcheck"]["test"])
+
+
+def test_every_alert_has_a_unit_test_and_a_runbook():
+    rules = yaml.safe_load((DEPLOY / "prometheus/alerts.yml").read_text())
+    alerts = {rule["alert"] for group in rules["groups"] for rule in group["rules"]}
+    tests = yaml.safe_load((DEPLOY / "prometheus/alerts_test.yml").read_text())
+    tested = {case["alertname"] for test in tests["tests"] for case in test["alert_rule_test"]
+              if any(case.get("exp_alerts") or [])}
+    assert alerts == tested, alerts ^ tested
+    runbooks = set(re.findall(r"^#### `(Wtgr\w+)`", (ROOT / "docs/operations.md").read_text(), re.M))
+    assert alerts <= runbooks, alerts - runbooks
 
 
 def test_every_runnable_entrypoint_is_registered():
@@ -127,6 +188,7 @@ def loaded_compose() -> dict:
 def test_compose_go_loads_the_compose_file_with_every_process(loaded_compose):
     expected = {f"{item.name}-{process.name}" for item in platform.SERVICES for process in item.processes}
     expected |= {"postgres", "kafka", "kafka-topics", "mail", "prometheus", "alertmanager", "grafana"}
+    expected |= {item.name for item in platform.PLATFORM_PROCESSES}
     assert expected <= set(loaded_compose["services"])
 
 

@@ -86,7 +86,8 @@ def test_every_registered_process_is_a_deployment_running_its_module(rendered):
     _, objects = rendered
     found = deployments(objects)
     expected = {f"{item.name}-{process.name}" for item in platform.SERVICES for process in item.processes}
-    assert set(found) == expected | {"portal-web"}  # the portal is no service: deploy/k8s/base/portal.yaml
+    # the portal is no service (deploy/k8s/base/portal.yaml); the platform processes are its own
+    assert set(found) == expected | {"portal-web"} | {item.name for item in platform.PLATFORM_PROCESSES}
     for service in platform.SERVICES:
         for process in service.processes:
             spec = found[f"{service.name}-{process.name}"]["spec"]
@@ -120,6 +121,43 @@ def test_every_api_is_probed_and_served_on_its_registered_port(rendered):
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert objects[("Service", f"{service.name}-api")]["spec"]["ports"][0]["port"] == service.port
+
+
+def test_every_worker_is_probed_on_its_heartbeat_and_scraped_on_its_registered_port(rendered):
+    _, objects = rendered
+    for service in platform.SERVICES:
+        for process, port in service.workers_and_ports:
+            pod = deployments(objects)[f"{service.name}-{process.name}"]["spec"]["template"]
+            [container] = pod["spec"]["containers"]
+            assert container["ports"] == [{"name": "metrics", "containerPort": port}]
+            for probe in ("livenessProbe", "readinessProbe"):
+                assert container[probe]["httpGet"] == {"path": "/healthz", "port": "metrics"}, (process.name, probe)
+            assert pod["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
+            assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(port)
+
+
+def test_the_lag_exporter_runs_with_a_service_prometheus_reaches(rendered):
+    _, objects = rendered
+    for process in platform.PLATFORM_PROCESSES:
+        deployment = deployments(objects)[process.name]
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        assert process.module in " ".join(container["command"]) and deployment["spec"]["replicas"] == 1
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        service = objects[("Service", process.name)]["spec"]
+        assert service["ports"][0]["port"] == process.port
+        assert service["selector"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+
+
+def test_prometheus_may_reach_every_workers_metrics_port(rendered):
+    _, objects = rendered
+    policy = objects[("NetworkPolicy", "wtgr-worker-metrics-ingress")]["spec"]
+    [rule] = policy["ingress"]
+    assert rule["ports"] == [{"port": "metrics"}]
+    assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
+    selects = {item["key"]: item for item in policy["podSelector"]["matchExpressions"]}
+    for name, deployment in deployments(objects).items():
+        process = deployment["spec"]["template"]["metadata"]["labels"]["wtgr/process"]
+        assert (process not in selects["wtgr/process"].get("values", [])) == (process != "api"), name
 
 
 def test_exactly_one_relay_per_service_replaced_never_rolled(rendered):

@@ -43,7 +43,7 @@ def service_app(service: str, monkeypatch: pytest.MonkeyPatch) -> Flask:
                                   blueprints=[*blueprints, audit_api.blueprint], **options)
 
     monkeypatch.setattr(module, "build_service_app", bare_app)
-    return module.create_app(SimpleNamespace(settings=Settings.from_env(service)))
+    return module.create_app(SimpleNamespace(settings=Settings.from_env(service), pool=None, today=None))
 
 
 def used_components(document: Json) -> dict[str, Json]:

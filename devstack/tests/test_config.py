@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from devstack import proc
-from devstack.config import ConfigError, resolve_ports
+from devstack.config import ENVS, ConfigError, resolve_ports
 from devstack.kafka_broker import format_arguments, new_cluster_id
 
 SERVICES = ("ideas", "projects", "metrics", "training", "notifications")
@@ -91,8 +91,16 @@ def test_a_cluster_id_starting_with_a_dash_stays_one_argument_of_kafka_storage_f
 
 def test_no_default_port_is_one_the_kernel_may_hand_a_client() -> None:
     # Linux gives client connections ports from 32768 to 60999; a server port there can be taken.
-    for env in ("run", "test"):
+    for env in ENVS:
         ports = resolve_ports(env, SERVICES, {})
         defaults = [ports.pg, ports.kafka, ports.kafka_controller, ports.smtp, ports.mail_http,
                     *ports.services.values()]
         assert all(port < 32768 for port in defaults), (env, defaults)
+
+
+def test_every_env_has_ports_of_its_own_so_all_can_run_side_by_side() -> None:
+    used = []
+    for env in ENVS:
+        ports = resolve_ports(env, SERVICES, {})
+        used += [*ports.infra().values(), *ports.services.values()]
+    assert len(used) == len(set(used))

@@ -18,7 +18,7 @@ SERVICES = ("ideas", "projects", "metrics", "training", "notifications")
 
 def test_the_portal_and_the_provider_have_ports_in_each_env_and_can_be_moved():
     run, test = resolve_ports("run", SERVICES, {}), resolve_ports("test", SERVICES, {})
-    assert (run.portal, run.oidc, test.portal, test.oidc) == (8000, 8090, 28000, 28090)
+    assert (run.portal, run.oidc, test.portal, test.oidc) == (8000, 8091, 28000, 28091)
     moved = resolve_ports("test", SERVICES, {"WTGR_PORTAL_PORT": "17000", "WTGR_OIDC_PORT": "17090"})
     assert (moved.portal, moved.oidc) == (17000, 17090)
 
@@ -26,7 +26,7 @@ def test_the_portal_and_the_provider_have_ports_in_each_env_and_can_be_moved():
 def test_the_env_file_points_the_services_and_the_portal_at_the_provider(tmp_path: Path):
     config = replace(load_config("test", {}, use_recorded=False), state_dir=tmp_path)
     values = build_env(config)
-    assert values["WTGR_OIDC_ISSUER"] == "http://127.0.0.1:28090"
+    assert values["WTGR_OIDC_ISSUER"] == "http://127.0.0.1:28091"
     assert values["WTGR_PORTAL_URL"] == "http://127.0.0.1:28000"
     assert values["WTGR_OIDC_REDIRECT_URIS"] == "http://127.0.0.1:28000/auth/callback"
     assert values["WTGR_OIDC_POST_LOGOUT_REDIRECT_URIS"] == "http://127.0.0.1:28000/signed-out"

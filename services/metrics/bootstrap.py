@@ -9,7 +9,7 @@ from pathlib import Path
 
 from psycopg_pool import ConnectionPool
 
-from services.metrics.service_layer import activity, handlers
+from services.metrics.service_layer import activity, handlers, projects
 from shared import db
 from shared.config import Settings
 from shared.consumer import Handler
@@ -40,6 +40,9 @@ def event_handlers(
     """What the metrics consumer does with each event type it reads."""
     return {
         "measure.recorded": handlers.on_measure_recorded(today),
-        "idea.submitted": activity.counts_as("IDEAS_SUBMITTED", "ideas-service", today),
-        "project.completed": activity.counts_as("PROJECTS_COMPLETED", "projects-service", today),
+        "idea.submitted": activity.counts_as("IDEAS_SUBMITTED", "ideas-service", today, counted_by="idea_id"),
+        "project.completed": activity.counts_as("PROJECTS_COMPLETED", "projects-service", today,
+                                                counted_by="project_id"),
+        "project.measure_linked": projects.on_measure_linked,
+        "pdsa.cycle_started": projects.on_pdsa_cycle_started,
     }

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from psycopg_pool import ConnectionPool
 
+from services.notifications.adapters.templates import EmailTemplates
 from services.notifications.service_layer import handlers
 from shared import db
 from shared.config import Settings
@@ -28,4 +29,4 @@ def build(settings: Settings | None = None) -> Notifications:
 
 
 def event_handlers(settings: Settings, pool: ConnectionPool) -> dict[str, Handler]:
-    return dict(handlers.EVENT_HANDLERS)
+    return handlers.event_handlers(EmailTemplates(), settings.portal_url)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from psycopg_pool import ConnectionPool
 
-from services.projects.service_layer import handlers
+from services.projects.service_layer import events
 from shared import db
 from shared.config import Settings
 from shared.consumer import Handler
@@ -38,4 +38,4 @@ def build(settings: Settings | None = None, today: Callable[[], date] = london_t
 
 def event_handlers(settings: Settings, pool: ConnectionPool) -> dict[str, Handler]:
     """What the projects consumer does with each event type it reads."""
-    return dict(handlers.EVENT_HANDLERS)
+    return dict(events.EVENT_HANDLERS)

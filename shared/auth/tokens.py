@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import jwt
 
 ALGORITHM = "RS256"
-ROLES = ("staff", "qi_lead", "kpi_owner", "trainer", "admin", "feed")
+ROLES = ("staff", "qi_lead", "kpi_owner", "trainer", "admin", "feed", "moderator", "comms_editor")
 
 
 class AuthError(Exception):

@@ -31,6 +31,7 @@ LISTS = {  # service: the module that declares its lists
     "training": "services.training.adapters.store",
     "notifications": "services.notifications.adapters.store",
     "metrics": "services.metrics.adapters.listings",
+    "stories": "services.stories.adapters.store",
 }
 SHARED_LISTS = "shared.audit"  # lists every service has, over its own schema's copy of the table
 # Lists bounded by design whose source is a view that orders rows one way: read backwards, they sort
@@ -38,6 +39,7 @@ SHARED_LISTS = "shared.audit"  # lists every service has, over its own schema's 
 FORWARD_ONLY = {"series"}
 SAMPLES = {"timestamptz": datetime(2026, 1, 1, tzinfo=UTC), "date": date(2026, 1, 1), "integer": 1, "bigint": 1,
            "text": "x"}
+UUID_COLUMNS = {"campaign_id", "idea_id", "project_id"}  # filter and scope columns of type uuid
 WHOLE_TABLE_NODES = {"Seq Scan", "Bitmap Heap Scan", "Sort"}
 
 
@@ -79,6 +81,13 @@ def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from nodes(child)
 
 
+def sample_of(column: str) -> Any:
+    """A value for a scope or filter column: a month's date, an id, or text."""
+    if column == "period":
+        return SAMPLES["date"]
+    return uuid.uuid4() if column in UUID_COLUMNS else "x"
+
+
 @pytest.fixture(scope="module")
 def connections() -> Iterator[dict[str, psycopg.Connection[Any]]]:
     opened = {}
@@ -100,10 +109,10 @@ def connections() -> Iterator[dict[str, psycopg.Connection[Any]]]:
                          ids=lambda value: value.name if isinstance(value, Listing) else str(value))
 def test_every_page_of_every_list_is_an_index_range_scan(connections, service, listing, filter_column):
     explained = Explained(connections[service], listing)
-    scope = {column: SAMPLES["date"] if column == "period" else "x" for column in listing.scope}
+    scope = {column: sample_of(column) for column in listing.scope}
     query = PageQuery().load({"page_size": "1"})
     if filter_column:
-        query[filter_column] = "x"
+        query[filter_column] = sample_of(filter_column)
     first = page(explained, listing, query, secret="plans", **scope)
     following = page(explained, listing, {**query, "cursor": first.next}, secret="plans", **scope)
     if listing.name not in FORWARD_ONLY:

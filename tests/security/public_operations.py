@@ -17,5 +17,11 @@ PUBLIC_API_OPERATIONS: dict[tuple[str, str, str], str] = {
     ("metrics", "POST", "/api/v1/spc"): "the SPC calculator over the numbers sent: it reads and stores nothing, "
                                         "like NHS England's Excel tool",
     ("metrics", "POST", "/api/v1/spc.svg"): "the same calculator, drawn as SVG: reads and stores nothing",
+    ("ideas", "POST", "/api/v1/public/ideas"): "the public idea form for patients, carers and partners without an "
+                                               "account: moderated before anyone sees it, rate-limited per client, "
+                                               "bounded sizes, patient data refused",
+    ("ideas", "GET", "/api/v1/followed-ideas/{token}"): "a public or anonymous submitter's private follow link: the "
+                                                        "token is the credential (stored hashed); stage and history, "
+                                                        "no names",
 }
 

@@ -41,17 +41,23 @@ def test_an_idea_status_change_is_audited_with_who_versions_and_correlation(toke
     staff, lead = Caller("ideas", token("staff", user="sam")), Caller("ideas", token("qi_lead", user="lee"))
     idea = staff.send("POST", "/api/v1/ideas", {"title": "Quieter wards at night",
                                                  "description": "Dim the corridor lights after ten."})
-    lead.send("POST", f"/api/v1/ideas/{idea['id']}/status", {"status": "under_review", "reason": "looks good"},
+    lead.send("POST", f"/api/v1/ideas/{idea['id']}/stage", {"stage": "under_review", "reason": "looks good"},
               expect=200, **{"X-Correlation-ID": "probe-audit-1"})
     [row] = trail("ideas", token, "idea", idea["id"])
-    assert (row["operation"], row["actor"], row["actor_roles"]) == ("idea.status_changed", "lee", ["qi_lead"])
+    assert (row["operation"], row["actor"], row["actor_roles"]) == ("idea.stage_changed", "lee", ["qi_lead"])
     assert (row["before_version"], row["after_version"], row["correlation_id"]) == (1, 2, "probe-audit-1")
 
 
 def test_a_project_created_and_moved_is_audited(token):
     lead = Caller("projects", token("qi_lead", user="lee"))
-    project = lead.send("POST", "/api/v1/projects", {"title": "Fewer falls", "aim": "Halve falls on ward 7 by June."})
-    assert operations(trail("projects", token, "project", project["id"])) == ["project.created"]
+    project = lead.send("POST", "/api/v1/projects", {
+        "title": "Fewer falls", "directorate": "DIR-ACUTE", "cqc": ["safe"],
+        "team": [{"subject": "lee", "name": "Lee", "email": "lee@hospital.example", "role": "lead"}],
+        "aim": {"statement": "Halve falls on ward 7", "measure": "falls per 1,000 bed days", "baseline": 8,
+                "target": 4, "by": "2027-06-30"}})
+    lead.send("POST", f"/api/v1/projects/{project['id']}/approval", {"note": "Acute QI forum: approved"}, expect=200)
+    assert operations(trail("projects", token, "project", project["id"])) == ["project.created",
+                                                                              "project.stage_changed"]
 
 
 def test_course_and_session_changes_are_audited(token):
@@ -90,5 +96,5 @@ def test_a_refused_change_leaves_no_audit_row(token):
     lead = Caller("ideas", token("qi_lead", user="lee"))
     idea = Caller("ideas", token("staff")).send("POST", "/api/v1/ideas", {"title": "Skip review",
                                                                           "description": "Accept at once."})
-    lead.send("POST", f"/api/v1/ideas/{idea['id']}/status", {"status": "accepted"}, expect=409)
+    lead.send("POST", f"/api/v1/ideas/{idea['id']}/stage", {"stage": "accepted"}, expect=409)
     assert trail("ideas", token, "idea", idea["id"]) == []

@@ -16,7 +16,7 @@ from portal.settings import PortalSettings
 @pytest.fixture
 def settings(tmp_path) -> PortalSettings:
     return replace(PortalSettings.from_env(), environment="development", session_dir=str(tmp_path),
-                   public_url="http://127.0.0.1:8000", oidc_issuer="http://127.0.0.1:8090")
+                   public_url="http://127.0.0.1:8000", oidc_issuer="http://127.0.0.1:8091")
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_the_policy_allows_no_inline_script_or_style(settings):
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert "frame-ancestors 'none'" in policy
-    assert "form-action 'self' http://127.0.0.1:8090" in policy
+    assert "form-action 'self' http://127.0.0.1:8091" in policy
 
 
 def test_every_page_carries_the_policy_and_is_not_cached(app):

@@ -3,8 +3,9 @@
 Points take the Making Data Count colours of NHSRplotthedots 0.2 (``ptd_spc_colours()``,
 standardised with the MDC team's Power BI visuals): grey for common cause, blue for
 improvement, orange for concern, purple for neutral special cause. Each marker also carries
-its ``point_type`` as a class, so a page's CSS can restyle it. Every piece of text, user
-titles included, is escaped.
+its ``point_type`` as a class, so a page's CSS can restyle it. An annotated month (a PDSA
+cycle's start, say) gets a dotted vertical line with its note, also named in the description for
+screen readers. Every piece of text, user titles and notes included, is escaped.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ MEAN_COLOUR = "#000000"
 LIMIT_COLOUR = "#a6a6a6"
 TARGET_COLOUR = "#de1b1b"
 TEXT_COLOUR = "#231f20"
+ANNOTATION_COLOUR = "#005eb8"
+ANNOTATION_LABEL_CHARS = 40
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 24, 40, 64
 MARKER_RADIUS = 3.5
+Annotation = tuple[str, str]  # (the month annotated, YYYY-MM; the note)
 
 
 @dataclass(frozen=True)
@@ -52,15 +56,15 @@ class _Frame:
 
 
 def render_svg(chart: SpcChart | RunChart, *, title: str, dates: Sequence[str] | None = None,
-               width: int = 720, height: int = 320) -> str:
-    """Either kind of chart, drawn the way its kind is drawn."""
+               annotations: Sequence[Annotation] = (), width: int = 720, height: int = 320) -> str:
+    """Either kind of chart, drawn the way its kind is drawn, with the notes on its months."""
     if isinstance(chart, SpcChart):
-        return render_spc_svg(chart, title=title, dates=dates, width=width, height=height)
-    return render_run_svg(chart, title=title, dates=dates, width=width, height=height)
+        return render_spc_svg(chart, title=title, dates=dates, annotations=annotations, width=width, height=height)
+    return render_run_svg(chart, title=title, dates=dates, annotations=annotations, width=width, height=height)
 
 
 def render_spc_svg(chart: SpcChart, *, title: str, dates: Sequence[str] | None = None,
-                   width: int = 720, height: int = 320) -> str:
+                   annotations: Sequence[Annotation] = (), width: int = 720, height: int = 320) -> str:
     """The XmR chart: values joined by a line, coloured markers, each period's mean (solid) and
     process limits (dashed), the target where there is one, and the two icon names as text."""
     points = chart.points
@@ -76,11 +80,11 @@ def render_spc_svg(chart: SpcChart, *, title: str, dates: Sequence[str] | None =
         *(_marker(p.x, p.y, p.point_type, _point_label(p, dates), frame) for p in points),
         _text(MARGIN_LEFT, height - 12, _icons_text(chart), "icons"),
     ]
-    return _document(title, description, frame, [p.y for p in points], dates, body)
+    return _document(title, description, frame, [p.y for p in points], dates, body, annotations)
 
 
 def render_run_svg(chart: RunChart, *, title: str, dates: Sequence[str] | None = None,
-                   width: int = 720, height: int = 320) -> str:
+                   annotations: Sequence[Annotation] = (), width: int = 720, height: int = 320) -> str:
     """The run chart: values joined by a line, grey markers and the median as a solid line."""
     values = list(chart.values)
     frame = _frame(values, len(values), width, height)
@@ -92,7 +96,7 @@ def render_run_svg(chart: RunChart, *, title: str, dates: Sequence[str] | None =
         *(_marker(i, y, "common_cause", _value_label(i, y, dates), frame) for i, y in enumerate(values)),
         _text(MARGIN_LEFT, height - 12, f"Runs signal: {'yes' if chart.runs_signal else 'no'}", "icons"),
     ]
-    return _document(title, description, frame, values, dates, body)
+    return _document(title, description, frame, values, dates, body, annotations)
 
 
 def _frame(values: Sequence[float], n: int, width: int, height: int) -> _Frame:
@@ -164,9 +168,33 @@ def _axes(frame: _Frame, values: Sequence[float], dates: Sequence[str] | None) -
     ]
 
 
+def _annotation_marks(annotations: Sequence[Annotation], dates: Sequence[str] | None, frame: _Frame) -> list[str]:
+    """A dotted line at each annotated month the chart shows, labelled with its note (shortened;
+    the whole note is the line's tooltip). Months outside the chart are left out."""
+    index = {month: i for i, month in enumerate(dates or ())}
+    marks: list[str] = []
+    for month, note in annotations:
+        if month not in index:
+            continue
+        x = frame.x(index[month])
+        label = note if len(note) <= ANNOTATION_LABEL_CHARS else note[:ANNOTATION_LABEL_CHARS - 1] + "…"
+        marks.append(
+            f'<g class="annotation"><title>{escape(f"{month}: {note}")}</title>'
+            f'<line x1="{x:.1f}" y1="{MARGIN_TOP:.1f}" x2="{x:.1f}" y2="{frame.height - MARGIN_BOTTOM:.1f}" '
+            f'stroke="{ANNOTATION_COLOUR}" stroke-width="1" stroke-dasharray="2 3"/>'
+            f'{_text(x + 3, MARGIN_TOP + 10 + 12 * (len(marks) % 3), label, "annotation-label", size=10)}</g>')
+    return marks
+
+
+def _annotations_text(annotations: Sequence[Annotation], dates: Sequence[str] | None) -> str:
+    shown = [f"{month}: {note}" for month, note in annotations if month in set(dates or ())]
+    return f" Annotations: {'; '.join(shown)}." if shown else ""
+
+
 def _document(title: str, description: str, frame: _Frame, values: Sequence[float], dates: Sequence[str] | None,
-              body: list[str]) -> str:
+              body: list[str], annotations: Sequence[Annotation] = ()) -> str:
     heading = _text(frame.width / 2, 24, title, "chart-title", "middle", size=16)
+    description += _annotations_text(annotations, dates)
     return "\n".join([
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{frame.width}" height="{frame.height}" '
         f'viewBox="0 0 {frame.width} {frame.height}" role="img" aria-labelledby="chart-title chart-desc" '
@@ -177,6 +205,7 @@ def _document(title: str, description: str, frame: _Frame, values: Sequence[floa
         heading,
         *_axes(frame, values, dates),
         *body,
+        *_annotation_marks(annotations, dates, frame),
         "</svg>",
     ])
 

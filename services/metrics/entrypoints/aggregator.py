@@ -1,6 +1,7 @@
 """The aggregator worker: rolls up and recomputes the charts that measures from feeds queued,
 waking on every queued batch (LISTEN/NOTIFY) and draining the queue a pass at a time; rides out
-an outage of PostgreSQL with back-off (shared.outages)."""
+an outage of PostgreSQL with back-off (shared.outages). Serves /healthz and /metrics, beating its
+heartbeat on every pass (shared.liveness)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from services.metrics.bootstrap import SERVICE
 from services.metrics.service_layer import aggregator
 from shared import db, telemetry
 from shared.correlation import configure_logging
+from shared.liveness import start_worker_endpoint
 from shared.outages import ride_out_outages
 from shared.processes import safe_settings, stop_on_sigterm
 from shared.wakeup import drain_on_notify
@@ -23,6 +25,7 @@ def main() -> None:
     configure_logging(SERVICE, settings.log_level)
     pool = db.make_pool(settings.database_url, max_size=2, name=f"{SERVICE}-aggregator", wait=False)
     stop = stop_on_sigterm()
+    heartbeat = start_worker_endpoint(settings, "aggregator")
 
     def report_backlog() -> None:
         with db.unit_of_work(pool, SERVICE) as uow:
@@ -32,7 +35,7 @@ def main() -> None:
     try:
         ride_out_outages(SERVICE, "aggregator", lambda: drain_on_notify(
             settings.database_url, f"aggregate_{SERVICE}", lambda: aggregator.run_pass(pool), stop,
-            after_drain=report_backlog), stop)
+            after_drain=report_backlog, beat=heartbeat.beat), stop, beat=heartbeat.beat)
     finally:
         pool.close()
 

@@ -21,6 +21,7 @@ from services.metrics.entrypoints.schemas import (
     VersionedKpiSchema,
     VersionedUnitSchema,
 )
+from services.metrics.entrypoints.scrape import OverdueFeedGauges
 from services.metrics.entrypoints.spc_api import spc_api
 from services.metrics.entrypoints.visibility import kpi_as_seen
 from services.metrics.service_layer import handlers
@@ -110,14 +111,19 @@ def list_units(query: dict) -> Any:
 
 
 @api.route("/measures", methods=["POST"])
-@requires_roles("feed", "kpi_owner")
+@requires_sign_in
 @api.arguments(MeasureInSchema)
 @api.response(201, MeasureOutSchema, description="a new month or a new revision was stored")
 @api.alt_response(200, schema=MeasureOutSchema, description="the same figures were already current")
 def record_measure(payload: dict) -> Any:
-    """Record a month's value; a different value for a month already recorded is a new revision."""
-    payload = {**payload, "recorded_by": payload["recorded_by"] or current_principal().user}
+    """Record a month's value; a different value for a month already recorded is a new revision.
+    Feeds (role `feed`), KPI owners (role `kpi_owner`) and admins record any KPI; any other caller
+    only a KPI whose owners list their email (a QI project's lead records the project's measures):
+    403 otherwise."""
+    who = current_principal()
+    payload = {**payload, "recorded_by": payload["recorded_by"] or who.user}
     with _uow() as uow:
+        handlers.check_may_record(uow, payload["kpi_code"], who)
         result = handlers.record_measure(uow, handlers.measure_from_payload(payload), _app().today())
     body = {**result.row, "changed": result.changed}
     if not result.changed:
@@ -170,9 +176,11 @@ def get_unit(code: str) -> Any:
 
 
 def create_app(app_state: bootstrap.Metrics | None = None) -> Flask:
+    state = app_state or bootstrap.build()
     return build_service_app(
-        app_state or bootstrap.build(),
+        state,
         title="WTGR metrics",
         description="KPI catalogue, organisational units and monthly measures (no patient-identifiable data).",
         blueprints=[api, spc_api, catalogue_api, dashboard_api],
+        scrape_collectors=[OverdueFeedGauges(state.pool, state.today)],
     )

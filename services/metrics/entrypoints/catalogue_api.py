@@ -18,7 +18,7 @@ from services.metrics.entrypoints.visibility import history_as_seen
 from services.metrics.service_layer import catalogue
 from shared.db import UnitOfWork, unit_of_work
 from shared.errors import InvalidInput, NotFound
-from shared.fields import MonthField
+from shared.fields import FreeText, MonthField
 from shared.pagination import Page, PageQuery, page, page_of
 from shared.web import (
     Blueprint,
@@ -35,13 +35,13 @@ catalogue_api = Blueprint("catalogue", __name__, url_prefix="/api/v1",
 
 
 class KpiChangeSchema(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "Average length of stay"})
-    description = fields.String(validate=validate.Length(max=4000),
-                                metadata={"example": "Days from admission to discharge, mean of the month."})
+    name = FreeText(validate=validate.Length(min=1, max=200), metadata={"example": "Average length of stay"})
+    description = FreeText(validate=validate.Length(max=4000),
+                           metadata={"example": "Days from admission to discharge, mean of the month."})
     improvement_direction = fields.String(validate=validate.OneOf(IMPROVEMENT_DIRECTIONS),
                                           metadata={"example": "decrease"})
     owners = fields.List(fields.Email(), metadata={"example": ["ward7.manager@trust.example"]})
-    data_source = fields.String(validate=validate.Length(max=200), metadata={"example": "PAS discharges extract"})
+    data_source = FreeText(validate=validate.Length(max=200), metadata={"example": "PAS discharges extract"})
     expected_by_day = fields.Integer(validate=validate.Range(1, 28), metadata={"example": 10})
     aggregation = fields.String(validate=validate.OneOf(AGGREGATIONS), metadata={"example": "mean"})
     fix_after_n_points = fields.Integer(allow_none=True, validate=validate.Range(min=12), metadata={"example": 12})
@@ -49,7 +49,7 @@ class KpiChangeSchema(Schema):
 
 
 class UnitChangeSchema(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "Ward 7 (acute medicine)"})
+    name = FreeText(validate=validate.Length(min=1, max=200), metadata={"example": "Ward 7 (acute medicine)"})
     parent_code = fields.String(metadata={"description": "move the unit under another", "example": "DIR-MED"})
     moved_from = MonthField(metadata={"description": "with parent_code: the first month the unit sits under it "
                                          "(YYYY-MM, not after this month; default this month). The months before "
@@ -95,8 +95,8 @@ class TargetSchema(Schema):
 class RebaseInSchema(Schema):
     period = MonthField(required=True, metadata={"description": "the first month of the new period, YYYY-MM",
                                                  "example": "2026-01"})
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000),
-                           metadata={"description": "why the process changed (for example the PDSA cycle)",
+    reason = FreeText(required=True, validate=validate.Length(min=3, max=2000),
+                      metadata={"description": "why the process changed (for example the PDSA cycle)",
                                      "example": "Discharge to assess started on WARD-7 (PDSA cycle 3)"})
 
 
@@ -112,12 +112,12 @@ class RebaseSchema(Schema):
 
 class AnnotationInSchema(Schema):
     period = MonthField(required=True, metadata={"example": "2026-02"})
-    text = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                         metadata={"description": "free text: no patient-identifiable data",
-                                   "example": "Norovirus closure of 6 beds for 9 days"})
-    pdsa_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
-                             metadata={"description": "the PDSA cycle that explains the point, if any",
-                                       "example": None})
+    text = FreeText(required=True, validate=validate.Length(min=1, max=2000),
+                    metadata={"description": "What happened at that month.",
+                              "example": "Norovirus closure of 6 beds for 9 days"})
+    pdsa_ref = FreeText(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                        metadata={"description": "the PDSA cycle that explains the point, if any",
+                                  "example": None})
 
 
 class AnnotationSchema(Schema):

@@ -143,16 +143,20 @@ def kpi_chart_csv(kpi_code: str, unit_code: str) -> Response:
                         description="The stored chart as a standalone, accessible SVG image.")
 @dashboard_api.alt_response(304, description="Unchanged since the ETag given in If-None-Match.")
 def kpi_chart_svg(kpi_code: str, unit_code: str) -> BaseResponse:
-    """The stored chart (XmR or run chart) drawn as SVG, titled "KPI name — unit name", to embed in a page
-    or an email. Its ETag changes whenever the chart is recomputed (or renamed); send it back in If-None-Match."""
+    """The stored chart (XmR or run chart) drawn as SVG, titled "KPI name — unit name", with its annotations
+    (a PDSA cycle's start, say) marked on their months, to embed in a page or an email. Its ETag changes
+    whenever the chart is recomputed, renamed or annotated; send it back in If-None-Match."""
     with _uow() as uow:
         found = _chart_of(uow, kpi_code, unit_code)
+        notes = [(month_text(note["period"]), note["text"])
+                 for note in dashboard_store.chart_annotations(uow, kpi_code, unit_code)]
     title = f"{found['kpi'].name} — {found['unit'].name}"
     body = found["chart"]
-    svg = render_svg(chart_from_json(body), title=title, dates=body["periods_of_points"])
+    svg = render_svg(chart_from_json(body), title=title, dates=body["periods_of_points"], annotations=notes)
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-cache"
-    response.set_etag(f"{found['computed_at'].isoformat()}.{zlib.crc32(title.encode()):08x}")
+    drawn = zlib.crc32(repr((title, notes)).encode())
+    response.set_etag(f"{found['computed_at'].isoformat()}.{drawn:08x}")
     return response.make_conditional(request)
 
 

@@ -1,14 +1,24 @@
-"""Checks for overdue monthly measures every WTGR_OVERDUE_CHECK_SECONDS (default an hour)."""
+"""Checks for overdue monthly measures every WTGR_OVERDUE_CHECK_SECONDS (default an hour) and
+announces each missing month once (measure.overdue); rides out an outage of PostgreSQL with
+back-off (shared.outages). Serves /healthz and /metrics, beating its heartbeat while it waits
+(shared.liveness). How many feeds are overdue right now is read by metrics' API at scrape time
+(services/metrics/entrypoints/scrape.py), whether or not this worker runs."""
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections.abc import Callable
+
+from psycopg_pool import ConnectionPool
 
 from services.metrics.bootstrap import SERVICE, utc_today
 from services.metrics.service_layer import overdue
 from shared import db
 from shared.correlation import configure_logging
+from shared.liveness import start_worker_endpoint
+from shared.outages import BEAT_EVERY_SECONDS, ride_out_outages
 from shared.processes import safe_settings, stop_on_sigterm
 
 log = logging.getLogger(__name__)
@@ -18,16 +28,28 @@ def main() -> None:
     settings = safe_settings(SERVICE)
     configure_logging(SERVICE, settings.log_level)
     interval = float(os.environ.get("WTGR_OVERDUE_CHECK_SECONDS", "3600"))
-    pool = db.make_pool(settings.database_url, max_size=1, name=f"{SERVICE}-overdue")
+    pool = db.make_pool(settings.database_url, max_size=1, name=f"{SERVICE}-overdue", wait=False)
     stop = stop_on_sigterm()
+    heartbeat = start_worker_endpoint(settings, "overdue")
     try:
-        while not stop.is_set():
-            with db.unit_of_work(pool, SERVICE) as uow:
-                flagged = overdue.flag_overdue(uow, utc_today())
-            log.info("overdue measures checked", extra={"flagged": flagged})
-            stop.wait(interval)
+        ride_out_outages(SERVICE, "overdue", lambda: check_and_wait(pool, interval, stop, heartbeat.beat), stop,
+                         beat=heartbeat.beat)
     finally:
         pool.close()
+
+
+def check_and_wait(pool: ConnectionPool, interval: float, stop: threading.Event, beat: Callable[[], None]) -> None:
+    """One check, then ``interval`` seconds' wait (cut short by a stop), beating all along."""
+    beat()
+    with db.unit_of_work(pool, SERVICE) as uow:
+        flagged = overdue.flag_overdue(uow, utc_today())
+    log.info("overdue measures checked", extra={"flagged": flagged})
+    waited = 0.0
+    while waited < interval and not stop.is_set():
+        beat()
+        step = min(BEAT_EVERY_SECONDS, interval - waited)
+        stop.wait(step)
+        waited += step
 
 
 if __name__ == "__main__":

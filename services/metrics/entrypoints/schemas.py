@@ -7,25 +7,25 @@ from marshmallow import Schema, fields, validate
 from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, UNITS_OF_MEASURE
 from services.metrics.domain.rollup import AGGREGATIONS
 from shared.events.payloads import CODE, MeasureRecordedV1
-from shared.fields import MonthField
+from shared.fields import FreeText, MonthField
 
 LEVELS = ("trust", "division", "directorate", "specialty", "ward", "theatre")
 
 
 class KpiSchema(Schema):
     code = fields.String(required=True, validate=CODE, metadata={"example": "ALOS"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                         metadata={"example": "Average length of stay"})
-    description = fields.String(load_default="", validate=validate.Length(max=4000),
-                                metadata={"example": "Days from admission to discharge, mean of the month."})
+    name = FreeText(required=True, validate=validate.Length(min=1, max=200),
+                    metadata={"example": "Average length of stay"})
+    description = FreeText(load_default="", validate=validate.Length(max=4000),
+                           metadata={"example": "Days from admission to discharge, mean of the month."})
     unit_of_measure = fields.String(required=True, validate=validate.OneOf(sorted(UNITS_OF_MEASURE)),
                                     metadata={"example": "days"})
     improvement_direction = fields.String(required=True, validate=validate.OneOf(IMPROVEMENT_DIRECTIONS),
                                           metadata={"example": "decrease"})
     owners = fields.List(fields.Email(), load_default=list, metadata={"description": "emails alerted about it",
                                                                       "example": ["ward7.manager@trust.example"]})
-    data_source = fields.String(load_default="", validate=validate.Length(max=200),
-                                metadata={"example": "PAS discharges extract"})
+    data_source = FreeText(load_default="", validate=validate.Length(max=200),
+                           metadata={"example": "PAS discharges extract"})
     expected_by_day = fields.Integer(load_default=15, validate=validate.Range(1, 28), metadata={"example": 15})
     fix_after_n_points = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=12),
@@ -45,8 +45,8 @@ class KpiSchema(Schema):
 
 class UnitSchema(Schema):
     code = fields.String(required=True, validate=CODE, metadata={"example": "WARD-7"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                         metadata={"example": "Ward 7 (acute medicine)"})
+    name = FreeText(required=True, validate=validate.Length(min=1, max=200),
+                    metadata={"example": "Ward 7 (acute medicine)"})
     level = fields.String(required=True, validate=validate.OneOf(LEVELS), metadata={"example": "ward"})
     parent_code = fields.String(load_default=None, allow_none=True, validate=CODE, metadata={"example": "DIR-MED"})
     opened_on = fields.Date(load_default=None, allow_none=True, metadata={"example": "2019-04-01"})
@@ -65,7 +65,10 @@ class VersionedUnitSchema(UnitSchema):
 
 
 class MeasureInSchema(MeasureRecordedV1):
-    """The same fields as the measure.recorded event a feed publishes."""
+    """The same fields as the measure.recorded event a feed publishes; its note must not identify a patient."""
+
+    note = FreeText(allow_none=True, load_default=None, validate=validate.Length(max=2000),
+                    metadata={"description": "why the figure is what it is", "example": None})
 
 
 class MeasureOutSchema(Schema):

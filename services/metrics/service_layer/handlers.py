@@ -16,8 +16,10 @@ from services.metrics.domain.measures import Measure, MeasureRejected, check_mea
 from services.metrics.service_layer import aggregator
 from services.metrics.service_layer.aggregator import Change, Work
 from shared import correlation
+from shared.auth import Principal
 from shared.consumer import BatchHandler, RejectEvent
 from shared.db import UnitOfWork
+from shared.errors import Forbidden
 from shared.events import Envelope
 from shared.month import first_day_of, month_text
 
@@ -62,6 +64,21 @@ def record_measure(uow: UnitOfWork, measure: Measure, today: date, event_id: str
         raise outcome
     aggregator.refresh_before_commit(uow, work)
     return outcome
+
+
+RECORDERS_OF_ANY_KPI = ("feed", "kpi_owner")
+
+
+def check_may_record(uow: UnitOfWork, kpi_code: str, who: Principal) -> None:
+    """Feeds, KPI owners and admins record the measures of any KPI; anyone else only those of a KPI
+    that names them among its owners (a project lead, the measures of their project). An unknown
+    KPI is left to ``record_measure`` to refuse."""
+    if who.has_any(RECORDERS_OF_ANY_KPI):
+        return
+    kpi = store.kpi(uow, kpi_code)
+    if kpi is not None and (who.email or "").casefold() not in {owner.casefold() for owner in kpi.owners}:
+        raise Forbidden(f"only a feed, a KPI owner, an admin or one of the owners of {kpi_code} may record its "
+                        "measures")
 
 
 def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, returning: bool = False

@@ -19,13 +19,16 @@ EMAILS = Listing("emails", "emails", EMAIL_COLUMNS.replace("id::text AS id", "id
                  descending=True, filters=("status",))
 
 
-def queue_email(uow: UnitOfWork, message: Message, caused_by: str, event_type: str) -> str:
+def queue_email(uow: UnitOfWork, message: Message, caused_by: str, event_type: str) -> str | None:
+    """Queue the email for the mailer; None (and nothing queued) when ``caused_by`` already queued
+    one to the same recipients (migration 0003)."""
     email_id = str(uuid.uuid4())
-    uow.execute(
-        "INSERT INTO emails (id, caused_by, event_type, recipients, subject, body) VALUES (%s, %s, %s, %s, %s, %s)",
+    row = uow.one(
+        """INSERT INTO emails (id, caused_by, event_type, recipients, subject, body) VALUES (%s, %s, %s, %s, %s, %s)
+           ON CONFLICT (caused_by, recipients) DO NOTHING RETURNING id::text AS id""",
         (email_id, caused_by, event_type, list(message.recipients), message.subject, message.body),
     )
-    return email_id
+    return row["id"] if row else None
 
 
 def claim_due(conn: Connection[Any], limit: int) -> list[dict[str, Any]]:

@@ -51,6 +51,8 @@ def create_app(app_state: bootstrap.Notifications | None = None) -> Flask:
         app_state or bootstrap.build(),
         title="WTGR notifications",
         description="The outbound email log: the emails sent to KPI owners about their KPIs (a new or revised month, "
-                    "a special cause, an overdue measure). There are no subscriptions to manage.",
+                    "a special cause, an overdue measure), and to the people each step of the improvement cycle "
+                    "concerns (submitters, followers, project teams, approvers, story editors), once per event and "
+                    "person. There are no subscriptions to manage.",
         blueprints=[api],
     )

@@ -1,4 +1,4 @@
-"""Consumes idea.accepted, drafting a project from each accepted idea."""
+"""Consumes wtgr.ideas (the projects service's copy of ideas) and wtgr.kpis (improvement signals)."""
 
 from services.projects.bootstrap import SERVICE, event_handlers
 from shared.processes import run_consumer

@@ -6,17 +6,17 @@ from marshmallow import Schema, fields, validate
 
 from services.training.domain.training import ENROLLED, WAITLISTED
 from shared.events.payloads import CODE
-from shared.fields import MonthField
+from shared.fields import FreeText, MonthField
 
 SESSION_ID = "5e0b9c47-3a1d-4f62-8b7e-2c9d4a6f1e83"
 
 
 class CourseSchema(Schema):
     code = fields.String(required=True, validate=CODE, metadata={"example": "QI-101"})
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                          metadata={"example": "Quality improvement foundations"})
-    description = fields.String(load_default="", validate=validate.Length(max=4000),
-                                metadata={"example": "PDSA cycles, run charts and SPC for ward teams."})
+    title = FreeText(required=True, validate=validate.Length(min=1, max=200),
+                     metadata={"example": "Quality improvement foundations"})
+    description = FreeText(load_default="", validate=validate.Length(max=4000),
+                           metadata={"example": "PDSA cycles, run charts and SPC for ward teams."})
     created_by = fields.String(dump_only=True, metadata={"example": "trainer@trust.example"})
     created_at = fields.DateTime(dump_only=True, metadata={"example": "2026-02-10T11:00:00+00:00"})
 
@@ -25,8 +25,8 @@ class SessionInSchema(Schema):
     starts_at = fields.AwareDateTime(required=True, metadata={"description": "with its UTC offset",
                                                               "example": "2026-04-14T09:30:00+01:00"})
     capacity = fields.Integer(required=True, validate=validate.Range(min=1, max=1000), metadata={"example": 20})
-    location = fields.String(load_default="", validate=validate.Length(max=200),
-                             metadata={"example": "Education centre, room 2"})
+    location = FreeText(load_default="", validate=validate.Length(max=200),
+                        metadata={"example": "Education centre, room 2"})
 
 
 class SessionSchema(SessionInSchema):

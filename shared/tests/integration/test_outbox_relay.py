@@ -133,7 +133,8 @@ def test_a_second_relay_stands_by_while_another_holds_the_lock_and_takes_over_wh
 def test_the_relay_lock_is_one_per_service(platform_test_schema):
     with psycopg.connect(platform_test_schema, autocommit=True) as first, \
             psycopg.connect(platform_test_schema, autocommit=True) as second:
-        metrics_relay, ideas_relay = OutboxRelay("metrics", None, None), OutboxRelay("ideas", None, None)
-        assert metrics_relay.take_lock(first)
-        assert not metrics_relay.take_lock(second)
-        assert ideas_relay.take_lock(second), "another service's relay is not held back"
+        # services of the test's own: the stack's running relays hold their real services' locks
+        one, other = OutboxRelay("lock-test-one", None, None), OutboxRelay("lock-test-other", None, None)
+        assert one.take_lock(first)
+        assert not one.take_lock(second)
+        assert other.take_lock(second), "another service's relay is not held back"

@@ -63,3 +63,21 @@ def test_the_back_off_is_bounded():
     stop.wait = lambda seconds: waits.append(seconds) or real_wait(0)
     ride_out_outages("tests", "w4", run, stop, first_wait=1, max_wait=4)
     assert waits[0] < 2.0 and max(waits) <= 4.0 and len(waits) == 8
+
+
+def test_a_worker_waiting_out_an_outage_keeps_beating():
+    """Retrying is alive: a long back-off is cut in slices, with a beat before each."""
+    stop = threading.Event()
+    beats: list[float] = []
+    waits: list[float] = []
+    stop.wait = lambda seconds: waits.append(seconds) or False
+
+    def run() -> None:
+        if waits:
+            stop.set()
+            return
+        raise psycopg.OperationalError("down")
+
+    ride_out_outages("tests", "w5", run, stop, first_wait=12, max_wait=12, beat=lambda: beats.append(sum(waits)))
+    assert max(waits) <= 5.0 and sum(waits) >= 12.0
+    assert len(beats) >= 3 and beats == sorted(beats)

@@ -89,6 +89,23 @@ def test_filters_and_scope_become_equalities_before_the_keyset():
     assert db.statements[0][0].startswith("SELECT id, starts_at FROM sessions WHERE course_code = %s ORDER BY")
 
 
+def test_a_text_search_narrows_the_same_walk_and_binds_the_cursor_to_its_words():
+    searched = Listing("projects", "projects", "id, title, submitted_at", "submitted_at timestamptz, id uuid",
+                       descending=True, filters=("stage",),
+                       search="searchable @@ websearch_to_tsquery('english', %s)")
+    db = Recorded(ideas(3))
+    first = page(db, searched, query(page_size=2) | {"q": "night falls", "stage": "active"}, secret=SECRET)
+    assert db.statements[0] == (
+        "SELECT id, title, submitted_at FROM projects WHERE stage = %s AND searchable @@ websearch_to_tsquery("
+        "'english', %s) ORDER BY submitted_at DESC, id DESC LIMIT %s", ["active", "night falls", 3])
+    with pytest.raises(InvalidCursor, match="other filters"):
+        page(Recorded([]), searched, query(page_size=2, cursor=first.next) | {"q": "sepsis", "stage": "active"},
+             secret=SECRET)
+    unsearched = Recorded([])
+    page(unsearched, searched, query(page_size=2), secret=SECRET)
+    assert "websearch_to_tsquery" not in unsearched.statements[0][0]
+
+
 def test_a_list_with_a_scope_refuses_to_run_without_it():
     with pytest.raises(TypeError):
         page(Recorded([]), SESSIONS, query(), secret=SECRET)

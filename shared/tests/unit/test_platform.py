@@ -9,9 +9,9 @@ def test_every_event_topic_and_one_dead_letter_topic_per_service_is_created():
     assert platform.all_topics() == {
         "wtgr.measures": topics.PARTITIONS, "wtgr.kpis": topics.PARTITIONS, "wtgr.ideas": topics.PARTITIONS,
         "wtgr.projects": topics.PARTITIONS, "wtgr.training": topics.PARTITIONS,
-        "wtgr.notifications": topics.PARTITIONS,
+        "wtgr.notifications": topics.PARTITIONS, "wtgr.stories": topics.PARTITIONS,
         "wtgr.ideas.deadletter": 1, "wtgr.projects.deadletter": 1, "wtgr.metrics.deadletter": 1,
-        "wtgr.training.deadletter": 1, "wtgr.notifications.deadletter": 1,
+        "wtgr.training.deadletter": 1, "wtgr.notifications.deadletter": 1, "wtgr.stories.deadletter": 1,
     }
 
 

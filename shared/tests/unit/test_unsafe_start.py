@@ -54,7 +54,7 @@ def test_a_readable_signing_key_is_refused_outside_development(safe, tmp_path):
     assert any("signing key" in reason for reason in unsafe_settings(replace(safe, jwt_private_key_file=str(key))))
 
 
-@pytest.mark.parametrize("environment", ["development", "test", "run"])
+@pytest.mark.parametrize("environment", ["development", "test", "run", "chaos"])
 def test_development_environments_may_use_development_secrets(safe, environment):
     refuse_to_run_unsafely(replace(safe, environment=environment, jwt_issuer=DEV_ISSUER, cors_origins=("*",)))
 

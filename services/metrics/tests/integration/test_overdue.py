@@ -55,3 +55,30 @@ def test_a_month_that_arrived_is_not_overdue(metrics_client, metrics_state, bear
     with unit_of_work(metrics_state.pool, "metrics") as uow:
         flag_overdue(uow, date(2021, 3, 10))
     assert overdue_events(metrics_state, kpi) == []
+
+
+def scrape_overdue(state, today):
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from services.metrics.entrypoints.scrape import OverdueFeedGauges
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(OverdueFeedGauges(state.pool, lambda: today))
+    return generate_latest(registry).decode()
+
+
+def test_the_overdue_gauge_names_each_kpi_with_how_many_units_are_overdue(metrics_client, metrics_state, bearer):
+    kpi, unit = ward_and_kpi(metrics_client, bearer, "OG", name="Overdue gauge", expected_by_day=27)
+    record(metrics_client, bearer, kpi, unit, "2021-01")
+    sample = f'wtgr_overdue_feed_units{{kpi="{kpi}",service="metrics"}}'
+    assert sample not in scrape_overdue(metrics_state, date(2021, 3, 27))  # February is due by 27 March
+    assert f"{sample} 1.0" in scrape_overdue(metrics_state, date(2021, 3, 28))
+    record(metrics_client, bearer, kpi, unit, "2021-02")
+    assert sample not in scrape_overdue(metrics_state, date(2021, 3, 28))
+
+
+def test_metrics_page_reads_the_outbox_and_overdue_feeds_from_the_database(metrics_client):
+    page = metrics_client.get("/metrics").get_data(as_text=True)
+    assert 'wtgr_scrape_success{collector="outbox",service="metrics"} 1.0' in page
+    assert 'wtgr_scrape_success{collector="overdue_feeds",service="metrics"} 1.0' in page
+    assert 'wtgr_outbox_backlog_events{service="metrics"}' in page

@@ -105,3 +105,31 @@ def test_a_run_chart_draws_its_median_and_one_marker_per_point() -> None:
 def test_a_single_point_still_draws() -> None:
     root = parsed(render_spc_svg(xmr_chart([5.0]), title="One month"))
     assert len(markers(root)) == 1
+
+
+def months(n: int) -> list[str]:
+    return [f"{2025 + (i // 12)}-{i % 12 + 1:02d}" for i in range(n)]
+
+
+def annotation_groups(root: ET.Element) -> list[ET.Element]:
+    return [group for group in root.iter(f"{SVG}g") if "annotation" in classes(group)]
+
+
+def test_an_annotated_month_gets_a_marked_line_with_its_note_and_the_description_names_it() -> None:
+    note = "PDSA 2: hourly rounding <b>at night</b> on every bay of the ward"
+    root = parsed(render_spc_svg(xmr_chart(BASELINE), title="Falls", dates=months(len(BASELINE)),
+                                 annotations=[("2025-03", note), ("2030-01", "outside the chart")]))
+    [group] = annotation_groups(root)
+    assert text_of(group, "title") == f"2025-03: {note}"
+    label = text_of(group, "text")
+    assert label.startswith("PDSA 2: hourly rounding") and label.endswith("…") and len(label) == 40
+    [line] = group.iter(f"{SVG}line")
+    assert float(line.get("x1", "")) == float(line.get("x2", ""))
+    assert f"Annotations: 2025-03: {note}." in text_of(root, "desc")
+
+
+def test_a_run_chart_shows_its_annotations_too() -> None:
+    values = [4.0, 5.0, 6.0, 5.0, 4.0]
+    root = parsed(render_run_svg(run_chart(values), title="Short", dates=months(5),
+                                 annotations=[("2025-02", "PDSA 1: new leaflet")]))
+    assert [text_of(group, "text") for group in annotation_groups(root)] == ["PDSA 1: new leaflet"]

@@ -1,65 +1,107 @@
-from datetime import date
-
 import pytest
 
 from services.projects.domain.projects import (
-    CycleRefused,
+    IdeaAlreadyHasAProject,
+    NotOnTheTeam,
+    ProjectRefused,
     StageRefused,
-    check_can_log_cycles,
-    check_cycle_dates,
+    check_aim,
+    check_editable,
+    check_idea,
+    check_may_work_on,
+    check_move_says_enough,
+    check_ready_to_approve,
     check_stage_move,
-    is_completion,
-    next_cycle_number,
+    check_team,
 )
 
-TODAY = date(2026, 9, 15)
+LEAD = {"subject": "lee", "name": "Lee", "email": "lee@trust.example", "role": "lead"}
+SPONSOR = {"subject": "sam", "name": "Sam", "email": "sam@trust.example", "role": "sponsor"}
+MEMBER = {"subject": "mo", "name": "Mo", "email": "mo@trust.example", "role": "member"}
+COMPLETE_AIM = {"aim": "Fewer falls", "aim_measure": "falls per 1,000 bed days", "aim_baseline": 8.0,
+                "aim_target": 4.0, "aim_by": "2026-09-30", "team": [LEAD]}
 
 
-@pytest.mark.parametrize(("current", "target"), [("draft", "active"), ("active", "completed")])
-def test_a_project_moves_to_its_next_stage(current, target):
+@pytest.mark.parametrize(("current", "target"), [
+    ("submitted", "approved"), ("approved", "active"), ("active", "completed"),
+    ("submitted", "stopped"), ("approved", "stopped"), ("active", "stopped"),
+])
+def test_a_project_moves_through_the_approval_gate_or_stops(current, target):
     check_stage_move(current, target)
 
 
 @pytest.mark.parametrize(("current", "target"), [
-    ("draft", "completed"), ("active", "draft"), ("completed", "active"), ("draft", "draft"),
+    ("submitted", "active"), ("submitted", "completed"), ("approved", "completed"), ("active", "approved"),
+    ("completed", "stopped"), ("stopped", "active"), ("active", "active"),
 ])
-def test_a_project_cannot_skip_a_stage_or_go_back(current, target):
+def test_a_project_cannot_skip_the_gate_go_back_or_move_once_ended(current, target):
     with pytest.raises(StageRefused):
         check_stage_move(current, target)
 
 
-def test_a_completed_project_has_no_next_stage():
-    with pytest.raises(StageRefused, match="finished"):
-        check_stage_move("completed", "completed")
+@pytest.mark.parametrize(("target", "field"), [("approved", "note"), ("stopped", "reason"),
+                                               ("completed", "results"), ("completed", "learning")])
+def test_approval_needs_a_note_stopping_a_reason_and_completion_results_and_learning(target, field):
+    said = {"note": "ok", "reason": "why", "results": "r", "learning": "l", field: "   "}
+    with pytest.raises(ProjectRefused) as refused:
+        check_move_says_enough(target, said)
+    assert refused.value.field == field
 
 
-def test_only_completion_is_announced_as_a_completion():
-    assert is_completion("completed")
-    assert not is_completion("active")
+def test_starting_needs_nothing_said():
+    check_move_says_enough("active", {})
 
 
-@pytest.mark.parametrize("stage", ["draft", "completed"])
-def test_pdsa_cycles_are_logged_only_on_active_projects(stage):
-    check_can_log_cycles("active")
+def test_only_a_project_with_a_complete_aim_and_a_lead_can_be_approved():
+    check_ready_to_approve(COMPLETE_AIM)
+    with pytest.raises(StageRefused, match="aim_measure"):
+        check_ready_to_approve({**COMPLETE_AIM, "aim_measure": None})
+    with pytest.raises(StageRefused, match="lead"):
+        check_ready_to_approve({**COMPLETE_AIM, "team": [MEMBER]})
+
+
+@pytest.mark.parametrize("team", [[MEMBER], [LEAD, {**LEAD, "subject": "other"}],
+                                  [LEAD, SPONSOR, {**SPONSOR, "subject": "sue"}], [LEAD, {**MEMBER, "subject": "lee"}]])
+def test_a_team_has_one_lead_at_most_one_sponsor_and_each_person_once(team):
+    with pytest.raises(ProjectRefused) as refused:
+        check_team(team)
+    assert refused.value.field == "team"
+
+
+def test_a_team_with_a_lead_a_sponsor_and_members_is_fine():
+    check_team([LEAD, SPONSOR, MEMBER])
+
+
+def test_an_aim_says_by_how_much():
+    check_aim({"aim_baseline": 8.0, "aim_target": 4.0})
+    with pytest.raises(ProjectRefused):
+        check_aim({"aim_baseline": 8.0, "aim_target": 8.0})
+
+
+@pytest.mark.parametrize("stage", ["completed", "stopped"])
+def test_an_ended_project_can_no_longer_be_changed(stage):
+    check_editable("active")
     with pytest.raises(StageRefused):
-        check_can_log_cycles(stage)
+        check_editable(stage)
 
 
-def test_a_cycle_may_start_and_end_on_the_same_day_up_to_today():
-    check_cycle_dates(date(2026, 9, 1), date(2026, 9, 1), TODAY)
-    check_cycle_dates(date(2026, 9, 1), TODAY, TODAY)
+def test_a_project_comes_only_from_a_known_accepted_idea():
+    check_idea({"stage": "accepted"}, "i-1")
+    for idea in (None, {"stage": "declined"}, {"stage": "submitted"}):
+        with pytest.raises(ProjectRefused) as refused:
+            check_idea(idea, "i-1")
+        assert refused.value.field == "idea_id"
 
 
-def test_a_cycle_cannot_end_before_it_started():
-    with pytest.raises(CycleRefused) as refused:
-        check_cycle_dates(date(2026, 9, 10), date(2026, 9, 9), TODAY)
-    assert refused.value.field == "ended_on"
+def test_a_second_project_from_one_idea_is_a_conflict_not_bad_input():
+    from shared.errors import Conflict
+    assert issubclass(IdeaAlreadyHasAProject, Conflict)
 
 
-def test_a_cycle_that_has_not_happened_yet_cannot_be_logged():
-    with pytest.raises(CycleRefused, match="to come"):
-        check_cycle_dates(date(2026, 9, 10), date(2026, 9, 16), TODAY)
-
-
-def test_cycles_are_numbered_from_one_in_order():
-    assert [next_cycle_number(n) for n in range(3)] == [1, 2, 3]
+def test_qi_leads_work_on_every_project_and_others_only_in_their_role():
+    check_may_work_on([LEAD], "anyone", is_qi_lead=True)
+    check_may_work_on([LEAD, MEMBER], "mo", is_qi_lead=False)
+    with pytest.raises(NotOnTheTeam):
+        check_may_work_on([LEAD, SPONSOR], "sam", is_qi_lead=False)
+    with pytest.raises(NotOnTheTeam):
+        check_may_work_on([LEAD, MEMBER], "mo", is_qi_lead=False, roles=("lead",))

@@ -223,3 +223,21 @@ def test_a_learners_record_lists_the_sessions_they_attended(training_client, bea
 def test_my_lists_need_a_signed_in_caller(training_client):
     assert training_client.get("/api/v1/me/enrolments").status_code == 401
     assert training_client.get("/api/v1/me/attendance").status_code == 401
+@pytest.mark.parametrize(("body", "field"), [
+    ({"title": "QI for 943 476 5919"}, "title"),
+    ({"title": "QI foundations", "description": "Case study: born 1961-03-12, fell twice"}, "description"),
+])
+def test_a_course_carrying_patient_data_is_a_422_naming_the_field_and_is_not_created(
+        training_client, bearer, body, field):
+    code = f"QI-{uuid.uuid4().hex[:8].upper()}"
+    response = training_client.post("/api/v1/courses", json={"code": code, **body}, headers=bearer("trainer"))
+    assert response.status_code == 422
+    assert response.get_json()["errors"][field][0].startswith("appears to contain")
+    assert training_client.get(f"/api/v1/courses/{code}", headers=bearer("staff")).status_code == 404
+
+
+def test_a_session_location_naming_a_patient_and_postcode_is_refused(training_client, bearer, course):
+    response = training_client.post(f"/api/v1/courses/{course}/sessions", headers=bearer("trainer"), json={
+        "starts_at": next_week().isoformat(), "capacity": 5, "location": "Home visit, Mrs Patel, LS1 4AP"})
+    assert response.status_code == 422
+    assert "postcode next to a name" in response.get_json()["errors"]["location"][0]

@@ -1,0 +1,104 @@
+"""Who hears of a step of the improvement cycle, and which email tells them (plain Python).
+
+Events of ideas, projects and stories carry their ``audience``. Each distinct address (compared
+without regard to case) hears once per event, named by the first entry that lists it. One step of
+the cycle may be announced by two events (an idea's acceptance is an ``idea.stage_changed`` and an
+``idea.accepted``; a completion a ``project.stage_changed`` and a ``project.completed``): one of
+them speaks for it, and the other says nothing, so nobody hears twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+# Why someone receives the email, by their relation to what it is about.
+BECAUSE = {
+    "submitter": "you put forward this idea",
+    "follower": "you follow it",
+    "team": "you are on the project team",
+    "lead": "you lead the project",
+    "sponsor": "you sponsor the project",
+    "coach": "you coach the project",
+    "approver": "you approve QI projects for this area",
+    "moderator": "you moderate ideas",
+    "author": "you wrote it",
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str | None
+    relation: str
+
+    @property
+    def because(self) -> str:
+        return BECAUSE.get(self.relation, "it concerns you")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Which template tells ``recipients`` of an event."""
+
+    template: str
+    recipients: tuple[Recipient, ...]
+
+
+def distinct(audience: Iterable[dict[str, Any]]) -> tuple[Recipient, ...]:
+    """One recipient per address, in the order given; the first entry naming an address wins."""
+    seen: dict[str, Recipient] = {}
+    for entry in audience:
+        address = entry["email"].strip()
+        seen.setdefault(address.casefold(), Recipient(address, entry.get("name") or None, entry["relation"]))
+    return tuple(seen.values())
+
+
+def _idea_stage(data: dict[str, Any]) -> str | None:
+    to_stage = data["to_stage"]
+    if data.get("from_stage") == "moderation" and to_stage in ("submitted", "under_review"):
+        return "idea_moderated"
+    # moderation and submitted are told by idea.submitted, merged by idea.merged
+    return {"under_review": "idea_under_review", "accepted": "idea_accepted", "declined": "idea_declined",
+            "in_progress": "idea_in_progress", "implemented": "idea_implemented"}.get(to_stage)
+
+
+def _project_stage(data: dict[str, Any]) -> str | None:
+    # completed is told by project.completed, which also reaches the idea's submitter and followers
+    return {"approved": "project_approved", "active": "project_active", "stopped": "project_stopped"}.get(
+        data["to_stage"])
+
+
+def _project_created(data: dict[str, Any]) -> str | None:
+    return "project_submitted" if data.get("stage") == "submitted" else None
+
+
+def _always(template: str) -> Callable[[dict[str, Any]], str | None]:
+    return lambda data: template
+
+
+# The template for each event type notifications reads from ideas, projects and stories; None
+# when the event tells of nothing anyone is emailed about.
+TEMPLATE_FOR: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "idea.submitted": _always("idea_received"),
+    "idea.stage_changed": _idea_stage,
+    "idea.merged": _always("idea_merged"),
+    "idea.commented": _always("idea_commented"),
+    "project.created": _project_created,
+    "project.stage_changed": _project_stage,
+    "project.completed": _always("project_completed"),
+    "pdsa.cycle_started": _always("pdsa_started"),
+    "project.progress_scored": _always("progress_scored"),
+    "story.drafted": _always("story_drafted"),
+    "story.published": _always("story_published"),
+}
+
+
+def notice_for(event_type: str, data: dict[str, Any]) -> Notice | None:
+    """The email an event sends and to whom; None when it tells no one (no audience: an earlier
+    version of the event, or nobody who can be reached)."""
+    recipients = distinct(data.get("audience") or ())
+    choose = TEMPLATE_FOR.get(event_type)
+    template = choose(data) if choose and recipients else None
+    return Notice(template, recipients) if template else None

@@ -1,0 +1,138 @@
+"""Every step of the improvement cycle that concerns someone writes them one clear email."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.notifications.adapters.templates import EmailTemplates
+from services.notifications.domain import notices
+from services.notifications.service_layer.handlers import compose_for_audience
+from shared.events.audience import RELATIONS
+
+PORTAL = "https://wtgr.trust.example/"
+PAT = {"email": "pat@example.org", "name": "Pat Jones", "relation": "submitter"}
+SAM = {"email": "sam@trust.example", "name": None, "relation": "follower"}
+LEE = {"email": "lee@trust.example", "name": "Lee Park", "relation": "lead"}
+IDEA = {"idea_id": "5d1c1f0e-8f0a-4a39-9a55-0c8f2b1f3a11", "title": "Quieter nights on Ward 7",
+        "path": "/ideas/5d1c1f0e-8f0a-4a39-9a55-0c8f2b1f3a11", "audience": [PAT, SAM]}
+PROJECT = {"project_id": "8e0b9c1a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "title": "Fewer falls on Ward 7",
+           "path": "/projects/8e0b9c1a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "audience": [LEE, PAT]}
+
+# One event of every kind that emails someone, with the words its email must carry.
+EXAMPLES = {
+    "idea_received": ("idea.submitted", {**IDEA, "channel": "public"},
+                      "[WTGR] We received your idea: Quieter nights on Ward 7", "A moderator reads every idea"),
+    "idea_moderated": ("idea.stage_changed", {**IDEA, "from_stage": "moderation", "to_stage": "submitted"},
+                       "[WTGR] Your idea is now visible: Quieter nights on Ward 7", "checked by a moderator"),
+    "idea_under_review": ("idea.stage_changed", {**IDEA, "from_stage": "submitted", "to_stage": "under_review"},
+                          "[WTGR] Idea under review: Quieter nights on Ward 7", "started reviewing"),
+    "idea_accepted": ("idea.stage_changed", {**IDEA, "from_stage": "under_review", "to_stage": "accepted",
+                                             "reason": None},
+                      "[WTGR] Idea accepted: Quieter nights on Ward 7", "has been accepted"),
+    "idea_declined": ("idea.stage_changed", {**IDEA, "from_stage": "under_review", "to_stage": "declined",
+                                             "reason": "Ward 7 already dims its lights at 22:00"},
+                      "[WTGR] Idea declined: Quieter nights on Ward 7",
+                      "Reason: Ward 7 already dims its lights at 22:00"),
+    "idea_merged": ("idea.merged", {**IDEA, "into_idea_id": "0f6e2d3c-4b5a-4968-8776-65544332211f"},
+                    "[WTGR] Idea merged into a similar one: Quieter nights on Ward 7",
+                    "continues as: https://wtgr.trust.example/ideas/0f6e2d3c-4b5a-4968-8776-65544332211f"),
+    "idea_commented": ("idea.commented", {**IDEA, "comment_id": "1a2b3c4d-0000-4000-8000-000000000001",
+                                          "author": "staff-41"},
+                       "[WTGR] New comment on the idea: Quieter nights on Ward 7", "Read the comment"),
+    "idea_in_progress": ("idea.stage_changed", {**IDEA, "from_stage": "accepted", "to_stage": "in_progress"},
+                         "[WTGR] Your idea is being worked on: Quieter nights on Ward 7", "project is now working"),
+    "idea_implemented": ("idea.stage_changed", {**IDEA, "from_stage": "in_progress", "to_stage": "implemented"},
+                         "[WTGR] Idea implemented: Quieter nights on Ward 7", "has been implemented"),
+    "project_submitted": ("project.created", {**PROJECT, "stage": "submitted", "directorate": "Medicine"},
+                          "[WTGR] QI project awaiting approval: Fewer falls on Ward 7", "(Medicine)"),
+    "project_approved": ("project.stage_changed", {**PROJECT, "from_stage": "submitted", "to_stage": "approved",
+                                                   "note": "Start with nights", "reason": None},
+                         "[WTGR] QI project approved: Fewer falls on Ward 7",
+                         "Note from the QI forum: Start with nights"),
+    "project_active": ("project.stage_changed", {**PROJECT, "from_stage": "approved", "to_stage": "active"},
+                       "[WTGR] QI project under way: Fewer falls on Ward 7", "is now active"),
+    "project_stopped": ("project.stage_changed", {**PROJECT, "from_stage": "active", "to_stage": "stopped",
+                                                  "reason": "The ward closed"},
+                        "[WTGR] QI project stopped: Fewer falls on Ward 7", "Reason: The ward closed"),
+    "project_completed": ("project.completed", {**PROJECT, "results": "Falls halved in six months."},
+                          "[WTGR] QI project completed: Fewer falls on Ward 7", "Results: Falls halved in six months."),
+    "pdsa_started": ("pdsa.cycle_started", {**PROJECT, "cycle_number": 2, "change_idea": "Hourly rounding",
+                                            "started_on": date(2026, 3, 2),
+                                            "series": [{"kpi_code": "P-8e0b9c1a-1", "unit_code": "WARD-7"}]},
+                     "[WTGR] PDSA cycle 2 started: Fewer falls on Ward 7", "Change idea tested: Hourly rounding"),
+    "progress_scored": ("project.progress_scored", {**PROJECT, "score": 3.5, "suggested": 3.0},
+                        "[WTGR] Progress score 3.5 confirmed: Fewer falls on Ward 7", "(the evidence suggested 3)"),
+    "story_drafted": ("story.drafted", {**PROJECT, "title": "How Ward 7 halved its falls",
+                                        "path": "/stories/ward-7-falls", "audience": [LEE]},
+                      "[WTGR] Success story drafted for you to edit: How Ward 7 halved its falls",
+                      "edit it and publish"),
+    "story_published": ("story.published", {**PROJECT, "title": "How Ward 7 halved its falls",
+                                            "summary": "Hourly rounding halved falls.",
+                                            "path": "/stories/ward-7-falls"},
+                        "[WTGR] Success story published: How Ward 7 halved its falls", "Hourly rounding halved falls."),
+}
+
+
+def compose(event_type, data):
+    return compose_for_audience(EmailTemplates(), PORTAL, event_type, data)
+
+
+def test_every_template_is_reachable_from_an_example_and_every_example_has_a_template():
+    assert sorted(EXAMPLES) == EmailTemplates().names()
+
+
+@pytest.mark.parametrize("template", sorted(EXAMPLES))
+def test_each_email_has_its_subject_its_words_and_a_link_to_the_page_on_the_portal(template):
+    event_type, data, subject, words = EXAMPLES[template]
+    emails = compose(event_type, data)
+    assert [email.recipients for email in emails] == [(person["email"],) for person in data["audience"]]
+    first = emails[0]
+    assert first.subject == subject
+    assert words in first.body
+    assert f"https://wtgr.trust.example{data['path']}" in first.body
+    assert "You receive this email because" in first.body
+
+
+def test_each_address_hears_once_per_event_whatever_its_case_or_how_often_it_is_listed():
+    audience = [PAT, {**PAT, "email": "PAT@Example.org", "relation": "follower"}, SAM, SAM]
+    emails = compose("idea.merged", {**EXAMPLES["idea_merged"][1], "audience": audience})
+    assert [email.recipients for email in emails] == [("pat@example.org",), ("sam@trust.example",)]
+
+
+def test_an_email_greets_by_name_and_says_why_it_was_sent_to_that_person():
+    pat, sam = compose(*EXAMPLES["idea_declined"][:2])
+    assert pat.body.startswith("Dear Pat Jones,\n")
+    assert "because you put forward this idea." in pat.body and "Thank you for taking the time" in pat.body
+    assert sam.body.startswith("Hello,\n")
+    assert "because you follow it." in sam.body and "Thank you for taking the time" not in sam.body
+
+
+def test_the_submitter_of_the_idea_hears_that_it_became_a_published_story():
+    lee, pat = compose(*EXAMPLES["story_published"][:2])
+    assert pat.subject == "[WTGR] Your idea became this: How Ward 7 halved its falls"
+    assert 'Your idea became this: "How Ward 7 halved its falls"' in pat.body
+    assert "Read the story: https://wtgr.trust.example/stories/ward-7-falls" in pat.body
+    assert lee.subject == "[WTGR] Success story published: How Ward 7 halved its falls"
+
+
+def test_a_title_cannot_break_the_subject_onto_two_lines():
+    [email, _] = compose("idea.submitted", {**IDEA, "channel": "staff", "title": "Two\nlines"})
+    assert email.subject == "[WTGR] We received your idea: Two lines"
+
+
+@pytest.mark.parametrize("event_type, data", [
+    ("idea.stage_changed", {**IDEA, "from_stage": "under_review", "to_stage": "merged"}),  # told by idea.merged
+    ("idea.stage_changed", {**IDEA, "from_stage": None, "to_stage": "moderation"}),  # told by idea.submitted
+    ("project.stage_changed", {**PROJECT, "from_stage": "active", "to_stage": "completed"}),  # project.completed
+    ("project.created", {**PROJECT, "stage": "approved"}),
+    ("idea.submitted", {"idea_id": IDEA["idea_id"], "title": "v1", "description": "d", "submitted_by": "s"}),
+    ("idea.submitted", {**IDEA, "channel": "anonymous", "audience": []}),
+])
+def test_a_step_told_by_another_event_an_earlier_version_or_an_empty_audience_emails_no_one(event_type, data):
+    assert compose(event_type, data) == []
+
+
+def test_every_relation_says_why_in_words():
+    assert set(notices.BECAUSE) == set(RELATIONS)

@@ -1,0 +1,1 @@
+"""The ideas service layer: the use cases, each one unit of work."""
