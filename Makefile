@@ -11,6 +11,7 @@
 #   make fuzz      schemathesis against every service's OpenAPI document (4xx, never 5xx)
 #   make lint      ruff, import-linter's architecture contracts, mypy
 #   make check     lint + the unit tests, with no server (what the pre-commit hook runs)
+#   make screenshots  a PNG of every main portal page, in .local/screenshots/, on the test servers
 # The servers are started by devstack (python -m devstack --help); their state is in .local/.
 
 SHELL := /bin/bash
@@ -20,14 +21,24 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
 export PY
 
-.PHONY: help install run stop status test chaos bench fuzz lint check
+.PHONY: help install run stop status test chaos bench fuzz lint check screenshots chromium
 
 help:
 	@sed -n 's/^#   make /  make /p; s/^#                  /                 /p' $(MAKEFILE_LIST)
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP) chromium
+
+# The portal's NHS design system, the development OIDC provider and axe-core, from the lock file.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# Debian's Chromium for the browser tests (apt-get as root when missing).
+chromium: $(STAMP)
+	@$(PY) -m devstack.browser >/dev/null
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +71,9 @@ fuzz: install
 lint: install
 	devstack/lint.sh
 
+screenshots: install
+	devstack/run-screenshots.sh
+
 check: install
 	devstack/lint.sh
-	$(PY) -m pytest -q -p no:cacheprovider -m "not integration and not e2e" shared services tests devstack/tests
+	$(PY) -m pytest -q -p no:cacheprovider -m "not integration and not e2e" shared services portal/tests tests devstack/tests

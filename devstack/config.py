@@ -23,13 +23,16 @@ ENVS = ("run", "test", "chaos")
 # it can be held for a moment by any client connection the kernel gave it to, and a server then
 # fails to start there.
 INFRA_PORTS: dict[str, dict[str, int]] = {
-    "run": {"pg": 5433, "kafka": 9092, "kafka_controller": 9093, "smtp": 1025, "mail_http": 8025},
+    "run": {"pg": 5433, "kafka": 9092, "kafka_controller": 9093, "smtp": 1025, "mail_http": 8025, "oidc": 8091,
+            "portal": 8000},
     "test": {
         "pg": 25433,
         "kafka": 29092,
         "kafka_controller": 29093,
         "smtp": 21025,
         "mail_http": 28025,
+        "oidc": 28091,
+        "portal": 28000,
     },
     "chaos": {
         "pg": 26433,
@@ -37,6 +40,8 @@ INFRA_PORTS: dict[str, dict[str, int]] = {
         "kafka_controller": 26093,
         "smtp": 26025,
         "mail_http": 26825,
+        "oidc": 26091,
+        "portal": 26000,
     },
 }
 PORT_ENV_VARS = {
@@ -45,6 +50,8 @@ PORT_ENV_VARS = {
     "kafka_controller": "WTGR_KAFKA_CONTROLLER_PORT",
     "smtp": "WTGR_SMTP_PORT",
     "mail_http": "WTGR_MAIL_HTTP_PORT",
+    "oidc": "WTGR_OIDC_PORT",
+    "portal": "WTGR_PORTAL_PORT",
 }
 SERVICE_PORT_OFFSET = {"run": 0, "test": 20000, "chaos": 18000}
 
@@ -84,6 +91,8 @@ class Ports:
     kafka_controller: int
     smtp: int
     mail_http: int
+    oidc: int = 0  # the development OpenID Connect provider
+    portal: int = 0  # the portal (the address people open)
     services: dict[str, int] = field(default_factory=dict)
     platform: dict[str, int] = field(default_factory=dict)  # the platform's own processes, by name
 
@@ -261,6 +270,22 @@ class StackConfig:
     def prom_dir(self) -> Path:
         return self.state_dir / "prom"
 
+    @property
+    def oidc_dir(self) -> Path:
+        return self.state_dir / "oidc"
+
+    @property
+    def oidc_log(self) -> Path:
+        return self.state_dir / "oidc-provider.log"
+
+    @property
+    def oidc_pid_file(self) -> Path:
+        return self.state_dir / "oidc-provider.pid"
+
+    @property
+    def portal_session_dir(self) -> Path:
+        return self.state_dir / "portal-sessions"
+
     # --- URLs ---
     def database_url(self, role: str, password: str) -> str:
         return f"postgresql://{role}:{password}@127.0.0.1:{self.ports.pg}/{PG_DATABASE}"
@@ -276,6 +301,14 @@ class StackConfig:
     @property
     def mail_http_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.mail_http}"
+
+    @property
+    def oidc_issuer(self) -> str:
+        return f"http://127.0.0.1:{self.ports.oidc}"
+
+    @property
+    def portal_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.portal}"
 
     def service_url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports.services[service]}"

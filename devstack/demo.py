@@ -256,12 +256,24 @@ def demo_ideas(portal: Portal, ideas: list[tuple[str, str]]) -> None:
 
 
 def ideas_projects_training(portal: Portal, months: list[str]) -> None:
+    load_ideas(portal)
+    load_training(portal)
+
+
+def load_ideas(portal: Portal) -> None:
+    """Campaigns and ideas at every stage a person sets; only into an ideas service that holds none yet."""
     if portal.call("GET", "ideas", "/api/v1/ideas", roles=["staff"]).json().get("total", 0):
         return
     ideas = [("Discharge lounge open at weekends", "Patients waiting for transport could wait in the lounge."),
              ("Falls sensors on Ward 12", "Bed sensors alert staff when a frail patient gets up at night."),
              ("Theatre list planned six weeks ahead", "Fewer late changes, fewer empty sessions.")]
     demo_ideas(portal, ideas)
+
+
+def load_training(portal: Portal) -> None:
+    """The WTGR Bronze course and a session of it next January; once (the course is the mark)."""
+    if portal.call("GET", "training", "/api/v1/courses/QI-BRONZE", roles=["staff"]).status_code == 200:
+        return
     ensure(portal.call("POST", "training", "/api/v1/courses", roles=["trainer"], user="tara.trainer", body={
         "code": "QI-BRONZE", "title": "WTGR Bronze: the Model for Improvement",
         "description": "Half a day on aims, measures, change ideas and PDSA cycles."}), 201)

@@ -8,6 +8,13 @@ from pathlib import Path
 from devstack.config import StackConfig, service_password
 from shared import platform
 
+# Development-only secrets of the portal and the local OIDC provider (the portal refuses to start
+# with them outside development: portal/settings.py).
+PORTAL_CLIENT_ID = "wtgr-portal"
+PORTAL_CLIENT_SECRET = "wtgr-portal-local-dev-client-secret"
+PORTAL_SECRET_KEY = "wtgr-portal-local-dev-secret"
+OIDC_COOKIE_KEY = "wtgr-oidc-local-dev-cookie-key"
+
 
 def ensure_jwt_keys(config: StackConfig) -> tuple[Path, Path]:
     """An RSA 2048 key pair for the local development token issuer (made once per env)."""
@@ -32,6 +39,26 @@ def ensure_jwt_keys(config: StackConfig) -> tuple[Path, Path]:
     _write(private, private_pem, 0o600)
     _write(public, public_pem, 0o644)
     return private, public
+
+
+def ensure_oidc_keys(config: StackConfig) -> Path:
+    """The development OIDC provider's signing key as a private JWKS (made once per env, so its
+    tokens stay valid when it restarts; rotate by adding a key in front and restarting it)."""
+    path = config.oidc_dir / "jwks.json"
+    if path.is_file():
+        return path
+    import json
+    import uuid
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    config.oidc_dir.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = {**RSAAlgorithm.to_jwk(key, as_dict=True), "kid": uuid.uuid4().hex[:16], "use": "sig", "alg": "RS256"}
+    jwk.pop("key_ops", None)  # the provider publishes the JWK's public half as is: "sign" would forbid verifying
+    _write(path, json.dumps({"keys": [jwk]}).encode(), 0o600)
+    return path
 
 
 def _write(path: Path, data: bytes, mode: int) -> None:
@@ -63,7 +90,28 @@ def build_env(config: StackConfig) -> dict[str, str]:
         values[f"{prefix}_PORT"] = str(config.ports.services[service])
     values["WTGR_JWT_PRIVATE_KEY_FILE"] = str(private.resolve())
     values["WTGR_JWT_PUBLIC_KEY_FILE"] = str(public.resolve())
+    values.update(oidc_env(config))
     return values
+
+
+def oidc_env(config: StackConfig) -> dict[str, str]:
+    """The OIDC provider's settings (read by it, the services and the portal) and the portal's."""
+    portal = config.portal_url
+    return {
+        "WTGR_OIDC_PORT": str(config.ports.oidc),
+        "WTGR_OIDC_ISSUER": config.oidc_issuer,
+        "WTGR_OIDC_JWKS_FILE": str((config.oidc_dir / "jwks.json").resolve()),
+        "WTGR_OIDC_COOKIE_KEY": OIDC_COOKIE_KEY,
+        "WTGR_OIDC_CLIENT_ID": PORTAL_CLIENT_ID,
+        "WTGR_OIDC_CLIENT_SECRET": PORTAL_CLIENT_SECRET,
+        "WTGR_OIDC_REDIRECT_URIS": f"{portal}/auth/callback",
+        "WTGR_OIDC_POST_LOGOUT_REDIRECT_URIS": f"{portal}/signed-out",
+        "WTGR_OIDC_ROLES_CLAIM": "roles",
+        "WTGR_PORTAL_PORT": str(config.ports.portal),
+        "WTGR_PORTAL_URL": portal,
+        "WTGR_PORTAL_SECRET_KEY": PORTAL_SECRET_KEY,
+        "WTGR_PORTAL_SESSION_DIR": str(config.portal_session_dir.resolve()),
+    }
 
 
 def write_env_file(config: StackConfig) -> dict[str, str]:

@@ -14,6 +14,6 @@ echo "== ruff check ."
 echo "== lint-imports"
 "$BIN/lint-imports" --no-logo || status=1
 
-echo "== mypy shared services devstack chaos"
-"$PY" -m mypy shared services devstack chaos || status=1
+echo "== mypy shared services devstack chaos portal"
+"$PY" -m mypy shared services devstack chaos portal || status=1
 exit "$status"

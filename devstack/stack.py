@@ -12,9 +12,11 @@ from typing import Protocol
 
 from devstack import proc, supervise
 from devstack.config import StackConfig, forget_ports, load_config, record_ports, warn
-from devstack.envfile import ensure_jwt_keys, read_env_file, write_env_file
+from devstack.envfile import ensure_jwt_keys, ensure_oidc_keys, oidc_env, read_env_file, write_env_file
 from devstack.kafka_broker import Kafka
 from devstack.mailpit import Mailpit
+from devstack.oidc_provider import OidcProvider, demo_users
+from devstack.portal import Portal
 from devstack.postgres import Postgres
 from devstack.proc import PidRecord, StartupError
 from devstack.services import Services, run_demo, worker_health
@@ -51,8 +53,8 @@ def env_lock(config: StackConfig) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def servers(config: StackConfig) -> tuple[Postgres, Kafka, Mailpit]:
-    return Postgres(config), Kafka(config), Mailpit(config)
+def servers(config: StackConfig) -> tuple[Postgres, Kafka, Mailpit, OidcProvider]:
+    return Postgres(config), Kafka(config), Mailpit(config), OidcProvider(config, oidc_env(config))
 
 
 def anything_running(config: StackConfig) -> bool:
@@ -75,6 +77,8 @@ def _describe(config: StackConfig, server: Server) -> str:
         return f"127.0.0.1:{ports.pg}"
     if server.name == "kafka":
         return f"127.0.0.1:{ports.kafka} (controller {ports.kafka_controller})"
+    if server.name == "oidc-provider":
+        return f"{config.oidc_issuer}/"
     return f"smtp 127.0.0.1:{ports.smtp}, {config.mail_http_url}/"
 
 
@@ -102,8 +106,9 @@ def up(env: str, with_services: bool, demo: bool) -> int:
         os.chmod(config.state_dir, 0o755)
         config.logs_dir.mkdir(exist_ok=True)
         print(f"devstack: env {env} (state in {config.state_dir})", flush=True)
-        postgres, kafka, mail = servers(config)
-        started = [_ensure_server(config, server) for server in (postgres, kafka, mail)]
+        postgres, kafka, mail, oidc = servers(config)
+        ensure_oidc_keys(config)
+        started = [_ensure_server(config, server) for server in (postgres, kafka, mail, oidc)]
         record_ports(config)
 
         from shared.platform import all_topics
@@ -116,11 +121,12 @@ def up(env: str, with_services: bool, demo: bool) -> int:
         values = write_env_file(config)
         line(f"{'env file':<13} {config.env_file}")
 
-        services_started = False
+        services_started = portal_started = False
         if with_services:
             svc = Services(config, values)
             _, started_now = svc.start(config.services, line)
             svc.start_platform(line)
+            portal_started = Portal(config, svc.process_env()).ensure(line)
             services_started = bool(started_now)
         if demo:
             if not with_services:
@@ -129,7 +135,7 @@ def up(env: str, with_services: bool, demo: bool) -> int:
                 run_demo(config, svc.process_env())
             else:
                 line("demo data     not reloaded (services were already running)")
-        if not any(started) and not (with_services and services_started):
+        if not any(started) and not (with_services and (services_started or portal_started)):
             print(f"devstack: env {env} is already up", flush=True)
         return 0
 
@@ -143,8 +149,8 @@ def down(env: str, purge: bool) -> int:
             warn(message)
 
         stopped += Services(config, {}).stop(report)
-        postgres, kafka, mail = servers(config)
-        for server in (mail, kafka, postgres):
+        postgres, kafka, mail, oidc = servers(config)
+        for server in (oidc, mail, kafka, postgres):
             if server.stop(report):
                 stopped.append(server.name)
         forget_ports(config)
@@ -183,9 +189,23 @@ def status(env: str) -> int:
         _service_status(config, svc, service)
     for own in PLATFORM_PROCESSES:
         _platform_process_status(config, svc, own.name)
+    _portal_status(config)
     if config.env_file.exists():
         line(f"{'env file':<22} {config.env_file}")
     return 0 if healthy else 1
+
+
+def _portal_status(config: StackConfig) -> None:
+    portal = Portal(config, {})
+    record = portal.running()
+    if record is None:
+        line(f"{'portal':<22} stopped          {config.portal_url}/")
+        return
+    try:
+        state = "ready" if portal.answers() else "NOT ready"
+    except Exception:
+        state = "NOT ready"
+    line(f"{'portal':<22} pid {record.pid:<8} {'':<11} {config.portal_url}/  {state}")
 
 
 def _service_status(config: StackConfig, svc: Services, service: str) -> None:
@@ -242,6 +262,12 @@ def info(env: str) -> int:
     svc = Services(config, values)
     print()
     print(f"WTGR platform, env {env}:")
+    portal_note = "" if Portal(config, {}).running() else "   (not running)"
+    print(f"  {'PORTAL':<14} {config.portal_url}/   <- open this{portal_note}")
+    print(f"  {'sign-in':<14} {config.oidc_issuer}/  (development OIDC provider)")
+    for user in demo_users():
+        roles = ", ".join(str(role) for role in user["roles"])  # type: ignore[attr-defined]
+        print(f"  {'':<14} {user['username']:<14} password {user['password']:<11} {roles}")
     for service in config.services:
         url = config.service_url(service)
         note = "" if svc.running(service) else "   (not running)"

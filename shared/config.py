@@ -46,6 +46,11 @@ class Settings:
     environment: str = "production"
     max_json_depth: int = 32
     cors_origins: tuple[str, ...] = ()
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_roles_claim: str = "roles"
+    oidc_user_claim: str = "sub"
+    oidc_jwks_uri: str = ""
     portal_url: str = "http://localhost:8000"
 
     @property
@@ -78,5 +83,10 @@ class Settings:
             max_json_depth=int(_env("WTGR_MAX_JSON_DEPTH", "32")),
             cors_origins=tuple(o.strip() for o in _env("WTGR_CORS_ORIGINS", "").split(",") if o.strip()),
             cursor_secret=_env("WTGR_CURSOR_SECRET", DEV_CURSOR_SECRET),
+            oidc_issuer=_env("WTGR_OIDC_ISSUER", ""),
+            oidc_audience=_env("WTGR_OIDC_AUDIENCE", _env("WTGR_JWT_AUDIENCE", "wtgr-platform")),
+            oidc_roles_claim=_env("WTGR_OIDC_ROLES_CLAIM", "roles"),
+            oidc_user_claim=_env("WTGR_OIDC_USER_CLAIM", "sub"),
+            oidc_jwks_uri=_env("WTGR_OIDC_JWKS_URI", ""),
             portal_url=_env("WTGR_PORTAL_URL", "http://localhost:8000"),
         )

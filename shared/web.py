@@ -39,7 +39,8 @@ from psycopg_pool import ConnectionPool
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from shared import correlation, security, telemetry
-from shared.auth import ROLES, AuthError, Principal, TokenVerifier
+from shared.auth import ROLES, AuthError, JwksTokenVerifier, Principal, TokenVerifier, TrustedIssuers
+from shared.auth.tokens import Verifier
 from shared.collectors import OutboxGauges
 from shared.config import Settings
 from shared.errors import (
@@ -237,7 +238,7 @@ def create_service_app(
     description: str,
     blueprints: list[flask_smorest.Blueprint],
     ready_checks: dict[str, ReadyCheck],
-    verifier: TokenVerifier | None,
+    verifier: Verifier | None,
     scrape_collectors: Iterable[Collector] = (),
     opened: Mapping[str, str] | None = None,
 ) -> Flask:
@@ -313,12 +314,24 @@ def build_service_app(
             "database": database_check(state.pool),
             "kafka": kafka_check(settings.kafka_bootstrap, f"{settings.service}-readyz"),
         },
-        verifier=TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience),
+        verifier=build_verifier(settings),
         scrape_collectors=[OutboxGauges(settings.service, state.pool), *scrape_collectors],
         opened=opened,
     )
     app.extensions[settings.service] = state
     return app
+
+
+def build_verifier(settings: Settings) -> Verifier:
+    """The issuers a service trusts: the one whose PEM public key is configured (the development
+    issuer, or a key pair of the trust's own for scripts), and the OpenID Connect provider when
+    WTGR_OIDC_ISSUER names one (its keys fetched from its JWKS)."""
+    static = TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience)
+    if not settings.oidc_issuer:
+        return static
+    provider = JwksTokenVerifier(settings.oidc_issuer, settings.oidc_audience, roles_claim=settings.oidc_roles_claim,
+                                 user_claim=settings.oidc_user_claim, jwks_uri=settings.oidc_jwks_uri or None)
+    return TrustedIssuers([static, provider])
 
 
 class PatchSchema(Schema):
@@ -485,7 +498,7 @@ def _check_query_is_read(view: Callable[..., Any]) -> None:
 
 
 def _authenticate() -> Principal:
-    verifier: TokenVerifier | None = current_app.extensions.get("wtgr_verifier")
+    verifier: Verifier | None = current_app.extensions.get("wtgr_verifier")
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="wtgr"'}

@@ -86,7 +86,8 @@ def test_every_registered_process_is_a_deployment_running_its_module(rendered):
     _, objects = rendered
     found = deployments(objects)
     expected = {f"{item.name}-{process.name}" for item in platform.SERVICES for process in item.processes}
-    assert set(found) == expected | {item.name for item in platform.PLATFORM_PROCESSES}
+    # the portal is no service (deploy/k8s/base/portal.yaml); the platform processes are its own
+    assert set(found) == expected | {"portal-web"} | {item.name for item in platform.PLATFORM_PROCESSES}
     for service in platform.SERVICES:
         for process in service.processes:
             spec = found[f"{service.name}-{process.name}"]["spec"]
@@ -95,6 +96,21 @@ def test_every_registered_process_is_a_deployment_running_its_module(rendered):
             assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
             assert spec["selector"]["matchLabels"].items() <= spec["template"]["metadata"]["labels"].items()
             assert container["securityContext"]["runAsNonRoot"] is True
+
+
+def test_the_portal_runs_as_one_non_root_replica_reached_only_from_the_ingress_controller(rendered):
+    _, objects = rendered
+    spec = deployments(objects)["portal-web"]["spec"]
+    [container] = spec["template"]["spec"]["containers"]
+    assert "portal.app:create_app()" in container["command"] and spec["replicas"] == 1
+    assert container["securityContext"]["runAsNonRoot"] is True
+    secrets = {item["name"]: item["valueFrom"]["secretKeyRef"]["name"]
+               for item in container["env"] if "valueFrom" in item}
+    assert secrets == {"WTGR_PORTAL_SECRET_KEY": "wtgr-portal", "WTGR_OIDC_CLIENT_SECRET": "wtgr-portal"}
+    ingress = objects[("NetworkPolicy", "wtgr-portal-ingress")]["spec"]
+    assert ingress["podSelector"]["matchLabels"] == {"wtgr/service": "portal"}
+    [rule] = ingress["ingress"]
+    assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
 
 
 def test_every_api_is_probed_and_served_on_its_registered_port(rendered):

@@ -1,5 +1,7 @@
-"""Bearer JWT authentication as an OIDC identity provider would issue the tokens."""
+"""Bearer JWT authentication: tokens of the trust's OpenID Connect provider (checked against its
+JWKS) and of the local development issuer (checked against its PEM public key)."""
 
+from shared.auth.oidc import JwksTokenVerifier, TrustedIssuers
 from shared.auth.tokens import ROLES, AuthError, Principal, TokenIssuer, TokenVerifier
 
-__all__ = ["ROLES", "AuthError", "Principal", "TokenIssuer", "TokenVerifier"]
+__all__ = ["ROLES", "AuthError", "JwksTokenVerifier", "Principal", "TokenIssuer", "TokenVerifier", "TrustedIssuers"]

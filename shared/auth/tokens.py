@@ -6,6 +6,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import jwt
 
@@ -26,6 +27,12 @@ class Principal:
 
     def has_any(self, roles: tuple[str, ...]) -> bool:
         return bool(self.roles & set(roles)) or "admin" in self.roles
+
+
+class Verifier(Protocol):
+    """Anything that turns a bearer token into the caller it names, or raises ``AuthError``."""
+
+    def verify(self, token: str) -> Principal: ...
 
 
 class TokenVerifier:
@@ -54,15 +61,19 @@ class TokenVerifier:
             raise AuthError("the token has expired") from None
         except jwt.InvalidTokenError as exc:
             raise AuthError(f"the token is not valid: {exc}") from None
-        roles = claims.get("roles", [])
-        if not isinstance(roles, list):
-            raise AuthError("the token's roles claim must be a list")
-        return Principal(
-            user=str(claims["sub"]),
-            roles=frozenset(str(role) for role in roles),
-            email=claims.get("email"),
-            name=claims.get("name"),
-        )
+        return principal_from_claims(claims, roles=claims.get("roles", []))
+
+
+def principal_from_claims(claims: dict[str, Any], *, roles: Any, user: Any = None) -> Principal:
+    """The caller a verified token names: ``user`` (else ``sub``), its roles (a list), email and name."""
+    if not isinstance(roles, list):
+        raise AuthError("the token's roles claim must be a list")
+    return Principal(
+        user=str(user if user is not None else claims["sub"]),
+        roles=frozenset(str(role) for role in roles),
+        email=claims.get("email"),
+        name=claims.get("name"),
+    )
 
 
 class TokenIssuer:

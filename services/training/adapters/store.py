@@ -10,13 +10,22 @@ from shared.pagination import Listing
 
 COURSE_COLUMNS = "code, title, description, created_by, created_at"
 SESSION_COLUMNS = "id, course_code, starts_at, capacity, location, trainer, created_at"
+# A session as read: its columns and the places not yet taken by an enrolled learner.
+SESSION_READ_COLUMNS = (SESSION_COLUMNS + ", capacity - (SELECT count(*) FROM enrolments e WHERE e.session_id ="
+                        " sessions.id AND e.status = 'enrolled')::int AS places_left")
 ENROLMENT_COLUMNS = "id, session_id, user_id, status, position, enrolled_at"
+ATTENDANCE_COLUMNS = "session_id, user_id, period, marked_by, marked_at"
 
 # By code (the primary key).
 COURSES = Listing("courses", "courses", COURSE_COLUMNS, "code text")
 # A course's sessions, soonest first; migration 0002 indexes (course_code, starts_at, id).
-SESSIONS = Listing("sessions", "sessions", SESSION_COLUMNS, "starts_at timestamptz, id uuid",
+SESSIONS = Listing("sessions", "sessions", SESSION_READ_COLUMNS, "starts_at timestamptz, id uuid",
                    scope=("course_code",))
+# A learner's bookings and attendance, newest first; migration 0003 indexes them by user.
+MY_ENROLMENTS = Listing("my-enrolments", "enrolments", ENROLMENT_COLUMNS, "enrolled_at timestamptz, id uuid",
+                        descending=True, scope=("user_id",))
+MY_ATTENDANCE = Listing("my-attendance", "attendance", ATTENDANCE_COLUMNS, "marked_at timestamptz, session_id uuid",
+                        descending=True, scope=("user_id",))
 
 
 def add_course(uow: UnitOfWork, fields: dict[str, Any], created_by: str) -> dict[str, Any] | None:
@@ -35,7 +44,7 @@ def add_session(uow: UnitOfWork, session: dict[str, Any]) -> dict[str, Any]:
     row = uow.one(
         f"""INSERT INTO sessions (id, course_code, starts_at, capacity, location, trainer)
             VALUES (%(id)s, %(course_code)s, %(starts_at)s, %(capacity)s, %(location)s, %(trainer)s)
-            RETURNING {SESSION_COLUMNS}""",
+            RETURNING {SESSION_COLUMNS}, capacity AS places_left""",
         session,
     )
     assert row is not None
@@ -44,7 +53,7 @@ def add_session(uow: UnitOfWork, session: dict[str, Any]) -> dict[str, Any]:
 
 def session(uow: UnitOfWork, session_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
-    return uow.one(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = %s{lock}", (session_id,))
+    return uow.one(f"SELECT {SESSION_READ_COLUMNS} FROM sessions WHERE id = %s{lock}", (session_id,))
 
 
 def count_bookings(uow: UnitOfWork, session_id: str, status: str) -> int:

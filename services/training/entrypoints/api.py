@@ -82,6 +82,26 @@ def enrol(session_id: UUID) -> Any:
     return created(booking, f"/api/v1/sessions/{session_id}")
 
 
+@api.route("/me/enrolments", methods=["GET"])
+@requires_sign_in
+@api.arguments(PageQuery, location="query")
+@api.response(200, page_of(EnrolmentSchema))
+def my_enrolments(query: dict) -> Any:
+    """The caller's own bookings (places and waitlist positions), newest first."""
+    with _uow() as uow:
+        return page(uow, store.MY_ENROLMENTS, query, user_id=current_principal().user)
+
+
+@api.route("/me/attendance", methods=["GET"])
+@requires_sign_in
+@api.arguments(PageQuery, location="query")
+@api.response(200, page_of(AttendanceSchema))
+def my_attendance(query: dict) -> Any:
+    """The caller's training record: every session they were marked as having attended, newest first."""
+    with _uow() as uow:
+        return page(uow, store.MY_ATTENDANCE, query, user_id=current_principal().user)
+
+
 @api.route("/sessions/<uuid:session_id>/attendance", methods=["POST"])
 @requires_roles("trainer")
 @api.arguments(AttendanceInSchema)

@@ -34,6 +34,8 @@ class SessionSchema(SessionInSchema):
     course_code = fields.String(metadata={"example": "QI-101"})
     trainer = fields.String(metadata={"example": "trainer@trust.example"})
     created_at = fields.DateTime(metadata={"example": "2026-02-10T11:05:00+00:00"})
+    places_left = fields.Integer(metadata={"description": "places not yet taken by an enrolled learner (0 when "
+                                                          "full: a booking then joins the waitlist)", "example": 7})
 
 
 class EnrolmentSchema(Schema):

@@ -198,6 +198,31 @@ def test_walking_a_courses_sessions_by_cursor_reads_each_once_in_order_and_back_
     assert other_course.status_code == 400
 
 
+def test_a_learner_lists_their_own_bookings_and_nobody_elses(training_client, bearer, course):
+    learner, other = f"ann-{uuid.uuid4().hex[:8]}", f"bob-{uuid.uuid4().hex[:8]}"
+    first = schedule(training_client, bearer, course, datetime(2031, 3, 1, 9, tzinfo=UTC), capacity=1)
+    second = schedule(training_client, bearer, course, datetime(2031, 4, 1, 9, tzinfo=UTC))
+    assert enrol(training_client, bearer, first, other).status_code == 201
+    assert enrol(training_client, bearer, first, learner).status_code == 201  # full: waitlisted
+    assert enrol(training_client, bearer, second, learner).status_code == 201
+    mine = training_client.get("/api/v1/me/enrolments", headers=bearer("staff", user=learner)).get_json()
+    assert [(item["session_id"], item["status"], item["position"]) for item in mine["items"]] == [
+        (second, "enrolled", None), (first, "waitlisted", 1)]
+    assert {item["user_id"] for item in mine["items"]} == {learner}
+
+
+def test_a_learners_record_lists_the_sessions_they_attended(training_client, bearer, course, clock):
+    learner = f"cat-{uuid.uuid4().hex[:8]}"
+    session_id, _ = held_session(training_client, bearer, course, clock, [learner])
+    assert training_client.get("/api/v1/me/attendance", headers=bearer("staff", user=learner)).get_json()["items"] == []
+    assert attend(training_client, bearer, session_id, learner).status_code == 201
+    record = training_client.get("/api/v1/me/attendance", headers=bearer("staff", user=learner)).get_json()
+    assert [(item["session_id"], item["user_id"]) for item in record["items"]] == [(session_id, learner)]
+
+
+def test_my_lists_need_a_signed_in_caller(training_client):
+    assert training_client.get("/api/v1/me/enrolments").status_code == 401
+    assert training_client.get("/api/v1/me/attendance").status_code == 401
 @pytest.mark.parametrize(("body", "field"), [
     ({"title": "QI for 943 476 5919"}, "title"),
     ({"title": "QI foundations", "description": "Case study: born 1961-03-12, fell twice"}, "description"),

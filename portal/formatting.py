@@ -1,0 +1,41 @@
+"""How figures read on a page: numbers rounded for people, units of measure in words, times in UK form."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+UNITS_OF_MEASURE = {
+    "rate_per_1000_bed_days": "per 1,000 bed days",
+    "percent": "%",
+    "count": "",
+}
+
+
+def number(value: float | int | None, places: int = 2) -> str:
+    """1234.5678 -> "1,234.57", 4.0 -> "4", None -> "–"."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fixed(value: float | int | None, places: int = 2) -> str:
+    """Limits and means to a fixed number of places, so a column's figures line up: 6.2 -> "6.20"."""
+    return "–" if value is None else f"{value:,.{places}f}"
+
+
+def measure(unit_of_measure: str | None) -> str:
+    if not unit_of_measure:
+        return ""
+    return UNITS_OF_MEASURE.get(unit_of_measure, unit_of_measure.replace("_", " "))
+
+
+def when(iso: str | None) -> str:
+    """An ISO 8601 time as "Friday 15 January 2027, 09:30" (the time as given, with its offset's clock)."""
+    if not iso:
+        return ""
+    moment = datetime.fromisoformat(iso)
+    return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M}"
+
+
+FILTERS = {"number": number, "fixed": fixed, "measure": measure, "when": when}

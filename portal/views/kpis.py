@@ -1,0 +1,132 @@
+"""KPIs: a unit's summary matrix, a unit's units compared, and a KPI's chart with its data, notes,
+rebases and CSV; its owners (and admins) annotate and rebase it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from portal.auth import current_user
+from portal.backend import ServiceError, backend
+
+blueprint = Blueprint("kpis", __name__, url_prefix="/kpis")
+MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message="Enter the month as YYYY-MM, for example 2026-03")
+
+
+class AnnotationForm(FlaskForm):
+    period = StringField("Month", validators=[DataRequired("Enter the month"), MONTH])
+    text = TextAreaField("What happened", validators=[DataRequired("Enter what happened"), Length(max=2000)])
+    pdsa_ref = StringField("PDSA cycle (optional)", validators=[Optional(), Length(max=200)])
+
+
+class RebaseForm(FlaskForm):
+    period = StringField("First month of the new period", validators=[DataRequired("Enter the month"), MONTH])
+    reason = TextAreaField("Why the process changed", validators=[DataRequired("Enter why"), Length(min=3, max=2000)])
+
+
+@blueprint.route("/")
+def index() -> str:
+    units = backend().all_items("metrics", "/api/v1/units")
+    chosen = request.args.get("unit") or "TRUST"
+    matrix = backend().get("metrics", f"/api/v1/dashboards/units/{chosen}/kpis", page_size=200)
+    has_units_below = any(unit.get("parent_code") == chosen for unit in units)
+    return render_template("kpis/index.html", units=units, chosen=chosen, matrix=matrix,
+                           has_units_below=has_units_below)
+
+
+@blueprint.route("/units/<unit_code>/compare")
+def compare(unit_code: str) -> str:
+    """The units below a directorate (or division, or the trust) as rows, a column per KPI."""
+    unit = backend().get("metrics", f"/api/v1/units/{unit_code}")
+    rows = backend().all_items("metrics", "/api/v1/dashboards/kpis", directorate=unit_code)
+    kpis: dict[str, str] = {}
+    units: dict[str, dict[str, Any]] = {}
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        kpis.setdefault(row["kpi_code"], row["name"])
+        units.setdefault(row["unit_code"], {"code": row["unit_code"], "name": row["unit_name"],
+                                            "level": row["unit_level"]})
+        cells[(row["unit_code"], row["kpi_code"])] = row
+    return render_template("kpis/compare.html", unit=unit, kpis=kpis, units=list(units.values()), cells=cells)
+
+
+@blueprint.route("/<kpi_code>/units/<unit_code>", methods=["GET", "POST"])
+def chart(kpi_code: str, unit_code: str) -> Any:
+    annotation, rebase = AnnotationForm(prefix="note"), RebaseForm(prefix="rebase")
+    may_edit = _may_edit(kpi_code)
+    if request.method == "POST":
+        if not may_edit:
+            return render_template("error.html", status=403, detail=None), 403
+        posted = _post_change(kpi_code, unit_code, annotation, rebase)
+        if posted is not None:
+            return posted
+    path = f"/api/v1/kpis/{kpi_code}/units/{unit_code}"
+    found = backend().get("metrics", path + "/chart")
+    svg = backend().call("GET", "metrics", path + "/chart.svg").text
+    return render_template("kpis/chart.html", chart=found, svg=svg, may_edit=may_edit, annotation=annotation,
+                           rebase=rebase, rows=_table_rows(found))
+
+
+def _post_change(kpi_code: str, unit_code: str, annotation: AnnotationForm, rebase: RebaseForm) -> Any:
+    """Send the submitted form's change; None when the form is to be shown again with its errors."""
+    path = f"/api/v1/kpis/{kpi_code}/units/{unit_code}"
+    if "note-text" in request.form:
+        form, body, what = annotation, lambda: {"period": annotation.period.data, "text": annotation.text.data,
+                                                 "pdsa_ref": annotation.pdsa_ref.data or None}, "annotations"
+    else:
+        form, body, what = rebase, lambda: {"period": rebase.period.data, "reason": rebase.reason.data}, "rebases"
+    if not form.validate_on_submit():
+        return None
+    try:
+        backend().post("metrics", f"{path}/{what}", body())
+    except ServiceError as exc:
+        if exc.status in (400, 409, 422):
+            for name, message in (exc.field_errors() or {"period": exc.detail}).items():
+                field = getattr(form, name, None) or form.period
+                field.errors = [*field.errors, message]
+            return None
+        raise
+    flash("Your note was added to the chart." if what == "annotations" else "The chart was rebased.")
+    return redirect(url_for("kpis.chart", kpi_code=kpi_code, unit_code=unit_code))
+
+
+@blueprint.route("/<kpi_code>/units/<unit_code>/chart.csv")
+def chart_csv(kpi_code: str, unit_code: str) -> Response:
+    found = backend().call("GET", "metrics", f"/api/v1/kpis/{kpi_code}/units/{unit_code}/chart.csv")
+    return Response(found.content, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{kpi_code}-{unit_code}-chart.csv"'})
+
+
+def _may_edit(kpi_code: str) -> bool:
+    user = current_user()
+    if user is None:
+        return False
+    if "admin" in user.roles:
+        return True
+    if "kpi_owner" not in user.roles:
+        return False
+    kpi = backend().get("metrics", f"/api/v1/kpis/{kpi_code}")
+    return user.email in (kpi.get("owners") or [])
+
+
+def _table_rows(found: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chart's data as table rows, newest month first."""
+    notes: dict[str, list[str]] = {}
+    for note in found.get("annotations") or []:
+        notes.setdefault(note["period"], []).append(note["text"])
+    if found.get("chart"):
+        rows = [{"period": p["period"], "value": p["y"], "centre": p["mean_col"], "lower": p["lpl"],
+                 "upper": p["upl"], "point_type": p["point_type"], "target": p.get("target")}
+                for p in found["chart"]["points"]]
+    else:
+        run = found["run_chart"]
+        rows = [{"period": month, "value": value, "centre": run["cl"], "lower": None, "upper": None,
+                 "point_type": None, "target": None}
+                for month, value in zip(run["periods_of_points"], run["values"], strict=True)]
+    for row in rows:
+        row["notes"] = notes.get(row["period"], [])
+    return list(reversed(rows))
