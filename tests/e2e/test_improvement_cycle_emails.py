@@ -5,6 +5,7 @@ the project's PDSA cycles."""
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 
@@ -14,6 +15,8 @@ from kafka import KafkaProducer
 
 from shared import topics
 from shared.events import new_event
+
+PORTAL_URL = os.environ.get("WTGR_PORTAL_URL", "http://localhost:8000")  # the links emails carry
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +56,7 @@ def test_a_declined_idea_told_twice_reaches_its_submitter_and_follower_once_each
     body = to_pat[0].body_text
     assert body.startswith("Dear Pat Jones,")
     assert "Reason: Already done on Ward 7" in body
-    assert f"http://localhost:8000/ideas/{idea_id}" in body
+    assert f"{PORTAL_URL}/ideas/{idea_id}" in body
     assert len([m for m in mailbox.messages(sam) if "declined" in m.subject]) == 1
 
 
@@ -70,7 +73,7 @@ def test_a_published_story_tells_the_ideas_submitter_your_idea_became_this(kafka
 
     to_pat = mailbox.wait_for(pat, lambda m: "became this" in m.subject, timeout=60)
     assert to_pat.subject == "[WTGR] Your idea became this: How Ward 7 halved its falls"
-    assert "http://localhost:8000/stories/ward-7-falls" in to_pat.body_text
+    assert f"{PORTAL_URL}/stories/ward-7-falls" in to_pat.body_text
     to_lee = mailbox.wait_for(lee, lambda m: "Success story published" in m.subject)
     assert to_lee.body_text.startswith("Dear Lee Park,")
 
@@ -108,7 +111,7 @@ def test_a_project_measure_is_recorded_by_its_lead_and_its_chart_shows_the_pdsa_
     svg = requests.get(f"{chart_url}.svg", headers=as_lead, timeout=10).text
     assert "PDSA 1: Hourly rounding at night" in svg
     email = mailbox.wait_for(lead, lambda m: "PDSA cycle 1 started" in m.subject, timeout=60)
-    assert f"http://localhost:8000/projects/{project_id}" in email.body_text
+    assert f"{PORTAL_URL}/projects/{project_id}" in email.body_text
 
 
 def until_found(url: str, headers: dict[str, str], ready=lambda body: True, timeout: float = 60.0) -> dict:

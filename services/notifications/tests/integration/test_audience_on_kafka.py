@@ -41,7 +41,8 @@ def test_a_redelivered_event_emails_each_person_once(notifications_state, kafka_
     assert sorted(email["recipients"] for email in emails) == sorted([[pat], [sam]])
     assert {email["subject"] for email in emails} == {"[WTGR] Idea declined: Quieter nights on Ward 7"}
     assert all("Reason: The ward already dims its lights at 22:00" in email["body"] for email in emails)
-    assert all(f"http://localhost:8000/ideas/{event.data['idea_id']}" in email["body"] for email in emails)
+    link = f"{notifications_state.settings.portal_url}/ideas/{event.data['idea_id']}"
+    assert all(link in email["body"] for email in emails)
 
 
 def test_an_unknown_event_is_skipped_and_a_malformed_known_one_dead_lettered(
