@@ -231,7 +231,8 @@ def demo_ideas(portal: Portal, ideas: list[tuple[str, str]]) -> None:
                                user="quinn.lead", body={"stage": stage, "reason": reason}), 200)
 
     move(falls, "under_review", "accepted")
-    move(created[2]["id"], "under_review")
+    move(created[0]["id"], "under_review", "accepted", reason="Ward 7's discharge project takes this on")
+    move(created[2]["id"], "under_review", "accepted", reason="The theatres group will plan a project")
     for voter in ("sam.nurse", "dev.doctor", "pat.porter"):
         ensure(portal.call("PUT", "ideas", f"/api/v1/ideas/{falls}/vote", roles=["staff"], user=voter), 200)
     ensure(portal.call("POST", "ideas", f"/api/v1/ideas/{falls}/comments", roles=["staff"], user="dev.doctor",
@@ -253,6 +254,9 @@ def demo_ideas(portal: Portal, ideas: list[tuple[str, str]]) -> None:
     declined = ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="pat.porter", body={
         "title": "A second lift for the porters", "description": "Porters wait ten minutes for the lift."}), 201)
     move(declined.json()["id"], "declined", reason="The new lift is in the estates plan for next year")
+    ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="dev.doctor", body={  # stays submitted
+        "title": "Water jugs refilled at every drug round",
+        "description": "Patients on Ward 9 often wait for fresh water; the drug round passes every bed."}), 201)
 
 
 def ideas_projects_training(portal: Portal, months: list[str]) -> None:
@@ -264,7 +268,8 @@ def load_ideas(portal: Portal) -> None:
     """Campaigns and ideas at every stage a person sets; only into an ideas service that holds none yet."""
     if portal.call("GET", "ideas", "/api/v1/ideas", roles=["staff"]).json().get("total", 0):
         return
-    ideas = [("Discharge lounge open at weekends", "Patients waiting for transport could wait in the lounge."),
+    ideas = [("Nurse-led discharge on Ward 7",
+              "Nurses discharge patients who meet agreed criteria, without waiting for the ward round."),
              ("Falls sensors on Ward 12", "Bed sensors alert staff when a frail patient gets up at night."),
              ("Theatre list planned six weeks ahead", "Fewer late changes, fewer empty sessions.")]
     demo_ideas(portal, ideas)
@@ -365,19 +370,21 @@ def qi_projects(portal: Portal, months: list[str]) -> None:
     """The demo projects, registered and moved as a QI lead and each project's team would."""
     if portal.call("GET", "projects", "/api/v1/projects", roles=["staff"]).json().get("total", 0):
         return
-    idea_id = _accepted_falls_idea(portal)
+    # the falls project stays active (its idea in progress); the discharge project completes (its idea
+    # implemented); the theatre idea stays accepted, its project registered without it
+    ideas = {"falls": _accepted_idea(portal, "falls"), "discharge on ward 7": _accepted_idea(portal, "discharge")}
     for project in DEMO_PROJECTS:
-        _demo_project(portal, project, months, idea_id if "falls" in project.title.lower() else None)
+        title = project.title.lower()
+        _demo_project(portal, project, months, next((idea for key, idea in ideas.items() if key in title), None))
 
 
-def _accepted_falls_idea(portal: Portal) -> str | None:
-    """The demo's accepted falls idea, if the ideas service lists one."""
-    for query in ("stage=accepted", "status=accepted"):
-        answer = portal.call("GET", "ideas", f"/api/v1/ideas?{query}", roles=["staff"])
-        if answer.status_code == 200:
-            falls = [idea["id"] for idea in answer.json()["items"] if "falls" in idea["title"].lower()]
-            if falls:
-                return falls[0]
+def _accepted_idea(portal: Portal, word: str) -> str | None:
+    """The demo's accepted idea whose title has ``word``, if the ideas service lists one."""
+    answer = portal.call("GET", "ideas", "/api/v1/ideas?stage=accepted", roles=["staff"])
+    if answer.status_code == 200:
+        found = [idea["id"] for idea in answer.json()["items"] if word in idea["title"].lower()]
+        if found:
+            return found[0]
     return None
 
 
