@@ -9,7 +9,7 @@ import pytest
 from kafka.errors import KafkaTimeoutError
 
 from shared import telemetry
-from shared.outages import ride_out_outages
+from shared.outages import _Backoff, ride_out_outages
 
 
 def retries(worker: str, error: str) -> float:
@@ -81,3 +81,12 @@ def test_a_worker_waiting_out_an_outage_keeps_beating():
     ride_out_outages("tests", "w5", run, stop, first_wait=12, max_wait=12, beat=lambda: beats.append(sum(waits)))
     assert max(waits) <= 5.0 and sum(waits) >= 12.0
     assert len(beats) >= 3 and beats == sorted(beats)
+
+
+def test_the_back_off_starts_again_after_the_worker_has_run_a_while():
+    """A second outage, after a good while of work, is met with a short wait, not the longest one."""
+    backoff = _Backoff(first_wait=1, max_wait=4)
+    quick = [backoff.wait(None) for _ in range(4)]  # failures in a row, each attempt failing at once
+    assert quick[0] < 2.0 and quick[-1] == 4.0
+    backoff.attempt_started -= 5  # the next attempt worked for 5 s, longer than the longest wait
+    assert backoff.wait(None) < 2.0
