@@ -10,7 +10,7 @@ import sys
 import urllib.request
 from collections.abc import Callable
 
-from devstack import proc
+from devstack import proc, supervise
 from devstack.config import StackConfig
 from devstack.proc import PidRecord
 
@@ -45,11 +45,8 @@ class Portal:
         cmd = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS),
                "--bind", f"127.0.0.1:{self.config.ports.portal}", "--no-control-socket",
                "--access-logfile", "-", "portal.app:create_app()"]
-        self.state.unlink(missing_ok=True)
-        popen, _ = proc.start_detached(
-            [sys.executable, "-m", "devstack.supervise", "--state", str(self.state), "--", *cmd],
-            log=self.log, pid_file=self.pid_file, name=NAME, env=self.env, cwd=self.config.repo_root,
-        )
+        popen, _ = supervise.start_supervised(cmd, state=self.state, log=self.log, pid_file=self.pid_file, name=NAME,
+                                              env=self.env, cwd=self.config.repo_root)
         proc.wait_until(self.answers, what="portal (GET /healthz)", timeout=READY_TIMEOUT, log=self.log,
                         still_running=proc.popen_alive(popen))
         report(f"{'portal':<13} ready on {self.config.portal_url}/")

@@ -181,14 +181,9 @@ class Services:
             cmd = self._gunicorn(registered, self.config.ports.services[service])
         else:
             cmd = [sys.executable, "-m", registered.module(process)]
-        state = self.state_file(service, process.name)
-        state.unlink(missing_ok=True)
-        return proc.start_detached(
-            [sys.executable, "-m", "devstack.supervise", "--state", str(state), "--", *cmd],
-            log=self.log(service, process.name),
-            pid_file=self.pid_file(service, process.name),
-            name=f"{service}-{process.name}",
-            env=env,
+        return supervise.start_supervised(
+            cmd, state=self.state_file(service, process.name), log=self.log(service, process.name),
+            pid_file=self.pid_file(service, process.name), name=f"{service}-{process.name}", env=env,
             cwd=self.config.repo_root,
         )
 
@@ -254,11 +249,8 @@ class Services:
                 report(f"{process.name:<13} already running on {url}")
                 continue
             proc.require_free_port(self.config.ports.platform[process.name], process.name)
-            state = self.logs / f"{process.name}.state"
-            state.unlink(missing_ok=True)
-            popen, record = proc.start_detached(
-                [sys.executable, "-m", "devstack.supervise", "--state", str(state), "--",
-                 sys.executable, "-m", process.module],
+            popen, record = supervise.start_supervised(
+                [sys.executable, "-m", process.module], state=self.logs / f"{process.name}.state",
                 log=self.logs / f"{process.name}.log", pid_file=self.pid_file_of(process.name), name=process.name,
                 env=self.process_env(), cwd=self.config.repo_root,
             )
@@ -268,7 +260,7 @@ class Services:
     def _wait_healthy(self, name: str, url: str, popen: subprocess.Popen[bytes]) -> None:
         proc.wait_until(lambda: worker_health(url) == "healthy", what=f"{name} (GET /healthz)",
                         timeout=READY_TIMEOUT, log=self.logs / f"{name}.log",
-                        still_running=lambda: popen.poll() is None)
+                        still_running=proc.popen_alive(popen))
 
     def pid_file_of(self, name: str) -> Path:
         return self.logs / f"{name}.pid"

@@ -20,8 +20,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from devstack import proc
+from devstack.proc import PidRecord
 
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
@@ -51,6 +55,16 @@ def read_state(path: Path) -> SupervisedState | None:
 def backoff(quick_exits: int) -> float:
     """The wait before a restart, after ``quick_exits`` exits in a row that came soon after a start."""
     return min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** max(0, quick_exits - 1))
+
+
+def start_supervised(cmd: Sequence[str], *, state: Path, log: Path, pid_file: Path, name: str,
+                     env: Mapping[str, str] | None = None, cwd: Path | None = None,
+                     ) -> tuple[subprocess.Popen[bytes], PidRecord]:
+    """Start ``cmd`` detached under a supervisor of its own (``python -m devstack.supervise``),
+    which restarts it when it exits and writes its pid and restarts to ``state``."""
+    state.unlink(missing_ok=True)
+    return proc.start_detached([sys.executable, "-m", "devstack.supervise", "--state", str(state), "--", *cmd],
+                               log=log, pid_file=pid_file, name=name, env=env, cwd=cwd)
 
 
 def supervise(cmd: list[str], state_path: Path, stop: threading.Event) -> int:
