@@ -1,4 +1,4 @@
-"""Who hears of a step of the improvement cycle, and which email tells them (plain Python).
+"""Who hears of a step of the improvement cycle, and which template tells them (plain Python).
 
 Events of ideas, projects and stories carry their ``audience``. Each distinct address (compared
 without regard to case) hears once per event, named by the first entry that lists it. One step of
@@ -24,6 +24,9 @@ BECAUSE = {
     "approver": "you approve QI projects for this area",
     "moderator": "you moderate ideas",
     "author": "you wrote it",
+    "owner": "you own this KPI",
+    "learner": "you booked this training",
+    "trainer": "you run this training",
 }
 
 
@@ -95,10 +98,48 @@ TEMPLATE_FOR: dict[str, Callable[[dict[str, Any]], str | None]] = {
 }
 
 
-def notice_for(event_type: str, data: dict[str, Any]) -> Notice | None:
-    """The email an event sends and to whom; None when it tells no one (no audience: an earlier
-    version of the event, or nobody who can be reached)."""
-    recipients = distinct(data.get("audience") or ())
+def template_for(event_type: str, data: dict[str, Any]) -> str | None:
+    """The template that tells of the event; None when it tells of nothing anyone hears about. An
+    event of the training programme carrying a title and a path is told by ``training_update``."""
+    if event_type.startswith("training."):
+        return "training_update" if data.get("title") and data.get("path") else None
     choose = TEMPLATE_FOR.get(event_type)
-    template = choose(data) if choose and recipients else None
+    return choose(data) if choose else None
+
+
+def notice_for(event_type: str, data: dict[str, Any]) -> Notice | None:
+    """The notification an event sends and to whom by its audience; None when it tells no one (no
+    audience: an earlier version of the event, or nobody who can be reached)."""
+    recipients = distinct(data.get("audience") or ())
+    template = template_for(event_type, data) if recipients else None
     return Notice(template, recipients) if template else None
+
+
+def topic_of(event_type: str, data: dict[str, Any]) -> str:
+    """What the event is about, as people follow it: ``idea:<id>``, ``project:<id>``, ``story:<id>``,
+    ``training:<path>``."""
+    if event_type.startswith("idea."):
+        return f"idea:{data['idea_id']}"
+    if event_type.startswith(("project.", "pdsa.")):
+        return f"project:{data['project_id']}"
+    if event_type.startswith("story."):
+        return f"story:{data['story_id']}"
+    return f"training:{data['path']}"
+
+
+def followed_topics(event_type: str, data: dict[str, Any]) -> tuple[str, ...]:
+    """Every topic whose followers hear of the event: its own, a new idea's campaign, and every
+    published story for those who follow the stories."""
+    extra: list[str] = []
+    if event_type == "idea.submitted" and data.get("campaign_id"):
+        extra.append(f"campaign:{data['campaign_id']}")
+    if event_type == "story.published":
+        extra.append("stories")
+    return (topic_of(event_type, data), *extra)
+
+
+def kind_of(event_type: str, relation: str) -> str:
+    """The kind of notification (domain/kinds.py) a person with ``relation`` gets for the event."""
+    if event_type.startswith("training."):
+        return "training"
+    return "following" if relation == "follower" else "my_work"

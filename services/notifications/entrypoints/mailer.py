@@ -1,13 +1,16 @@
-"""Sends queued emails through SMTP, waking on every newly queued email; rides out an outage of
-PostgreSQL or the SMTP server with back-off (shared.outages). Serves /healthz and /metrics, beating its
-heartbeat on every pass (shared.liveness)."""
+"""Sends queued emails through SMTP, waking on every newly queued email, and queues the digests
+that fall due (delivery.run_digests, once a minute); rides out an outage of PostgreSQL or the SMTP
+server with back-off (shared.outages). Serves /healthz and /metrics, beating its heartbeat on every
+pass (shared.liveness)."""
 
 from __future__ import annotations
 
 import logging
+import time
 
 from services.notifications.adapters.smtp import SmtpSender
-from services.notifications.bootstrap import SERVICE
+from services.notifications.bootstrap import SERVICE, build_hub, smtp_settings
+from services.notifications.service_layer.delivery import run_digests
 from services.notifications.service_layer.mailer import Mailer
 from shared import db
 from shared.correlation import configure_logging
@@ -17,19 +20,31 @@ from shared.processes import safe_settings, stop_on_sigterm
 from shared.wakeup import drain_on_notify
 
 log = logging.getLogger(__name__)
+DIGEST_EVERY_SECONDS = 60.0
 
 
 def main() -> None:
     settings = safe_settings(SERVICE)
     configure_logging(SERVICE, settings.log_level)
     pool = db.make_pool(settings.database_url, max_size=2, name=f"{SERVICE}-mailer", wait=False)
-    mailer = Mailer(pool, SmtpSender(settings.smtp_host, settings.smtp_port, settings.mail_from))
+    smtp = smtp_settings(settings)
+    hub = build_hub(settings)
+    mailer = Mailer(pool, SmtpSender(smtp), portal_url=settings.portal_url)
     stop = stop_on_sigterm()
     heartbeat = start_worker_endpoint(settings, "mailer")
-    log.info("mailer started", extra={"smtp": f"{settings.smtp_host}:{settings.smtp_port}"})
+    last_digest_run = [0.0]
+
+    def digests_then_mail() -> int:
+        if time.monotonic() - last_digest_run[0] >= DIGEST_EVERY_SECONDS:
+            last_digest_run[0] = time.monotonic()
+            if queued := run_digests(pool, hub):
+                log.info("digests queued", extra={"digests": queued})
+        return mailer.send_due()
+
+    log.info("mailer started", extra={"smtp": f"{smtp.host}:{smtp.port}", "security": smtp.security})
     try:
         ride_out_outages(SERVICE, "mailer", lambda: drain_on_notify(
-            settings.database_url, f"mail_{SERVICE}", mailer.send_due, stop, beat=heartbeat.beat), stop,
+            settings.database_url, f"mail_{SERVICE}", digests_then_mail, stop, beat=heartbeat.beat), stop,
             beat=heartbeat.beat)
     finally:
         pool.close()

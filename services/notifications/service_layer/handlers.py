@@ -1,8 +1,10 @@
-"""The notifications service layer: events in, emails queued (in the same transaction).
+"""The notifications service layer: events in, people told (in the same transaction).
 
-KPI events email the KPI's owners (one email to them all). Events of ideas, projects and stories
-email each person of their ``audience`` separately, once per event (domain/notices.py decides
-which email, adapters/templates.py writes it).
+KPI events tell the KPI's owners (subscribed by the event; they can leave) and whoever follows the
+KPI at that unit. Events of ideas, projects, stories and training tell the people of their
+``audience`` (subscribed by the event; they can leave) and the followers of what they are about
+(domain/notices.py decides which template, adapters/templates.py writes it). delivery.py records
+each notification and emails it as the person chose.
 """
 
 from __future__ import annotations
@@ -11,63 +13,90 @@ from collections.abc import Callable
 from typing import Any
 
 from services.notifications.adapters import store
-from services.notifications.adapters.templates import EmailTemplates
 from services.notifications.domain import messages, notices
-from services.notifications.domain.messages import Message
+from services.notifications.domain.messages import Item
+from services.notifications.domain.notices import Recipient
+from services.notifications.service_layer.delivery import Hub, Told, tell
 from shared.db import UnitOfWork
-from shared.events import Envelope
+from shared.events import REGISTRY, Envelope
 
-Compose = Callable[[dict[str, Any]], Message | None]
 Handler = Callable[[UnitOfWork, Envelope, dict[str, Any]], None]
 
 
-def notify_with(compose: Compose) -> Handler:
-    """A consumer handler that queues the email ``compose`` writes for the event, if any."""
-
-    def handle(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
-        message = compose(payload)
-        if message is not None:
-            store.queue_email(uow, message, caused_by=event.id, event_type=event.type)
-
-    return handle
-
-
-KPI_HANDLERS: dict[str, Handler] = {
-    "kpi.updated": notify_with(messages.kpi_updated),
-    "kpi.special_cause_detected": notify_with(messages.special_cause_detected),
-    "measure.overdue": notify_with(messages.measure_overdue),
-}
+def _audience(uow: UnitOfWork, topic: str, title: str, path: str, named: tuple[Recipient, ...],
+              follows: tuple[str, ...]) -> list[Recipient]:
+    """The people an event names (subscribed to ``topic`` by it, unless they left it) and then the
+    followers of ``follows``, each address once."""
+    for recipient in named:
+        store.subscribe(uow, recipient.email.lower(), topic, title, path, "event", recipient.relation)
+    gone = store.left(uow, topic, [recipient.email.lower() for recipient in named]) if named else set()
+    staying = [recipient for recipient in named if recipient.email.lower() not in gone]
+    known = {recipient.email.lower() for recipient in staying}
+    return staying + [Recipient(person, None, "follower") for person in store.followers(uow, follows)
+                      if person not in known]
 
 
-def compose_for_audience(templates: EmailTemplates, portal_url: str, event_type: str, data: dict[str, Any]
-                         ) -> list[Message]:
-    """One email per distinct recipient of the event's audience, each linking to the event's page on
-    the portal; none when the event tells no one."""
-    notice = notices.notice_for(event_type, data)
-    if notice is None:
-        return []
-    portal = portal_url.rstrip("/")
-    shared = {"event": data, "title": data["title"], "portal": portal, "link": portal + data["path"]}
-    emails = []
-    for recipient in notice.recipients:
-        subject, body = templates.render(notice.template, {
-            **shared, "name": recipient.name, "relation": recipient.relation, "because": recipient.because})
-        emails.append(Message((recipient.email,), subject, body))
-    return emails
+KpiCompose = Callable[[dict[str, Any]], Item | None]
 
 
-def notify_audience(templates: EmailTemplates, portal_url: str) -> Handler:
-    """A consumer handler that queues one email to each person the event concerns."""
+def notify_kpi(hub: Hub, kind: str, compose: KpiCompose, *, alert: bool = False) -> Handler:
+    """A handler telling a KPI's owners (for the unit's own measures) and the KPI's followers at the unit."""
 
-    def handle(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
-        for message in compose_for_audience(templates, portal_url, event.type, payload):
-            store.queue_email(uow, message, caused_by=event.id, event_type=event.type)
+    def handle(uow: UnitOfWork, event: Envelope, data: dict[str, Any]) -> None:
+        item = compose(data)
+        if item is None:
+            return
+        topic = f"kpi:{data['kpi_code']}@{data['unit_code']}"
+        path = f"/kpis/{data['kpi_code']}/units/{data['unit_code']}"
+        owners = data["owners"] if data.get("cause", "measure") == "measure" else []
+        named = notices.distinct({"email": owner, "relation": "owner"} for owner in owners)
+        people = _audience(uow, topic, f"{data['kpi_name']}, {data['unit_name']}", path, named, (topic,))
+        group = f"kpi:{data['kpi_code']}:{data['period']}" if alert else None
+        tell(uow, hub, event, [Told(person.email, person.name, person.because, kind, topic, path, item.subject,
+                                    item.body, group, (data["kpi_name"], data["period"]) if alert else None)
+                               for person in people])
 
     return handle
 
 
-def event_handlers(templates: EmailTemplates, portal_url: str) -> dict[str, Handler]:
+def notify_audience(hub: Hub) -> Handler:
+    """A handler telling each person an event of ideas, projects, stories or training concerns."""
+
+    def handle(uow: UnitOfWork, event: Envelope, data: dict[str, Any]) -> None:
+        template = notices.template_for(event.type, data)
+        if template is None:
+            return
+        topic = notices.topic_of(event.type, data)
+        named = notices.distinct(data.get("audience") or ())
+        people = _audience(uow, topic, data["title"], data["path"], named, notices.followed_topics(event.type, data))
+        tell(uow, hub, event, told_for(hub, event.type, data, template, people))
+
+    return handle
+
+
+def told_for(hub: Hub, event_type: str, data: dict[str, Any], template: str,
+             people: list[Recipient]) -> list[Told]:
+    """What each of ``people`` is told of an event of ideas, projects, stories or training (pure)."""
+    topic = notices.topic_of(event_type, data)
+    context = {"event": data, "title": data["title"], "portal": hub.portal, "link": hub.portal + data["path"]}
+    told = []
+    for person in people:
+        subject, body = hub.templates.render(template, {**context, "name": person.name,
+                                                        "relation": person.relation, "because": person.because})
+        told.append(Told(person.email, person.name, person.because, notices.kind_of(event_type, person.relation),
+                         topic, data["path"], subject, body))
+    return told
+
+
+def event_handlers(hub: Hub) -> dict[str, Handler]:
     """What the notifications consumer does with each event type it reads; any other type on its
-    topics is someone else's business and skipped."""
-    audience = notify_audience(templates, portal_url)
-    return {**KPI_HANDLERS, **{event_type: audience for event_type in notices.TEMPLATE_FOR}}
+    topics is someone else's business and skipped. Every training event carrying a title and a path
+    tells its audience (the training service names whom)."""
+    audience = notify_audience(hub)
+    training = {event_type for event_type, _, _ in REGISTRY.items() if event_type.startswith("training.")}
+    return {
+        "kpi.updated": notify_kpi(hub, "kpi_update", messages.kpi_updated),
+        "kpi.special_cause_detected": notify_kpi(hub, "kpi_alert", messages.special_cause_detected, alert=True),
+        "measure.overdue": notify_kpi(hub, "kpi_overdue", messages.measure_overdue),
+        **{event_type: audience for event_type in [*notices.TEMPLATE_FOR, *sorted(training)]},
+    }
