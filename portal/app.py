@@ -24,7 +24,7 @@ from portal.auth import init_auth
 from portal.backend import Backend, ServiceError, ServiceUnavailable
 from portal.navigation import navigation
 from portal.settings import PortalSettings
-from portal.views import admin, home, kpis, me, training
+from portal.views import admin, home, kpis, me, training, unsubscribe
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,13 +42,16 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
     app.extensions["portal_settings"] = settings
     app.extensions["portal_backend"] = Backend(settings.service_urls)
     _configure_sessions(app, settings)
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     init_auth(app, settings)
-    for blueprint in (home.blueprint, kpis.blueprint, training.blueprint, me.blueprint, admin.blueprint):
+    for blueprint in (home.blueprint, kpis.blueprint, training.blueprint, me.blueprint, admin.blueprint,
+                      unsubscribe.blueprint):
         app.register_blueprint(blueprint)
+    csrf.exempt(unsubscribe.one_click)  # a mail client's one-click POST has no session: the signed link suffices
     app.register_blueprint(_assets(settings))
     app.register_blueprint(_health())
-    app.jinja_env.globals.update(mdc=mdc, navigation=navigation)
+    app.jinja_env.globals.update(mdc=mdc, navigation=navigation, unread_count=me.unread_count,
+                                 following=me.following)
     app.jinja_env.filters.update(formatting.FILTERS)
     app.after_request(_security_headers(settings))
     _error_pages(app)

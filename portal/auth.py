@@ -34,6 +34,8 @@ PUBLIC = {
     "assets.nhsuk": "the NHS design system's styles and scripts",
     "static": "the portal's own styles and scripts",
     "health.healthz": "liveness for the supervisor",
+    "unsubscribe.confirm": "an email's unsubscribe link: its signed token is the authority",
+    "unsubscribe.one_click": "a mail client's one-click unsubscribe (RFC 8058): its signed token is the authority",
 }
 
 

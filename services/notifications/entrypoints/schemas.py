@@ -26,8 +26,8 @@ class EmailSchema(Schema):
     subject = fields.String(metadata={"example": "[WTGR alert] Average length of stay: special cause in "
                                                  "September 2026 at 4 levels of the hierarchy"})
     body = fields.String(metadata={"description": "the plain-text part", "example": "Dear Alice, ..."})
-    message_id = fields.String(allow_none=True, metadata={"description": "the same on every attempt",
-                                                          "example": "<0d9a7e42-6b1c-4f38-a5e2-91c7b3d8f604@trust.example>"})
+    message_id = fields.String(allow_none=True, metadata={
+        "description": "the same on every attempt", "example": "<0d9a7e42-6b1c-4f38-a5e2-91c7b3d8f604@trust.example>"})
     status = fields.String(metadata={"example": "failed"})
     attempts = fields.Integer(metadata={"example": 1})
     last_error = fields.String(allow_none=True, metadata={"description": "the SMTP server's last refusal",

@@ -46,4 +46,4 @@ class Tokens:
         valid = what in KINDS or what in {f"digest:{digest}" for digest in DIGESTS}
         if not valid or not isinstance(payload.get("p"), str):
             raise NotFound("This unsubscribe link is not one we sent.")
-        return Unsubscription(payload["p"], what)
+        return Unsubscription(payload["p"], str(what))

@@ -3,24 +3,33 @@
 import os
 import smtplib
 import uuid
+from email import message_from_bytes
 
 import psycopg
 import pytest
 
 from devstack.mail import Mailbox
 from services.notifications.adapters import store
-from services.notifications.adapters.smtp import SmtpSender
-from services.notifications.domain.messages import Message
+from services.notifications.adapters.smtp import SmtpSender, SmtpSettings
 from services.notifications.service_layer.mailer import Mailer
 from shared.db import unit_of_work
 
 pytestmark = pytest.mark.integration
 
 
+def a_test_email(recipient):
+    return store.NewEmail(recipient, str(uuid.uuid4()), "kpi.updated", "single", "[WTGR] Test", "Hello.",
+                          "<p>Hello.</p>", "token")
+
+
 def queue(state, recipient):
     with unit_of_work(state.pool, "notifications") as uow:
-        return store.queue_email(uow, Message((recipient,), "[WTGR] Test", "Hello."), caused_by=str(uuid.uuid4()),
-                                 event_type="kpi.updated")
+        return store.queue_email(uow, a_test_email(recipient), "hospital.example")
+
+
+def smtp(**kwargs):
+    return SmtpSender(SmtpSettings(os.environ["WTGR_SMTP_HOST"], int(os.environ["WTGR_SMTP_PORT"]),
+                                   "wtgr@hospital.example", **kwargs))
 
 
 def email(state, email_id):
@@ -37,15 +46,14 @@ def events(state, email_id):
 def queue_first_in_line(uow, recipient):
     """An email, in the caller's transaction, that is due before any other (a mailer with a batch of
     one claims it), so neither the running service's mailer nor this test's touches other mail."""
-    email_id = store.queue_email(uow, Message((recipient,), "[WTGR] Test", "Hello."), caused_by=str(uuid.uuid4()),
-                                 event_type="kpi.updated")
+    email_id = store.queue_email(uow, a_test_email(recipient), "hospital.example")
     uow.execute("UPDATE emails SET next_attempt_at = '2000-01-01' WHERE id = %s", (email_id,))
     return email_id
 
 
 def test_a_queued_email_reaches_the_smtp_server_and_is_marked_sent(notifications_state):
     recipient = f"mailer-{uuid.uuid4().hex[:8]}@hospital.example"
-    sender = SmtpSender(os.environ["WTGR_SMTP_HOST"], int(os.environ["WTGR_SMTP_PORT"]), "wtgr@hospital.example")
+    sender = smtp()
     with unit_of_work(notifications_state.pool, "notifications") as uow:
         email_id = queue_first_in_line(uow, recipient)
         Mailer(notifications_state.pool, sender, batch_size=1).send_due_in(uow)
@@ -56,14 +64,28 @@ def test_a_queued_email_reaches_the_smtp_server_and_is_marked_sent(notifications
 
 
 class RefusingServer:
-    """An SMTP server that answers and refuses every recipient."""
+    """An SMTP server that answers and refuses every recipient, for now (4xx) or for good (5xx)."""
 
-    def send(self, email_id, recipients, subject, body):
-        raise smtplib.SMTPRecipientsRefused({r: (550, b"no such mailbox") for r in recipients})
+    def __init__(self, code):
+        self.code = code
+
+    def send(self, email):
+        raise smtplib.SMTPRecipientsRefused({r: (self.code, b"mailbox unavailable") for r in email.recipients})
 
 
-def test_an_email_the_server_refuses_is_retried_then_marked_failed(notifications_state):
-    mailer = Mailer(notifications_state.pool, RefusingServer(), max_attempts=2, batch_size=1)
+def test_an_email_the_server_refuses_for_good_is_failed_at_once_with_its_reply(notifications_state):
+    mailer = Mailer(notifications_state.pool, RefusingServer(550), max_attempts=5, batch_size=1)
+    with unit_of_work(notifications_state.pool, "notifications") as uow:
+        email_id = queue_first_in_line(uow, "refused@hospital.example")
+        mailer.send_due_in(uow)
+        row = uow.one("SELECT status, attempts, refused, smtp_code, last_error FROM emails WHERE id = %s", (email_id,))
+    assert (row["status"], row["attempts"], row["refused"], row["smtp_code"]) == ("failed", 1, True, 550)
+    assert "mailbox unavailable" in row["last_error"]
+    assert events(notifications_state, email_id) == ["notification.failed"]
+
+
+def test_an_email_the_server_refuses_for_now_is_retried_then_marked_failed(notifications_state):
+    mailer = Mailer(notifications_state.pool, RefusingServer(451), max_attempts=2, batch_size=1)
     with unit_of_work(notifications_state.pool, "notifications") as uow:
         email_id = queue_first_in_line(uow, "refused@hospital.example")
         mailer.send_due_in(uow)
@@ -86,7 +108,7 @@ def test_queueing_an_email_wakes_the_mailer_at_once(notifications_state):
 
 
 def test_an_smtp_server_that_cannot_be_reached_charges_no_attempt_and_stops_the_batch(notifications_state):
-    nobody_listens = SmtpSender("127.0.0.1", 1, "wtgr@hospital.example", timeout=2)
+    nobody_listens = SmtpSender(SmtpSettings("127.0.0.1", 1, "wtgr@hospital.example", timeout=2))
     with unit_of_work(notifications_state.pool, "notifications") as uow:  # unseen by a running mailer
         email_id = queue_first_in_line(uow, "unreachable@hospital.example")
         batch = Mailer(notifications_state.pool, nobody_listens, batch_size=1).send_due_in(uow)
@@ -95,3 +117,29 @@ def test_an_smtp_server_that_cannot_be_reached_charges_no_attempt_and_stops_the_
         assert (stays["status"], stays["attempts"]) == ("pending", 0)
         uow.execute("UPDATE emails SET next_attempt_at = now() + interval '1 day' WHERE id = %s", (email_id,))
     assert events(notifications_state, email_id) == []
+
+
+class CrashAfterSending(Exception):
+    """The mailer's process dies after the server took the email, before its transaction commits."""
+
+
+def test_a_mailer_crash_after_sending_resends_once_with_the_same_message_id(notifications_state):
+    recipient = f"crash-{uuid.uuid4().hex[:8]}@hospital.example"
+    sender = smtp()
+    with unit_of_work(notifications_state.pool, "notifications") as setup:
+        email_id = queue_first_in_line(setup, recipient)
+    try:
+        with unit_of_work(notifications_state.pool, "notifications") as uow:
+            Mailer(notifications_state.pool, sender, batch_size=1).send_due_in(uow)
+            raise CrashAfterSending
+    except CrashAfterSending:
+        pass
+    assert email(notifications_state, email_id)["status"] == "pending"  # its record rolled back with the crash
+    with unit_of_work(notifications_state.pool, "notifications") as uow:
+        uow.execute("UPDATE emails SET next_attempt_at = '2000-01-01' WHERE id = %s", (email_id,))
+        Mailer(notifications_state.pool, sender, batch_size=1).send_due_in(uow)
+    assert email(notifications_state, email_id)["status"] == "sent"
+    mailbox = Mailbox(os.environ["WTGR_MAIL_HTTP"])
+    received = mailbox.messages(recipient)
+    ids = {message_from_bytes(mailbox.raw(m.id))["Message-ID"] for m in received}
+    assert len(received) == 2 and ids == {f"<{email_id}@hospital.example>"}  # a client shows it once

@@ -24,6 +24,8 @@ IDEA = {"idea_id": "5d1c1f0e-8f0a-4a39-9a55-0c8f2b1f3a11", "title": "Quieter nig
 PROJECT = {"project_id": "8e0b9c1a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "title": "Fewer falls on Ward 7",
            "path": "/projects/8e0b9c1a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "audience": [LEE, PAT]}
 
+STORY_ID = "2f1e0d9c-8b7a-4654-8321-0fedcba98765"
+
 # One event of every kind that emails someone, with the words its email must carry.
 EXAMPLES = {
     "idea_received": ("idea.submitted", {**IDEA, "channel": "public"},
@@ -68,11 +70,13 @@ EXAMPLES = {
                      "[WTGR] PDSA cycle 2 started: Fewer falls on Ward 7", "Change idea tested: Hourly rounding"),
     "progress_scored": ("project.progress_scored", {**PROJECT, "score": 3.5, "suggested": 3.0},
                         "[WTGR] Progress score 3.5 confirmed: Fewer falls on Ward 7", "(the evidence suggested 3)"),
-    "story_drafted": ("story.drafted", {**PROJECT, "story_id": "2f1e0d9c-8b7a-4654-8321-0fedcba98765", "title": "How Ward 7 halved its falls",
+    "story_drafted": ("story.drafted", {**PROJECT, "story_id": STORY_ID,
+                                        "title": "How Ward 7 halved its falls",
                                         "path": "/stories/ward-7-falls", "audience": [LEE]},
                       "[WTGR] Success story drafted for you to edit: How Ward 7 halved its falls",
                       "edit it and publish"),
-    "story_published": ("story.published", {**PROJECT, "story_id": "2f1e0d9c-8b7a-4654-8321-0fedcba98765", "title": "How Ward 7 halved its falls",
+    "story_published": ("story.published", {**PROJECT, "story_id": STORY_ID,
+                                            "title": "How Ward 7 halved its falls",
                                             "summary": "Hourly rounding halved falls.",
                                             "path": "/stories/ward-7-falls"},
                         "[WTGR] Success story published: How Ward 7 halved its falls", "Hourly rounding halved falls."),

@@ -45,3 +45,12 @@ def test_months_are_written_by_name():
 ])
 def test_rules_are_written_in_words(label, written):
     assert words.rule(label) == written
+
+
+def test_a_person_is_their_email_address_in_lower_case_and_a_sign_in_without_one_is_refused():
+    from services.notifications.service_layer.people import person_of
+    from shared.errors import Forbidden
+
+    assert person_of(" Pat.Jones@Trust.example ") == "pat.jones@trust.example"
+    with pytest.raises(Forbidden):
+        person_of(None)
