@@ -125,21 +125,20 @@ class CrashAfterSending(Exception):
 
 def test_a_mailer_crash_after_sending_resends_once_with_the_same_message_id(notifications_state):
     recipient = f"crash-{uuid.uuid4().hex[:8]}@hospital.example"
-    sender = smtp()
-    with unit_of_work(notifications_state.pool, "notifications") as setup:
-        email_id = queue_first_in_line(setup, recipient)
-    try:
-        with unit_of_work(notifications_state.pool, "notifications") as uow:
-            Mailer(notifications_state.pool, sender, batch_size=1).send_due_in(uow)
-            raise CrashAfterSending
-    except CrashAfterSending:
-        pass
-    assert email(notifications_state, email_id)["status"] == "pending"  # its record rolled back with the crash
-    with unit_of_work(notifications_state.pool, "notifications") as uow:
-        uow.execute("UPDATE emails SET next_attempt_at = '2000-01-01' WHERE id = %s", (email_id,))
-        Mailer(notifications_state.pool, sender, batch_size=1).send_due_in(uow)
+    mailer = Mailer(notifications_state.pool, smtp(), batch_size=1)
+    with unit_of_work(notifications_state.pool, "notifications") as uow:  # unseen by a running mailer
+        email_id = queue_first_in_line(uow, recipient)
+        try:
+            with uow.savepoint():  # the process dies after the server took the email, before it recorded it
+                mailer.send_due_in(uow)
+                raise CrashAfterSending
+        except CrashAfterSending:
+            pass
+        assert uow.one("SELECT status FROM emails WHERE id = %s", (email_id,))["status"] == "pending"
+        mailer.send_due_in(uow)  # the restarted mailer
     assert email(notifications_state, email_id)["status"] == "sent"
+    assert events(notifications_state, email_id) == ["notification.sent"]
     mailbox = Mailbox(os.environ["WTGR_MAIL_HTTP"])
     received = mailbox.messages(recipient)
     ids = {message_from_bytes(mailbox.raw(m.id))["Message-ID"] for m in received}
-    assert len(received) == 2 and ids == {f"<{email_id}@hospital.example>"}  # a client shows it once
+    assert len(received) == 2 and ids == {f"<{email_id}@hospital.example>"}  # a mail client shows it once
