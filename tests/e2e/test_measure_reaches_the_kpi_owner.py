@@ -27,6 +27,9 @@ def kpi(service_url, issuer):
                                                    "unit_of_measure": "days", "improvement_direction": "decrease",
                                                    "owners": [owner]}, headers=admin, timeout=10).raise_for_status()
     reader = {"Authorization": f"Bearer {issuer.issue('e2e-reader', ['staff'])}"}
+    as_owner = {"Authorization": f"Bearer {issuer.issue('owner', ['kpi_owner'], email=owner)}"}
+    requests.put(f"{service_url('notifications')}/api/v1/me/preferences/kpi_update", json={"email": "immediately"},
+                 headers=as_owner, timeout=10).raise_for_status()  # routine updates are otherwise weekly
     return {"code": f"LOS-{suffix}", "unit": f"W-{suffix}", "owner": owner, "reader": reader}
 
 
@@ -52,7 +55,7 @@ def test_a_measure_published_by_a_feed_reaches_the_kpi_owners_inbox(kafka_bootst
 
     email = mailbox.wait_for(kpi["owner"], to_owner(kpi))
     assert "Average length of stay" in email.subject
-    assert "2026-09" in email.subject
+    assert "September 2026" in email.subject
     assert "4.4" in email.body_text
 
     series = requests.get(f"{service_url('metrics')}/api/v1/kpis/{kpi['code']}/units/{kpi['unit']}/measures",
@@ -67,7 +70,7 @@ def test_a_replayed_feed_event_is_stored_once_and_emailed_once(kafka_bootstrap, 
     later = measure_event(kpi, value=3.7, period="2026-10")  # same key, same partition: handled after the replays
     publish_as_a_feed(kafka_bootstrap, later.to_json(), f"{kpi['code']}|{kpi['unit']}".encode())
 
-    mailbox.wait_for(kpi["owner"], lambda m: "2026-10" in m.subject)
+    mailbox.wait_for(kpi["owner"], lambda m: "October 2026" in m.subject)
     assert len([m for m in mailbox.messages(kpi["owner"]) if to_owner(kpi)(m)]) == 2
     revisions = requests.get(f"{service_url('metrics')}/api/v1/kpis/{kpi['code']}/units/{kpi['unit']}/measures/"
                              "2026-09/revisions", headers=kpi["reader"], timeout=10).json()["items"]

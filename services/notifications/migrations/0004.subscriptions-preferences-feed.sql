@@ -18,8 +18,9 @@ CREATE TABLE subscriptions (
     PRIMARY KEY (person, topic)
 );
 CREATE INDEX subscriptions_followers ON subscriptions (topic, person) WHERE active;
--- a person's list, keyset on (updated_at, topic) newest first
-CREATE INDEX subscriptions_of_person ON subscriptions (person, active, updated_at DESC, topic DESC);
+-- a person's list, keyset on (updated_at, topic) newest first, all or only the active (or left) ones
+CREATE INDEX subscriptions_of_person ON subscriptions (person, updated_at DESC, topic DESC);
+CREATE INDEX subscriptions_of_person_by_state ON subscriptions (person, active, updated_at DESC, topic DESC);
 
 -- Only the choices a person made; a missing row is the kind's default (domain/kinds.py).
 CREATE TABLE preferences (
