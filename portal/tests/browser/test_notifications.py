@@ -14,6 +14,7 @@ from services.notifications.service_layer.unsubscribe import Tokens, Unsubscript
 from shared.config import Settings
 
 pytestmark = pytest.mark.e2e
+WARD_7_LOS = "Average length of stay, Ward 7 (Acute Medical Unit)"
 
 
 def test_a_kpi_owner_reads_their_notifications_and_marks_them_read(page, sign_in, portal_url):
@@ -32,14 +33,14 @@ def test_a_member_of_staff_follows_a_kpi_at_a_ward_and_stops_following_it(page, 
     sign_in(page, "sam.nurse")
     page.goto(portal_url + "/kpis/ALOS/units/WARD-7")
     page.get_by_role("button", name=re.compile("^Follow")).click()
-    expect(page.get_by_text("You now follow Average length of stay, Ward 7.", exact=False)).to_be_visible()
+    expect(page.get_by_text(f"You now follow {WARD_7_LOS}.", exact=False)).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("^Stop following"))).to_be_visible()
     page.goto(portal_url + "/me/follows")
-    row = page.get_by_role("row").filter(has_text="Average length of stay, Ward 7")
+    row = page.get_by_role("row").filter(has_text=WARD_7_LOS)
     expect(row.get_by_text("You follow it")).to_be_visible()
     row.get_by_role("button", name=re.compile("^Stop following")).click()
-    expect(page.get_by_text("You no longer follow Average length of stay, Ward 7.")).to_be_visible()
-    expect(page.get_by_role("row").filter(has_text="Average length of stay, Ward 7")).to_have_count(0)
+    expect(page.get_by_text(f"You no longer follow {WARD_7_LOS}.")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text=WARD_7_LOS)).to_have_count(0)
 
 
 def test_a_person_chooses_a_daily_digest_for_kpi_months_and_it_is_kept(page, sign_in, portal_url):
