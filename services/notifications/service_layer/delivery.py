@@ -165,7 +165,7 @@ def _digest(uow: UnitOfWork, hub: Hub, person: str, digest: str, slot: datetime)
     subject = f"[WTGR] Your {digest} digest: {count} to {slot:%-d %B %Y}"
     unsubscribe = Unsubscription(person, f"digest:{digest}")
     token = hub.tokens.make(unsubscribe)
-    labels = sorted({kinds.KINDS[item["kind"]].label.lower() for item in items})
+    labels = sorted({_lower_first(kinds.KINDS[item["kind"]].label) for item in items})
     text, html = hub.templates.email(EmailView(
         subject, items[-1]["name"], [ItemView(item["subject"], item["body"], item["link"],
                                               f"{item['occurred_at'].astimezone(TRUST_TIME):%A %-d %B %Y}")
@@ -179,3 +179,7 @@ def _digest(uow: UnitOfWork, hub: Hub, person: str, digest: str, slot: datetime)
         return 0
     store.attach(uow, [item["id"] for item in items], email_id)
     return 1
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
