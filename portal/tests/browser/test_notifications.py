@@ -8,9 +8,8 @@ import uuid
 
 import pytest
 import requests
-from playwright.sync_api import expect
-
 from itsdangerous import URLSafeSerializer
+from playwright.sync_api import expect
 
 from shared.config import Settings
 
