@@ -23,5 +23,9 @@ PUBLIC_API_OPERATIONS: dict[tuple[str, str, str], str] = {
     ("ideas", "GET", "/api/v1/followed-ideas/{token}"): "a public or anonymous submitter's private follow link: the "
                                                         "token is the credential (stored hashed); stage and history, "
                                                         "no names",
+    ("notifications", "GET", "/api/v1/unsubscribe/{token}"): "what an email's unsubscribe link stops (the address "
+                                                             "partly hidden): the signed token is the credential",
+    ("notifications", "POST", "/api/v1/unsubscribe/{token}"): "one-click unsubscribe (RFC 8058): the signed token is "
+                                                              "the credential, and it only turns emails off",
 }
 

@@ -118,7 +118,11 @@ class SubscriptionSchema(Schema):
 
 class FollowingSchema(Schema):
     following = fields.Boolean(metadata={"example": True})
-    subscription = fields.Nested(SubscriptionSchema, allow_none=True)
+    subscription = fields.Nested(SubscriptionSchema, allow_none=True, metadata={
+        "description": "the subscription, null when there never was one",
+        "example": {"topic": "kpi:ALOS@WARD-7", "title": "Average length of stay, Ward 7",
+                    "path": "/kpis/ALOS/units/WARD-7", "origin": "follow", "relation": "follower", "active": True,
+                    "created_at": "2026-09-01T09:00:00+00:00", "updated_at": "2026-09-01T09:00:00+00:00"}})
 
 
 class UnsubscribeSchema(Schema):
