@@ -66,10 +66,9 @@ def run_chart(values: Sequence[float], *, freeze: int | None = None, cl: float |
     if cl is not None and not math.isfinite(cl):
         raise SpcInputRefused("cl", "the centre line must be a finite number")
     centre = float(cl) if cl is not None else r_median(ys[:freeze])
-    settings = {"freeze": freeze, "cl_given": cl is not None}
     sides = useful_sides(ys, centre)
     if not sides:
-        return RunChart(ys, centre, len(ys), 0, None, None, None, None, False, **settings)
+        return RunChart(ys, centre, len(ys), 0, None, None, None, None, False, freeze, cl is not None)
     longest, longest_max = longest_run(sides), longest_run_limit(len(sides))
     crossings, crossings_min = n_crossings(sides), crossings_limit(len(sides))
     return RunChart(
@@ -82,7 +81,8 @@ def run_chart(values: Sequence[float], *, freeze: int | None = None, cl: float |
         n_crossings=crossings,
         n_crossings_min=crossings_min,
         runs_signal=longest > longest_max or crossings < crossings_min,
-        **settings,
+        freeze=freeze,
+        cl_given=cl is not None,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from services.metrics.domain.levels import DEFAULT_MEASURED_LEVELS, LEVELS
@@ -20,23 +22,23 @@ RUN_FREEZE_HELP = ("run charts (fewer than 13 months): the median is of the firs
 RUN_CENTRE_HELP = "run charts: a centre line known in advance, used instead of the median (qicharts2's cl)"
 
 
-def measured_levels_field(**kwargs: object) -> fields.List:
+def measured_levels_field(**kwargs: Any) -> fields.List:
     return fields.List(fields.String(validate=validate.OneOf(LEVELS)),
                        validate=validate.Length(min=1, max=len(LEVELS)),
                        metadata={"description": MEASURED_LEVELS_HELP, "example": ["ward", "theatre"]}, **kwargs)
 
 
-def decimal_places_field(**kwargs: object) -> fields.Integer:
+def decimal_places_field(**kwargs: Any) -> fields.Integer:
     return fields.Integer(allow_none=True, validate=validate.Range(0, 6),
                           metadata={"description": DECIMAL_PLACES_HELP, "example": 1}, **kwargs)
 
 
-def run_freeze_field(**kwargs: object) -> fields.Integer:
+def run_freeze_field(**kwargs: Any) -> fields.Integer:
     return fields.Integer(allow_none=True, validate=validate.Range(min=1, max=12),
                           metadata={"description": RUN_FREEZE_HELP, "example": None}, **kwargs)
 
 
-def run_centre_line_field(**kwargs: object) -> fields.Float:
+def run_centre_line_field(**kwargs: Any) -> fields.Float:
     return fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(-1e15, 1e15),
                         metadata={"description": RUN_CENTRE_HELP, "example": None}, **kwargs)
 

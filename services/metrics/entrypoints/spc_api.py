@@ -58,7 +58,9 @@ def spc(request: SpcRequest) -> Any:
     the text says 12): below it every limit would be a trial limit, and a run chart (median,
     Anhøj rules) is the honest picture.
     A run chart has no periods, targets or fixed limits: those options are then reported
-    in `notes` and not used.
+    in `notes` and not used. A run chart takes qicharts2 0.8.1's `freeze` (the median of the
+    first n points) and `cl` (a centre line given, used even with `freeze`); the runs analysis
+    covers every point. An XmR chart reports those two in `notes` and does not use them.
     """
     return _body(draw(request), request.dates)
 

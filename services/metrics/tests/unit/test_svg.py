@@ -23,6 +23,12 @@ def text_of(root: ET.Element, tag: str) -> str:
     return element.text
 
 
+def title_of(element: ET.Element) -> str:
+    title = element.find(f"{SVG}title")
+    assert title is not None and title.text is not None, "no <title>"
+    return title.text
+
+
 def classes(element: ET.Element) -> list[str]:
     return element.get("class", "").split()
 
@@ -94,7 +100,7 @@ def test_the_axis_is_labelled_with_the_first_and_last_dates_and_the_icons_are_na
     root = parsed(render_spc_svg(chart, title="ALOS", dates=dates))
     texts = [text.text for text in root.iter(f"{SVG}text")]
     assert {"2025-01", "2026-02"} <= set(texts)
-    icon_titles = [group.find(f"{SVG}title").text for group in root.iter(f"{SVG}g") if "icon" in classes(group)]
+    icon_titles = [title_of(group) for group in root.iter(f"{SVG}g") if "icon" in classes(group)]
     assert icon_titles == ["Variation: common cause variation", "Assurance: the target may or may not be met"]
 
 
@@ -144,7 +150,7 @@ def test_the_icons_are_drawn_as_making_data_count_draws_them() -> None:
     assert set(icons) == {"variation", "assurance"}
     assert chart.variation_icon in classes(icons["variation"])
     assert icons["variation"].find(f"{SVG}circle") is not None
-    assert icons["variation"].find(f"{SVG}title").text.startswith("Variation:")
+    assert title_of(icons["variation"]).startswith("Variation:")
 
 
 def test_rebases_are_marked_with_their_reasons_and_pdsa_starts_apart_from_other_notes() -> None:
@@ -154,7 +160,7 @@ def test_rebases_are_marked_with_their_reasons_and_pdsa_starts_apart_from_other_
                                  annotations=[("2025-06", "Ward closed"), ("2025-11", "PDSA 1: night checks")],
                                  pdsa_months={"2025-11"}))
     [rebase] = [g for g in root.iter(f"{SVG}g") if "rebase" in classes(g)]
-    assert "New falls bundle" in rebase.find(f"{SVG}title").text
+    assert "New falls bundle" in title_of(rebase)
     kinds = sorted(tuple(classes(g)) for g in root.iter(f"{SVG}g") if "annotation" in classes(g))
     assert kinds == [("annotation",), ("annotation", "pdsa")]
     description = text_of(root, "desc")
@@ -167,12 +173,12 @@ def test_provisional_months_are_drawn_hollow_after_the_judged_ones_and_said_so()
                                  provisional=[("2026-03", 3.0)]))
     [hollow] = [c for c in root.iter(f"{SVG}circle") if "provisional" in classes(c)]
     assert hollow.get("fill") == "#ffffff"
-    assert "2026-03: 3 (provisional" in hollow.find(f"{SVG}title").text
+    assert "2026-03: 3 (provisional" in title_of(hollow)
     assert "provisional" in text_of(root, "desc")
 
 
 def test_values_are_labelled_with_the_kpis_decimal_places() -> None:
     values = [4.869999999999999, *BASELINE[1:]]
     root = parsed(render_spc_svg(xmr_chart(values), title="ALOS", decimal_places=2))
-    labels = [c.find(f"{SVG}title").text for c in markers(root)]
+    labels = [title_of(c) for c in markers(root)]
     assert labels[0].startswith("point 0: 4.87")
