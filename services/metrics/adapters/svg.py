@@ -50,7 +50,7 @@ ICON_WORDS = {
     "consistent_pass": "the target is consistently met", "consistent_fail": "the target is consistently missed",
     "inconsistent": "the target may or may not be met",
 }
-ICON_RADIUS = 14
+ICON_RADIUS = 12
 ANNOTATION_LABEL_CHARS = 40
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 24, 40, 64
 MARKER_RADIUS = 3.5
@@ -309,10 +309,10 @@ def _icons(chart: SpcChart, frame: _Frame) -> list[str]:
 
 
 def _icon(kind: str, name: str, colour: str, letter: str, words: str, x: float, frame: _Frame) -> str:
-    y = MARGIN_TOP - ICON_RADIUS - 4 + ICON_RADIUS
+    y = ICON_RADIUS + 4  # in the title's band, above the plot
     return (f'<g class="icon {kind} {name}"><title>{escape(words)}</title>'
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{ICON_RADIUS}" fill="#ffffff" stroke="{colour}" stroke-width="3"/>'
-            f'<text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle" font-size="14" font-weight="bold" '
+            f'<text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle" font-size="13" font-weight="bold" '
             f'fill="{colour}">{escape(letter)}</text></g>')
 
 
