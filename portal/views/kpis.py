@@ -67,8 +67,10 @@ def chart(kpi_code: str, unit_code: str) -> Any:
     path = f"/api/v1/kpis/{kpi_code}/units/{unit_code}"
     found = backend().get("metrics", path + "/chart")
     svg = backend().call("GET", "metrics", path + "/chart.svg").text
+    places = found["kpi"].get("decimal_places")
     return render_template("kpis/chart.html", chart=found, svg=svg, may_edit=may_edit, annotation=annotation,
-                           rebase=rebase, rows=_table_rows(found))
+                           rebase=rebase, rows=_table_rows(found), places=2 if places is None else places,
+                           provisional=found.get("provisional") or [])
 
 
 def _post_change(kpi_code: str, unit_code: str, annotation: AnnotationForm, rebase: RebaseForm) -> Any:
@@ -127,6 +129,9 @@ def _table_rows(found: dict[str, Any]) -> list[dict[str, Any]]:
         rows = [{"period": month, "value": value, "centre": run["cl"], "lower": None, "upper": None,
                  "point_type": None, "target": None}
                 for month, value in zip(run["periods_of_points"], run["values"], strict=True)]
+    for month in found.get("provisional") or []:
+        rows.append({"period": month["period"], "value": month["value"], "centre": None, "lower": None,
+                     "upper": None, "point_type": None, "target": None, "provisional": month})
     for row in rows:
         row["notes"] = notes.get(row["period"], [])
     return list(reversed(rows))

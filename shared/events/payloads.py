@@ -84,8 +84,10 @@ class KpiUpdatedV1(Schema):
     source = fields.String(required=True)
     # Added by the KPI aggregator; optional, so earlier producers stay valid.
     cause = fields.String(
-        load_default="measure", validate=validate.OneOf(["measure", "rollup", "rebase", "target", "definition"]),
-        metadata={"description": "measure: this unit's own measure; rollup: a child unit's measure changed it"},
+        load_default="measure",
+        validate=validate.OneOf(["measure", "rollup", "rebase", "target", "definition", "month_ended"]),
+        metadata={"description": "measure: this unit's own measure; rollup: a child unit's measure changed it; "
+                                 "month_ended: a provisional month ended and is judged"},
     )
     latest_period = event_month(allow_none=True, load_default=None)
     latest_value = fields.Float(allow_none=True, load_default=None)

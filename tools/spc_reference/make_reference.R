@@ -265,10 +265,13 @@ for (case in xmr_cases) {
 
 # ---- run charts ---------------------------------------------------------------
 
-run_chart_reference <- function(name, description, values) {
-  s <- summary(qic(values, chart = "run"))
+run_chart_reference <- function(name, description, values, freeze = NULL, cl = NA * 1) {
+  s <- summary(qic(values, chart = "run", freeze = freeze, cl = cl))
+  case <- list(name = name, description = description, values = I(values))
+  if (!is.null(freeze)) case$freeze <- freeze
+  if (!is.na(cl)) case$cl <- cl
   list(
-    case = list(name = name, description = description, values = I(values)),
+    case = case,
     cl = s$CL, n_obs = s$n.obs, n_useful = s$n.useful,
     longest_run = s$longest.run, longest_run_max = s$longest.run.max,
     n_crossings = s$n.crossings, n_crossings_min = s$n.crossings.min,
@@ -298,8 +301,23 @@ for (i in seq_len(12)) {
     round(cumsum(rnorm(n)) * sample(c(0, 0.5, 1), 1) + rnorm(n, 20, 2), 0)
   )
 }
+# A baseline frozen after the first points (freeze) and a centre line given in advance (cl).
+run_cases <- c(run_cases, list(
+  list("freeze_after_baseline", "median frozen after the first five points",
+       c(5.0, 5.2, 4.8, 5.1, 4.9, 3.0, 3.1, 2.9, 3.2), 5),
+  list("freeze_shows_a_shift", "a shift after a frozen baseline of eight points",
+       c(10, 11, 9, 10, 12, 9, 11, 10, 14, 15, 14, 16, 15, 14, 15, 16), 8),
+  list("freeze_beyond_the_series", "a freeze past the last point uses every point", c(1, 2, 3, 4, 5), 10),
+  list("given_centre_below_every_point", "a centre line given in advance", c(3, 5, 4, 6, 5, 4, 6, 5), NULL, 2),
+  list("given_centre_on_some_points", "points on a given centre line are not useful",
+       c(1, 2, 3, 2, 1, 2, 3), NULL, 2),
+  list("given_centre_wins_over_freeze", "a given centre line is used even with freeze",
+       c(5.0, 5.2, 4.8, 5.1, 4.9, 3.0, 3.1, 2.9, 3.2), 5, 4)
+))
 for (case in run_cases) {
-  write_fixture(run_chart_reference(case[[1]], case[[2]], case[[3]]),
+  write_fixture(run_chart_reference(case[[1]], case[[2]], case[[3]],
+                                    if (length(case) > 3) case[[4]] else NULL,
+                                    if (length(case) > 4) case[[5]] else NA * 1),
                 file.path(out_dir, "runchart", paste0(case[[1]], ".json")))
 }
 

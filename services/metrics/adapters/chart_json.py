@@ -83,4 +83,6 @@ def _run_chart(body: dict[str, Any]) -> RunChart:
         n_crossings=body["n_crossings"],
         n_crossings_min=body["n_crossings_min"],
         runs_signal=body["runs_signal"],
+        freeze=body.get("freeze"),
+        cl_given=body.get("cl_given", False),
     )

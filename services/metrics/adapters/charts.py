@@ -10,7 +10,8 @@ from services.metrics.adapters.rows import ChartSummary, SeriesKey, TargetChange
 from shared.db import Rows, UnitOfWork
 
 CHARTS = Rows("s", "kpi_code text, unit_code text, first_period date, last_period date, last_value double precision, "
-                  "last_point_type text, variation_icon text, assurance_icon text, chart_type text, chart jsonb")
+                  "last_point_type text, variation_icon text, assurance_icon text, chart_type text, chart jsonb, "
+                  "provisional_through date")
 
 
 def targets(uow: UnitOfWork, kpi_code: str) -> list[TargetChange]:
@@ -43,9 +44,25 @@ def save_charts(uow: UnitOfWork, summaries: list[ChartSummary]) -> None:
                    last_period = excluded.last_period, last_value = excluded.last_value,
                    last_point_type = excluded.last_point_type, variation_icon = excluded.variation_icon,
                    assurance_icon = excluded.assurance_icon, chart_type = excluded.chart_type,
-                   chart = excluded.chart, computed_at = now()""",
+                   chart = excluded.chart, provisional_through = excluded.provisional_through,
+                   computed_at = now()""",
             (CHARTS.param(astuple(summary) for summary in summaries),),
         )
+
+
+def charts_whose_month_ended(uow: UnitOfWork, this_month: date) -> list[SeriesKey]:
+    """Series holding back a month that has now ended: a stored chart with a provisional month before
+    ``this_month``, or a series of a measured unit with no chart yet whose newest month is last month."""
+    rows = uow.all(
+        """SELECT kpi_code, unit_code FROM spc_charts WHERE provisional_through < %(month)s
+           UNION
+           SELECT v.kpi_code, v.unit_code FROM kpi_values v
+            WHERE v.period = (%(month)s::date - interval '1 month')::date
+              AND NOT EXISTS (SELECT 1 FROM spc_charts c WHERE c.kpi_code = v.kpi_code AND c.unit_code = v.unit_code)
+           ORDER BY 1, 2""",
+        {"month": this_month},
+    )
+    return [(row["kpi_code"], row["unit_code"]) for row in rows]
 
 
 def drop_charts(uow: UnitOfWork, series: list[SeriesKey]) -> None:

@@ -74,7 +74,8 @@ def _matrix_rows(uow: UnitOfWork, charts: str, order_by: str, params: dict[str, 
     """
     rows = uow.all(
         f"""WITH page AS ({charts} ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s)
-           SELECT p.*, k.name, k.unit_of_measure, k.improvement_direction, t.target,
+           SELECT p.*, k.name, k.unit_of_measure, k.improvement_direction, k.decimal_places AS kpi_decimal_places,
+                  t.target,
                   s.sparkline_periods, s.sparkline_values
              FROM page p
              JOIN kpis k ON k.code = p.kpi_code

@@ -108,28 +108,39 @@ def monthly_values(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, 
     return found
 
 
-def units_reporting_below(uow: UnitOfWork, kpi_code: str, unit_code: str, months: tuple[date, date]
-                          ) -> tuple[int, int, int]:
-    """How many units anywhere below this one (as placed in the second month) measured the KPI
-    themselves, in each of two months; and how many roll-ups of the second month, of this unit or
-    one below it, wait in the queue (a unit's measure committed after this transaction read the
-    values below, whose roll-up is still to come)."""
-    row = uow.one(
-        """WITH RECURSIVE placed AS (
-               SELECT unit_code, parent_code FROM unit_placements
-                WHERE effective_from <= %(second)s AND (effective_to IS NULL OR %(second)s < effective_to)),
+def awaited_units(uow: UnitOfWork, kpi_code: str, unit_code: str, months: list[date]) -> dict[date, list[str]]:
+    """For each of ``months`` of a rolled-up unit, the units below it (as placed that month, at any
+    depth) expected to report the KPI that month that have not: open that month and measuring the
+    KPI themselves since that month or earlier, with no value of their own for it. A roll-up of the
+    month, of this unit or one below, still waiting in the queue (its measure committed after this
+    transaction read the values below) is awaited too, under the unit it waits to roll up into."""
+    found: dict[date, list[str]] = {month: [] for month in months}
+    if not months:
+        return found
+    for row in uow.all(
+        """WITH RECURSIVE wanted AS (SELECT unnest(%(months)s::date[]) AS period),
+           placed AS (
+               SELECT w.period, p.unit_code, p.parent_code FROM wanted w JOIN unit_placements p
+                   ON p.effective_from <= w.period AND (p.effective_to IS NULL OR w.period < p.effective_to)),
            below AS (
-               SELECT unit_code AS code, 0 AS depth FROM placed WHERE parent_code = %(unit)s
+               SELECT period, unit_code AS code, 0 AS depth FROM placed WHERE parent_code = %(unit)s
                UNION ALL
-               SELECT p.unit_code, below.depth + 1 FROM placed p JOIN below ON p.parent_code = below.code
+               SELECT p.period, p.unit_code, below.depth + 1 FROM placed p
+                 JOIN below ON p.parent_code = below.code AND p.period = below.period
                 WHERE below.depth < 20)
-           SELECT count(*) FILTER (WHERE v.period = %(first)s) AS first,
-                  count(*) FILTER (WHERE v.period = %(second)s) AS second,
-                  (SELECT count(*) FROM rollup_queue q
-                    WHERE q.kpi_code = %(kpi)s AND q.period = %(second)s
-                      AND (q.unit_code = %(unit)s OR q.unit_code IN (SELECT code FROM below))) AS waiting
-             FROM kpi_values v JOIN below ON below.code = v.unit_code
-            WHERE v.kpi_code = %(kpi)s AND NOT v.rolled_up AND v.period IN (%(first)s, %(second)s)""",
-        {"kpi": kpi_code, "unit": unit_code, "first": months[0], "second": months[1]},
-    )
-    return (row["first"], row["second"], row["waiting"]) if row else (0, 0, 0)
+           SELECT b.period, b.code FROM below b JOIN units u ON u.code = b.code
+            WHERE (u.opened_on IS NULL OR u.opened_on < (b.period + interval '1 month')::date)
+              AND (u.closed_on IS NULL OR u.closed_on >= b.period)
+              AND EXISTS (SELECT 1 FROM kpi_values f WHERE f.kpi_code = %(kpi)s AND f.unit_code = b.code
+                             AND NOT f.rolled_up AND f.period <= b.period)
+              AND NOT EXISTS (SELECT 1 FROM kpi_values v WHERE v.kpi_code = %(kpi)s AND v.unit_code = b.code
+                                 AND NOT v.rolled_up AND v.period = b.period)
+           UNION
+           SELECT q.period, q.unit_code FROM rollup_queue q JOIN wanted w ON w.period = q.period
+            WHERE q.kpi_code = %(kpi)s
+              AND (q.unit_code = %(unit)s OR q.unit_code IN (SELECT code FROM below WHERE below.period = q.period))
+           ORDER BY 1, 2""",
+        {"kpi": kpi_code, "unit": unit_code, "months": months},
+    ):
+        found[row["period"]].append(row["code"])
+    return found

@@ -15,10 +15,12 @@ def add_project_kpi(uow: UnitOfWork, kpi: ProjectKpi) -> bool:
     recorded by the project lead, not delivered by a feed, so it is never reported overdue."""
     row = uow.one(
         """INSERT INTO kpis (code, name, description, unit_of_measure, improvement_direction, owners, data_source,
-                             expects_feed)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, false) ON CONFLICT (code) DO NOTHING RETURNING code""",
+                             expects_feed, measured_levels)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, false,
+                   COALESCE((SELECT ARRAY[level] FROM units WHERE code = %s), ARRAY['specialty', 'ward', 'theatre']))
+           ON CONFLICT (code) DO NOTHING RETURNING code""",
         (kpi.code, kpi.name, kpi.description, kpi.unit_of_measure, kpi.improvement_direction, list(kpi.owners),
-         kpi.data_source),
+         kpi.data_source, kpi.unit_code),
     )
     return row is not None
 

@@ -27,10 +27,14 @@ class Kpi:
     aggregation: str
     fix_after_n_points: int | None
     screen_outliers: bool
+    measured_levels: tuple[str, ...] = ("specialty", "ward", "theatre")
+    decimal_places: int | None = None  # None: the unit of measure's default (``levels.decimal_places``)
+    run_freeze: int | None = None  # a run chart's median is of its first N months
+    run_centre_line: float | None = None  # a run chart's centre line, given
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Kpi:
-        return cls(**{**row, "owners": tuple(row["owners"])})
+        return cls(**{**row, "owners": tuple(row["owners"]), "measured_levels": tuple(row["measured_levels"])})
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ class ChartSummary:
     assurance_icon: str | None
     chart_type: str
     chart: dict[str, Any]
+    provisional_through: date | None = None  # the newest month held back because it has not ended
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from shared.db import UnitOfWork
 
 KPI_COLUMNS = (
     "code, name, description, unit_of_measure, improvement_direction, owners, data_source, expected_by_day, "
-    "aggregation, fix_after_n_points, screen_outliers"
+    "aggregation, fix_after_n_points, screen_outliers, measured_levels, decimal_places, run_freeze, run_centre_line"
 )
 UNIT_COLUMNS = "code, name, level, parent_code, opened_on, closed_on"
 Row = TypeVar("Row", Kpi, Unit)
@@ -36,7 +36,8 @@ def add_kpi(uow: UnitOfWork, fields: dict[str, Any]) -> Kpi | None:
         f"""INSERT INTO kpis ({KPI_COLUMNS})
             VALUES (%(code)s, %(name)s, %(description)s, %(unit_of_measure)s, %(improvement_direction)s,
                     %(owners)s, %(data_source)s, %(expected_by_day)s, %(aggregation)s, %(fix_after_n_points)s,
-                    %(screen_outliers)s)
+                    %(screen_outliers)s, %(measured_levels)s, %(decimal_places)s, %(run_freeze)s,
+                    %(run_centre_line)s)
             ON CONFLICT (code) DO NOTHING RETURNING {KPI_COLUMNS}""",
         fields,
     )

@@ -31,6 +31,7 @@ class ProjectKpi:
     improvement_direction: str
     owners: tuple[str, ...]
     data_source: str
+    unit_code: str | None = None  # the project's unit: its level is where the measure is recorded
 
 
 def project_kpi(link: dict[str, Any]) -> ProjectKpi:
@@ -49,6 +50,7 @@ def project_kpi(link: dict[str, Any]) -> ProjectKpi:
         improvement_direction=DIRECTIONS[link["direction"]],
         owners=(link["owner_email"],) if link.get("owner_email") else (),
         data_source=f"QI project {project_id}, recorded by its lead",
+        unit_code=link.get("unit_code"),
     )
 
 

@@ -10,6 +10,11 @@ the median are not "useful" and are left out of the runs analysis. Over the
   quantile of Binomial(n_useful - 1, 0.5) (Chen).
 
 Names follow qicharts2's summary columns (``n.useful`` becomes ``n_useful``).
+
+As qicharts2's ``qic(chart = "run", freeze = , cl = )``: ``freeze`` takes the median of the first
+``freeze`` points only (a baseline; a freeze past the last point takes them all), and ``cl`` is a
+centre line known in advance, used as it is (even with ``freeze``). Either way the runs analysis
+covers every point, against that centre line.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ class RunChart:
     n_crossings: int | None
     n_crossings_min: int | None
     runs_signal: bool
+    freeze: int | None = None  # the median is of the first ``freeze`` points
+    cl_given: bool = False  # the centre line was given, not computed
 
     @property
     def median(self) -> float:
@@ -48,16 +55,20 @@ class RunChart:
         return {**asdict(self), "values": list(self.values)}
 
 
-def run_chart(values: Sequence[float]) -> RunChart:
+def run_chart(values: Sequence[float], *, freeze: int | None = None, cl: float | None = None) -> RunChart:
     ys = tuple(float(value) for value in values)
     if not ys:
         raise SpcInputRefused("values", "a run chart needs at least one value")
     if not all(math.isfinite(y) for y in ys):
         raise SpcInputRefused("values", "every value must be a finite number")
-    centre = r_median(ys)
+    if freeze is not None and freeze < 1:
+        raise SpcInputRefused("freeze", "the baseline needs at least one point")
+    if cl is not None and not math.isfinite(cl):
+        raise SpcInputRefused("cl", "the centre line must be a finite number")
+    centre = float(cl) if cl is not None else r_median(ys[:freeze])
     sides = useful_sides(ys, centre)
     if not sides:
-        return RunChart(ys, centre, len(ys), 0, None, None, None, None, False)
+        return RunChart(ys, centre, len(ys), 0, None, None, None, None, False, freeze, cl is not None)
     longest, longest_max = longest_run(sides), longest_run_limit(len(sides))
     crossings, crossings_min = n_crossings(sides), crossings_limit(len(sides))
     return RunChart(
@@ -70,6 +81,8 @@ def run_chart(values: Sequence[float]) -> RunChart:
         n_crossings=crossings,
         n_crossings_min=crossings_min,
         runs_signal=longest > longest_max or crossings < crossings_min,
+        freeze=freeze,
+        cl_given=cl is not None,
     )
 
 

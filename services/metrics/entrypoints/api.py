@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from services.metrics import bootstrap
 from services.metrics.adapters import catalogue_store, listings, store
+from services.metrics.domain.levels import nesting_problem
 from services.metrics.entrypoints.catalogue_api import catalogue_api
 from services.metrics.entrypoints.dashboard_api import dashboard_api
 from services.metrics.entrypoints.schemas import (
@@ -91,8 +92,12 @@ def get_kpi(code: str) -> Any:
 @api.response(201, UnitSchema)
 def create_unit(fields: dict) -> Any:
     with _uow() as uow:
-        if fields["parent_code"] and store.unit(uow, fields["parent_code"]) is None:
+        parent = store.unit(uow, fields["parent_code"]) if fields["parent_code"] else None
+        if fields["parent_code"] and parent is None:
             raise InvalidInput("unknown parent unit", field="parent_code", reason="no such unit")
+        problem = nesting_problem(fields["level"], parent.level) if parent else None
+        if problem:
+            raise InvalidInput(problem, field="parent_code", reason="levels nest in order")
         unit = store.add_unit(uow, fields, current_principal().user)
         if unit is not None:
             audit.record(uow, "unit.created", "unit", unit.code)

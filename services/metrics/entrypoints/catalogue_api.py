@@ -13,7 +13,14 @@ from services.metrics.adapters import catalogue_store, listings, store
 from services.metrics.bootstrap import utc_today
 from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS
 from services.metrics.domain.rollup import AGGREGATIONS
-from services.metrics.entrypoints.schemas import VersionedKpiSchema, VersionedUnitSchema
+from services.metrics.entrypoints.schemas import (
+    VersionedKpiSchema,
+    VersionedUnitSchema,
+    decimal_places_field,
+    measured_levels_field,
+    run_centre_line_field,
+    run_freeze_field,
+)
 from services.metrics.entrypoints.visibility import history_as_seen
 from services.metrics.service_layer import catalogue
 from shared.db import UnitOfWork, unit_of_work
@@ -46,6 +53,10 @@ class KpiChangeSchema(Schema):
     aggregation = fields.String(validate=validate.OneOf(AGGREGATIONS), metadata={"example": "mean"})
     fix_after_n_points = fields.Integer(allow_none=True, validate=validate.Range(min=12), metadata={"example": 12})
     screen_outliers = fields.Boolean(metadata={"example": True})
+    measured_levels = measured_levels_field()
+    decimal_places = decimal_places_field()
+    run_freeze = run_freeze_field()
+    run_centre_line = run_centre_line_field()
 
 
 class UnitChangeSchema(Schema):
@@ -111,7 +122,8 @@ class RebaseSchema(Schema):
 
 
 class AnnotationInSchema(Schema):
-    period = MonthField(required=True, metadata={"example": "2026-02"})
+    period = MonthField(required=True, metadata={"description": "the month noted, YYYY-MM: this month at the latest "
+                                                                "(a later one is refused, 422)", "example": "2026-02"})
     text = FreeText(required=True, validate=validate.Length(min=1, max=2000),
                     metadata={"description": "What happened at that month.",
                               "example": "Norovirus closure of 6 beds for 9 days"})
@@ -255,5 +267,5 @@ def annotate(body: dict, kpi_code: str, unit_code: str) -> Any:
     """Annotate a month of the chart, for example with the PDSA cycle that explains it (Location: the
     chart, which lists its annotations)."""
     note = _run(catalogue.annotate, kpi_code, unit_code, {**body, "period": body["period"].first_day},
-                current_principal())
+                current_principal(), utc_today())
     return created(note, _chart_url(kpi_code, unit_code))

@@ -29,6 +29,7 @@ from services.metrics.adapters import catalogue_store, dashboard_store, store
 from services.metrics.adapters.chart_json import chart_from_json, expanded
 from services.metrics.adapters.svg import render_svg
 from services.metrics.domain.charts import RUN
+from services.metrics.domain.levels import decimal_places
 from services.metrics.entrypoints.dashboard_schemas import (
     DirectorateMatrixQuery,
     DirectorateMatrixSchema,
@@ -66,7 +67,7 @@ def kpi_matrix(query: dict, unit_code: str) -> Any:
     with _uow() as uow:
         unit = _found(dashboard_store.unit_with_chart_count(uow, unit_code), f"unit {unit_code}")
         found = page_by_offset("unit-matrix", query, unit.pop("charts"),
-                               lambda limit, offset: dashboard_store.kpi_matrix(uow, unit_code, limit, offset),
+                               lambda limit, offset: _shown(dashboard_store.kpi_matrix(uow, unit_code, limit, offset)),
                                unit=unit_code)
     return {**vars(found), "unit": unit}
 
@@ -87,8 +88,14 @@ def directorate_kpi_matrix(query: dict) -> Any:
         _check_filters(uow, top, unit, kpi)
         return page_by_offset(
             "directorate-matrix", query, dashboard_store.chart_count_below(uow, top, unit, kpi),
-            lambda limit, offset: dashboard_store.kpi_matrix_below(uow, top, unit, kpi, limit, offset),
+            lambda limit, offset: _shown(dashboard_store.kpi_matrix_below(uow, top, unit, kpi, limit, offset)),
             top=top, unit=unit, kpi=kpi)
+
+
+def _shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Matrix rows with the decimal places their KPI's values are shown with."""
+    return [{**row, "decimal_places": decimal_places(row.pop("kpi_decimal_places"), row["unit_of_measure"])}
+            for row in rows]
 
 
 def _check_filters(uow: Any, top: str, unit: str | None, kpi: str | None) -> None:
@@ -113,6 +120,9 @@ def kpi_chart(kpi_code: str, unit_code: str) -> Any:
         found = _chart_of(uow, kpi_code, unit_code)
         found["annotations"] = dashboard_store.chart_annotations(uow, kpi_code, unit_code)
         found["rebases"] = dashboard_store.chart_rebases(uow, kpi_code, unit_code)
+    kpi = found["kpi"]
+    found["kpi"] = {**vars(kpi), "decimal_places": decimal_places(kpi.decimal_places, kpi.unit_of_measure)}
+    found["provisional"] = found["chart"].get("provisional", [])
     if found["chart_type"] == RUN:
         return {**found, "chart": None, "run_chart": found["chart"]}
     return {**found, "chart": _with_months(found["chart"]), "run_chart": None}
@@ -148,14 +158,21 @@ def kpi_chart_svg(kpi_code: str, unit_code: str) -> BaseResponse:
     whenever the chart is recomputed, renamed or annotated; send it back in If-None-Match."""
     with _uow() as uow:
         found = _chart_of(uow, kpi_code, unit_code)
-        notes = [(month_text(note["period"]), note["text"])
-                 for note in dashboard_store.chart_annotations(uow, kpi_code, unit_code)]
-    title = f"{found['kpi'].name} — {found['unit'].name}"
+        annotations = dashboard_store.chart_annotations(uow, kpi_code, unit_code)
+        rebases = [(month_text(row["period"]), row["reason"])
+                   for row in dashboard_store.chart_rebases(uow, kpi_code, unit_code) if row["withdrawn_at"] is None]
+    kpi = found["kpi"]
+    title = f"{kpi.name} — {found['unit'].name}"
+    notes = [(month_text(note["period"]), note["text"]) for note in annotations]
+    pdsa = {month_text(note["period"]) for note in annotations if note["pdsa_ref"]}
     body = found["chart"]
-    svg = render_svg(chart_from_json(body), title=title, dates=body["periods_of_points"], annotations=notes)
+    provisional = [(month["period"], month["value"]) for month in body.get("provisional", [])]
+    places = decimal_places(kpi.decimal_places, kpi.unit_of_measure)
+    svg = render_svg(chart_from_json(body), title=title, dates=body["periods_of_points"], annotations=notes,
+                     rebases=rebases, pdsa_months=pdsa, provisional=provisional, decimal_places=places)
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-cache"
-    drawn = zlib.crc32(repr((title, notes)).encode())
+    drawn = zlib.crc32(repr((title, notes, rebases, places)).encode())
     response.set_etag(f"{found['computed_at'].isoformat()}.{drawn:08x}")
     return response.make_conditional(request)
 

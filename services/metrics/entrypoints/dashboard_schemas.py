@@ -55,6 +55,9 @@ class KpiMatrixRowSchema(Schema):
     runs_signal = fields.Boolean(allow_none=True, **_described(
         "For a run chart: whether the Anhøj rules signal non-random variation (an unusually long run or too few "
         "crossings of the median); null for an XmR chart.", example=None))
+    decimal_places = fields.Integer(**_described(
+        "How many decimal places to show values with (the KPI's choice, or its unit of measure's default); values "
+        "here are kept in full precision.", example=1))
     # Already JSON-ready from the store: a nested schema per point cost more than the query itself.
     sparkline = fields.Raw(metadata={
         "type": "array",
@@ -106,6 +109,10 @@ class KpiDefinitionSchema(Schema):
     data_source = fields.String(**_described("Where the figures come from.", example="PAS discharges extract"))
     expected_by_day = fields.Integer(**_described("The day of the month by which last month's figure is due.",
                                                   example=15))
+    decimal_places = fields.Integer(**_described(
+        "How many decimal places to show its values with (values are kept and exported in full).", example=1))
+    measured_levels = fields.List(fields.String(), **_described(
+        "The levels where the KPI is measured; the others are rolled up.", example=["ward", "theatre"]))
 
 
 class ChartPointSchema(SpcPointSchema):
@@ -161,6 +168,17 @@ class ChartRebaseSchema(Schema):
                                                                  example=None))
 
 
+class ProvisionalMonthSchema(Schema):
+    period = MonthField(**_described("The month, YYYY-MM.", example="2026-04"))
+    value = fields.Float(**_described("Its value so far (measured, or rolled up from the units that have reported).",
+                                      example=3.0))
+    reason = fields.String(validate=validate.OneOf(("month_not_over", "awaiting_units")), **_described(
+        "month_not_over: the month has not ended; awaiting_units: a unit below expected to report it (open, and "
+        "reporting the KPI) has not yet.", example="month_not_over"))
+    awaiting = fields.List(fields.String(), **_described(
+        "For awaiting_units: the units still to report it (close a unit that has stopped for good).", example=[]))
+
+
 class KpiChartSchema(Schema):
     kpi = fields.Nested(KpiDefinitionSchema, **_described("The KPI's definition."))
     unit = fields.Nested(UnitRefSchema, **_described("The unit charted."))
@@ -177,3 +195,6 @@ class KpiChartSchema(Schema):
                               **_described("Notes on months, oldest month first."))
     rebases = fields.List(fields.Nested(ChartRebaseSchema), **_described(
         "Every rebase set for the KPI and unit, withdrawn ones included, in the order they were set."))
+    provisional = fields.List(fields.Nested(ProvisionalMonthSchema), **_described(
+        "The newest months shown beside the chart but not judged (not in `chart` or `run_chart`, never alerted "
+        "on), oldest first: a month not yet over, or a rolled-up month some unit has still to report."))

@@ -1,5 +1,6 @@
 """Checks for overdue monthly measures every WTGR_OVERDUE_CHECK_SECONDS (default an hour) and
-announces each missing month once (measure.overdue); rides out an outage of PostgreSQL with
+announces each missing month once (measure.overdue), and queues the charts whose provisional month
+has ended, for the aggregator worker to judge it; rides out an outage of PostgreSQL with
 back-off (shared.outages). Serves /healthz and /metrics, beating its heartbeat while it waits
 (shared.liveness). How many feeds are overdue right now is read by metrics' API at scrape time
 (services/metrics/entrypoints/scrape.py), whether or not this worker runs."""
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from psycopg_pool import ConnectionPool
 
 from services.metrics.bootstrap import SERVICE, utc_today
-from services.metrics.service_layer import overdue
+from services.metrics.service_layer import aggregator, overdue
 from shared import db
 from shared.correlation import configure_logging
 from shared.liveness import start_worker_endpoint
@@ -43,7 +44,8 @@ def check_and_wait(pool: ConnectionPool, interval: float, stop: threading.Event,
     beat()
     with db.unit_of_work(pool, SERVICE) as uow:
         flagged = overdue.flag_overdue(uow, utc_today())
-    log.info("overdue measures checked", extra={"flagged": flagged})
+        ended = aggregator.queue_charts_whose_month_ended(uow, utc_today())
+    log.info("overdue measures checked", extra={"flagged": flagged, "charts_whose_month_ended": len(ended)})
     waited = 0.0
     while waited < interval and not stop.is_set():
         beat()

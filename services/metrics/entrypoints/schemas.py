@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
+from services.metrics.domain.levels import DEFAULT_MEASURED_LEVELS, LEVELS
 from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, UNITS_OF_MEASURE
 from services.metrics.domain.rollup import AGGREGATIONS
 from shared.events.payloads import CODE, MeasureRecordedV1
 from shared.fields import FreeText, MonthField
 
-LEVELS = ("trust", "division", "directorate", "specialty", "ward", "theatre")
+MEASURED_LEVELS_HELP = ("the levels where the KPI is measured (recorded by feeds or people); every other level is "
+                        "rolled up from the units below and refuses a value posted to it (422)")
+DECIMAL_PLACES_HELP = ("decimal places its values are shown with on matrices, charts and pages (0-6; null: the unit "
+                       "of measure's default: count and minutes 0, percent, days and score 1, others 2); stored "
+                       "and exported in full")
+RUN_FREEZE_HELP = ("run charts (fewer than 13 months): the median is of the first N months only, a baseline "
+                   "(qicharts2's freeze); null: of every month")
+RUN_CENTRE_HELP = "run charts: a centre line known in advance, used instead of the median (qicharts2's cl)"
+
+
+def measured_levels_field(**kwargs: Any) -> fields.List:
+    return fields.List(fields.String(validate=validate.OneOf(LEVELS)),
+                       validate=validate.Length(min=1, max=len(LEVELS)),
+                       metadata={"description": MEASURED_LEVELS_HELP, "example": ["ward", "theatre"]}, **kwargs)
+
+
+def decimal_places_field(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(allow_none=True, validate=validate.Range(0, 6),
+                          metadata={"description": DECIMAL_PLACES_HELP, "example": 1}, **kwargs)
+
+
+def run_freeze_field(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(allow_none=True, validate=validate.Range(min=1, max=12),
+                          metadata={"description": RUN_FREEZE_HELP, "example": None}, **kwargs)
+
+
+def run_centre_line_field(**kwargs: Any) -> fields.Float:
+    return fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(-1e15, 1e15),
+                        metadata={"description": RUN_CENTRE_HELP, "example": None}, **kwargs)
 
 
 class KpiSchema(Schema):
@@ -41,6 +72,10 @@ class KpiSchema(Schema):
         metadata={"description": "how units roll up: mean of units, sum, or ratio of summed numerators and "
                                  "denominators", "example": "mean"},
     )
+    measured_levels = measured_levels_field(load_default=lambda: list(DEFAULT_MEASURED_LEVELS))
+    decimal_places = decimal_places_field(load_default=None)
+    run_freeze = run_freeze_field(load_default=None)
+    run_centre_line = run_centre_line_field(load_default=None)
 
 
 class UnitSchema(Schema):

@@ -29,6 +29,7 @@ spc_api = Blueprint("spc_api", __name__, url_prefix="/api/v1",
                     description="SPC calculator: XmR and run charts of any series (stores nothing)")
 
 XMR_ONLY_OPTIONS = ("rebase_at", "target", "fix_after_n_points")
+RUN_ONLY_OPTIONS = ("freeze", "cl")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ def spc(request: SpcRequest) -> Any:
     the text says 12): below it every limit would be a trial limit, and a run chart (median,
     Anhøj rules) is the honest picture.
     A run chart has no periods, targets or fixed limits: those options are then reported
-    in `notes` and not used.
+    in `notes` and not used. A run chart takes qicharts2 0.8.1's `freeze` (the median of the
+    first n points) and `cl` (a centre line given, used even with `freeze`); the runs analysis
+    covers every point. An XmR chart reports those two in `notes` and does not use them.
     """
     return _body(draw(request), request.dates)
 
@@ -76,12 +79,18 @@ def spc_svg(request: SpcRequest) -> Response:
 
 def draw(request: SpcRequest) -> Drawing:
     if request.chart_type == "run":
-        return Drawing(run_chart(request.values), _unused_options(request))
+        return Drawing(_run_chart(request), _unused_options(request))
     if request.chart_type == "auto" and auto_chart_type(len(request.values)) == RUN:
         reason = (f"auto drew a run chart: {len(request.values)} values are fewer than the "
                   f"{MIN_POINTS_FOR_XMR} an XmR chart needs for more than trial limits")
-        return Drawing(run_chart(request.values), [reason, *_unused_options(request)])
-    return Drawing(xmr_chart(request.values, request.options))
+        return Drawing(_run_chart(request), [reason, *_unused_options(request)])
+    given = {"freeze": request.freeze is not None, "cl": request.cl is not None}
+    return Drawing(xmr_chart(request.values, request.options),
+                   [f"{name} applies to a run chart only and was not used" for name in RUN_ONLY_OPTIONS if given[name]])
+
+
+def _run_chart(request: SpcRequest) -> RunChart:
+    return run_chart(request.values, freeze=request.freeze, cl=request.cl)
 
 
 def _unused_options(request: SpcRequest) -> list[str]:

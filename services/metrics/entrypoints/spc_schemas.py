@@ -41,6 +41,8 @@ class SpcRequest:
     dates: list[str] | None
     options: SpcOptions
     chart_type: str
+    freeze: int | None = None
+    cl: float | None = None
     title: str = "SPC chart"
     width: int = 720
     height: int = 320
@@ -136,6 +138,23 @@ class SpcRequestSchema(Schema):
         metadata={"description": "Leave moving ranges of 3.267 × the mean moving range or more out of the limits.",
                   "example": True},
     )
+    freeze = fields.Integer(
+        strict=True,
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_VALUES),
+        metadata={"description": "Run charts (qicharts2's `freeze`): the median is taken of the first n points only, "
+                                 "a baseline (a freeze past the last point takes every point); the runs analysis "
+                                 "still covers every point. Not used by an XmR chart (see fix_after_n_points).",
+                  "example": None},
+    )
+    cl = fields.Float(
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=validate.Range(-MAX_MAGNITUDE, MAX_MAGNITUDE),
+        metadata={"description": "Run charts (qicharts2's `cl`): a centre line known in advance, used instead of the "
+                                 "median (even with freeze). Not used by an XmR chart.", "example": None},
+    )
     chart_type = fields.String(
         load_default="xmr",
         validate=validate.OneOf(CHART_TYPES),
@@ -170,7 +189,7 @@ class SpcRequestSchema(Schema):
         )
         extras = {name: data[name] for name in ("title", "width", "height") if name in data}
         return SpcRequest(values=data["values"], dates=dates, options=options, chart_type=data["chart_type"],
-                          **extras)
+                          freeze=data["freeze"], cl=data["cl"], **extras)
 
 
 class SpcSvgRequestSchema(SpcRequestSchema):
@@ -316,6 +335,10 @@ class RunChartSchema(Schema):
                                                "example": 4})
     runs_signal = fields.Boolean(metadata={"description": "Either Anhøj rule signals non-random variation.",
                                            "example": False})
+    freeze = fields.Integer(allow_none=True, metadata={"description": "The median is of the first `freeze` points "
+                                                                      "(null: of every point).", "example": None})
+    cl_given = fields.Boolean(metadata={"description": "The centre line was given (`cl`), not computed.",
+                                        "example": False})
 
 
 class SpcResultSchema(Schema):

@@ -7,6 +7,12 @@ Anhøj rules) while the series has fewer than 13 months, from then on its Making
 chart (with the KPI's targets and the unit's rebase points); then kpi.updated, and, for an XmR
 chart, kpi.special_cause_detected the first time a signal reaches the newest point.
 
+A month is judged only once it is whole: a month that has not ended, and the newest months of a
+rolled-up unit that still await a unit expected to report them, are left out of the chart and kept
+beside it as provisional (``provisional`` in its JSON), never judged and never alerted on, so a
+count's partial month is never compared with whole ones. Once the month ends (the overdue worker
+queues the charts, ``queue_charts_whose_month_ended``) or the last unit reports, it is judged.
+
 The work comes two ways, through one ``refresh``:
 - in line, before the transaction that changed something commits (a measure posted to the API,
   a target set, a rebase), so whoever made the change reads the new chart at once;
@@ -18,7 +24,7 @@ The work comes two ways, through one ``refresh``:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from psycopg_pool import ConnectionPool
@@ -43,7 +49,7 @@ from services.metrics.domain.signals import Episode, continues, newest_signal
 from services.metrics.domain.spc import SpcChart, SpcOptions, xmr_chart
 from shared import correlation, telemetry, topics
 from shared.db import Outgoing, UnitOfWork, unit_of_work
-from shared.month import month_text
+from shared.month import Month, month_text
 
 SERVICE = "metrics"
 # What one pass takes, bounding its transaction: roll-ups are cheap and merge (many rows name the
@@ -51,6 +57,14 @@ SERVICE = "metrics"
 ROLLUPS_PER_PASS = 50_000
 CHARTS_PER_PASS = 2_000
 CHART_ROWS_SCANNED = 20_000
+# How far back a rolled-up unit's newest months are checked for units still to report: older months
+# are history, judged as they are.
+WHOLENESS_WINDOW = 12
+MONTH_NOT_OVER, AWAITING_UNITS = "month_not_over", "awaiting_units"
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,7 @@ class Work:
 
     months: set[MonthKey] = field(default_factory=set)
     charts: dict[SeriesKey, Change] = field(default_factory=dict)
+    claimed: int = 0  # queue rows this work was claimed from
 
     def chart(self, kpi_code: str, unit_code: str, change: Change) -> None:
         self.charts[(kpi_code, unit_code)] = merged(self.charts.get((kpi_code, unit_code)), change)
@@ -120,23 +135,37 @@ def enqueue(uow: UnitOfWork, work: Work) -> None:
 def run_pass(pool: ConnectionPool) -> int:
     """Claim queued work, do it and commit; how many queue rows it took (0: the queue was empty)."""
     with unit_of_work(pool, SERVICE) as uow:
-        work = Work()
-        months = queues.claim_rollups(uow, ROLLUPS_PER_PASS)
-        work.months.update(months)
-        claimed = queues.claim_charts(uow, CHARTS_PER_PASS, CHART_ROWS_SCANNED)
-        for row in claimed:
-            work.chart(row.kpi_code, row.unit_code, Change(row.cause, row.change, row.correlation_id))
+        work = claimed_work(uow)
         refresh(uow, work)
-    return len(months) + len(claimed)
+    return work.claimed
 
 
-def refresh(uow: UnitOfWork, work: Work) -> None:
+def claimed_work(uow: UnitOfWork) -> Work:
+    """Queued work no other worker holds, taken off the queue when ``uow`` commits."""
+    work = Work()
+    months = queues.claim_rollups(uow, ROLLUPS_PER_PASS)
+    work.months.update(months)
+    claimed = queues.claim_charts(uow, CHARTS_PER_PASS, CHART_ROWS_SCANNED)
+    for row in claimed:
+        work.chart(row.kpi_code, row.unit_code, Change(row.cause, row.change, row.correlation_id))
+    work.claimed = len(months) + len(claimed)
+    return work
+
+
+def queue_charts_whose_month_ended(uow: UnitOfWork, today: date) -> list[SeriesKey]:
+    """Queue the charts that held back a month as provisional which has now ended, to be judged."""
+    series = charts.charts_whose_month_ended(uow, Month.of(today).first_day)
+    queues.enqueue_charts(uow, [(kpi_code, unit_code, "month_ended", {}, None) for kpi_code, unit_code in series])
+    return series
+
+
+def refresh(uow: UnitOfWork, work: Work, today: date | None = None) -> None:
     """Roll the months up, deepest units first, then recompute every chart touched, each once."""
     if not work:
         return
     tree = hierarchy.unit_tree(uow, {unit_code for _, unit_code, _ in work.months} | {unit for _, unit in work.charts})
     _roll_up(uow, work, tree)
-    _recompute_charts(uow, work, tree)
+    _recompute_charts(uow, work, tree, Month.of(today or utc_today()).first_day)
 
 
 def _roll_up(uow: UnitOfWork, work: Work, tree: dict[str, TreeUnit]) -> None:
@@ -181,7 +210,38 @@ def _depth(tree: dict[str, TreeUnit], unit_code: str) -> int:
     return unit.depth if unit else 0
 
 
-def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, TreeUnit]) -> None:
+@dataclass(frozen=True)
+class Provisional:
+    """A month shown beside the chart but not judged: it has not ended, or units are still to report it."""
+
+    period: date
+    value: float
+    reason: str
+    awaiting: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"period": month_text(self.period), "value": self.value, "reason": self.reason,
+                "awaiting": list(self.awaiting)}
+
+
+def judged_and_provisional(uow: UnitOfWork, key: SeriesKey, rows: list[MonthValue], this_month: date
+                           ) -> tuple[list[MonthValue], list[Provisional]]:
+    """The months a chart judges, and the newest ones it holds back: those not yet over, and, for a
+    rolled-up unit, the newest months some unit expected to report has not (oldest first)."""
+    whole = [row for row in rows if row.period < this_month]
+    provisional = [Provisional(row.period, row.value, MONTH_NOT_OVER) for row in rows if row.period >= this_month]
+    if not whole or not whole[-1].rolled_up:
+        return whole, provisional
+    recent = [row.period for row in whole[-WHOLENESS_WINDOW:] if row.rolled_up]
+    awaited = measures.awaited_units(uow, key[0], key[1], recent)
+    partial: list[Provisional] = []
+    while whole and whole[-1].rolled_up and awaited.get(whole[-1].period):
+        row = whole.pop()
+        partial.insert(0, Provisional(row.period, row.value, AWAITING_UNITS, tuple(awaited[row.period])))
+    return whole, partial + provisional
+
+
+def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, TreeUnit], this_month: date) -> None:
     series = sorted(work.charts)
     locks.lock_series(uow, series)
     kpis = store.kpis(uow, {kpi_code for kpi_code, _ in series})
@@ -190,18 +250,20 @@ def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, TreeUnit]) ->
     latest = episodes.latest_episodes(uow, series)
     summaries: list[ChartSummary] = []
     outgoing: list[Outgoing] = []
-    charts.drop_charts(uow, [key for key in series if not values[key]])  # every month rolled away
+    judged: dict[SeriesKey, tuple[list[MonthValue], list[Provisional]]] = {
+        key: judged_and_provisional(uow, key, values[key], this_month) for key in series}
+    # Every month rolled away, or none judged yet: no chart until a month is.
+    charts.drop_charts(uow, [key for key in series if not judged[key][0]])
     for key in series:
-        kpi, unit, rows = kpis.get(key[0]), tree.get(key[1]), values[key]
+        kpi, unit, (rows, provisional) = kpis.get(key[0]), tree.get(key[1]), judged[key]
         if kpi is None or unit is None or not rows:
             continue
         periods = [row.period for row in rows]
         chart = _chart(uow, kpi, rebases[key], periods, [row.value for row in rows])
-        summaries.append(_summary(key, chart, periods))
+        summaries.append(_summary(key, chart, periods, provisional))
         change = work.charts[key]
         correlation_id = change.correlation_id or correlation.current()
-        alert = None if isinstance(chart, RunChart) else _new_signal(
-            uow, kpi, unit, chart, periods, latest.get(key), rows[-1].rolled_up)
+        alert = None if isinstance(chart, RunChart) else _new_signal(uow, kpi, unit, chart, periods, latest.get(key))
         if alert is not None:
             outgoing.append(Outgoing("kpi.special_cause_detected", alert, topics.KPIS, _key(kpi, unit),
                                      correlation_id=correlation_id))
@@ -221,7 +283,7 @@ def _chart(uow: UnitOfWork, kpi: Kpi, rebase_periods: set[date], periods: list[d
     """The run chart of a series too short for process limits, else its XmR chart (as the
     calculator's ``auto`` draws it). A run chart has no targets, rebases or fixed limits."""
     if auto_chart_type(len(values)) == RUN:
-        return run_chart(values)
+        return run_chart(values, freeze=kpi.run_freeze, cl=kpi.run_centre_line)
     return xmr_chart(values, chart_options(uow, kpi, rebase_periods, periods))
 
 
@@ -245,11 +307,14 @@ def targets_per_period(changes: list[TargetChange], periods: list[date]) -> list
     return result
 
 
-def _summary(key: SeriesKey, chart: Chart, periods: list[date]) -> ChartSummary:
-    """The ``spc_charts`` row: the chart's JSON and the newest point's summary (a run chart has no
-    point types or icons)."""
+def _summary(key: SeriesKey, chart: Chart, periods: list[date], provisional: list[Provisional]) -> ChartSummary:
+    """The ``spc_charts`` row: the chart's JSON with its provisional months, and the newest judged
+    point's summary (a run chart has no point types or icons)."""
+    not_over = [month.period for month in provisional if month.reason == MONTH_NOT_OVER]
+    body = {**chart_json(chart, periods), "provisional": [month.to_dict() for month in provisional]}
     return ChartSummary(kpi_code=key[0], unit_code=key[1], first_period=periods[0], last_period=periods[-1],
-                        chart_type=chart_type_of(chart), **_newest(chart), chart=chart_json(chart, periods))
+                        chart_type=chart_type_of(chart), **_newest(chart), chart=body,
+                        provisional_through=max(not_over, default=None))
 
 
 def _newest(chart: Chart) -> dict[str, Any]:
@@ -299,23 +364,12 @@ def _lines(chart: Chart) -> dict[str, Any]:
             "runs_signal": None}
 
 
-def _month_complete(uow: UnitOfWork, kpi: Kpi, unit_code: str, periods: list[date]) -> bool:
-    """Has every unit below (at any depth) that measured last month measured this one, and is each
-    of their values in this month's roll-up? Until then a rolled-up month is partial, and a signal
-    in it may be no more than the units still to come. A unit whose measure committed after this
-    transaction read the values below is counted here already, but its roll-up still waits in the
-    queue: the pass that takes it judges the month, with every value in."""
-    if len(periods) < 2:
-        return True
-    before, newest, waiting = measures.units_reporting_below(uow, kpi.code, unit_code, (periods[-2], periods[-1]))
-    return newest >= before and not waiting
-
-
 def _new_signal(uow: UnitOfWork, kpi: Kpi, unit: TreeUnit, chart: SpcChart,
-                periods: list[date], row: StoredEpisode | None, rolled_up: bool) -> dict[str, Any] | None:
-    """The kpi.special_cause_detected payload when the newest point starts a new signal episode."""
+                periods: list[date], row: StoredEpisode | None) -> dict[str, Any] | None:
+    """The kpi.special_cause_detected payload when the newest point starts a new signal episode (the
+    chart holds whole months only: see ``judged_and_provisional``)."""
     signal = newest_signal(chart.points)
-    if signal is None or (rolled_up and not _month_complete(uow, kpi, unit.code, periods)):
+    if signal is None:
         return None
     episode = Episode(row.point_type, row.started, row.last_seen) if row else None
     if row is not None and continues(episode, signal.point_type, periods[signal.start]):

@@ -11,7 +11,8 @@ from typing import Any
 
 from services.metrics.adapters import catalogue_store, hierarchy, locks, store
 from services.metrics.adapters.rows import Unit
-from services.metrics.domain.placements import loop_after_move, moved, parent_in
+from services.metrics.domain.levels import nesting_problem
+from services.metrics.domain.placements import EARLIEST, loop_after_move, moved, parent_in
 from services.metrics.service_layer import aggregator
 from services.metrics.service_layer.aggregator import Change, Work
 from shared import audit
@@ -20,7 +21,8 @@ from shared.db import UnitOfWork
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from shared.month import Month, month_text
 
-CHART_SHAPING = {"improvement_direction", "aggregation", "fix_after_n_points", "screen_outliers"}
+CHART_SHAPING = {"improvement_direction", "aggregation", "fix_after_n_points", "screen_outliers", "run_freeze",
+                 "run_centre_line"}
 
 
 def change_kpi(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_version: int | None,
@@ -71,8 +73,12 @@ def withdraw_rebase(uow: UnitOfWork, kpi_code: str, unit_code: str, rebase_id: i
     return withdrawn
 
 
-def annotate(uow: UnitOfWork, kpi_code: str, unit_code: str, fields: dict[str, Any], who: Principal
-             ) -> dict[str, Any]:
+def annotate(uow: UnitOfWork, kpi_code: str, unit_code: str, fields: dict[str, Any], who: Principal,
+             today: date) -> dict[str, Any]:
+    """A note on a month that has begun (this one at the latest): a month to come has nothing to note."""
+    if Month.of(fields["period"]) > Month.of(today):
+        raise InvalidInput(f"{month_text(fields['period'])} has not begun: annotate this month or an earlier one",
+                           field="period", reason="after this month")
     _editable_kpi(uow, kpi_code, who)
     _unit(uow, unit_code)
     audit.record(uow, "chart.annotated", "chart", f"{kpi_code}/{unit_code}")
@@ -86,6 +92,8 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
     from it is rolled up again, out of the old parent and into the new one."""
     if "parent_code" in changes:
         locks.move_units_alone(uow)  # step 1 of the lock order, before the unit's row
+    elif "closed_on" in changes:
+        locks.share_the_hierarchy(uow)  # step 1: the charts above it are recomputed
     before = catalogue_store.unit_for_update(uow, code)
     if before is None:
         raise NotFound(f"unit {code} not found")
@@ -96,14 +104,11 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
     if moved_from is not None and parent is None:
         raise InvalidInput("moved_from says from which month a move holds: give parent_code too", field="moved_from")
     if parent is None:
-        return _unit_changed(uow, before, catalogue_store.update_unit(uow, code, changes, who.user, before))
-    if store.unit(uow, parent) is None:
-        raise InvalidInput("no such unit", field="parent_code")
-    this_month = Month.of(today).first_day
-    moved_from = moved_from or this_month
-    if moved_from > this_month:
-        raise InvalidInput(f"{month_text(moved_from)} has not begun: a move is recorded from a month that has",
-                           field="moved_from")
+        after = catalogue_store.update_unit(uow, code, changes, who.user, before)
+        if "closed_on" in changes:
+            aggregator.refresh(uow, _charts_above(uow, code))
+        return _unit_changed(uow, before, after)
+    moved_from = _checked_move(uow, before["level"], parent, moved_from, today)
     placed = hierarchy.placements_by_unit(uow)
     old = placed.get(code, [])
     placed[code] = moved(old, parent, moved_from)
@@ -120,6 +125,34 @@ def change_unit(uow: UnitOfWork, code: str, changes: dict[str, Any], seen_versio
             work.months.add((kpi_code, parent_then, period))
     aggregator.refresh(uow, work)
     return _unit_changed(uow, before, after)
+
+
+def _checked_move(uow: UnitOfWork, level: str, parent: str, moved_from: date | None, today: date) -> date:
+    """The month a move to ``parent`` holds from (this month unless given), once the move is possible:
+    the parent exists, is of a higher level, and the month has begun."""
+    parent_unit = store.unit(uow, parent)
+    if parent_unit is None:
+        raise InvalidInput("no such unit", field="parent_code")
+    problem = nesting_problem(level, parent_unit.level)
+    if problem:
+        raise InvalidInput(problem, field="parent_code", reason="levels nest in order")
+    this_month = Month.of(today).first_day
+    moved_from = moved_from or this_month
+    if moved_from > this_month:
+        raise InvalidInput(f"{month_text(moved_from)} has not begun: a move is recorded from a month that has",
+                           field="moved_from")
+    return moved_from
+
+
+def _charts_above(uow: UnitOfWork, code: str) -> Work:
+    """The charts of every unit above ``code`` (in any month) for each KPI it has values of: a unit
+    closing is no longer awaited, so the months its parents held back as partial may be judged."""
+    work = Work()
+    above = set(hierarchy.unit_tree(uow, [code])) - {code}
+    for kpi_code in {kpi_code for kpi_code, _ in catalogue_store.months_of_unit(uow, code, since=EARLIEST)}:
+        for unit_code in above:
+            work.chart(kpi_code, unit_code, Change("definition"))
+    return work
 
 
 def _unit_changed(uow: UnitOfWork, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

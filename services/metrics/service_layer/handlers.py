@@ -12,6 +12,7 @@ from typing import Any
 
 from services.metrics.adapters import hierarchy, locks, measures, store
 from services.metrics.adapters.rows import Kpi, MonthValue, Unit
+from services.metrics.domain.levels import rolled_up_problem
 from services.metrics.domain.measures import Measure, MeasureRejected, check_measure, check_unit_open
 from services.metrics.service_layer import aggregator
 from services.metrics.service_layer.aggregator import Change, Work
@@ -137,6 +138,9 @@ def _check(measure: Measure, kpis: dict[str, Kpi], units: dict[str, Unit], today
             raise MeasureRejected("unit_code", f"unknown organisational unit {measure.unit_code!r}")
         check_measure(measure, kpi.unit_of_measure, today)
         check_unit_open(measure, unit.opened_on, unit.closed_on)
+        rolled_up = rolled_up_problem(kpi.code, kpi.measured_levels, unit.level)
+        if rolled_up is not None:
+            raise MeasureRejected("unit_code", rolled_up)
     except MeasureRejected as exc:
         return exc
     return None

@@ -60,7 +60,8 @@ def test_a_five_month_series_is_stored_as_a_run_chart_with_no_point_type_or_icon
     row = stored(metrics_state, five_months["kpi"], five_months["ward"])
     assert (row["chart_type"], row["last_value"]) == ("run", 9.9)
     assert (row["last_point_type"], row["variation_icon"], row["assurance_icon"]) == (None, None, None)
-    assert row["chart"] == {"chart_type": "run", **run_chart(FIVE).to_dict(), "periods_of_points": MONTHS[:5]}
+    assert row["chart"] == {"chart_type": "run", **run_chart(FIVE).to_dict(), "periods_of_points": MONTHS[:5],
+                            "provisional": []}
     assert stored(metrics_state, five_months["kpi"], five_months["trust"])["chart_type"] == "run", "rolled up too"
 
 

@@ -34,7 +34,8 @@ def test_a_stored_run_chart_has_qicharts2s_names_its_type_and_its_months():
     assert body == {"chart_type": "run", "values": SERIES[:5], "cl": 10.0, "n_obs": 5, "n_useful": 3,
                     "longest_run": chart.longest_run, "longest_run_max": chart.longest_run_max,
                     "n_crossings": chart.n_crossings, "n_crossings_min": chart.n_crossings_min,
-                    "runs_signal": False, "periods_of_points": ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]}
+                    "runs_signal": False, "freeze": None, "cl_given": False,
+                    "periods_of_points": ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]}
 
 
 def test_a_stored_xmr_chart_keeps_its_shape_with_its_type_beside_it():

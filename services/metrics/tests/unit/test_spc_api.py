@@ -180,3 +180,28 @@ def test_the_openapi_document_describes_every_request_and_response_field(client)
     for name in ("SpcRequest", "SpcSvgRequest", "SpcResult", "XmrChart", "SpcPoint", "SpcPeriod", "RunChart"):
         undocumented = [field for field, spec in schemas[name]["properties"].items() if not spec.get("description")]
         assert undocumented == [], name
+
+
+def test_a_run_chart_freezes_its_median_after_the_first_n_points_as_qicharts2_does(client) -> None:
+    values = [10, 11, 9, 10, 12, 9, 11, 10, 14, 15, 14, 16, 15, 14, 15, 16]
+    body = post(client, values=values, chart_type="run", freeze=8).get_json()
+    assert (body["run"]["cl"], body["run"]["freeze"], body["run"]["runs_signal"]) == (10, 8, True)
+    assert body["run"] == run_chart(values, freeze=8).to_dict()
+
+
+def test_a_run_chart_takes_a_centre_line_given_in_advance(client) -> None:
+    body = post(client, values=[3, 5, 4, 6, 5, 4, 6, 5], chart_type="run", cl=2).get_json()
+    assert (body["run"]["cl"], body["run"]["longest_run"], body["run"]["runs_signal"]) == (2, 8, True)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"freeze": 0}, "freeze"), ({"freeze": 2.5}, "freeze"), ({"cl": "high"}, "cl"), ({"cl": float("1e300")}, "cl"),
+])
+def test_a_freeze_or_centre_line_that_cannot_be_used_is_refused(client, body, field) -> None:
+    assert_refused(post(client, values=SERIES, chart_type="run", **body), field)
+
+
+def test_freeze_and_a_given_centre_are_noted_as_unused_on_an_xmr_chart(client) -> None:
+    body = post(client, values=SERIES, chart_type="xmr", freeze=5, cl=10).get_json()
+    assert body["chart_type"] == "xmr"
+    assert any("freeze" in note for note in body["notes"]) and any("cl" in note for note in body["notes"])

@@ -158,7 +158,8 @@ def test_the_reference_covers_every_rule_and_point_type() -> None:
 @pytest.mark.parametrize("path", RUN_CHART_FIXTURES, ids=lambda path: path.stem)
 def test_every_run_chart_matches_qicharts2(path: Path) -> None:
     fixture = load(path)
-    chart = run_chart(fixture["case"]["values"])
+    case = fixture["case"]
+    chart = run_chart(case["values"], freeze=case.get("freeze"), cl=case.get("cl"))
     assert same_number(chart.cl, fixture["cl"])
     for name in (
         "n_obs",

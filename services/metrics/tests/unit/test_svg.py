@@ -23,6 +23,12 @@ def text_of(root: ET.Element, tag: str) -> str:
     return element.text
 
 
+def title_of(element: ET.Element) -> str:
+    title = element.find(f"{SVG}title")
+    assert title is not None and title.text is not None, "no <title>"
+    return title.text
+
+
 def classes(element: ET.Element) -> list[str]:
     return element.get("class", "").split()
 
@@ -91,9 +97,11 @@ def test_a_target_is_drawn_only_when_there_is_one() -> None:
 def test_the_axis_is_labelled_with_the_first_and_last_dates_and_the_icons_are_named() -> None:
     dates = [f"2025-{month:02d}" for month in range(1, 13)] + ["2026-01", "2026-02"]
     chart = xmr_chart(BASELINE, SpcOptions(improvement_direction="decrease", target=8.0))
-    texts = [text.text for text in parsed(render_spc_svg(chart, title="ALOS", dates=dates)).iter(f"{SVG}text")]
+    root = parsed(render_spc_svg(chart, title="ALOS", dates=dates))
+    texts = [text.text for text in root.iter(f"{SVG}text")]
     assert {"2025-01", "2026-02"} <= set(texts)
-    assert f"Variation: {chart.variation_icon} · Assurance: {chart.assurance_icon}" in texts
+    icon_titles = [title_of(group) for group in root.iter(f"{SVG}g") if "icon" in classes(group)]
+    assert icon_titles == ["Variation: common cause variation", "Assurance: the target may or may not be met"]
 
 
 def test_a_run_chart_draws_its_median_and_one_marker_per_point() -> None:
@@ -133,3 +141,44 @@ def test_a_run_chart_shows_its_annotations_too() -> None:
     root = parsed(render_run_svg(run_chart(values), title="Short", dates=months(5),
                                  annotations=[("2025-02", "PDSA 1: new leaflet")]))
     assert [text_of(group, "text") for group in annotation_groups(root)] == ["PDSA 1: new leaflet"]
+
+
+def test_the_icons_are_drawn_as_making_data_count_draws_them() -> None:
+    chart = xmr_chart(WITH_SPIKE, SpcOptions(improvement_direction="decrease", target=20.0))
+    root = parsed(render_spc_svg(chart, title="Falls"))
+    icons = {classes(group)[1]: group for group in root.iter(f"{SVG}g") if "icon" in classes(group)}
+    assert set(icons) == {"variation", "assurance"}
+    assert chart.variation_icon in classes(icons["variation"])
+    assert icons["variation"].find(f"{SVG}circle") is not None
+    assert title_of(icons["variation"]).startswith("Variation:")
+
+
+def test_rebases_are_marked_with_their_reasons_and_pdsa_starts_apart_from_other_notes() -> None:
+    dates = [f"2025-{m:02d}" for m in range(1, 13)] + ["2026-01", "2026-02", "2026-03"]
+    chart = xmr_chart(WITH_SPIKE, SpcOptions(rebase_at=(12,)))
+    root = parsed(render_spc_svg(chart, title="Falls", dates=dates, rebases=[("2026-01", "New falls bundle")],
+                                 annotations=[("2025-06", "Ward closed"), ("2025-11", "PDSA 1: night checks")],
+                                 pdsa_months={"2025-11"}))
+    [rebase] = [g for g in root.iter(f"{SVG}g") if "rebase" in classes(g)]
+    assert "New falls bundle" in title_of(rebase)
+    kinds = sorted(tuple(classes(g)) for g in root.iter(f"{SVG}g") if "annotation" in classes(g))
+    assert kinds == [("annotation",), ("annotation", "pdsa")]
+    description = text_of(root, "desc")
+    assert "Rebased at 2026-01: New falls bundle" in description and "PDSA" in description
+
+
+def test_provisional_months_are_drawn_hollow_after_the_judged_ones_and_said_so() -> None:
+    dates = [f"2025-{m:02d}" for m in range(1, 13)] + ["2026-01", "2026-02"]
+    root = parsed(render_spc_svg(xmr_chart(BASELINE), title="Falls", dates=dates,
+                                 provisional=[("2026-03", 3.0)]))
+    [hollow] = [c for c in root.iter(f"{SVG}circle") if "provisional" in classes(c)]
+    assert hollow.get("fill") == "#ffffff"
+    assert "2026-03: 3 (provisional" in title_of(hollow)
+    assert "provisional" in text_of(root, "desc")
+
+
+def test_values_are_labelled_with_the_kpis_decimal_places() -> None:
+    values = [4.869999999999999, *BASELINE[1:]]
+    root = parsed(render_spc_svg(xmr_chart(values), title="ALOS", decimal_places=2))
+    labels = [title_of(c) for c in markers(root)]
+    assert labels[0].startswith("point 0: 4.87")
