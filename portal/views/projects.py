@@ -246,10 +246,11 @@ def _project_page(project_id: UUID, **forms: Any) -> str:
     tree = backend().get("projects", path + "/driver-diagram")
     allowed = may(_user(), found)
     cycle_marks = cycle_starts(found["pdsa_cycles"])
+    unit_names = {unit["code"]: unit["name"] for unit in backend().all_items("metrics", "/api/v1/units")}
     charts = [_measure_chart(measure, cycle_marks) for measure in found["measures"]]
     page_forms = _forms(found, tree, allowed, forms)
     return render_template(
-        "projects/project.html", project=found, tree=tree,
+        "projects/project.html", project=found, tree=tree, unit_names=unit_names,
         diagram_svg=backend().call("GET", "projects", path + "/driver-diagram.svg").text,
         progress=backend().get("projects", path + "/progress"), charts=charts, may=allowed,
         nodes_by_id={node["id"]: node for node in flatten(tree["drivers"])}, form_of=page_forms,
