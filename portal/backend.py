@@ -78,7 +78,7 @@ class Backend:
     def post(self, service: str, path: str, body: Any, *, if_match: int | None = None) -> Any:
         return self.call("POST", service, path, body=body, if_match=if_match).json()
 
-    def patch(self, service: str, path: str, body: Any, *, if_match: int) -> Any:
+    def patch(self, service: str, path: str, body: Any, *, if_match: int | None) -> Any:
         return self.call("PATCH", service, path, body=body, if_match=if_match).json()
 
     def all_items(self, service: str, path: str, **params: Any) -> list[Any]:

@@ -72,8 +72,9 @@ class FakeServices(Backend):
                  "/api/v1/kpis/FALLS_1000/units/WARD-12/chart": CHART}.get(path)
         if found is not None:
             return found
-        items = {"/api/v1/units": UNITS, "/api/v1/kpis": [{"code": "FALLS_1000", "name": "Falls"}],
-                 "/api/v1/projects": [PROJECT]}[path]
+        lists: dict[str, list[Any]] = {"/api/v1/units": UNITS, "/api/v1/projects": [PROJECT],
+                                       "/api/v1/kpis": [{"code": "FALLS_1000", "name": "Falls"}]}
+        items = lists[path]
         return {"items": items, "next": None, "previous": None, "total": len(items), "total_is_exact": True,
                 "page_size": 20, "params": params}
 
