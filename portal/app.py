@@ -24,7 +24,7 @@ from portal.auth import init_auth
 from portal.backend import Backend, ServiceError, ServiceUnavailable
 from portal.navigation import navigation
 from portal.settings import PortalSettings
-from portal.views import admin, home, kpis, me, training, unsubscribe
+from portal.views import admin, home, kpis, me, projects, training, unsubscribe
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,8 +44,8 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
     _configure_sessions(app, settings)
     csrf = CSRFProtect(app)
     init_auth(app, settings)
-    for blueprint in (home.blueprint, kpis.blueprint, training.blueprint, me.blueprint, admin.blueprint,
-                      unsubscribe.blueprint):
+    for blueprint in (home.blueprint, projects.blueprint, kpis.blueprint, training.blueprint, me.blueprint,
+                      admin.blueprint, unsubscribe.blueprint):
         app.register_blueprint(blueprint)
     csrf.exempt(unsubscribe.one_click)  # a mail client's one-click POST has no session: the signed link suffices
     app.register_blueprint(_assets(settings))

@@ -87,6 +87,9 @@ class Listing:
     ``scope`` are columns always fixed (``column = value``; from the path, e.g. a course's sessions);
     ``filters`` are columns a caller may fix (from the query string). The service's migrations hold
     an index on (scope..., filter, sort keys...) for each filter and one on (scope..., sort keys...).
+    ``members`` are array columns a caller may ask to hold a value (``%s = ANY(column)``): for a
+    few broad values each row holds some of (a project's CQC key questions), read along the list's
+    sort index, filtered, so a page reads a few times its size.
     ``search`` is an optional SQL condition with one ``%s``, applied with the query's ``q`` when it
     is given (words in a tsvector column, say); the cursors are bound to it as to the filters.
     """
@@ -98,6 +101,7 @@ class Listing:
     descending: bool = False
     scope: tuple[str, ...] = ()
     filters: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
     search: str | None = None
 
     @property
@@ -193,7 +197,7 @@ def _offset_of(position: _Position | None) -> int:
 def _filters(listing: Listing, query: Mapping[str, Any], scope: Mapping[str, Any]) -> dict[str, Any]:
     if set(scope) != set(listing.scope) or None in scope.values():
         raise TypeError(f"the {listing.name} list needs a value for each of {listing.scope}, got {sorted(scope)}")
-    chosen = {name: query.get(name) for name in listing.filters}
+    chosen = {name: query.get(name) for name in (*listing.filters, *listing.members)}
     if listing.search is not None:
         chosen[_SEARCH] = query.get("q")
     return {**scope, **{name: value for name, value in chosen.items() if value is not None}}
@@ -232,8 +236,13 @@ _SEARCH = "?search"  # the key of the listing's search condition among the filte
 
 
 def _equalities(filters: Mapping[str, Any], listing: Listing) -> tuple[list[str], list[Any]]:
-    return ([listing.search if column == _SEARCH and listing.search else f"{column} = %s" for column in filters],
-            list(filters.values()))
+    return ([_condition(column, listing) for column in filters], list(filters.values()))
+
+
+def _condition(column: str, listing: Listing) -> str:
+    if column == _SEARCH and listing.search:
+        return listing.search
+    return f"%s = ANY({column})" if column in listing.members else f"{column} = %s"
 
 
 def _where(conditions: Sequence[str]) -> str:

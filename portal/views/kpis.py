@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.auth import current_user
 from portal.backend import ServiceError, backend
+from portal.charts import chart_of, table_rows
 
 blueprint = Blueprint("kpis", __name__, url_prefix="/kpis")
 MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message="Enter the month as YYYY-MM, for example 2026-03")
@@ -64,13 +65,9 @@ def chart(kpi_code: str, unit_code: str) -> Any:
         posted = _post_change(kpi_code, unit_code, annotation, rebase)
         if posted is not None:
             return posted
-    path = f"/api/v1/kpis/{kpi_code}/units/{unit_code}"
-    found = backend().get("metrics", path + "/chart")
-    svg = backend().call("GET", "metrics", path + "/chart.svg").text
-    places = found["kpi"].get("decimal_places")
+    found, svg = chart_of(kpi_code, unit_code)
     return render_template("kpis/chart.html", chart=found, svg=svg, may_edit=may_edit, annotation=annotation,
-                           rebase=rebase, rows=_table_rows(found), places=2 if places is None else places,
-                           provisional=found.get("provisional") or [])
+                           rebase=rebase, rows=table_rows(found))
 
 
 def _post_change(kpi_code: str, unit_code: str, annotation: AnnotationForm, rebase: RebaseForm) -> Any:
@@ -113,25 +110,3 @@ def _may_edit(kpi_code: str) -> bool:
         return False
     kpi = backend().get("metrics", f"/api/v1/kpis/{kpi_code}")
     return user.email in (kpi.get("owners") or [])
-
-
-def _table_rows(found: dict[str, Any]) -> list[dict[str, Any]]:
-    """The chart's data as table rows, newest month first."""
-    notes: dict[str, list[str]] = {}
-    for note in found.get("annotations") or []:
-        notes.setdefault(note["period"], []).append(note["text"])
-    if found.get("chart"):
-        rows = [{"period": p["period"], "value": p["y"], "centre": p["mean_col"], "lower": p["lpl"],
-                 "upper": p["upl"], "point_type": p["point_type"], "target": p.get("target")}
-                for p in found["chart"]["points"]]
-    else:
-        run = found["run_chart"]
-        rows = [{"period": month, "value": value, "centre": run["cl"], "lower": None, "upper": None,
-                 "point_type": None, "target": None}
-                for month, value in zip(run["periods_of_points"], run["values"], strict=True)]
-    for month in found.get("provisional") or []:
-        rows.append({"period": month["period"], "value": month["value"], "centre": None, "lower": None,
-                     "upper": None, "point_type": None, "target": None, "provisional": month})
-    for row in rows:
-        row["notes"] = notes.get(row["period"], [])
-    return list(reversed(rows))

@@ -48,7 +48,7 @@ def declared_lists() -> Iterator[tuple[str, Listing, str | None]]:
     for service, module_name in LISTS.items():
         modules = [importlib.import_module(name) for name in (module_name, SHARED_LISTS)]
         for listing in [value for module in modules for value in vars(module).values() if isinstance(value, Listing)]:
-            for filter_column in [None, *listing.filters]:
+            for filter_column in [None, *listing.filters, *listing.members]:
                 yield service, listing, filter_column
 
 

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from playwright.sync_api import Page, Response
+
 
 @dataclass(frozen=True)
 class MainPage:
     name: str
     path: str
     user: str | None  # None: opened signed out
+    follow: str | None = None  # a link on the page at path to open (a page whose address the demo makes)
+
+    def open(self, page: Page, portal_url: str) -> Response | None:
+        """Open the page (following ``follow`` from ``path``); the answer of the page's own request."""
+        response = page.goto(portal_url + self.path)
+        if self.follow:
+            with page.expect_navigation() as navigation:
+                page.get_by_role("link", name=self.follow, exact=True).first.click()
+            response = navigation.value
+        return response
 
 
 MAIN_PAGES = (
@@ -22,6 +34,15 @@ MAIN_PAGES = (
     MainPage("kpis-compare-directorate", "/kpis/units/DIR-ELDER/compare", "alice.owner"),
     MainPage("kpi-chart-owner", "/kpis/ALOS/units/WARD-7", "alice.owner"),
     MainPage("kpi-chart-trust", "/kpis/STAFF_TRAINED_QI/units/TRUST", "sam.nurse"),
+    MainPage("projects", "/projects/", "sam.nurse"),
+    MainPage("projects-safe-active", "/projects/?cqc=safe&stage=active", "sam.nurse"),
+    MainPage("project-register", "/projects/new", "sam.nurse"),
+    MainPage("project-completed", "/projects/?q=criteria-led", "sam.nurse",
+             follow="Criteria-led discharge on Ward 7"),
+    MainPage("project-active-team", "/projects/?q=falls+ward+12", "sam.nurse",
+             follow="Fewer falls at night on Ward 12"),
+    MainPage("project-submitted-qi-lead", "/projects/?q=follow-up+calls", "quinn.lead",
+             follow="Follow-up calls after discharge from Ward 9"),
     MainPage("training", "/training/", "sam.nurse"),
     MainPage("training-course", "/training/courses/QI-BRONZE", "sam.nurse"),
     MainPage("training-course-trainer", "/training/courses/QI-BRONZE", "tara.trainer"),

@@ -36,7 +36,7 @@ def main(folder: Path) -> None:
                 page.get_by_role("button", name="Sign in").click()
                 page.wait_for_url(portal + "/")
             started = time.monotonic()
-            response = page.goto(portal + main.path)
+            response = main.open(page, portal)
             took = time.monotonic() - started
             for summary in page.locator("summary").all():
                 summary.click()

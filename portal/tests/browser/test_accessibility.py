@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 def test_axe_finds_no_violations(page, sign_in, portal_url, axe_results, main):
     if main.user:
         sign_in(page, main.user)
-    page.goto(portal_url + main.path)
+    main.open(page, portal_url)
     for summary in page.locator("summary").all():  # the forms inside <details> too
         summary.click()
     violations = axe(page)

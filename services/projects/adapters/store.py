@@ -16,8 +16,11 @@ PROJECT_COLUMNS = ("id, title, aim, aim_measure, aim_baseline, aim_target, aim_b
                    " team, cqc, stage, version, diagram_version, progress_score, results, learning, created_by,"
                    " created_at")
 # Newest first; migrations 0002 and 0003 index (created_at, id) alone and after stage and directorate.
+# A CQC key question (five, each project serving one or more) is a member filter along the newest-first
+# index that includes cqc (migration 0005).
 PROJECTS = Listing("projects", "projects", PROJECT_COLUMNS, "created_at timestamptz, id uuid", descending=True,
-                   filters=("stage", "directorate"), search="searchable @@ websearch_to_tsquery('english', %s)")
+                   filters=("stage", "directorate"), members=("cqc",),
+                   search="searchable @@ websearch_to_tsquery('english', %s)")
 CYCLE_COLUMNS = ('id, project_id, cycle_number, status, change_idea_id, title, question, prediction, who, "where",'
                  ' planned_start, started_on, "do", ended_on, study, months, decision, act, follows_cycle_id,'
                  ' plan, version, logged_by, logged_at')

@@ -100,7 +100,7 @@ def create_project(fields: dict) -> Any:
 @api.arguments(ProjectQuery, location="query")
 @api.response(200, page_of(ProjectSchema))
 def list_projects(query: dict) -> Any:
-    """Projects, newest first; filter by stage, directorate and words (q)."""
+    """Projects, newest first; filter by stage, directorate, CQC key question and words (q)."""
     with _uow() as uow:
         return page(uow, store.PROJECTS, query)
 

@@ -349,5 +349,7 @@ class ProgressSchema(Schema):
 class ProjectQuery(PageQuery):
     stage = fields.String(validate=validate.OneOf(STAGES), metadata={"example": "active"})
     directorate = fields.String(validate=CODE, metadata={"example": "DIR-ACUTE"})
+    cqc = fields.String(validate=validate.OneOf(CQC_KEY_QUESTIONS), metadata={
+        "description": "projects serving this CQC key question", "example": "safe"})
     q = fields.String(validate=validate.Length(min=1, max=200), metadata={
         "description": "words in the title, aim or directorate (web search syntax)", "example": "falls"})

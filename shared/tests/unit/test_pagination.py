@@ -106,6 +106,19 @@ def test_a_text_search_narrows_the_same_walk_and_binds_the_cursor_to_its_words()
     assert "websearch_to_tsquery" not in unsearched.statements[0][0]
 
 
+def test_a_member_filter_asks_the_array_column_to_hold_the_value_and_binds_the_cursor_to_it():
+    tagged = Listing("projects", "projects", "id, title, submitted_at", "submitted_at timestamptz, id uuid",
+                     descending=True, filters=("stage",), members=("cqc",))
+    db = Recorded(ideas(3), counted=3)
+    first = page(db, tagged, query(page_size=2) | {"cqc": "safe", "stage": "active"}, secret=SECRET)
+    assert db.statements[0] == ("SELECT id, title, submitted_at FROM projects WHERE stage = %s AND %s = ANY(cqc)"
+                                " ORDER BY submitted_at DESC, id DESC LIMIT %s", ["active", "safe", 3])
+    assert "%s = ANY(cqc)" in db.statements[1][0]  # the total counts the same rows
+    with pytest.raises(InvalidCursor, match="other filters"):
+        page(Recorded([]), tagged, query(page_size=2, cursor=first.next) | {"cqc": "caring", "stage": "active"},
+             secret=SECRET)
+
+
 def test_a_list_with_a_scope_refuses_to_run_without_it():
     with pytest.raises(TypeError):
         page(Recorded([]), SESSIONS, query(), secret=SECRET)

@@ -230,6 +230,23 @@ def test_projects_are_listed_by_stage_directorate_and_words_a_page_at_a_time(pro
     assert other.status_code == 400
 
 
+def test_projects_are_listed_by_the_cqc_key_question_they_serve(projects_client, bearer):
+    marker = uuid.uuid4().hex[:10]
+    safe_id = register(projects_client, bearer, {**PROJECT, "title": f"Safer nights {marker}",
+                                                 "cqc": ["safe"]}).get_json()["id"]
+    both_id = register(projects_client, bearer, {**PROJECT, "title": f"Kinder nights {marker}",
+                                                 "cqc": ["caring", "safe"]}).get_json()["id"]
+    register(projects_client, bearer, {**PROJECT, "title": f"Led nights {marker}", "cqc": ["well-led"]})
+
+    def listed(cqc: str) -> list[str]:
+        found = projects_client.get(f"/api/v1/projects?q={marker}&cqc={cqc}", headers=bearer("staff")).get_json()
+        return [p["id"] for p in found["items"]]
+
+    assert (listed("safe"), listed("caring"), listed("responsive")) == ([both_id, safe_id], [both_id], [])
+    unknown = projects_client.get("/api/v1/projects?cqc=kind", headers=bearer("staff"))
+    assert unknown.status_code == 422 and "cqc" in unknown.get_json()["errors"]
+
+
 def test_an_unknown_project_is_a_404_problem(projects_client, bearer):
     unknown = "00000000-0000-4000-8000-000000000000"
     for response in (move(projects_client, bearer, unknown, "start"),
