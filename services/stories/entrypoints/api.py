@@ -88,7 +88,7 @@ def write_story(fields: dict) -> Any:
 @stories.arguments(StoryQuery, location="query")
 @stories.response(200, page_of(StorySummarySchema))
 def list_published_stories(query: dict) -> Any:
-    """Published stories, newest published first; optionally only those with one tag."""
+    """Published stories, newest published first; optionally only those with one tag, or with words."""
     with _uow() as uow:
         return page(uow, store.PUBLISHED_STORIES, query, tag=query.get("tag") or store.ALL_TAGS)
 
@@ -98,7 +98,7 @@ def list_published_stories(query: dict) -> Any:
 @stories.arguments(EditorStoryQuery, location="query")
 @stories.response(200, page_of(EditorStorySummarySchema))
 def list_all_stories(query: dict) -> Any:
-    """Every story, drafts included, newest first (for editors); optionally one state."""
+    """Every story, drafts included, newest first (for editors); optionally one state, or with words."""
     with _uow() as uow:
         return page(uow, store.STORIES, query)
 
@@ -197,7 +197,7 @@ def add_resource(fields: dict) -> Any:
 @tools.arguments(ResourceQuery, location="query")
 @tools.response(200, page_of(ResourceSummarySchema))
 def list_resources(query: dict) -> Any:
-    """The library, A to Z by title; optionally one kind, one tag or both."""
+    """The library, A to Z by title; optionally one kind, one tag, words, or any of them together."""
     with _uow() as uow:
         if query.get("tag"):
             return page(uow, store.TAGGED_RESOURCES, query, tag=query["tag"])
