@@ -24,7 +24,7 @@ from portal.auth import init_auth
 from portal.backend import Backend, ServiceError, ServiceUnavailable
 from portal.navigation import navigation
 from portal.settings import PortalSettings
-from portal.views import admin, home, kpis, me, training
+from portal.views import admin, home, kpis, me, stories, tools, training
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,9 +42,11 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
     app.extensions["portal_settings"] = settings
     app.extensions["portal_backend"] = Backend(settings.service_urls)
     _configure_sessions(app, settings)
+    app.before_request(_allow_uploads)  # before CSRF, which reads the form
     CSRFProtect(app)
     init_auth(app, settings)
-    for blueprint in (home.blueprint, kpis.blueprint, training.blueprint, me.blueprint, admin.blueprint):
+    for blueprint in (home.blueprint, kpis.blueprint, training.blueprint, stories.blueprint, tools.blueprint,
+                      me.blueprint, admin.blueprint):
         app.register_blueprint(blueprint)
     app.register_blueprint(_assets(settings))
     app.register_blueprint(_health())
@@ -74,6 +76,15 @@ def _configure_sessions(app: Flask, settings: PortalSettings) -> None:
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     Session(app)
+
+
+UPLOADS = {"tools.new": tools.MAX_FILE_BYTES + 64 * 1024}  # forms that carry a file: its bound and the fields'
+
+
+def _allow_uploads() -> None:
+    """A form with a file may be as large as the file it carries; every other request stays small."""
+    if request.endpoint in UPLOADS:
+        request.max_content_length = UPLOADS[request.endpoint]
 
 
 def content_security_policy(settings: PortalSettings) -> str:

@@ -47,14 +47,16 @@ class Backend:
         self.http = requests.Session()
 
     def call(self, method: str, service: str, path: str, *, params: dict[str, Any] | None = None,
-             body: Any = None) -> requests.Response:
-        headers = {"Accept": "application/json"}
+             body: Any = None, headers: dict[str, str] | None = None, data: bytes | None = None
+             ) -> requests.Response:
+        """``headers`` are added (If-Match, a file's Content-Type); ``data`` is sent as the raw body."""
+        headers = {"Accept": "application/json", **(headers or {})}
         token = access_token()
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
             response = self.http.request(method, self.urls[service] + path, params=params, json=body,
-                                         headers=headers, timeout=TIMEOUT_SECONDS)
+                                         data=data, headers=headers, timeout=TIMEOUT_SECONDS)
         except requests.RequestException as exc:
             current_app.logger.warning("%s %s %s failed: %s", method, service, path, exc)
             raise ServiceUnavailable(service) from None
@@ -73,6 +75,10 @@ class Backend:
 
     def post(self, service: str, path: str, body: Any) -> Any:
         return self.call("POST", service, path, body=body).json()
+
+    def patch(self, service: str, path: str, body: Any, *, version: int) -> Any:
+        """Change a versioned resource: ``version`` is sent as If-Match (409 or 412 when it moved on)."""
+        return self.call("PATCH", service, path, body=body, headers={"If-Match": f'"{version}"'}).json()
 
     def all_items(self, service: str, path: str, **params: Any) -> list[Any]:
         """Every item of a list, following its cursors (lists the portal shows are short)."""

@@ -192,6 +192,11 @@ def resource(uow: UnitOfWork, resource_id: str, *, for_update: bool = False) -> 
     return Resource(**row) if row else None
 
 
+def resource_by_slug(uow: UnitOfWork, slug: str) -> Resource | None:
+    row = uow.one(f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE slug = %s", (slug,))
+    return Resource(**row) if row else None
+
+
 EDITABLE_RESOURCE_FIELDS = ("title", "summary", "body", "tags", "link")
 
 

@@ -213,6 +213,15 @@ def get_resource(resource_id: UUID) -> Any:
         return versioned(vars(handlers.find_resource(uow, str(resource_id))))
 
 
+@tools.route("/resources/by-slug/<string(maxlength=80):slug>", methods=["GET"])
+@requires_sign_in
+@tools.response(200, ResourceSchema)
+def get_resource_by_permalink(slug: str) -> Any:
+    """The resource at a permalink (/tools/<slug> on the portal, the path resource.published names)."""
+    with _uow() as uow:
+        return versioned(vars(handlers.resource_at(uow, slug)))
+
+
 @tools.route("/resources/<uuid:resource_id>", methods=["PATCH"])
 @requires_roles(*EDITORS)
 @tools.arguments(ResourceEditSchema)
@@ -263,7 +272,8 @@ def download_resource_file(resource_id: UUID) -> Any:
 
 READ_ENDPOINTS = ("stories.list_published_stories", "stories.get_story", "stories.get_story_by_permalink",
                   "stories.get_story_chart", "stories.get_story_of_project", "stories.list_stories_of_idea",
-                  "tools.list_resources", "tools.get_resource", "tools.download_resource_file")
+                  "tools.list_resources", "tools.get_resource", "tools.get_resource_by_permalink",
+                  "tools.download_resource_file")
 
 
 def create_app(app_state: bootstrap.Stories | None = None) -> Flask:

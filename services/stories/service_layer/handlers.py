@@ -200,6 +200,13 @@ def find_resource(uow: UnitOfWork, resource_id: str, *, for_update: bool = False
     return resource
 
 
+def resource_at(uow: UnitOfWork, slug: str) -> store.Resource:
+    resource = store.resource_by_slug(uow, slug)
+    if resource is None:
+        raise ResourceNotFound(f"no resource at {slug}")
+    return resource
+
+
 def resource_file(uow: UnitOfWork, resource_id: str) -> store.StoredFile:
     file = store.stored_file(uow, resource_id)
     if file is None:

@@ -149,5 +149,8 @@ def test_stories_and_the_library_are_searched_by_words_in_their_text(stories_cli
     for query in (f"q={word}", f"q={word}&tag=pdsa", f"q={word}&kind=template"):
         listed = stories_client.get(f"/api/v1/resources?{query}", headers=bearer("staff")).get_json()
         assert [item["id"] for item in listed["items"]] == [tool["id"]], query
-    nothing = stories_client.get(f"/api/v1/resources?q={word}-none", headers=bearer("staff")).get_json()
+    at_permalink = stories_client.get(f"/api/v1/resources/by-slug/{tool['slug']}", headers=bearer("staff"))
+    assert at_permalink.status_code == 200 and at_permalink.get_json()["id"] == tool["id"]
+    assert stories_client.get("/api/v1/resources/by-slug/no-such-tool", headers=bearer("staff")).status_code == 404
+    nothing = stories_client.get(f"/api/v1/resources?q=zq{uuid.uuid4().hex[:8]}", headers=bearer("staff")).get_json()
     assert nothing["items"] == [] and nothing["total"] == 0
