@@ -282,8 +282,10 @@ def series(uow: UnitOfWork, kpi_code: str, unit_code: str) -> Series | None:
 
 
 def record_project_start(uow: UnitOfWork, project_id: str, month: str) -> None:
-    """The first month a project was active; a later start (after a pause) keeps the first."""
-    uow.execute("INSERT INTO project_starts (project_id, started) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+    """The first month the project was active or tested a change; a later one (a restart after a
+    pause, a later cycle) keeps the earliest."""
+    uow.execute("""INSERT INTO project_starts (project_id, started) VALUES (%s, %s)
+                   ON CONFLICT (project_id) DO UPDATE SET started = least(project_starts.started, excluded.started)""",
                 (project_id, month))
 
 

@@ -131,6 +131,10 @@ def test_published_stories_and_the_library_are_readable_without_a_token_only_whe
     assert opened.get(f"/api/v1/stories/by-slug/{story['slug']}").status_code == 200
     assert opened.get("/api/v1/resources").status_code == 200
     assert opened.get("/api/v1/stories/editing").status_code == 401
+    draft = write(stories_client, bearer).get_json()  # opened to all, a draft is still for editors only
+    assert opened.get(f"/api/v1/stories/by-slug/{draft['slug']}").status_code == 404
+    assert opened.get(f"/api/v1/stories/by-slug/{draft['slug']}", headers=bearer("staff")).status_code == 404
+    assert opened.get(f"/api/v1/stories/by-slug/{draft['slug']}", headers=bearer("comms_editor")).status_code == 200
     assert stories_client.get(f"/api/v1/stories/by-slug/{story['slug']}").status_code == 401
     security = opened.get("/openapi.json").get_json()["paths"]["/api/v1/stories/by-slug/{slug}"]["get"]["security"]
     assert security == []
