@@ -41,7 +41,8 @@ AUDIT_PAGE_SIZE = 50
 def audit() -> str:
     """One service's audit trail, newest first, filtered as its API allows (exact values)."""
     services = service_names()
-    service = request.args.get("service") if request.args.get("service") in services else "stories"
+    asked = request.args.get("service", "")
+    service = asked if asked in services else "stories"
     filters = audit_filters(request.args)
     problem = None
     try:
