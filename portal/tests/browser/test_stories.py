@@ -37,7 +37,7 @@ def test_a_visitor_finds_a_tool_by_its_words_and_downloads_it(page, portal_url):
     page.get_by_role("link", name="The tools library").click()
     page.get_by_label("Words").fill("PDSA cycle")
     page.get_by_role("button", name="Find tools").click()
-    page.get_by_role("link", name="PDSA cycle template").click()
+    page.get_by_role("link", name="PDSA cycle template", exact=True).click()
     with page.expect_download() as downloading:
         page.get_by_role("button", name=re.compile("^Download pdsa-cycle-template.md")).click()
     download = downloading.value
@@ -88,7 +88,7 @@ def test_a_comms_editor_publishes_a_story_the_library_lists_and_an_admin_finds_i
         page.get_by_role("link", name="The audit trail").click()
         page.get_by_label("Service").select_option("stories")
         page.get_by_label("Operation").fill("story.published")
-        page.get_by_label("Record").fill(story["id"])
+        page.get_by_label("Record", exact=True).fill(story["id"])
         page.get_by_role("button", name="Show the trail").click()
         trail = page.get_by_role("table", name=re.compile("stories service's audit trail"))
         [row] = trail.get_by_role("row").filter(has_text=story["id"]).all()
