@@ -30,11 +30,14 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
 
 def as_html(markdown: str | None) -> Markup:
-    """A tool's Markdown text as HTML, its headings moved down two levels under the page's own."""
+    """A tool's Markdown text as HTML, its headings moved under the page's own h1: its highest
+    heading becomes an h2, the others keep their steps below it."""
     html = _MARKDOWN.render(markdown or "")
-    for level in (4, 3, 2, 1):
-        html = html.replace(f"<h{level}>", f"<h{min(level + 2, 6)}>").replace(f"</h{level}>",
-                                                                              f"</h{min(level + 2, 6)}>")
+    used = [level for level in range(1, 7) if f"<h{level}>" in html]
+    shift = 2 - used[0] if used else 0
+    for level in sorted(used, reverse=shift > 0):
+        moved = min(level + shift, 6)
+        html = html.replace(f"<h{level}>", f"<h{moved}>").replace(f"</h{level}>", f"</h{moved}>")
     return Markup(html)  # noqa: S704  # rendered from Markdown with raw HTML disabled
 
 

@@ -99,8 +99,10 @@ def test_the_topic_filter_offers_the_cqc_key_questions_and_the_directorates_by_t
 
 
 def test_a_tools_markdown_is_shown_without_its_raw_html_or_script_links():
-    html = as_html("# PDSA\n\n<script>alert(1)</script>\n\n[go](javascript:alert(1)) and [NHS](https://www.nhs.uk)")
-    assert "<h3>PDSA</h3>" in html  # below the page's own h1 and h2
+    html = as_html("# PDSA\n\n## Plan\n\n<script>alert(1)</script>\n\n[go](javascript:alert(1)) and "
+                   "[NHS](https://www.nhs.uk)")
+    assert "<h2>PDSA</h2>" in html and "<h3>Plan</h3>" in html  # under the page's own h1
+    assert "<h2>Plan</h2>" in as_html("### Plan")
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript:' not in html and 'href="https://www.nhs.uk"' in html
 
