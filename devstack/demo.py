@@ -136,10 +136,10 @@ class Portal:
         return f"http://127.0.0.1:{os.environ[f'{service.upper()}_PORT']}{path}"
 
     def call(self, method: str, service: str, path: str, *, roles: list[str], user: str = "demo-admin",
-             body: Any = None) -> requests.Response:
+             body: Any = None, data: bytes | None = None, headers: dict[str, str] | None = None) -> requests.Response:
         token = self.issuer.issue(user, roles, email=f"{user}@hospital.example")
-        return requests.request(method, self.url(service, path), json=body, timeout=30,
-                                headers={"Authorization": f"Bearer {token}"})
+        return requests.request(method, self.url(service, path), json=body, data=data, timeout=30,
+                                headers={"Authorization": f"Bearer {token}", **(headers or {})})
 
 
 def ensure(response: requests.Response, *ok: int) -> requests.Response:
@@ -310,14 +310,48 @@ DEMO_STORIES = [
 
 
 def stories(portal: Portal) -> None:
-    """Two published stories (the tools library's starter content comes with its migrations)."""
-    if portal.call("GET", "stories", "/api/v1/stories", roles=["staff"]).json().get("total", 0):
-        return
-    for fields in DEMO_STORIES:
-        story = ensure(portal.call("POST", "stories", "/api/v1/stories", roles=["comms_editor"], user="casey.comms",
-                                   body=fields), 201).json()
-        ensure(portal.call("POST", "stories", f"/api/v1/stories/{story['id']}/publication", roles=["comms_editor"],
-                           user="casey.comms"), 200)
+    """Two stories written by hand and the completed Ward 7 project's story (drafted by the stories
+    service, with its before/after chart), published; the PDSA cycle template as a file to download
+    (the rest of the tools library's starter content comes with its migrations)."""
+    if not portal.call("GET", "stories", "/api/v1/stories", roles=["staff"]).json().get("total", 0):
+        for fields in DEMO_STORIES:
+            story = ensure(portal.call("POST", "stories", "/api/v1/stories", roles=["comms_editor"],
+                                       user="casey.comms", body=fields), 201).json()
+            _publish_story(portal, story)
+    completed = portal.call("GET", "projects", "/api/v1/projects?stage=completed", roles=["staff"]).json()
+    for project in completed.get("items", []):
+        story = _drafted_story(portal, project["id"])
+        if story is not None and story["state"] == "draft":
+            _publish_story(portal, story)
+    _upload_the_pdsa_template(portal)
+
+
+def _publish_story(portal: Portal, story: dict[str, Any]) -> None:
+    ensure(portal.call("POST", "stories", f"/api/v1/stories/{story['id']}/publication", roles=["comms_editor"],
+                       user="casey.comms", headers={"If-Match": f'"{story["version"]}"'}), 200)
+
+
+def _drafted_story(portal: Portal, project_id: str, timeout: float = 120) -> dict[str, Any] | None:
+    """The story the stories service drafts from project.completed, once its consumer has read it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = portal.call("GET", "stories", f"/api/v1/projects/{project_id}/story", roles=["comms_editor"])
+        if answer.status_code == 200:
+            return dict(answer.json())
+        if time.monotonic() > deadline:
+            print(f"demo: no story was drafted for the completed project {project_id}", flush=True)
+            return None
+        time.sleep(1)
+
+
+def _upload_the_pdsa_template(portal: Portal) -> None:
+    """The PDSA cycle template's text as a Markdown file people download and fill in."""
+    template = ensure(portal.call("GET", "stories", "/api/v1/resources/by-slug/pdsa-cycle-template",
+                                  roles=["staff"]), 200).json()
+    if template["file_name"] is None:
+        ensure(portal.call("PUT", "stories", f"/api/v1/resources/{template['id']}/file", roles=["comms_editor"],
+                           user="casey.comms", data=template["body"].encode(), headers={
+                               "Content-Type": "text/markdown", "If-Match": f'"{template["version"]}"'}), 200)
 
 
 LEAD_USER = "lee.lead"

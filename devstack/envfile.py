@@ -81,6 +81,10 @@ def build_env(config: StackConfig) -> dict[str, str]:
         "WTGR_MAIL_HTTP": config.mail_http_url,
         "WTGR_PG_ADMIN_URL": config.admin_database_url,
         "WTGR_WORKER_ENDPOINT_HOST": "127.0.0.1",  # workers' /healthz and /metrics (shared/liveness.py)
+        # The demo trust shares its published stories and tools library with visitors who do not
+        # sign in: the stories service answers their reads without a token, the portal shows them.
+        "WTGR_STORIES_PUBLIC": "true",
+        "WTGR_PORTAL_PUBLIC_STORIES": "true",
     }
     for process in platform.PLATFORM_PROCESSES:
         values[process.port_env_var] = str(config.ports.platform[process.name])

@@ -24,7 +24,7 @@ from portal.auth import init_auth
 from portal.backend import Backend, ServiceError, ServiceUnavailable
 from portal.navigation import navigation
 from portal.settings import PortalSettings
-from portal.views import admin, home, kpis, me, projects, training, unsubscribe
+from portal.views import admin, home, kpis, me, projects, stories, tools, training, unsubscribe
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,10 +42,11 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
     app.extensions["portal_settings"] = settings
     app.extensions["portal_backend"] = Backend(settings.service_urls)
     _configure_sessions(app, settings)
+    app.before_request(_allow_uploads)  # before CSRF, which reads the form
     csrf = CSRFProtect(app)
     init_auth(app, settings)
-    for blueprint in (home.blueprint, projects.blueprint, kpis.blueprint, training.blueprint, me.blueprint,
-                      admin.blueprint, unsubscribe.blueprint):
+    for blueprint in (home.blueprint, projects.blueprint, kpis.blueprint, training.blueprint, stories.blueprint,
+                      tools.blueprint, me.blueprint, admin.blueprint, unsubscribe.blueprint):
         app.register_blueprint(blueprint)
     csrf.exempt(unsubscribe.one_click)  # a mail client's one-click POST has no session: the signed link suffices
     app.register_blueprint(_assets(settings))
@@ -77,6 +78,15 @@ def _configure_sessions(app: Flask, settings: PortalSettings) -> None:
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     Session(app)
+
+
+UPLOADS = {"tools.new": tools.MAX_FILE_BYTES + 64 * 1024}  # forms that carry a file: its bound and the fields'
+
+
+def _allow_uploads() -> None:
+    """A form with a file may be as large as the file it carries; every other request stays small."""
+    if request.endpoint in UPLOADS:
+        request.max_content_length = UPLOADS[request.endpoint]
 
 
 def content_security_policy(settings: PortalSettings) -> str:

@@ -37,6 +37,15 @@ PUBLIC = {
     "unsubscribe.confirm": "an email's unsubscribe link: its signed token is the authority",
     "unsubscribe.one_click": "a mail client's one-click unsubscribe (RFC 8058): its signed token is the authority",
 }
+# Endpoints anyone may open when the trust shares its stories and tools with visitors who do not sign
+# in (WTGR_PORTAL_PUBLIC_STORIES; the stories service must answer them too: WTGR_STORIES_PUBLIC).
+SHARED_WITH_VISITORS = {
+    "stories.index": "the library of published stories",
+    "stories.story": "a published story and its chart (a draft is 404 to all but editors, said the service)",
+    "tools.index": "the tools library",
+    "tools.resource": "a tool of the library",
+    "tools.download": "a tool's file",
+}
 
 
 @dataclass(frozen=True)
@@ -81,8 +90,13 @@ def access_token() -> str | None:
     return session.get("access_token") if current_user() else None
 
 
+def is_open_to_visitors(endpoint: str | None) -> bool:
+    """May someone who has not signed in open this endpoint?"""
+    return endpoint is None or endpoint in PUBLIC or (endpoint in SHARED_WITH_VISITORS and _settings().public_stories)
+
+
 def _require_sign_in() -> Response | None:
-    if request.endpoint in PUBLIC or request.endpoint is None:
+    if is_open_to_visitors(request.endpoint):
         return None
     if current_user() is None:
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))

@@ -47,10 +47,12 @@ class Backend:
         self.http = requests.Session()
 
     def call(self, method: str, service: str, path: str, *, params: dict[str, Any] | None = None,
-             body: Any = None, if_match: int | None = None) -> requests.Response:
+             body: Any = None, if_match: int | None = None, headers: dict[str, str] | None = None,
+             data: bytes | None = None) -> requests.Response:
         """``if_match``: the version the person read, sent as the ETag the service gave (a 412 then
-        says someone else changed the thing first)."""
-        headers = {"Accept": "application/json"}
+        says someone else changed the thing first); ``headers`` are added (a file's Content-Type);
+        ``data`` is sent as the raw body."""
+        headers = {"Accept": "application/json", **(headers or {})}
         if if_match is not None:
             headers["If-Match"] = f'"{if_match}"'
         token = access_token()
@@ -58,7 +60,7 @@ class Backend:
             headers["Authorization"] = f"Bearer {token}"
         try:
             response = self.http.request(method, self.urls[service] + path, params=params, json=body,
-                                         headers=headers, timeout=TIMEOUT_SECONDS)
+                                         data=data, headers=headers, timeout=TIMEOUT_SECONDS)
         except requests.RequestException as exc:
             current_app.logger.warning("%s %s %s failed: %s", method, service, path, exc)
             raise ServiceUnavailable(service) from None
@@ -79,6 +81,7 @@ class Backend:
         return self.call("POST", service, path, body=body, if_match=if_match).json()
 
     def patch(self, service: str, path: str, body: Any, *, if_match: int | None) -> Any:
+        """Change a versioned resource: ``if_match`` is the version read (409 or 412 when it moved on)."""
         return self.call("PATCH", service, path, body=body, if_match=if_match).json()
 
     def all_items(self, service: str, path: str, **params: Any) -> list[Any]:

@@ -21,6 +21,10 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "on")
+
+
 def _service_url(service: str) -> str:
     port = _env(f"{service.upper()}_PORT", str(platform.service(service).port))
     return _env(f"WTGR_{service.upper()}_URL", f"http://127.0.0.1:{port}")
@@ -42,6 +46,7 @@ class PortalSettings:
     service_urls: dict[str, str]
     nhsuk_dir: str
     axe_enabled: bool = False
+    public_stories: bool = False  # published stories and the tools library open without signing in
 
     @property
     def is_development(self) -> bool:
@@ -55,9 +60,10 @@ class PortalSettings:
     @classmethod
     def from_env(cls) -> PortalSettings:
         port = int(_env("WTGR_PORTAL_PORT", str(DEFAULT_PORT)))
+        environment = _env("WTGR_ENV", "production").lower()
         return cls(
             port=port,
-            environment=_env("WTGR_ENV", "production").lower(),
+            environment=environment,
             secret_key=_env("WTGR_PORTAL_SECRET_KEY", DEV_SECRET_KEY),
             oidc_issuer=_env("WTGR_OIDC_ISSUER", "http://127.0.0.1:8091"),
             oidc_client_id=_env("WTGR_OIDC_CLIENT_ID", "wtgr-portal"),
@@ -69,6 +75,8 @@ class PortalSettings:
             session_hours=int(_env("WTGR_PORTAL_SESSION_HOURS", "8")),
             service_urls={name: _service_url(name) for name in platform.service_names()},
             nhsuk_dir=_env("WTGR_PORTAL_NHSUK_DIR", str(NHSUK_DIST)),
+            public_stories=_flag(_env("WTGR_PORTAL_PUBLIC_STORIES",
+                                      "true" if environment in DEVELOPMENT_ENVIRONMENTS else "false")),
         )
 
     def unsafe_reasons(self) -> list[str]:

@@ -482,6 +482,7 @@ def _check_access(access: Access | None) -> None:
         raise _Unauthorized("this route has no auth decision, so it is refused",
                             {"WWW-Authenticate": 'Bearer realm="wtgr"'})
     if access.is_public:
+        g.principal = _caller_if_any()
         return
     principal = _authenticate()
     if not principal.has_any(access.roles):
@@ -495,6 +496,18 @@ def _check_query_is_read(view: Callable[..., Any]) -> None:
     is_operation = isinstance(current_app.blueprints.get(request.blueprint or ""), flask_smorest.Blueprint)
     if request.args and is_operation and not getattr(view, READS_QUERY_ATTRIBUTE, False):
         raise ServiceError(422, "The request has invalid fields; see errors.", errors=unknown_fields(request.args))
+
+
+def _caller_if_any() -> Principal | None:
+    """On a public route, the caller a valid bearer token names (an editor reading a draft where
+    published stories are open to all, say); None without a token or with one that does not
+    verify: the route then answers them as it answers anyone."""
+    if not request.headers.get("Authorization"):
+        return None
+    try:
+        return _authenticate()
+    except _Unauthorized:
+        return None
 
 
 def _authenticate() -> Principal:

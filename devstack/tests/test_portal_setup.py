@@ -31,6 +31,7 @@ def test_the_env_file_points_the_services_and_the_portal_at_the_provider(tmp_pat
     assert values["WTGR_OIDC_REDIRECT_URIS"] == "http://127.0.0.1:28000/auth/callback"
     assert values["WTGR_OIDC_POST_LOGOUT_REDIRECT_URIS"] == "http://127.0.0.1:28000/signed-out"
     assert values["WTGR_PORTAL_SESSION_DIR"] == str(tmp_path / "portal-sessions")
+    assert values["WTGR_STORIES_PUBLIC"] == values["WTGR_PORTAL_PUBLIC_STORIES"] == "true"  # the demo shares them
 
 
 def test_the_providers_key_is_private_made_once_and_usable_for_verifying(tmp_path: Path):

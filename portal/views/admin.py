@@ -1,13 +1,14 @@
-"""Admin: the KPI catalogue and the organisation's units (admins only)."""
+"""Admin: the KPI catalogue, the organisation's units and the audit trail of every service (admins only)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
 from portal.auth import requires_role
-from portal.backend import backend
+from portal.backend import ServiceError, backend
+from shared.platform import service_names
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -29,6 +30,35 @@ def kpis() -> str:
 def units() -> str:
     units = backend().all_items("metrics", "/api/v1/units")
     return render_template("admin/units.html", tree=_tree(units))
+
+
+AUDIT_FILTERS = ("resource_type", "resource_id", "actor", "operation")
+AUDIT_PAGE_SIZE = 50
+
+
+@blueprint.route("/audit")
+@requires_role("admin")
+def audit() -> str:
+    """One service's audit trail, newest first, filtered as its API allows (exact values)."""
+    services = service_names()
+    asked = request.args.get("service", "")
+    service = asked if asked in services else "stories"
+    filters = audit_filters(request.args)
+    problem = None
+    try:
+        found = backend().get(service, "/api/v1/audit", page_size=AUDIT_PAGE_SIZE,
+                              cursor=request.args.get("cursor") or None, **filters)
+    except ServiceError as exc:
+        if exc.status != 400:
+            raise
+        found, problem = {"items": [], "total": 0, "total_is_exact": True, "next": None, "previous": None}, exc.detail
+    return render_template("admin/audit.html", services=services, service=service, filters=filters, page=found,
+                           problem=problem)
+
+
+def audit_filters(args: Any) -> dict[str, str]:
+    """The filters asked for, trimmed; empty ones left out (the service takes 1 to 200 characters)."""
+    return {name: args.get(name, "").strip()[:200] for name in AUDIT_FILTERS if args.get(name, "").strip()}
 
 
 def _tree(units: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from portal import mdc
 from portal.auth import current_user
@@ -18,7 +18,7 @@ TRUST = "TRUST"
 def index() -> str:
     user = current_user()
     if user is None:
-        return render_template("welcome.html")
+        return render_template("welcome.html", public_stories=current_app.extensions["portal_settings"].public_stories)
     rows = backend().all_items("metrics", "/api/v1/dashboards/kpis", directorate=TRUST)
     highlights = [row for row in rows if mdc.is_special_cause(row.get("point_type"))]
     bookings = backend().get("training", "/api/v1/me/enrolments", page_size=1)["total"]

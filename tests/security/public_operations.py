@@ -3,6 +3,8 @@ routes on every service, and a service's public API operations). Nothing else is
 public (docs/security.md). The probe suite (tests/security) proves every other operation of every
 OpenAPI document refuses a caller without a token."""
 
+import os
+
 PUBLIC_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "liveness probe for the supervisor; says only that the process answers",
     ("GET", "/readyz"): "readiness probe for the load balancer; names the failing dependency, no data",
@@ -29,3 +31,14 @@ PUBLIC_API_OPERATIONS: dict[tuple[str, str, str], str] = {
                                                               "the credential, and it only turns emails off",
 }
 
+
+# Published stories and the tools library, when the trust opens them (WTGR_STORIES_PUBLIC, as the
+# stories service under test reads it): drafts stay hidden (docs/stories.md).
+STORIES_READS = ("/api/v1/stories", "/api/v1/stories/{story_id}", "/api/v1/stories/by-slug/{slug}",
+                 "/api/v1/stories/{story_id}/chart.svg", "/api/v1/projects/{project_id}/story",
+                 "/api/v1/ideas/{idea_id}/stories", "/api/v1/resources", "/api/v1/resources/{resource_id}",
+                 "/api/v1/resources/by-slug/{slug}",
+                 "/api/v1/resources/{resource_id}/file")
+if os.environ.get("WTGR_STORIES_PUBLIC", "").strip().lower() in ("1", "true", "yes", "on"):
+    PUBLIC_API_OPERATIONS.update({("stories", "GET", path): "published stories and the tools library, opened to "
+                                  "everyone by WTGR_STORIES_PUBLIC" for path in STORIES_READS})

@@ -13,6 +13,7 @@ from shared.db import UnitOfWork
 from shared.pagination import Listing
 
 ALL_TAGS = ""  # the tag under which story_tags and resource_tags hold every published item
+WORDS = "search @@ websearch_to_tsquery('english', %s)"  # `q`: words in the text (migration 0003)
 
 
 @dataclass(frozen=True)
@@ -78,14 +79,15 @@ RESOURCE_SUMMARY_COLUMNS = "id, slug, title, summary, kind, tags, link, file_nam
 
 # Every story, drafts included, newest first (editors); migration 0001 indexes it alone and by state.
 STORIES = Listing("stories", "stories", STORY_SUMMARY_COLUMNS, "created_at timestamptz, id uuid", descending=True,
-                  filters=("state",))
-# Published stories, newest published first, all of them (tag '') or one tag's.
+                  filters=("state",), search=WORDS)
+# Published stories, newest published first, all of them (tag '') or one tag's; each list takes words (`q`).
 PUBLISHED_STORIES = Listing("published_stories", "published_story_pages", PUBLISHED_COLUMNS,
-                            "published_at timestamptz, id uuid", descending=True, scope=("tag",))
+                            "published_at timestamptz, id uuid", descending=True, scope=("tag",), search=WORDS)
 # The tools library, A to Z, optionally one kind; by tag through its own view.
-RESOURCES = Listing("resources", "resources", RESOURCE_SUMMARY_COLUMNS, "title text, id uuid", filters=("kind",))
+RESOURCES = Listing("resources", "resources", RESOURCE_SUMMARY_COLUMNS, "title text, id uuid", filters=("kind",),
+                    search=WORDS)
 TAGGED_RESOURCES = Listing("tagged_resources", "tagged_resource_pages", RESOURCE_SUMMARY_COLUMNS,
-                           "title text, id uuid", scope=("tag",), filters=("kind",))
+                           "title text, id uuid", scope=("tag",), filters=("kind",), search=WORDS)
 # The stories an idea became (lineage), newest first, optionally one state.
 IDEA_STORIES = Listing("idea_stories", "stories", STORY_SUMMARY_COLUMNS, "created_at timestamptz, id uuid",
                        descending=True, scope=("idea_id",), filters=("state",))
@@ -190,6 +192,11 @@ def resource(uow: UnitOfWork, resource_id: str, *, for_update: bool = False) -> 
     return Resource(**row) if row else None
 
 
+def resource_by_slug(uow: UnitOfWork, slug: str) -> Resource | None:
+    row = uow.one(f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE slug = %s", (slug,))
+    return Resource(**row) if row else None
+
+
 EDITABLE_RESOURCE_FIELDS = ("title", "summary", "body", "tags", "link")
 
 
@@ -275,8 +282,10 @@ def series(uow: UnitOfWork, kpi_code: str, unit_code: str) -> Series | None:
 
 
 def record_project_start(uow: UnitOfWork, project_id: str, month: str) -> None:
-    """The first month a project was active; a later start (after a pause) keeps the first."""
-    uow.execute("INSERT INTO project_starts (project_id, started) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+    """The first month the project was active or tested a change; a later one (a restart after a
+    pause, a later cycle) keeps the earliest."""
+    uow.execute("""INSERT INTO project_starts (project_id, started) VALUES (%s, %s)
+                   ON CONFLICT (project_id) DO UPDATE SET started = least(project_starts.started, excluded.started)""",
                 (project_id, month))
 
 

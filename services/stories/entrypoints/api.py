@@ -88,7 +88,7 @@ def write_story(fields: dict) -> Any:
 @stories.arguments(StoryQuery, location="query")
 @stories.response(200, page_of(StorySummarySchema))
 def list_published_stories(query: dict) -> Any:
-    """Published stories, newest published first; optionally only those with one tag."""
+    """Published stories, newest published first; optionally only those with one tag, or with words."""
     with _uow() as uow:
         return page(uow, store.PUBLISHED_STORIES, query, tag=query.get("tag") or store.ALL_TAGS)
 
@@ -98,7 +98,7 @@ def list_published_stories(query: dict) -> Any:
 @stories.arguments(EditorStoryQuery, location="query")
 @stories.response(200, page_of(EditorStorySummarySchema))
 def list_all_stories(query: dict) -> Any:
-    """Every story, drafts included, newest first (for editors); optionally one state."""
+    """Every story, drafts included, newest first (for editors); optionally one state, or with words."""
     with _uow() as uow:
         return page(uow, store.STORIES, query)
 
@@ -197,7 +197,7 @@ def add_resource(fields: dict) -> Any:
 @tools.arguments(ResourceQuery, location="query")
 @tools.response(200, page_of(ResourceSummarySchema))
 def list_resources(query: dict) -> Any:
-    """The library, A to Z by title; optionally one kind, one tag or both."""
+    """The library, A to Z by title; optionally one kind, one tag, words, or any of them together."""
     with _uow() as uow:
         if query.get("tag"):
             return page(uow, store.TAGGED_RESOURCES, query, tag=query["tag"])
@@ -211,6 +211,15 @@ def get_resource(resource_id: UUID) -> Any:
     """One resource, with its text and the description of its file."""
     with _uow() as uow:
         return versioned(vars(handlers.find_resource(uow, str(resource_id))))
+
+
+@tools.route("/resources/by-slug/<string(maxlength=80):slug>", methods=["GET"])
+@requires_sign_in
+@tools.response(200, ResourceSchema)
+def get_resource_by_permalink(slug: str) -> Any:
+    """The resource at a permalink (/tools/<slug> on the portal, the path resource.published names)."""
+    with _uow() as uow:
+        return versioned(vars(handlers.resource_at(uow, slug)))
 
 
 @tools.route("/resources/<uuid:resource_id>", methods=["PATCH"])
@@ -263,7 +272,8 @@ def download_resource_file(resource_id: UUID) -> Any:
 
 READ_ENDPOINTS = ("stories.list_published_stories", "stories.get_story", "stories.get_story_by_permalink",
                   "stories.get_story_chart", "stories.get_story_of_project", "stories.list_stories_of_idea",
-                  "tools.list_resources", "tools.get_resource", "tools.download_resource_file")
+                  "tools.list_resources", "tools.get_resource", "tools.get_resource_by_permalink",
+                  "tools.download_resource_file")
 
 
 def create_app(app_state: bootstrap.Stories | None = None) -> Flask:

@@ -1,5 +1,5 @@
-"""Consumes project.completed (to draft a story), project.stage_changed and kpi.updated (the read
-models its before/after charts are drawn from)."""
+"""Consumes project.completed (to draft a story), project.stage_changed, pdsa.cycle_started and
+kpi.updated (the read models its before/after charts are drawn from)."""
 
 from services.stories.bootstrap import SERVICE, event_handlers
 from shared.processes import run_consumer

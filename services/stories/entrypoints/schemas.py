@@ -113,13 +113,22 @@ class StorySchema(EditorStorySummarySchema):
     published_by = fields.String(allow_none=True, metadata={"example": "comms.editor@hospital.example"})
 
 
+def _words(where: str) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=200), metadata={
+        "description": f"words in {where} (web search syntax: `falls -theatre`, `\"length of stay\"`)",
+        "example": "falls"})
+
+
 class StoryQuery(PageQuery):
     tag = fields.String(validate=validate.Length(min=1, max=MAX_TAG), metadata={
-        "description": "only the stories with this tag", "example": "falls"})
+        "description": "only the stories with this tag (a directorate, a CQC key question, a topic)",
+        "example": "falls"})
+    q = _words("the title, summary, story or learning")
 
 
 class EditorStoryQuery(PageQuery):
     state = fields.String(validate=validate.OneOf(STATES), metadata={"example": "draft"})
+    q = _words("the title, summary, story or learning")
 
 
 class IdeaStoryQuery(PageQuery):
@@ -181,3 +190,4 @@ class ResourceSchema(ResourceSummarySchema):
 class ResourceQuery(PageQuery):
     kind = fields.String(validate=validate.OneOf(KINDS), metadata={"example": "guide"})
     tag = fields.String(validate=validate.Length(min=1, max=MAX_TAG), metadata={"example": "spc"})
+    q = _words("the title, summary or text")

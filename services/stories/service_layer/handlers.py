@@ -200,6 +200,13 @@ def find_resource(uow: UnitOfWork, resource_id: str, *, for_update: bool = False
     return resource
 
 
+def resource_at(uow: UnitOfWork, slug: str) -> store.Resource:
+    resource = store.resource_by_slug(uow, slug)
+    if resource is None:
+        raise ResourceNotFound(f"no resource at {slug}")
+    return resource
+
+
 def resource_file(uow: UnitOfWork, resource_id: str) -> store.StoredFile:
     file = store.stored_file(uow, resource_id)
     if file is None:
@@ -236,6 +243,13 @@ def on_project_stage_changed(uow: UnitOfWork, event: Envelope, payload: dict[str
         store.record_project_start(uow, str(payload["project_id"]), event.time[:7])
 
 
+def on_pdsa_cycle_started(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
+    """A change tested on the ward is where "after" begins, when that is earlier than the month the
+    project became active (a project registered once its first cycles had run, say)."""
+    if payload.get("started_on"):
+        store.record_project_start(uow, str(payload["project_id"]), str(payload["started_on"])[:7])
+
+
 def _plain(member: dict[str, Any]) -> dict[str, Any]:
     return {"email": member["email"], "name": member.get("name"), "relation": member["relation"]}
 
@@ -243,5 +257,6 @@ def _plain(member: dict[str, Any]) -> dict[str, Any]:
 EVENT_HANDLERS = {
     "project.completed": on_project_completed,
     "project.stage_changed": on_project_stage_changed,
+    "pdsa.cycle_started": on_pdsa_cycle_started,
     "kpi.updated": on_kpi_updated,
 }

@@ -131,6 +131,30 @@ def test_published_stories_and_the_library_are_readable_without_a_token_only_whe
     assert opened.get(f"/api/v1/stories/by-slug/{story['slug']}").status_code == 200
     assert opened.get("/api/v1/resources").status_code == 200
     assert opened.get("/api/v1/stories/editing").status_code == 401
+    draft = write(stories_client, bearer).get_json()  # opened to all, a draft is still for editors only
+    assert opened.get(f"/api/v1/stories/by-slug/{draft['slug']}").status_code == 404
+    assert opened.get(f"/api/v1/stories/by-slug/{draft['slug']}", headers=bearer("staff")).status_code == 404
+    assert opened.get(f"/api/v1/stories/by-slug/{draft['slug']}", headers=bearer("comms_editor")).status_code == 200
     assert stories_client.get(f"/api/v1/stories/by-slug/{story['slug']}").status_code == 401
     security = opened.get("/openapi.json").get_json()["paths"]["/api/v1/stories/by-slug/{slug}"]["get"]["security"]
     assert security == []
+
+
+def test_stories_and_the_library_are_searched_by_words_in_their_text(stories_client, bearer):
+    word = f"zq{uuid.uuid4().hex[:8]}"
+    found = write(stories_client, bearer, body=f"The huddle used a {word} board.").get_json()
+    write(stories_client, bearer)
+    stories_client.post(f"/api/v1/stories/{found['id']}/publication", headers=bearer("qi_lead"))
+    published = stories_client.get(f"/api/v1/stories?q={word}", headers=bearer("staff")).get_json()
+    assert [item["id"] for item in published["items"]] == [found["id"]] and published["total"] == 1
+    editing = stories_client.get(f"/api/v1/stories/editing?q={word}", headers=bearer("comms_editor")).get_json()
+    assert [item["id"] for item in editing["items"]] == [found["id"]]
+    tool = add_resource(stories_client, bearer, summary=f"How to run a {word} review.", tags=["pdsa"]).get_json()
+    for query in (f"q={word}", f"q={word}&tag=pdsa", f"q={word}&kind=template"):
+        listed = stories_client.get(f"/api/v1/resources?{query}", headers=bearer("staff")).get_json()
+        assert [item["id"] for item in listed["items"]] == [tool["id"]], query
+    at_permalink = stories_client.get(f"/api/v1/resources/by-slug/{tool['slug']}", headers=bearer("staff"))
+    assert at_permalink.status_code == 200 and at_permalink.get_json()["id"] == tool["id"]
+    assert stories_client.get("/api/v1/resources/by-slug/no-such-tool", headers=bearer("staff")).status_code == 404
+    nothing = stories_client.get(f"/api/v1/resources?q=zq{uuid.uuid4().hex[:8]}", headers=bearer("staff")).get_json()
+    assert nothing["items"] == [] and nothing["total"] == 0

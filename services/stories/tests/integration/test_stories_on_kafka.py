@@ -35,6 +35,13 @@ def project_started(project_id, month):
         now=datetime.fromisoformat(f"{month}-03T09:00:00+00:00"))
 
 
+def cycle_started(project_id, day):
+    return new_event("pdsa.cycle_started", {
+        "project_id": project_id, "cycle_id": str(uuid.uuid4()), "cycle_number": 1, "title": "Cycle 1",
+        "change_idea": "Falls check at handover", "planned_start": day, "started_on": day, "series": [],
+        "audience": [], "path": f"/projects/{project_id}"}, source="urn:wtgr:projects")
+
+
 def project_completed_v2(project_id, idea_id, kpi_code):
     return new_event("project.completed", {
         "project_id": project_id, "title": "Fewer falls on Ward 7", "aim": "Cut falls from 8 to 5 a month by March",
@@ -167,3 +174,19 @@ def test_every_month_of_the_chart_a_kpi_update_carries_is_kept_not_only_the_mont
         rows = conn.execute("SELECT period, value FROM kpi_series WHERE kpi_code = %s ORDER BY period",
                             (kpi,)).fetchall()
     assert [(row["period"], row["value"]) for row in rows] == [("2025-01", 5.0), ("2025-02", 6.0), ("2025-03", 7.0)]
+
+
+def test_a_change_tested_before_the_project_became_active_starts_the_after_months(
+    stories_client, stories_state, bearer, kafka_bootstrap, producer, scratch_topic, dead_letter_topic
+):
+    project_id, kpi = str(uuid.uuid4()), f"FALLS-{uuid.uuid4().hex[:6]}"
+    # registered late: active in 2025-12, but its first cycle ran from 2025-10 (a later cycle changes nothing)
+    send(producer, scratch_topic, *(kpi_updated(kpi, period, value) for period, value in FALLS),
+         project_started(project_id, "2025-12"), cycle_started(project_id, "2025-10-06"),
+         cycle_started(project_id, "2025-11-03"))
+    consume(stories_state, kafka_bootstrap, producer, scratch_topic, dead_letter_topic, expected=len(FALLS) + 3)
+    send(producer, scratch_topic, project_completed_v2(project_id, None, kpi))
+    consume(stories_state, kafka_bootstrap, producer, scratch_topic, dead_letter_topic, expected=len(FALLS) + 4)
+    story = stories_client.get(f"/api/v1/projects/{project_id}/story", headers=bearer("qi_lead")).get_json()
+    assert (story["chart"]["started"], story["chart"]["before_mean"], story["chart"]["after_mean"]) == (
+        "2025-10", 8.5, 5.3333)
