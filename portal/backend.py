@@ -47,8 +47,8 @@ class Backend:
         self.http = requests.Session()
 
     def call(self, method: str, service: str, path: str, *, params: dict[str, Any] | None = None,
-             body: Any = None) -> requests.Response:
-        headers = {"Accept": "application/json"}
+             body: Any = None, headers: dict[str, str] | None = None) -> requests.Response:
+        headers = {"Accept": "application/json", **(headers or {})}
         token = access_token()
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -71,8 +71,10 @@ class Backend:
     def get(self, service: str, path: str, **params: Any) -> Any:
         return self.call("GET", service, path, params={k: v for k, v in params.items() if v is not None}).json()
 
-    def post(self, service: str, path: str, body: Any) -> Any:
-        return self.call("POST", service, path, body=body).json()
+    def post(self, service: str, path: str, body: Any, *, if_match: str | None = None) -> Any:
+        """POST ``body``; ``if_match``: the version the person saw, sent as If-Match (a versioned row)."""
+        headers = {"If-Match": f'"{if_match}"'} if if_match else None
+        return self.call("POST", service, path, body=body, headers=headers).json()
 
     def all_items(self, service: str, path: str, **params: Any) -> list[Any]:
         """Every item of a list, following its cursors (lists the portal shows are short)."""
