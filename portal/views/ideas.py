@@ -256,7 +256,7 @@ def _idea_page(idea_id: str, *, comment: CommentForm | None = None, stage: Stage
     status = 400 if request.method == "POST" else 200
     return render_template("ideas/idea.html", idea=found, comments=comments, campaign=campaign,
                            merged_into=merged_into, category=categories.get(found.get("category") or ""),
-                           stages=STAGES, forms=forms, is_moderator=bool(user and user.has_any(*MODERATORS)),
+                           stages=STAGES, page_forms=forms, is_moderator=bool(user and user.has_any(*MODERATORS)),
                            became=became(found)), status
 
 

@@ -11,6 +11,7 @@ class MainPage:
     name: str
     path: str
     user: str | None  # None: opened signed out
+    link: str | None = None  # then follow the link of this name (pages whose address holds a generated id)
 
 
 MAIN_PAGES = (
@@ -25,6 +26,15 @@ MAIN_PAGES = (
     MainPage("training", "/training/", "sam.nurse"),
     MainPage("training-course", "/training/courses/QI-BRONZE", "sam.nurse"),
     MainPage("training-course-trainer", "/training/courses/QI-BRONZE", "tara.trainer"),
+    MainPage("ideas", "/ideas/", "sam.nurse"),
+    MainPage("ideas-filtered", "/ideas/?stage=accepted&sort=votes", "sam.nurse"),
+    MainPage("idea", "/ideas/?q=water", "sam.nurse", link="Water jugs refilled at every drug round"),
+    MainPage("idea-qi-lead", "/ideas/?q=water", "quinn.lead", link="Water jugs refilled at every drug round"),
+    MainPage("idea-moderator", "/ideas/?q=falls+sensors", "mo.moderator", link="Falls sensors on Ward 12"),
+    MainPage("idea-implemented", "/ideas/?q=discharge", "sam.nurse", link="Nurse-led discharge on Ward 7"),
+    MainPage("idea-new", "/ideas/new", "sam.nurse"),
+    MainPage("idea-share", "/ideas/share", None),
+    MainPage("ideas-moderation", "/ideas/moderation", "mo.moderator"),
     MainPage("me", "/me/", "sam.nurse"),
     MainPage("admin", "/admin/", "ada.admin"),
     MainPage("admin-kpis", "/admin/kpis", "ada.admin"),

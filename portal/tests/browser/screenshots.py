@@ -37,6 +37,10 @@ def main(folder: Path) -> None:
                 page.wait_for_url(portal + "/")
             started = time.monotonic()
             response = page.goto(portal + main.path)
+            if main.link:
+                with page.expect_navigation() as opened:
+                    page.get_by_role("link", name=main.link, exact=True).first.click()
+                response = opened.value
             took = time.monotonic() - started
             for summary in page.locator("summary").all():
                 summary.click()

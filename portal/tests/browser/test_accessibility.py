@@ -19,6 +19,9 @@ def test_axe_finds_no_violations(page, sign_in, portal_url, axe_results, main):
     if main.user:
         sign_in(page, main.user)
     page.goto(portal_url + main.path)
+    if main.link:
+        page.get_by_role("link", name=main.link, exact=True).first.click()
+        page.wait_for_load_state()
     for summary in page.locator("summary").all():  # the forms inside <details> too
         summary.click()
     violations = axe(page)
