@@ -149,7 +149,7 @@ def new() -> Any:
                                           "follow_token": idea.get("follow_token")}
             return redirect(url_for("ideas.submitted"))
     status = 400 if request.method == "POST" and form.errors else 200
-    return render_template("ideas/new.html", form=form, similar=similar, **choices), status
+    return render_template("ideas/new.html", form=form, similar=similar, stages=STAGES, **choices), status
 
 
 def _offer(form: IdeaForm, choices: dict[str, Any]) -> None:
