@@ -108,8 +108,11 @@ def index() -> str:
 
 def pages(found: dict[str, Any], params: dict[str, str]) -> dict[str, str | None]:
     """The links to the pages before and after this one: the list's own cursors, with the same filters."""
-    return {way: url_for("ideas.index", **params, cursor=found[way]) if found.get(way) else None
-            for way in ("previous", "next")}
+    links: dict[str, str | None] = {}
+    for way in ("previous", "next"):
+        query: dict[str, Any] = {**params, "cursor": found.get(way)}
+        links[way] = url_for("ideas.index", **query) if found.get(way) else None
+    return links
 
 
 def _choices() -> dict[str, Any]:

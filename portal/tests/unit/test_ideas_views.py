@@ -98,7 +98,7 @@ def test_a_cursor_the_service_refuses_shows_a_problem_and_a_way_to_start_again(a
             raise ServiceError(400, {"detail": "the cursor is not one this list gave"})
         return FakeBackend.get(fake, service, path, **params)
 
-    fake.get = refuse  # type: ignore[method-assign]
+    fake.get = refuse
     page = signed_in(app, "staff").get("/ideas/?cursor=garbled")
     assert page.status_code == 200
     assert b"The cursor is not one this list gave" in page.data and b"Start again" in page.data
