@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from kafka import KafkaProducer
@@ -212,7 +213,8 @@ def set_owners(portal: Portal) -> None:
 
 def demo_ideas(portal: Portal, ideas: list[tuple[str, str]]) -> None:
     """Two campaigns (one open, trust-wide; one closed) and ideas at every stage a person sets: public ones
-    in moderation and let through, an anonymous one, votes, a comment, a merge and a decline."""
+    in moderation and let through, an anonymous one, votes, follows, comments (one hidden by a moderator),
+    a merge and a decline."""
     today = datetime.now(UTC).date()
     nights = ensure(portal.call("POST", "ideas", "/api/v1/campaigns", roles=["qi_lead"], user="quinn.lead", body={
         "theme": "Safer nights: fewer falls after dark", "sponsor": "Chief Nurse", "directorate": None,
@@ -254,9 +256,23 @@ def demo_ideas(portal: Portal, ideas: list[tuple[str, str]]) -> None:
     declined = ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="pat.porter", body={
         "title": "A second lift for the porters", "description": "Porters wait ten minutes for the lift."}), 201)
     move(declined.json()["id"], "declined", reason="The new lift is in the estates plan for next year")
-    ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="dev.doctor", body={  # stays submitted
-        "title": "Water jugs refilled at every drug round",
-        "description": "Patients on Ward 9 often wait for fresh water; the drug round passes every bed."}), 201)
+    water = ensure(portal.call("POST", "ideas", "/api/v1/ideas", roles=["staff"], user="dev.doctor", body={
+        "title": "Water jugs refilled at every drug round", "category": "patient-experience",
+        "description": "Patients on Ward 9 often wait for fresh water; the drug round passes every bed."}),
+        201).json()["id"]  # stays submitted, with votes, followers and a conversation
+    for voter in ("sam.nurse", "pat.porter"):
+        ensure(portal.call("PUT", "ideas", f"/api/v1/ideas/{water}/vote", roles=["staff"], user=voter), 200)
+    ensure(portal.call("PUT", "ideas", f"/api/v1/ideas/{water}/follow", roles=["staff"], user="pat.porter"), 200)
+    for author, text in (("pat.porter", "The drug round trolley has room for a jug; the catering team would "
+                                        "need to agree."),
+                         ("dev.doctor", "Worth counting how long the wait is now before we change anything.")):
+        ensure(portal.call("POST", "ideas", f"/api/v1/ideas/{water}/comments", roles=["staff"], user=author,
+                           body={"body": text}), 201)
+    off_topic = ensure(portal.call("POST", "ideas", f"/api/v1/ideas/{falls}/comments", roles=["staff"],
+                                   user="pat.porter", body={"body": "Who is on the rota for Saturday?"}),
+                       201).json()["id"]
+    ensure(portal.call("POST", "ideas", f"/api/v1/ideas/{falls}/comments/{off_topic}/hide", roles=["moderator"],
+                       user="mo.moderator", body={"reason": "Not about the idea: please ask on the ward"}), 200)
 
 
 def ideas_projects_training(portal: Portal, months: list[str]) -> None:
@@ -265,14 +281,27 @@ def ideas_projects_training(portal: Portal, months: list[str]) -> None:
 
 
 def load_ideas(portal: Portal) -> None:
-    """Campaigns and ideas at every stage a person sets; only into an ideas service that holds none yet."""
-    if portal.call("GET", "ideas", "/api/v1/ideas", roles=["staff"]).json().get("total", 0):
+    """Campaigns and ideas at every stage a person sets; once (the first demo idea is the mark, so an
+    env that tests have written ideas into still gets them)."""
+    if _demo_idea(portal, DISCHARGE_IDEA) is not None:
         return
-    ideas = [("Nurse-led discharge on Ward 7",
+    ideas = [(DISCHARGE_IDEA,
               "Nurses discharge patients who meet agreed criteria, without waiting for the ward round."),
-             ("Falls sensors on Ward 12", "Bed sensors alert staff when a frail patient gets up at night."),
+             (FALLS_IDEA, "Bed sensors alert staff when a frail patient gets up at night."),
              ("Theatre list planned six weeks ahead", "Fewer late changes, fewer empty sessions.")]
     demo_ideas(portal, ideas)
+
+
+DISCHARGE_IDEA, FALLS_IDEA = "Nurse-led discharge on Ward 7", "Falls sensors on Ward 12"
+
+
+def _demo_idea(portal: Portal, title: str, stage: str | None = None) -> str | None:
+    """The id of the demo's idea with this title (at ``stage``), if the ideas service has it."""
+    params = {"q": f'"{title}"', "page_size": 200, **({"stage": stage} if stage else {})}
+    answer = portal.call("GET", "ideas", "/api/v1/ideas?" + urlencode(params), roles=["staff"])
+    if answer.status_code != 200:
+        return None
+    return next((str(idea["id"]) for idea in answer.json()["items"] if idea["title"] == title), None)
 
 
 def load_training(portal: Portal) -> None:
@@ -406,20 +435,11 @@ def qi_projects(portal: Portal, months: list[str]) -> None:
         return
     # the falls project stays active (its idea in progress); the discharge project completes (its idea
     # implemented); the theatre idea stays accepted, its project registered without it
-    ideas = {"falls": _accepted_idea(portal, "falls"), "discharge on ward 7": _accepted_idea(portal, "discharge")}
+    ideas = {"falls": _demo_idea(portal, FALLS_IDEA, "accepted"),
+             "discharge on ward 7": _demo_idea(portal, DISCHARGE_IDEA, "accepted")}
     for project in DEMO_PROJECTS:
         title = project.title.lower()
         _demo_project(portal, project, months, next((idea for key, idea in ideas.items() if key in title), None))
-
-
-def _accepted_idea(portal: Portal, word: str) -> str | None:
-    """The demo's accepted idea whose title has ``word``, if the ideas service lists one."""
-    answer = portal.call("GET", "ideas", "/api/v1/ideas?stage=accepted", roles=["staff"])
-    if answer.status_code == 200:
-        found = [idea["id"] for idea in answer.json()["items"] if word in idea["title"].lower()]
-        if found:
-            return found[0]
-    return None
 
 
 def _register(portal: Portal, body: dict[str, Any], timeout: float = 30) -> Any:

@@ -47,7 +47,7 @@ class Backend:
         self.http = requests.Session()
 
     def call(self, method: str, service: str, path: str, *, params: dict[str, Any] | None = None,
-             body: Any = None, if_match: int | None = None, headers: dict[str, str] | None = None,
+             body: Any = None, if_match: int | str | None = None, headers: dict[str, str] | None = None,
              data: bytes | None = None) -> requests.Response:
         """``if_match``: the version the person read, sent as the ETag the service gave (a 412 then
         says someone else changed the thing first); ``headers`` are added (a file's Content-Type);
@@ -77,10 +77,10 @@ class Backend:
     def get(self, service: str, path: str, **params: Any) -> Any:
         return self.call("GET", service, path, params={k: v for k, v in params.items() if v is not None}).json()
 
-    def post(self, service: str, path: str, body: Any, *, if_match: int | None = None) -> Any:
+    def post(self, service: str, path: str, body: Any, *, if_match: int | str | None = None) -> Any:
         return self.call("POST", service, path, body=body, if_match=if_match).json()
 
-    def patch(self, service: str, path: str, body: Any, *, if_match: int | None) -> Any:
+    def patch(self, service: str, path: str, body: Any, *, if_match: int | str | None) -> Any:
         """Change a versioned resource: ``if_match`` is the version read (409 or 412 when it moved on)."""
         return self.call("PATCH", service, path, body=body, if_match=if_match).json()
 

@@ -52,11 +52,12 @@ class FakeServices(Backend):
 
     def __init__(self) -> None:
         super().__init__({})
-        self.sent: list[tuple[str, str, Any, int | None]] = []
+        self.sent: list[tuple[str, str, Any, int | str | None]] = []
         self.refuse: ServiceError | None = None
 
     def call(self, method: str, service: str, path: str, *, params: dict[str, Any] | None = None,
-             body: Any = None, if_match: int | None = None) -> Any:
+             body: Any = None, if_match: int | str | None = None, headers: dict[str, str] | None = None,
+             data: bytes | None = None) -> Any:
         if method != "GET":
             self.sent.append((method, path, body, if_match))
             if self.refuse:

@@ -86,6 +86,20 @@ def project_ids(uow: UnitOfWork, idea_id: str) -> list[str]:
     return [str(row["project_id"]) for row in rows]
 
 
+def outcomes(uow: UnitOfWork, idea_id: str) -> tuple[list[Row], list[Row]]:
+    """What the idea became: the projects made from it (with their stage as last heard) and the
+    published stories of the idea or of those projects."""
+    projects = uow.all(
+        """SELECT p.project_id, coalesce(k.title, p.title) AS title, k.stage FROM idea_projects p
+           LEFT JOIN known_projects k ON k.project_id = p.project_id
+           WHERE p.idea_id = %s ORDER BY p.linked_at, p.project_id""", (idea_id,))
+    stories = uow.all(
+        """SELECT story_id, slug, title, summary FROM known_stories
+           WHERE idea_id = %s OR project_id IN (SELECT project_id FROM idea_projects WHERE idea_id = %s)
+           ORDER BY published_at, story_id""", (idea_id, idea_id))
+    return projects, stories
+
+
 def link_project(uow: UnitOfWork, idea_id: str, project_id: str, title: str) -> bool:
     """Link the project to the idea; False when it was linked already."""
     return uow.execute(

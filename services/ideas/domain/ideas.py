@@ -44,10 +44,15 @@ STAFF, ANONYMOUS, PUBLIC = "staff", "anonymous", "public"
 CHANNELS = (STAFF, ANONYMOUS, PUBLIC)
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
 MODERATOR_ROLES = ("qi_lead", "moderator")
+DECIDER_ROLES = ("qi_lead",)  # review and decide; a moderator only lets public ideas through or declines them
 
 
 class TransitionRefused(Conflict):
     """The idea cannot move to the requested stage from where it is."""
+
+
+class NotYoursToDecide(Forbidden):
+    """A moderator lets public ideas through or declines them; reviewing and deciding is for QI leads."""
 
 
 class ReasonRequired(InvalidInput):
@@ -76,6 +81,19 @@ class CommentLocked(Forbidden):
 def first_stage(channel: str) -> str:
     """Public ideas wait for a moderator; staff ideas (named or anonymous) are submitted at once."""
     return MODERATION if channel == PUBLIC else SUBMITTED
+
+
+def moves_for(current: str, *, may_decide: bool) -> tuple[str, ...]:
+    """The stages a person may move an idea to by hand: QI leads every next stage, a moderator
+    only out of moderation."""
+    if current != MODERATION and not may_decide:
+        return ()
+    return tuple(sorted(NEXT_STAGES.get(current, frozenset())))
+
+
+def check_may_move(current: str, *, may_decide: bool) -> None:
+    if current != MODERATION and not may_decide:
+        raise NotYoursToDecide(f"an idea that is {current} is reviewed and decided by a QI lead")
 
 
 def check_transition(current: str, target: str, reason: str | None) -> None:

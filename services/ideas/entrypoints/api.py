@@ -12,7 +12,7 @@ from flask_limiter import Limiter
 
 from services.ideas import bootstrap
 from services.ideas.adapters import store
-from services.ideas.domain.ideas import ANONYMOUS, MODERATOR_ROLES, PUBLIC, STAFF
+from services.ideas.domain.ideas import ANONYMOUS, DECIDER_ROLES, MODERATOR_ROLES, PUBLIC, STAFF
 from services.ideas.entrypoints import schemas as s
 from services.ideas.service_layer import handlers
 from services.ideas.service_layer.handlers import Submitter, Viewer
@@ -46,7 +46,7 @@ def _uow() -> Any:
 
 def _viewer() -> Viewer:
     principal = current_principal()
-    return Viewer(principal.user, principal.email, principal.has_any(MODERATOR_ROLES))
+    return Viewer(principal.user, principal.email, principal.has_any(MODERATOR_ROLES), principal.has_any(DECIDER_ROLES))
 
 
 # -- submitting -----------------------------------------------------------------------------------
@@ -134,10 +134,12 @@ def get_idea(idea_id: UUID) -> Any:
 @api.response(200, s.IdeaSchema)
 def change_stage(change: dict, idea_id: UUID) -> Any:
     """Moderate, review and decide (declining needs a reason). Send If-Match with the ETag to avoid lost
-    updates. A moderator lets public ideas through; QI leads review and decide."""
+    updates. A moderator lets public ideas through or declines them (403 for any other move); QI leads
+    review and decide. The idea's `next_stages` lists the moves open to you."""
+    principal = current_principal()
     with _uow() as uow:
-        return versioned(handlers.change_stage(uow, str(idea_id), change["stage"], current_principal().user,
-                                               change["reason"], if_match_version()))
+        return versioned(handlers.change_stage(uow, str(idea_id), change["stage"], principal.user, change["reason"],
+                                               if_match_version(), may_decide=principal.has_any(DECIDER_ROLES)))
 
 
 @api.route("/ideas/<uuid:idea_id>/merge", methods=["POST"])

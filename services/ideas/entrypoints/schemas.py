@@ -101,10 +101,33 @@ class FollowedIdeaSchema(IdeaSchema):
     project_ids = fields.List(fields.UUID(), metadata={"example": ["9b2e4d71-0c3a-4f8e-b6d5-1a7c3e9f2b40"]})
 
 
+class IdeaProjectSchema(Schema):
+    project_id = fields.UUID(metadata={"example": "9b2e4d71-0c3a-4f8e-b6d5-1a7c3e9f2b40"})
+    title = fields.String(metadata={"example": "Falls prevention on WARD-7"})
+    stage = fields.String(allow_none=True, metadata={
+        "description": "the project's stage as last announced; null until the projects service says",
+        "example": "active"})
+
+
+class IdeaStorySchema(Schema):
+    story_id = fields.UUID(metadata={"example": "5a3d9e21-7b4c-4f06-a8e2-3c1b0d9f6e57"})
+    slug = fields.String(metadata={"example": "fewer-falls-on-ward-7"})
+    title = fields.String(metadata={"example": "Fewer falls on WARD-7"})
+    summary = fields.String(metadata={"example": "Falls fell by a third after the evening check."})
+
+
 class IdeaDetailSchema(FollowedIdeaSchema):
+    projects = fields.List(fields.Nested(IdeaProjectSchema), metadata={
+        "description": "what the idea became: the projects made from it, first linked first"})
+    stories = fields.List(fields.Nested(IdeaStorySchema), metadata={
+        "description": "the published success stories of the idea or of its projects"})
     followers = fields.Integer(metadata={"example": 4})
     voted = fields.Boolean(metadata={"description": "whether you voted for it", "example": False})
     following = fields.Boolean(metadata={"description": "whether you follow it", "example": True})
+    next_stages = fields.List(fields.String(validate=validate.OneOf(MANUAL_TARGETS)), metadata={
+        "description": "the stages you may move it to now (POST .../stage): QI leads review and decide, a "
+                       "moderator only lets ideas in moderation through or declines them; empty for others",
+        "example": ["accepted", "declined"]})
     contact = fields.Nested(ContactSchema, allow_none=True, metadata={
         "description": "a public submitter's name and contact, given with consent: moderators only (audited)"})
 

@@ -61,6 +61,7 @@ class Viewer:
     user: str
     email: str | None
     is_moderator: bool
+    may_decide: bool = False  # a QI lead (or admin): reviews and decides, beyond moderation
 
 
 def path_of(idea_id: Any) -> str:
@@ -140,9 +141,11 @@ def audience_of(uow: UnitOfWork, idea: Row) -> list[Row]:
 # -- stages ---------------------------------------------------------------------------------------
 
 def change_stage(uow: UnitOfWork, idea_id: str, target: str, changed_by: str, reason: str | None,
-                 expected_version: int | None) -> Row:
-    """Move the idea along by hand (moderation, review, decision) and announce it."""
+                 expected_version: int | None, *, may_decide: bool = True) -> Row:
+    """Move the idea along by hand (moderation, review, decision) and announce it; without
+    ``may_decide`` (a moderator who is no QI lead) only out of moderation."""
     idea = _idea_for_change(uow, idea_id, expected_version)
+    rules.check_may_move(idea["stage"], may_decide=may_decide)
     rules.check_transition(idea["stage"], target, reason)
     changed = store.set_stage(uow, idea_id, target, changed_by, reason)
     audit.record(uow, "idea.stage_changed", "idea", idea_id, before_version=idea["version"],
@@ -205,12 +208,17 @@ def find_idea(uow: UnitOfWork, idea_id: str, *, for_update: bool = False, viewer
 
 
 def idea_in_full(uow: UnitOfWork, idea_id: str, viewer: Viewer) -> Row:
-    """The idea with its history, projects, follower count and the viewer's own vote and follow;
-    moderators also see a public submitter's contact (the read is audited)."""
+    """The idea with its history, what it became (projects, stories), follower count, the viewer's own
+    vote and follow and the moves open to them; moderators also see a public submitter's contact (the
+    read is audited)."""
     idea = find_idea(uow, idea_id, viewer=viewer)
-    full = {**idea, "history": store.history(uow, idea_id), "project_ids": store.project_ids(uow, idea_id),
+    projects, stories = store.outcomes(uow, idea_id)
+    full = {**idea, "history": store.history(uow, idea_id), "project_ids": [row["project_id"] for row in projects],
+            "projects": projects, "stories": stories,
             "followers": store.follower_count(uow, idea_id), "voted": store.has_voted(uow, idea_id, viewer.user),
-            "following": store.is_following(uow, idea_id, viewer.user), "contact": None}
+            "following": store.is_following(uow, idea_id, viewer.user), "contact": None,
+            "next_stages": rules.moves_for(idea["stage"], may_decide=viewer.may_decide) if viewer.is_moderator
+            else ()}
     if viewer.is_moderator and idea["channel"] == rules.PUBLIC:
         contact = store.contact(uow, idea_id)
         if contact and contact["consent"]:

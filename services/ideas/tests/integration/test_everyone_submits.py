@@ -125,6 +125,23 @@ def test_moderators_may_decline_a_public_idea_with_a_reason_and_it_stays_hidden(
     assert idea_of(ideas_client, bearer, idea["id"]).status_code == 404
 
 
+def test_a_moderator_lets_a_public_idea_through_but_only_a_qi_lead_reviews_it(ideas_client, bearer):
+    idea = submit_public(ideas_client).get_json()
+    as_moderator = idea_of(ideas_client, bearer, idea["id"], "moderator").get_json()
+    assert as_moderator["next_stages"] == ["declined", "submitted"]
+    through = ideas_client.post(f"/api/v1/ideas/{idea['id']}/stage", headers=bearer("moderator"),
+                                json={"stage": "submitted"})
+    assert through.status_code == 200
+    assert idea_of(ideas_client, bearer, idea["id"], "moderator").get_json()["next_stages"] == []
+    assert idea_of(ideas_client, bearer, idea["id"], "qi_lead").get_json()["next_stages"] == [
+        "declined", "under_review"]
+    assert idea_of(ideas_client, bearer, idea["id"]).get_json()["next_stages"] == []
+    refused = ideas_client.post(f"/api/v1/ideas/{idea['id']}/stage", headers=bearer("moderator"),
+                                json={"stage": "under_review"})
+    assert refused.status_code == 403
+    assert idea_of(ideas_client, bearer, idea["id"]).get_json()["stage"] == "submitted"
+
+
 def test_merging_carries_votes_and_followers_over_once_per_person(ideas_client, ideas_state, bearer):
     source, target = submit(ideas_client, bearer)["id"], submit(ideas_client, bearer)["id"]
     for user in ("ann", "bob"):
@@ -160,6 +177,25 @@ def test_a_project_moves_an_accepted_idea_to_in_progress_and_its_completion_to_i
     assert [h["stage"] for h in idea["history"]][-2:] == ["in_progress", "implemented"]
     stages = [row["envelope"]["data"]["to_stage"] for row in outbox(ideas_state, idea_id, "idea.stage_changed")]
     assert stages[-2:] == ["in_progress", "implemented"]
+
+
+def test_the_idea_shows_what_it_became_its_project_with_its_stage_and_the_projects_story(
+        ideas_client, ideas_state, bearer):
+    idea_id = submit(ideas_client, bearer)["id"]
+    move(ideas_client, bearer, idea_id, "under_review")
+    move(ideas_client, bearer, idea_id, "accepted")
+    project = {"project_id": str(uuid.uuid4()), "title": "Quiet nights", "aim": "Fewer disturbances",
+               "stage": "submitted", "idea_id": idea_id, "created_by": "lead"}
+    story = {"story_id": str(uuid.uuid4()), "slug": f"quiet-{uuid.uuid4().hex[:6]}", "title": "Quieter nights",
+             "summary": "Fewer calls after 11pm.", "project_id": project["project_id"], "idea_id": None}
+    with unit_of_work(ideas_state.pool, "ideas") as uow:
+        handlers.on_project_created(uow, None, project)
+        handlers.on_project_stage_changed(uow, None, {**project, "to_stage": "active"})
+        handlers.on_story_published(uow, None, story)
+    idea = idea_of(ideas_client, bearer, idea_id).get_json()
+    assert idea["projects"] == [{"project_id": project["project_id"], "title": "Quiet nights", "stage": "active"}]
+    assert [(found["slug"], found["title"]) for found in idea["stories"]] == [(story["slug"], "Quieter nights")]
+    assert idea["project_ids"] == [project["project_id"]]
 
 
 # -- votes, follows and comments ------------------------------------------------------------------

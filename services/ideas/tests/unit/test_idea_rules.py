@@ -6,15 +6,18 @@ from services.ideas.domain.ideas import (
     CampaignClosed,
     CommentLocked,
     MergeRefused,
+    NotYoursToDecide,
     ReasonRequired,
     TransitionRefused,
     VoteRefused,
     check_campaign_open,
     check_comment_edit,
+    check_may_move,
     check_merge,
     check_open_for_votes,
     check_transition,
     first_stage,
+    moves_for,
     stage_after_project_completed,
     stage_after_project_created,
 )
@@ -111,3 +114,16 @@ def test_projects_move_an_accepted_idea_to_in_progress_then_implemented():
     assert stage_after_project_completed("in_progress") == "implemented"
     assert stage_after_project_completed("accepted") == "implemented"
     assert stage_after_project_completed("declined") is None
+
+
+def test_a_qi_lead_may_make_every_next_move_and_a_moderator_only_those_out_of_moderation():
+    assert moves_for("under_review", may_decide=True) == ("accepted", "declined")
+    assert moves_for("moderation", may_decide=False) == ("declined", "submitted")
+    assert moves_for("submitted", may_decide=False) == ()
+    assert moves_for("implemented", may_decide=True) == ()
+
+
+def test_a_moderator_who_is_no_qi_lead_may_not_review_or_decide():
+    check_may_move("moderation", may_decide=False)
+    with pytest.raises(NotYoursToDecide):
+        check_may_move("submitted", may_decide=False)
