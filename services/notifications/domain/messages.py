@@ -53,30 +53,6 @@ def _chart_lines(data: dict[str, Any]) -> list[str]:
     return ["", f"SPC chart{newest}: {variation}, mean {_figure(data['mean'])}{limits}"]
 
 
-def special_cause_detected(data: dict[str, Any]) -> Message | None:
-    """The alert: a new special cause on a KPI's SPC chart, to its owners."""
-    if not data["owners"]:
-        return None
-    kind = {"special_cause_improvement": "improvement", "special_cause_concern": "concern"}.get(
-        data["point_type"], "special cause")
-    subject = (f"[WTGR alert] {data['kpi_name']} for {data['unit_name']}: special cause ({kind}) "
-               f"in {data['period']}")
-    limits = "" if data.get("lpl") is None else f", process limits {_figure(data['lpl'])} to {_figure(data['upl'])}"
-    body = "\n".join(
-        [
-            f"The SPC chart of {data['kpi_name']} ({data['kpi_code']}) for {data['unit_name']} ({data['unit_code']})"
-            f" shows a new special cause of {kind}.",
-            "",
-            f"Rule: {data['special_cause_type']} (since {data['signal_start']})",
-            f"Latest value: {_figure(data['value'])} {data['unit_of_measure']} in {data['period']}",
-            f"Mean: {_figure(data['mean'])}{limits}",
-            f"Improvement direction: {data['improvement_direction']}",
-            "",
-            "Making Data Count: look for the reason behind it before acting on a single month.",
-            "You receive this because you own this KPI on the WTGR Platform.",
-        ]
-    )
-    return Message(tuple(data["owners"]), subject, body)
 
 
 def measure_overdue(data: dict[str, Any]) -> Message | None:

@@ -1,6 +1,6 @@
 """Who hears of a step of the improvement cycle, and which email tells them (plain Python).
 
-Events of ideas, projects and stories carry their ``audience``. Each distinct address (compared
+Events of ideas, projects, stories and signals carry their ``audience``. Each distinct address (compared
 without regard to case) hears once per event, named by the first entry that lists it. One step of
 the cycle may be announced by two events (an idea's acceptance is an ``idea.stage_changed`` and an
 ``idea.accepted``; a completion a ``project.stage_changed`` and a ``project.completed``): one of
@@ -24,6 +24,8 @@ BECAUSE = {
     "approver": "you approve QI projects for this area",
     "moderator": "you moderate ideas",
     "author": "you wrote it",
+    "kpi_owner": "you own this KPI",
+    "unit_lead": "you lead the directorate of this unit",
 }
 
 
@@ -92,6 +94,9 @@ TEMPLATE_FOR: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "project.progress_scored": _always("progress_scored"),
     "story.drafted": _always("story_drafted"),
     "story.published": _always("story_published"),
+    "signal.opened": _always("signal_opened"),
+    "signal.reminder": _always("signal_reminder"),
+    "signal.escalated": _always("signal_escalated"),
 }
 
 

@@ -1,7 +1,8 @@
 """The notifications service layer: events in, emails queued (in the same transaction).
 
-KPI events email the KPI's owners (one email to them all). Events of ideas, projects and stories
-email each person of their ``audience`` separately, once per event (domain/notices.py decides
+KPI events email the KPI's owners (one email to them all); a special cause is told by the signal
+it opens (``signal.opened``). Events of ideas, projects, stories and signals email each person of
+their ``audience`` separately, once per event (domain/notices.py decides
 which email, adapters/templates.py writes it).
 """
 
@@ -34,7 +35,6 @@ def notify_with(compose: Compose) -> Handler:
 
 KPI_HANDLERS: dict[str, Handler] = {
     "kpi.updated": notify_with(messages.kpi_updated),
-    "kpi.special_cause_detected": notify_with(messages.special_cause_detected),
     "measure.overdue": notify_with(messages.measure_overdue),
 }
 

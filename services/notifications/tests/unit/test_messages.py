@@ -23,17 +23,6 @@ def test_roll_ups_and_kpis_without_owners_email_no_one():
     assert messages.kpi_updated({**UPDATE, "owners": []}) is None
 
 
-def test_an_alert_names_the_rule_and_the_kind_of_special_cause():
-    alert = messages.special_cause_detected({
-        "kpi_code": "FALLS", "kpi_name": "Falls per 1,000 bed days", "unit_code": "W12", "unit_name": "Ward 12",
-        "period": "2026-10", "signal_start": "2026-10", "special_cause_type": "Above UCL",
-        "point_type": "special_cause_concern", "improvement_direction": "decrease", "value": 17.56, "mean": 5.1,
-        "lpl": 0.0, "upl": 11.2, "unit_of_measure": "rate_per_1000_bed_days", "owners": ["fran@hospital.example"]})
-    assert alert is not None
-    assert alert.subject.startswith("[WTGR alert] Falls per 1,000 bed days for Ward 12: special cause (concern)")
-    assert "Rule: Above UCL" in alert.body
-
-
 def test_an_update_on_a_short_series_describes_its_run_chart():
     message = messages.kpi_updated({**UPDATE, "latest_period": "2026-10", "chart_type": "run", "median": 4.2,
                                     "runs_signal": False, "mean": None, "lpl": None, "upl": None,
