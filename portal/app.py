@@ -24,7 +24,7 @@ from portal.auth import init_auth
 from portal.backend import Backend, ServiceError, ServiceUnavailable
 from portal.navigation import navigation
 from portal.settings import PortalSettings
-from portal.views import admin, home, kpis, me, training
+from portal.views import admin, home, kpis, me, signals, training
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,7 +44,8 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
     _configure_sessions(app, settings)
     CSRFProtect(app)
     init_auth(app, settings)
-    for blueprint in (home.blueprint, kpis.blueprint, training.blueprint, me.blueprint, admin.blueprint):
+    for blueprint in (home.blueprint, kpis.blueprint, signals.blueprint, training.blueprint, me.blueprint,
+                      admin.blueprint):
         app.register_blueprint(blueprint)
     app.register_blueprint(_assets(settings))
     app.register_blueprint(_health())

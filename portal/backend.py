@@ -47,8 +47,10 @@ class Backend:
         self.http = requests.Session()
 
     def call(self, method: str, service: str, path: str, *, params: dict[str, Any] | None = None,
-             body: Any = None) -> requests.Response:
+             body: Any = None, if_match: str | None = None) -> requests.Response:
         headers = {"Accept": "application/json"}
+        if if_match is not None:
+            headers["If-Match"] = f'"{if_match}"'
         token = access_token()
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -71,8 +73,10 @@ class Backend:
     def get(self, service: str, path: str, **params: Any) -> Any:
         return self.call("GET", service, path, params={k: v for k, v in params.items() if v is not None}).json()
 
-    def post(self, service: str, path: str, body: Any) -> Any:
-        return self.call("POST", service, path, body=body).json()
+    def post(self, service: str, path: str, body: Any, if_match: str | None = None) -> Any:
+        """POST ``body``; ``if_match`` (a version the page showed) makes a change refused (412) when
+        someone else changed the thing since."""
+        return self.call("POST", service, path, body=body, if_match=if_match).json()
 
     def all_items(self, service: str, path: str, **params: Any) -> list[Any]:
         """Every item of a list, following its cursors (lists the portal shows are short)."""

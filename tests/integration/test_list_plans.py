@@ -40,6 +40,7 @@ FORWARD_ONLY = {"series"}
 SAMPLES = {"timestamptz": datetime(2026, 1, 1, tzinfo=UTC), "date": date(2026, 1, 1), "integer": 1, "bigint": 1,
            "text": "x"}
 UUID_COLUMNS = {"campaign_id", "idea_id", "project_id"}  # filter and scope columns of type uuid
+NUMBER_COLUMNS = {"signal_id"}  # filter and scope columns of type bigint
 WHOLE_TABLE_NODES = {"Seq Scan", "Bitmap Heap Scan", "Sort"}
 
 
@@ -85,6 +86,8 @@ def sample_of(column: str) -> Any:
     """A value for a scope or filter column: a month's date, an id, or text."""
     if column == "period":
         return SAMPLES["date"]
+    if column in NUMBER_COLUMNS:
+        return 1
     return uuid.uuid4() if column in UUID_COLUMNS else "x"
 
 

@@ -178,8 +178,8 @@ def _close(uow: UnitOfWork, signal: dict[str, Any], said: dict[str, Any], who: P
         return {"closed_as": signal_life.RETURNED, "close_reason": said.get("reason")}
     if signal["kind"] == RUN_CHART:
         raise Conflict("a run chart has no limits to rebase: close it when it returns to random variation")
-    rebase = catalogue.rebase(uow, signal["kpi_code"], signal["unit_code"], said["rebase_from"].first_day,
-                              said["reason"], who)
+    start = said["rebase_from"].first_day if said.get("rebase_from") else signal["signal_start"]
+    rebase = catalogue.rebase(uow, signal["kpi_code"], signal["unit_code"], start, said["reason"], who)
     return {"closed_as": signal_life.REBASED, "close_reason": said["reason"], "rebase_id": rebase["id"]}
 
 
