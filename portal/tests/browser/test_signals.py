@@ -25,7 +25,7 @@ def test_a_kpi_owner_acknowledges_and_explains_a_signal_of_their_kpi(page, sign_
     expect(page.get_by_role("heading", name="Signals", level=1)).to_be_visible()
     page.goto(portal_url + f"/signals/?kpi={kpi}&state=open")
     page.get_by_role("link", name=name).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Special cause: concern")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("special cause of concern")
     expect(page.get_by_text("No patient-identifiable data").first).to_be_visible()
     page.get_by_label("Note (optional)").fill("Seen; asking the ward manager")
     page.get_by_role("button", name="Acknowledge").click()
