@@ -17,6 +17,10 @@ class SignalProject(Schema):
     title = fields.String(required=True)
 
 
+class SustainedProject(SignalProject):
+    completed_on = fields.Date(required=True)
+
+
 class SignalOpenedV1(Schema):
     """A KPI's chart for a unit shows a new signal: a special-cause episode of its XmR chart, or
     non-random variation on its run chart. Told once per signal to the KPI's owners and the teams
@@ -34,6 +38,9 @@ class SignalOpenedV1(Schema):
     special_cause_type = fields.String(allow_none=True, load_default=None)
     value = fields.Float(allow_none=True, load_default=None)
     projects = fields.List(fields.Nested(SignalProject), required=True)
+    sustainment = fields.List(fields.Nested(SustainedProject), load_default=list, metadata={
+        "description": "completed projects whose outcome or balancing measure this is, still watched: a signal "
+                       "of concern may mean their improvement is not holding (their lead and QI lead are told)"})
     audience = audience()
     title = title()
     path = path()

@@ -119,6 +119,44 @@ def projects_of_series(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[d
     )
 
 
+def projects_sustaining(uow: UnitOfWork, kpi_code: str, unit_code: str, completed_since: date
+                        ) -> list[dict[str, Any]]:
+    """Projects completed on or after ``completed_since`` whose outcome or balancing measure is the
+    series: their improvement is still being watched."""
+    return uow.all(
+        """SELECT DISTINCT p.project_id, p.title, p.team, p.qi_lead, p.completed_on
+             FROM project_measures m JOIN project_copies p USING (project_id)
+            WHERE m.kpi_code = %s AND m.unit_code = %s AND m.kind IN ('outcome', 'balancing')
+              AND p.stage = 'completed' AND p.completed_on >= %s
+            ORDER BY p.completed_on, p.project_id""",
+        (kpi_code, unit_code, completed_since),
+    )
+
+
+def watched_series(uow: UnitOfWork, project_id: str) -> list[dict[str, Any]]:
+    """The project's outcome and balancing series, with the signals of concern opened on each
+    since the project completed."""
+    return uow.all(
+        """SELECT m.kind, m.kpi_code, m.unit_code,
+                  coalesce(array_agg(s.id ORDER BY s.id) FILTER (WHERE s.id IS NOT NULL), '{}') AS concerns
+             FROM project_measures m JOIN project_copies p USING (project_id)
+             LEFT JOIN signals s ON s.kpi_code = m.kpi_code AND s.unit_code = m.unit_code
+                  AND s.point_type = 'special_cause_concern' AND s.opened_at::date >= p.completed_on
+            WHERE m.project_id = %s AND m.kind IN ('outcome', 'balancing')
+            GROUP BY m.kind, m.kpi_code, m.unit_code ORDER BY m.kind DESC, m.kpi_code, m.unit_code""",
+        (project_id,),
+    )
+
+
+def completed_project(uow: UnitOfWork, project_id: str) -> dict[str, Any] | None:
+    return uow.one("SELECT project_id, title, completed_on FROM project_copies WHERE project_id = %s"
+                   " AND stage = 'completed'", (project_id,))
+
+
+def keep_qi_lead(uow: UnitOfWork, project_id: str, qi_lead: dict[str, Any]) -> None:
+    uow.execute("UPDATE project_copies SET qi_lead = %s WHERE project_id = %s", (Jsonb(qi_lead), project_id))
+
+
 def project(uow: UnitOfWork, project_id: str) -> dict[str, Any] | None:
     return uow.one("SELECT project_id, title, stage FROM project_copies WHERE project_id = %s", (project_id,))
 

@@ -22,6 +22,7 @@ from services.metrics.entrypoints.signals_schemas import (
     SignalInFullSchema,
     SignalQuery,
     SignalSchema,
+    SustainmentSchema,
     UnitLeadInSchema,
     UnitLeadSchema,
 )
@@ -147,6 +148,17 @@ def project_signals(query: dict, project_id: Any) -> Any:
         by_id = signal_store.signals_by_id(uow, [row["signal_id"] for row in found.items])
         return replace(found, items=[signals.with_names(by_id[row["signal_id"]]) for row in found.items])
     return _run(read)
+
+
+@signals_api.route("/projects/<uuid:project_id>/sustainment", methods=["GET"])
+@requires_sign_in
+@signals_api.response(200, SustainmentSchema)
+@signals_api.alt_response(404, description="metrics knows of no such completed project")
+def project_sustainment(project_id: Any) -> Any:
+    """Whether a completed project's improvement holds: its outcome and balancing measures are
+    watched for WTGR_SUSTAIN_MONTHS after completion; a signal of concern on one tells its lead and
+    QI lead, and is listed here."""
+    return _run(signals.sustainment, str(project_id), current_app.extensions["metrics"].today())
 
 
 @signals_api.route("/units/<code>/lead", methods=["GET"])

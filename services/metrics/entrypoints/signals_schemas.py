@@ -124,6 +124,28 @@ class ClosureSchema(Schema):
                        "month); a month already rebased is 409", "example": "2026-02"})
 
 
+class WatchedSeriesSchema(Schema):
+    kind = fields.String(metadata={"example": "outcome"})
+    kpi_code = fields.String(metadata={"example": "ALOS"})
+    unit_code = fields.String(metadata={"example": "WARD-7"})
+    concerns = fields.List(fields.Integer(), metadata={"description": "signals of concern since completion",
+                                                       "example": []})
+
+
+class SustainmentSchema(Schema):
+    project_id = fields.UUID(metadata={"example": PROJECT})
+    title = fields.String(metadata={"example": "Criteria-led discharge on Ward 7"})
+    completed_on = fields.Date(metadata={"example": "2026-05-14"})
+    watched_until = fields.Date(metadata={"description": "WTGR_SUSTAIN_MONTHS after completion",
+                                          "example": "2027-05-01"})
+    watching = fields.Boolean(metadata={"example": True})
+    months_since_completion = fields.Integer(metadata={"description": "months watched so far",
+                                                       "example": 6})
+    sustained = fields.Boolean(metadata={"description": "no signal of concern on a watched measure since "
+                                                        "completion", "example": True})
+    series = fields.List(fields.Nested(WatchedSeriesSchema))
+
+
 class UnitLeadInSchema(Schema):
     email = fields.Email(required=True, metadata={"example": "medicine.lead@trust.example"})
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),

@@ -16,6 +16,8 @@ its directorate.
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -28,7 +30,7 @@ from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from shared.events import Envelope
-from shared.month import first_day_of, month_text
+from shared.month import Month, first_day_of, month_text
 
 log = logging.getLogger(__name__)
 
@@ -70,23 +72,46 @@ def _open(uow: UnitOfWork, event: Envelope, fields: dict[str, Any]) -> None:
     signal_store.add_history(uow, signal["id"], None, signal_life.OPEN, event.source, details={"event_id": event.id})
     projects = signal_store.projects_measuring(uow, fields["kpi_code"], fields["unit_code"])
     signal_store.add_signal_projects(uow, signal["id"], projects)
+    watched = _sustaining(uow, signal)
     uow.emit("signal.opened", {
         "signal_id": signal["id"], "kind": signal["kind"], "kpi_code": signal["kpi_code"],
         "kpi_name": named["kpi_name"], "unit_code": signal["unit_code"], "unit_name": named["unit_name"],
         "period": month_text(signal["period"]), "signal_start": month_text(signal["signal_start"]),
         "point_type": signal["point_type"], "special_cause_type": signal["special_cause_type"],
         "value": signal["value"], "projects": [{"project_id": p["project_id"], "title": p["title"]} for p in projects],
-        "audience": signal_audience(named["owners"], projects), "title": _title(named, signal),
+        "sustainment": [{"project_id": p["project_id"], "title": p["title"], "completed_on": p["completed_on"]}
+                        for p in watched],
+        "audience": signal_audience(named["owners"], projects, watched), "title": _title(named, signal),
         "path": path_of(signal["id"])}, topic=topics.KPIS, key=_key(signal))
 
 
-def signal_audience(owners: list[str], projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The KPI's owners, then each project's team, each address once (the first mention wins)."""
+def _sustaining(uow: UnitOfWork, signal: dict[str, Any]) -> list[dict[str, Any]]:
+    """Completed projects still watched on this series, when the signal is one of concern."""
+    if signal["point_type"] != "special_cause_concern":
+        return []
+    since = Month.of(date.today()) - sustain_months()
+    return signal_store.projects_sustaining(uow, signal["kpi_code"], signal["unit_code"], since.first_day)
+
+
+def sustain_months() -> int:
+    """How many months after a project completes its outcome and balancing measures are watched."""
+    return int(os.environ.get("WTGR_SUSTAIN_MONTHS", "12"))
+
+
+def signal_audience(owners: list[str], projects: list[dict[str, Any]],
+                    watched: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """The KPI's owners, each project's team, then the lead and approving QI lead of each completed
+    project whose improvement is watched; each address once (the first mention wins)."""
     everyone: list[dict[str, Any]] = [{"email": owner, "name": None, "relation": "kpi_owner"} for owner in owners]
     for project in projects:
         everyone += [{"email": member["email"], "name": member.get("name"),
                       "relation": RELATION_OF_ROLE.get(member.get("role", ""), "team")}
                      for member in project["team"] if member.get("email")]
+    for project in watched:
+        everyone += [{"email": member["email"], "name": member.get("name"), "relation": "lead"}
+                     for member in project["team"] if member.get("email") and member.get("role") == "lead"]
+        if project["qi_lead"]:
+            everyone.append({**project["qi_lead"], "relation": "approver"})
     seen: dict[str, dict[str, Any]] = {}
     for person in everyone:
         seen.setdefault(person["email"].lower(), person)
@@ -253,13 +278,31 @@ def on_project_created(uow: UnitOfWork, event: Envelope, data: dict[str, Any]) -
 
 
 def on_project_stage_changed(uow: UnitOfWork, event: Envelope, data: dict[str, Any]) -> None:
-    signal_store.keep_project(uow, str(data["project_id"]), data["title"], data["to_stage"], None,
+    """The project's stage; from its approval, the QI lead who approved it (told of a relapse)."""
+    project_id = str(data["project_id"])
+    signal_store.keep_project(uow, project_id, data["title"], data["to_stage"], None,
                               _day_of(event) if data["to_stage"] == "completed" else None)
+    approver = [p for p in data.get("audience") or () if p["relation"] == "approver"]
+    if approver:
+        signal_store.keep_qi_lead(uow, project_id, {"email": approver[0]["email"], "name": approver[0]["name"]})
 
 
 def on_project_completed(uow: UnitOfWork, event: Envelope, data: dict[str, Any]) -> None:
     signal_store.keep_project(uow, str(data["project_id"]), data["title"], "completed", data.get("team"),
                               _day_of(event))
+
+
+def sustainment(uow: UnitOfWork, project_id: str, today: date) -> dict[str, Any]:
+    """What the watch of a completed project says: until when its outcome and balancing measures
+    are watched, and the signals of concern on them since it completed (none: sustained so far)."""
+    project = signal_store.completed_project(uow, project_id)
+    if project is None:
+        raise NotFound(f"no completed project {project_id} is known to metrics")
+    until = (Month.of(project["completed_on"]) + sustain_months()).first_day
+    series = signal_store.watched_series(uow, project_id)
+    months = min(Month.of(today), Month.of(until)) - Month.of(project["completed_on"])
+    return {**project, "watched_until": until, "watching": today < until, "series": series,
+            "sustained": not any(item["concerns"] for item in series), "months_since_completion": max(months, 0)}
 
 
 def _day_of(event: Envelope) -> date:

@@ -58,3 +58,12 @@ def test_the_owners_and_each_linked_team_hear_of_a_signal_once_each():
     audience = signal_audience(["lee@trust.example"], [{"team": team}, {"team": other}])
     assert audience == [{"email": "lee@trust.example", "name": None, "relation": "kpi_owner"},
                         {"email": "sam@trust.example", "name": "Sam", "relation": "team"}]
+
+
+def test_a_watched_completed_projects_lead_and_qi_lead_hear_of_a_signal_of_concern():
+    done = {"team": [{"email": "lee@trust.example", "name": "Lee", "role": "lead"},
+                     {"email": "mo@trust.example", "name": "Mo", "role": "member"}],
+            "qi_lead": {"email": "quinn@trust.example", "name": "Quinn"}}
+    audience = signal_audience(["owner@trust.example"], [], [done])
+    assert [(p["email"], p["relation"]) for p in audience] == [
+        ("owner@trust.example", "kpi_owner"), ("lee@trust.example", "lead"), ("quinn@trust.example", "approver")]
