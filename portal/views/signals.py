@@ -56,14 +56,14 @@ def index() -> str:
                               cursor=request.args.get("cursor"))
     else:
         found = backend().get("metrics", "/api/v1/signals", page_size=50, cursor=request.args.get("cursor"), **query)
-    others = {k: v for k, v in query.items() if v and k != "state"}
+    others: dict[str, Any] = {k: v for k, v in query.items() if v and k != "state"}
     filters = [("", "All", url_for("signals.index", **others)),
                *[(code, label, url_for("signals.index", state=code, **others)) for code, label in STATES.items()]]
     return render_template("signals/index.html", page=found, states=STATES, state=state, project=project,
                            query={k: v for k, v in query.items() if v}, filters=filters)
 
 
-FORMS = {"acknowledge": ("acknowledgement", AcknowledgeForm), "explain": ("explanation", ExplainForm),
+FORMS: dict[str, tuple[str, type[FlaskForm]]] = {"acknowledge": ("acknowledgement", AcknowledgeForm), "explain": ("explanation", ExplainForm),
          "plan": ("action-plan", PlanForm), "close": ("closure", CloseForm)}
 DONE = {"acknowledge": "You acknowledged the signal.", "explain": "The explanation was recorded.",
         "plan": "The action plan was recorded.", "close": "The signal was closed."}
