@@ -63,8 +63,9 @@ def index() -> str:
                            query={k: v for k, v in query.items() if v}, filters=filters)
 
 
-FORMS: dict[str, tuple[str, type[FlaskForm]]] = {"acknowledge": ("acknowledgement", AcknowledgeForm), "explain": ("explanation", ExplainForm),
-         "plan": ("action-plan", PlanForm), "close": ("closure", CloseForm)}
+FORMS: dict[str, tuple[str, type[FlaskForm]]] = {
+    "acknowledge": ("acknowledgement", AcknowledgeForm), "explain": ("explanation", ExplainForm),
+    "plan": ("action-plan", PlanForm), "close": ("closure", CloseForm)}
 DONE = {"acknowledge": "You acknowledged the signal.", "explain": "The explanation was recorded.",
         "plan": "The action plan was recorded.", "close": "The signal was closed."}
 
