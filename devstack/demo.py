@@ -8,9 +8,11 @@ special causes planted where a reader can see them:
 - average length of stay on Ward 7 falls after a criteria-led discharge PDSA (month 24, rebased);
 - theatre 1 utilisation shifts up after a scheduling change (month 20);
 - 30-day readmissions on Ward 9 trend upwards over the last seven months;
-- falls on Ward 12 spike in the latest month, which alerts the KPI's owner by email.
+- falls on Ward 12 spike in the latest month, which opens a signal emailed to the KPI's owner and the
+  team of the active falls project measuring that series.
 
-History is loaded before the owners are set, so owners are emailed about the latest month only.
+History is loaded before the owners are set and the projects registered, so owners and teams are
+emailed about the latest month only (the history's special causes are signals too, told to no one).
 
 QI projects at every stage (submitted, approved, active, completed, stopped), each with its team,
 aim and driver diagram, and PDSA cycles planned, running and completed; the completed one is the
@@ -558,11 +560,12 @@ def main() -> None:
     publish(portal.bootstrap, history, months)
     wait_until_stored(portal, history, months)
     set_owners(portal)
-    print(f"demo: publishing the latest month ({months[-1]}): {len(latest)} measures, owners are emailed", flush=True)
-    publish(portal.bootstrap, latest, months)
-    wait_until_stored(portal, latest, months)
     ideas_projects_training(portal, months)
     qi_projects(portal, months)
+    print(f"demo: publishing the latest month ({months[-1]}): {len(latest)} measures, owners and the teams of "
+          "projects measuring a signal's series are emailed", flush=True)
+    publish(portal.bootstrap, latest, months)
+    wait_until_stored(portal, latest, months)
     stories(portal)
     print("demo: loaded (KPIs: " + ", ".join(k[0] for k in KPIS) + ")", flush=True)
 

@@ -95,7 +95,7 @@ SERVICES: tuple[Service, ...] = (
         "metrics",
         8003,
         publishes=(topics.KPIS,),
-        consumes=(topics.MEASURES, topics.IDEAS, topics.PROJECTS),
+        consumes=(topics.MEASURES, topics.IDEAS, topics.PROJECTS, topics.KPIS),
         workers=(Process("aggregator", "aggregator"), Process("overdue", "overdue_check")),
     ),
     Service("training", 8004, publishes=(topics.TRAINING, topics.MEASURES)),

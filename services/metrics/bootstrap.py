@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from services.metrics.service_layer import activity, handlers, projects
+from services.metrics.service_layer import activity, handlers, projects, signals
 from shared import db
 from shared.config import Settings
 from shared.consumer import Handler
@@ -41,8 +42,28 @@ def event_handlers(
     return {
         "measure.recorded": handlers.on_measure_recorded(today),
         "idea.submitted": activity.counts_as("IDEAS_SUBMITTED", "ideas-service", today, counted_by="idea_id"),
-        "project.completed": activity.counts_as("PROJECTS_COMPLETED", "projects-service", today,
-                                                counted_by="project_id"),
+        "project.completed": each_of(activity.counts_as("PROJECTS_COMPLETED", "projects-service", today,
+                                                        counted_by="project_id"), signals.on_project_completed),
         "project.measure_linked": projects.on_measure_linked,
         "pdsa.cycle_started": projects.on_pdsa_cycle_started,
+        **SIGNAL_HANDLERS,
     }
+
+
+# Signals follow what the aggregator announces on wtgr.kpis, and the projects that measure a series.
+SIGNAL_HANDLERS: dict[str, Handler] = {
+    "kpi.special_cause_detected": signals.on_special_cause,
+    "kpi.updated": signals.on_kpi_updated,
+    "project.created": signals.on_project_created,
+    "project.stage_changed": signals.on_project_stage_changed,
+}
+
+
+def each_of(*handlers: Handler) -> Handler:
+    """One handler that runs ``handlers`` in turn, in the same unit of work."""
+
+    def handle(uow: Any, event: Any, payload: dict[str, Any]) -> None:
+        for handler in handlers:
+            handler(uow, event, payload)
+
+    return handle

@@ -41,6 +41,7 @@ SAMPLES = {"timestamptz": datetime(2026, 1, 1, tzinfo=UTC), "date": date(2026, 1
            "text": "x"}
 UUID_COLUMNS = {"campaign_id", "idea_id", "project_id"}  # filter and scope columns of type uuid
 BOOLEAN_COLUMNS = {"active", "unread"}  # filter columns of type boolean
+NUMBER_COLUMNS = {"signal_id"}  # filter and scope columns of type bigint
 WHOLE_TABLE_NODES = {"Seq Scan", "Bitmap Heap Scan", "Sort"}
 
 
@@ -88,6 +89,8 @@ def sample_of(column: str) -> Any:
         return SAMPLES["date"]
     if column in BOOLEAN_COLUMNS:
         return True
+    if column in NUMBER_COLUMNS:
+        return 1
     return uuid.uuid4() if column in UUID_COLUMNS else "x"
 
 

@@ -4,6 +4,7 @@ are served by primary keys (and ``measures``' own key for a series)."""
 
 from __future__ import annotations
 
+from services.metrics.adapters.signal_store import PROJECT_SIGNALS, SIGNAL_HISTORY, SIGNALS  # noqa: F401 (listed here)
 from services.metrics.adapters.store import KPI_COLUMNS
 from shared.pagination import Listing
 

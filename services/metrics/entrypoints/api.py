@@ -23,6 +23,7 @@ from services.metrics.entrypoints.schemas import (
     VersionedUnitSchema,
 )
 from services.metrics.entrypoints.scrape import OverdueFeedGauges
+from services.metrics.entrypoints.signals_api import signals_api
 from services.metrics.entrypoints.spc_api import spc_api
 from services.metrics.entrypoints.visibility import kpi_as_seen
 from services.metrics.service_layer import handlers
@@ -186,6 +187,6 @@ def create_app(app_state: bootstrap.Metrics | None = None) -> Flask:
         state,
         title="WTGR metrics",
         description="KPI catalogue, organisational units and monthly measures (no patient-identifiable data).",
-        blueprints=[api, spc_api, catalogue_api, dashboard_api],
+        blueprints=[api, spc_api, catalogue_api, dashboard_api, signals_api],
         scrape_collectors=[OverdueFeedGauges(state.pool, state.today)],
     )

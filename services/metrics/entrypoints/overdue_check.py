@@ -1,6 +1,9 @@
 """Checks for overdue monthly measures every WTGR_OVERDUE_CHECK_SECONDS (default an hour) and
 announces each missing month once (measure.overdue), and queues the charts whose provisional month
-has ended, for the aggregator worker to judge it; rides out an outage of PostgreSQL with
+has ended, for the aggregator worker to judge it; in the same pass chases signals nobody has
+acknowledged (a reminder after WTGR_SIGNAL_REMIND_AFTER_DAYS working days, default 3, an
+escalation to the directorate's lead after WTGR_SIGNAL_ESCALATE_AFTER_DAYS, default 5; each
+once); rides out an outage of PostgreSQL with
 back-off (shared.outages). Serves /healthz and /metrics, beating its heartbeat while it waits
 (shared.liveness). How many feeds are overdue right now is read by metrics' API at scrape time
 (services/metrics/entrypoints/scrape.py), whether or not this worker runs."""
@@ -15,7 +18,8 @@ from collections.abc import Callable
 from psycopg_pool import ConnectionPool
 
 from services.metrics.bootstrap import SERVICE, utc_today
-from services.metrics.service_layer import aggregator, overdue
+from services.metrics.domain.signal_life import Chase
+from services.metrics.service_layer import aggregator, overdue, signals
 from shared import db
 from shared.correlation import configure_logging
 from shared.liveness import start_worker_endpoint
@@ -46,12 +50,21 @@ def check_and_wait(pool: ConnectionPool, interval: float, stop: threading.Event,
         flagged = overdue.flag_overdue(uow, utc_today())
         ended = aggregator.queue_charts_whose_month_ended(uow, utc_today())
     log.info("overdue measures checked", extra={"flagged": flagged, "charts_whose_month_ended": len(ended)})
+    with db.unit_of_work(pool, SERVICE) as uow:
+        reminded, escalated = signals.chase(uow, utc_today(), chase_rules())
+    log.info("unacknowledged signals chased", extra={"reminded": reminded, "escalated": escalated})
     waited = 0.0
     while waited < interval and not stop.is_set():
         beat()
         step = min(BEAT_EVERY_SECONDS, interval - waited)
         stop.wait(step)
         waited += step
+
+
+def chase_rules() -> Chase:
+    """How many working days a signal may wait unacknowledged (from the environment)."""
+    return Chase(remind_after=int(os.environ.get("WTGR_SIGNAL_REMIND_AFTER_DAYS", "3")),
+                 escalate_after=int(os.environ.get("WTGR_SIGNAL_ESCALATE_AFTER_DAYS", "5")))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from services.notifications.domain import words
+
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
@@ -55,6 +57,7 @@ class EmailTemplates:
         self.environment = Environment(loader=FileSystemLoader(folder), undefined=StrictUndefined,
                                        autoescape=select_autoescape(["html"]), trim_blocks=True,
                                        lstrip_blocks=True)
+        self.environment.filters.update(month=words.month, rule=words.rule)  # "September 2026", rules in words
 
     def names(self) -> list[str]:
         return sorted(name.removesuffix(".txt") for name in self.environment.list_templates()

@@ -1,6 +1,6 @@
 """Who hears of a step of the improvement cycle, and which template tells them (plain Python).
 
-Events of ideas, projects and stories carry their ``audience``. Each distinct address (compared
+Events of ideas, projects, stories and signals carry their ``audience``. Each distinct address (compared
 without regard to case) hears once per event, named by the first entry that lists it. One step of
 the cycle may be announced by two events (an idea's acceptance is an ``idea.stage_changed`` and an
 ``idea.accepted``; a completion a ``project.stage_changed`` and a ``project.completed``): one of
@@ -27,6 +27,8 @@ BECAUSE = {
     "owner": "you own this KPI",
     "learner": "you booked this training",
     "trainer": "you run this training",
+    "kpi_owner": "you own this KPI",
+    "unit_lead": "you lead the directorate of this unit",
 }
 
 
@@ -95,6 +97,9 @@ TEMPLATE_FOR: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "project.progress_scored": _always("progress_scored"),
     "story.drafted": _always("story_drafted"),
     "story.published": _always("story_published"),
+    "signal.opened": _always("signal_opened"),
+    "signal.reminder": _always("signal_reminder"),
+    "signal.escalated": _always("signal_escalated"),
 }
 
 
@@ -117,13 +122,15 @@ def notice_for(event_type: str, data: dict[str, Any]) -> Notice | None:
 
 def topic_of(event_type: str, data: dict[str, Any]) -> str:
     """What the event is about, as people follow it: ``idea:<id>``, ``project:<id>``, ``story:<id>``,
-    ``training:<path>``."""
+    ``kpi:<code>@<unit>`` (a signal), ``training:<path>``."""
     if event_type.startswith("idea."):
         return f"idea:{data['idea_id']}"
     if event_type.startswith(("project.", "pdsa.")):
         return f"project:{data['project_id']}"
     if event_type.startswith("story."):
         return f"story:{data['story_id']}"
+    if event_type.startswith("signal."):
+        return f"kpi:{data['kpi_code']}@{data['unit_code']}"
     return f"training:{data['path']}"
 
 
@@ -142,4 +149,6 @@ def kind_of(event_type: str, relation: str) -> str:
     """The kind of notification (domain/kinds.py) a person with ``relation`` gets for the event."""
     if event_type.startswith("training."):
         return "training"
+    if event_type.startswith("signal."):
+        return "kpi_alert"
     return "following" if relation == "follower" else "my_work"

@@ -1,7 +1,8 @@
 """The notifications service layer: events in, people told (in the same transaction).
 
 KPI events tell the KPI's owners (subscribed by the event; they can leave) and whoever follows the
-KPI at that unit. Events of ideas, projects, stories and training tell the people of their
+KPI at that unit; a signal's other people (project teams) hear of it by ``signal.opened``. Events
+of ideas, projects, stories, signals and training tell the people of their
 ``audience`` (subscribed by the event; they can leave) and the followers of what they are about
 (domain/notices.py decides which template, adapters/templates.py writes it). delivery.py records
 each notification and emails it as the person chose.
@@ -10,6 +11,7 @@ each notification and emails it as the person chose.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from services.notifications.adapters import store
@@ -74,6 +76,27 @@ def notify_audience(hub: Hub) -> Handler:
     return handle
 
 
+def notify_signal_opened(hub: Hub) -> Handler:
+    """A signal opened on a KPI's chart for a unit, told as an alert (grouped with the same KPI's month
+    at other levels of the hierarchy). A special-cause signal's KPI owners and the KPI's followers
+    hear of it by ``kpi.special_cause_detected``; this tells the rest of its audience once (the teams
+    of projects measuring the series, the leads of completed projects still watched). A run-chart
+    signal, which has no such event, tells its whole audience and the followers."""
+
+    def handle(uow: UnitOfWork, event: Envelope, data: dict[str, Any]) -> None:
+        topic = notices.topic_of(event.type, data)
+        special = data["kind"] == "special_cause"
+        named = notices.distinct(entry for entry in data.get("audience") or ()
+                                 if not (special and entry.get("relation") == "kpi_owner"))
+        people = _audience(uow, topic, f"{data['kpi_name']}, {data['unit_name']}", data["path"], named,
+                           () if special else (topic,))
+        group = f"kpi:{data['kpi_code']}:{data['period']}"
+        tell(uow, hub, event, [replace(told, group_key=group, group_title=(data["kpi_name"], data["period"]))
+                               for told in told_for(hub, event.type, data, "signal_opened", people)])
+
+    return handle
+
+
 def told_for(hub: Hub, event_type: str, data: dict[str, Any], template: str,
              people: list[Recipient]) -> list[Told]:
     """What each of ``people`` is told of an event of ideas, projects, stories or training (pure)."""
@@ -99,4 +122,5 @@ def event_handlers(hub: Hub) -> dict[str, Handler]:
         "kpi.special_cause_detected": notify_kpi(hub, "kpi_alert", messages.special_cause_detected, alert=True),
         "measure.overdue": notify_kpi(hub, "kpi_overdue", messages.measure_overdue),
         **{event_type: audience for event_type in [*notices.TEMPLATE_FOR, *sorted(training)]},
+        "signal.opened": notify_signal_opened(hub),
     }

@@ -23,6 +23,9 @@ IDEA = {"idea_id": "5d1c1f0e-8f0a-4a39-9a55-0c8f2b1f3a11", "title": "Quieter nig
         "path": "/ideas/5d1c1f0e-8f0a-4a39-9a55-0c8f2b1f3a11", "audience": [PAT, SAM]}
 PROJECT = {"project_id": "8e0b9c1a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "title": "Fewer falls on Ward 7",
            "path": "/projects/8e0b9c1a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "audience": [LEE, PAT]}
+SIGNAL = {"signal_id": 41, "kpi_code": "ALOS", "kpi_name": "Length of stay", "unit_code": "WARD-7",
+          "unit_name": "Ward 7", "title": "Length of stay for Ward 7: special cause (concern) in 2026-03",
+          "path": "/signals/41", "audience": [{"email": "alice@trust.example", "name": None, "relation": "kpi_owner"}]}
 
 STORY_ID = "2f1e0d9c-8b7a-4654-8321-0fedcba98765"
 
@@ -80,6 +83,20 @@ EXAMPLES = {
                                             "summary": "Hourly rounding halved falls.",
                                             "path": "/stories/ward-7-falls"},
                         "[WTGR] Success story published: How Ward 7 halved its falls", "Hourly rounding halved falls."),
+    "signal_opened": ("signal.opened", {**SIGNAL, "kind": "special_cause", "period": "2026-03",
+                                        "signal_start": "2026-02", "point_type": "special_cause_concern",
+                                        "special_cause_type": "Above UCL", "value": 7.9,
+                                        "projects": [{"project_id": PROJECT["project_id"], "title": PROJECT["title"]}],
+                                        "sustainment": [{"project_id": PROJECT["project_id"], "title": "Home sooner",
+                                                         "completed_on": date(2026, 1, 20)}]},
+                      "[WTGR alert] Length of stay for Ward 7: special cause (concern) in 2026-03",
+                      'The improvement of the QI project "Home sooner", completed on 20 January 2026, is watched'),
+    "signal_reminder": ("signal.reminder", {**SIGNAL, "opened_on": date(2026, 4, 1), "working_days": 3},
+                        "[WTGR] Reminder: Length of stay for Ward 7: special cause (concern) in 2026-03",
+                        "has not been acknowledged after 3 working days"),
+    "signal_escalated": ("signal.escalated", {**SIGNAL, "opened_on": date(2026, 4, 1), "working_days": 5},
+                         "[WTGR] Escalated: Length of stay for Ward 7: special cause (concern) in 2026-03",
+                         "so it is escalated to you"),
 }
 
 
