@@ -239,8 +239,9 @@ def smtp_outage(stack: Stack, options: Options) -> Row:
 
 
 def _alerts_queued(stack: Stack, truth: Truth) -> int:
-    return int(stack.scalar("SELECT count(*) FROM notifications.emails WHERE %s = ANY(recipients)"
-                            " AND event_type = 'kpi.special_cause_detected'", (truth.owner,)))
+    return int(stack.scalar("SELECT count(*) FROM notifications.notifications WHERE person = %s"
+                            " AND event_type = 'kpi.special_cause_detected' AND email_id IS NOT NULL",
+                            (truth.owner,)))
 
 
 def reverse_revisions(stack: Stack, options: Options) -> Row:

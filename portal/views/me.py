@@ -4,6 +4,7 @@ macros/follow.html)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -68,7 +69,8 @@ def mark_read(notification_id: Any) -> Any:
 def mark_all_read() -> Any:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    marked = backend().post("notifications", "/api/v1/me/notifications/read-all", {})["marked"]
+    marked = backend().post("notifications", "/api/v1/me/notifications/read-all",
+                            {"seen_until": datetime.now(UTC).isoformat()})["marked"]
     flash(f"{marked} notification{'s' if marked != 1 else ''} marked as read.")
     return redirect(url_for("me.notifications"))
 

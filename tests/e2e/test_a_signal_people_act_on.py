@@ -109,16 +109,17 @@ def test_a_special_cause_opens_a_signal_the_owner_and_the_project_team_hear_of_o
         producer.send(topics.MEASURES, key=f"{kpi}|{unit}".encode(), value=spike.to_json()).get(timeout=10)
     producer.close()
 
-    # It opens one signal, which reaches the owner and the project's team, once each.
+    # It opens one signal, which reaches the owner (told of the special cause, with its chart) and
+    # the project's team (told of the signal, with its page), once each.
     listed = wait_for(lambda: call("GET", f"{metrics}/api/v1/signals?kpi={kpi}&unit={unit}", admin).json()["items"],
                       bool, "signal opened")
     [signal] = [item for item in listed if item["kind"] == "special_cause"]
     assert (signal["state"], signal["period"], signal["point_type"]) == ("open", str(spike_month),
                                                                         "special_cause_concern")
     link = f"/signals/{signal['id']}"
-    for address in (owner, lead["email"], member["email"]):
+    for address, linked in ((owner, f"/kpis/{kpi}/units/{unit}"), (lead["email"], link), (member["email"], link)):
         alert = mailbox.wait_for(address, lambda m: m.subject.startswith("[WTGR alert]"), timeout=WAIT)
-        assert "special cause (concern)" in alert.subject and link in alert.body_text
+        assert "special cause (concern)" in alert.subject and linked in alert.body_text
     assert "Home sooner" in mailbox.wait_for(lead["email"], lambda m: "[WTGR alert]" in m.subject).body_text
     project_signals = call("GET", f"{metrics}/api/v1/projects/{created.json()['id']}/signals", as_lead).json()
     assert [item["id"] for item in project_signals["items"]] == [signal["id"]]

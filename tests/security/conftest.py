@@ -45,10 +45,12 @@ class Operation:
         return self.method in {"POST", "PUT", "PATCH", "DELETE"}
 
     def url(self, base: str) -> str:
-        """The path with every parameter filled with a value of its type that names nothing."""
+        """The path with every parameter filled with a value of its type that names nothing (a
+        parameter of a few values, the first of them: no other value reaches the operation)."""
         path = self.path
         for name, kind in self.path_types:
-            value = {"integer": "999999999", "uuid": str(uuid.uuid4())}.get(kind, "PROBE-NO-SUCH")
+            value = kind.removeprefix("enum:") if kind.startswith("enum:") else \
+                {"integer": "999999999", "uuid": str(uuid.uuid4())}.get(kind, "PROBE-NO-SUCH")
             path = path.replace("{" + name + "}", value)
         return base + path
 
@@ -86,6 +88,8 @@ def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]
 
 def _param_kind(parameter: dict[str, Any]) -> str:
     schema = parameter.get("schema", {})
+    if schema.get("enum"):
+        return f"enum:{schema['enum'][0]}"
     return "uuid" if schema.get("format") == "uuid" else schema.get("type", "string")
 
 

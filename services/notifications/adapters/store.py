@@ -174,9 +174,9 @@ def mark_read(uow: UnitOfWork, person: str, notification_id: str) -> dict[str, A
         "read_at IS NULL AS unread", (notification_id, person))
 
 
-def mark_all_read(uow: UnitOfWork, person: str) -> int:
-    return uow.execute("UPDATE notifications SET read_at = now() WHERE person = %s AND in_app AND read_at IS NULL",
-                       (person,)).rowcount
+def mark_all_read(uow: UnitOfWork, person: str, seen_until: datetime) -> int:
+    return uow.execute("UPDATE notifications SET read_at = now() WHERE person = %s AND in_app AND read_at IS NULL"
+                       " AND created_at <= %s", (person, seen_until)).rowcount
 
 
 # -- emails ---------------------------------------------------------------------------------------

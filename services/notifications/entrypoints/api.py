@@ -76,12 +76,13 @@ def mark_read(notification_id: UUID) -> Any:
 
 @api.route("/me/notifications/read-all", methods=["POST"])
 @requires_sign_in
+@api.arguments(s.ReadAllSchema)
 @api.response(200, s.MarkedSchema)
-def mark_all_read() -> Any:
-    """Mark every one of your notifications read."""
+def mark_all_read(fields: dict) -> Any:
+    """Mark read every one of your notifications that arrived up to ``seen_until``."""
     person = _me()
     with _uow() as uow:
-        return {"marked": store.mark_all_read(uow, person)}
+        return {"marked": store.mark_all_read(uow, person, fields["seen_until"])}
 
 
 # -- preferences ----------------------------------------------------------------------------------
@@ -213,7 +214,7 @@ def list_emails(query: dict) -> Any:
 @api.arguments(s.DigestRunInSchema)
 @api.response(200, s.DigestRunSchema)
 def run_digest(fields: dict) -> Any:
-    """Queue the digests due at ``now`` (default: now) that are not yet sent: the mailer does this every
+    """Queue the digests due at ``now`` that are not yet sent: the mailer does this every
     minute; this runs it at once, or as of another time (for a test, or to catch up). Idempotent."""
     return {"queued": run_digests(_state().pool, _state().hub, fields["now"])}
 

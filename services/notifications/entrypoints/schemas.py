@@ -133,9 +133,17 @@ class UnsubscribeSchema(Schema):
     done = fields.Boolean(metadata={"description": "true once the emails are stopped", "example": True})
 
 
+class ReadAllSchema(Schema):
+    seen_until = fields.AwareDateTime(required=True, metadata={
+        "description": "marks read every notification that arrived up to this time (when the person's feed was "
+                       "shown), so one arriving since stays unread",
+        "example": "2026-09-21T10:15:00+01:00"})
+
+
 class DigestRunInSchema(Schema):
-    now = fields.AwareDateTime(load_default=None, metadata={
-        "description": "the time to run as (default: now); digests due by then are sent once",
+    now = fields.AwareDateTime(required=True, metadata={
+        "description": "the time to run as (the present, or another time to catch up or for a test); digests due "
+                       "by then are sent once",
         "example": "2026-09-21T07:05:00+01:00"})
 
 
