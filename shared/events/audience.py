@@ -12,7 +12,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-RELATIONS = ("submitter", "follower", "team", "lead", "sponsor", "coach", "approver", "moderator", "author")
+RELATIONS = ("submitter", "follower", "team", "lead", "sponsor", "coach", "approver", "moderator", "author",
+             "learner")
 
 
 class Recipient(Schema):
