@@ -157,7 +157,8 @@ def test_cancelling_a_place_gives_it_to_the_first_on_the_waitlist_and_tells_them
     assert book(training_client, bearer, session_id, "ann").get_json()["position"] == 2  # booked again: behind cat
 
 
-def test_leaving_the_waitlist_moves_those_behind_up_and_promotes_nobody(training_client, training_state, bearer, course):
+def test_leaving_the_waitlist_moves_those_behind_up_and_promotes_nobody(
+        training_client, training_state, bearer, course):
     session_id = schedule_at(training_client, bearer, course, soon(), capacity=1)
     for learner in ("ann", "ben", "cat"):
         book(training_client, bearer, session_id, learner)

@@ -37,7 +37,7 @@ def test_the_certificate_renders_to_a_png_to_look_at():
     (out / "certificate.pdf").write_bytes(render(CERTIFICATE))
     pdftoppm = shutil.which("pdftoppm")
     assert pdftoppm, "pdftoppm is missing: run `make install` (it installs poppler-utils)"
-    subprocess.run([pdftoppm, "-png", "-r", "80", "-singlefile", str(out / "certificate.pdf"), str(out / "certificate")],
+    subprocess.run([pdftoppm, "-png", "-r", "80", "-singlefile", out / "certificate.pdf", out / "certificate"],
                    check=True, timeout=30)
     png = (out / "certificate.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
