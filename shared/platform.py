@@ -104,7 +104,7 @@ SERVICES: tuple[Service, ...] = (
         "notifications",
         8005,
         publishes=(topics.NOTIFICATIONS,),
-        consumes=(topics.KPIS, topics.IDEAS, topics.PROJECTS, topics.STORIES),
+        consumes=(topics.KPIS, topics.IDEAS, topics.PROJECTS, topics.STORIES, topics.TRAINING),
         workers=(Process("mailer", "mailer"),),
     ),
     Service("stories", 8006, publishes=(topics.STORIES,), consumes=(topics.PROJECTS, topics.KPIS)),

@@ -51,6 +51,7 @@ class BookingV2(Told):
     course_code = fields.String(required=True)
     user = fields.String(required=True)
     starts_at = fields.AwareDateTime(required=True)
+    when = fields.String(required=True, metadata={"description": "the start in the trust's time, for people"})
     where = fields.String(required=True)
     booked_by = fields.String(required=True)
 
@@ -87,6 +88,7 @@ class SessionChangeV1(Told):
     session_id = fields.UUID(required=True)
     course_code = fields.String(required=True)
     starts_at = fields.AwareDateTime(required=True)
+    when = fields.String(required=True, metadata={"description": "the start in the trust's time, for people"})
     where = fields.String(required=True)
     changed_by = fields.String(required=True)
 
@@ -95,6 +97,7 @@ class TrainingSessionRescheduledV1(SessionChangeV1):
     """The session moved (time, venue or link); ``was_starts_at`` is when it used to start."""
 
     was_starts_at = fields.AwareDateTime(required=True)
+    was_when = fields.String(required=True)
 
 
 class TrainingSessionCancelledV1(SessionChangeV1):

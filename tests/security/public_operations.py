@@ -23,5 +23,8 @@ PUBLIC_API_OPERATIONS: dict[tuple[str, str, str], str] = {
     ("ideas", "GET", "/api/v1/followed-ideas/{token}"): "a public or anonymous submitter's private follow link: the "
                                                         "token is the credential (stored hashed); stage and history, "
                                                         "no names",
+    ("training", "GET", "/api/v1/public/certificates/{code}"): "checks a certificate's verification code (60 random "
+                                                               "bits, so unguessable): shows only what the "
+                                                               "certificate itself shows (name, course, level, date)",
 }
 

@@ -1,6 +1,6 @@
 """Who hears of a step of the improvement cycle, and which email tells them (plain Python).
 
-Events of ideas, projects and stories carry their ``audience``. Each distinct address (compared
+Events of ideas, projects, stories and training carry their ``audience``. Each distinct address (compared
 without regard to case) hears once per event, named by the first entry that lists it. One step of
 the cycle may be announced by two events (an idea's acceptance is an ``idea.stage_changed`` and an
 ``idea.accepted``; a completion a ``project.stage_changed`` and a ``project.completed``): one of
@@ -24,6 +24,7 @@ BECAUSE = {
     "approver": "you approve QI projects for this area",
     "moderator": "you moderate ideas",
     "author": "you wrote it",
+    "learner": "you booked this training, or a trainer booked it for you",
 }
 
 
@@ -74,11 +75,16 @@ def _project_created(data: dict[str, Any]) -> str | None:
     return "project_submitted" if data.get("stage") == "submitted" else None
 
 
+def _training(template: str) -> Callable[[dict[str, Any]], str | None]:
+    # version 1 of a booking event carries no audience (notice_for then tells no one)
+    return lambda data: template if "when" in data else None
+
+
 def _always(template: str) -> Callable[[dict[str, Any]], str | None]:
     return lambda data: template
 
 
-# The template for each event type notifications reads from ideas, projects and stories; None
+# The template for each event type notifications reads from ideas, projects, stories and training; None
 # when the event tells of nothing anyone is emailed about.
 TEMPLATE_FOR: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "idea.submitted": _always("idea_received"),
@@ -92,6 +98,13 @@ TEMPLATE_FOR: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "project.progress_scored": _always("progress_scored"),
     "story.drafted": _always("story_drafted"),
     "story.published": _always("story_published"),
+    "training.enrolled": _training("training_booked"),
+    "training.waitlisted": _training("training_waitlisted"),
+    "training.promoted": _always("training_promoted"),
+    "training.session_rescheduled": _always("training_session_rescheduled"),
+    "training.session_cancelled": _always("training_session_cancelled"),
+    "training.reminder": _always("training_reminder"),
+    "training.certificate_issued": _always("training_certificate"),
 }
 
 

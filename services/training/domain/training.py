@@ -121,3 +121,9 @@ def new_certificate_code() -> str:
 def rises(current_rank: int | None, new_rank: int) -> bool:
     """Whether completing a course of ``new_rank`` raises the person's QI level."""
     return current_rank is None or new_rank > current_rank
+
+
+def when_text(moment: datetime) -> str:
+    """A start time as people read it, in the trust's time: ``Tuesday 14 April 2026 at 09:30``."""
+    local = moment.astimezone(TRUST_TIME)
+    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"

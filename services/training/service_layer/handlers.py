@@ -29,6 +29,7 @@ from services.training.domain.training import (
     new_certificate_code,
     place_for,
     rises,
+    when_text,
 )
 from shared import audit, errors, topics
 from shared.db import UnitOfWork
@@ -109,7 +110,8 @@ def reschedule_session(uow: UnitOfWork, session_id: str, changes: Row, version: 
     after = find_session(uow, session_id)
     uow.emit("training.session_rescheduled", {
         **_session_told(uow, after, store.active_bookings(uow, session_id)), "changed_by": by,
-        "was_starts_at": session["starts_at"]}, topic=topics.TRAINING, key=session_id)
+        "was_starts_at": session["starts_at"], "was_when": when_text(session["starts_at"])},
+        topic=topics.TRAINING, key=session_id)
     return after
 
 
@@ -284,7 +286,8 @@ def _booking_told(session: Row, course: Row, booking: Row) -> Row:
     return {"audience": learner_audience(booking), "title": course["title"],
             "path": f"/training/courses/{course['code']}", "enrolment_id": booking["id"],
             "session_id": session["id"], "course_code": course["code"], "user": booking["user_id"],
-            "starts_at": session["starts_at"], "where": where(session), "booked_by": booking["booked_by"]}
+            "starts_at": session["starts_at"], "when": when_text(session["starts_at"]), "where": where(session),
+            "booked_by": booking["booked_by"]}
 
 
 def _session_told(uow: UnitOfWork, session: Row, booked: list[Row]) -> Row:
@@ -292,4 +295,4 @@ def _session_told(uow: UnitOfWork, session: Row, booked: list[Row]) -> Row:
     audience = [person for booking in booked for person in learner_audience(booking)]
     return {"audience": audience, "title": course["title"], "path": f"/training/courses/{course['code']}",
             "session_id": session["id"], "course_code": course["code"], "starts_at": session["starts_at"],
-            "where": where(session)}
+            "when": when_text(session["starts_at"]), "where": where(session)}

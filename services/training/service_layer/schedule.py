@@ -12,7 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.training.adapters import store
-from services.training.domain.training import REMINDERS, months_over, reminders_due, staff_trained_measure
+from services.training.domain.training import (
+    REMINDERS,
+    months_over,
+    reminders_due,
+    staff_trained_measure,
+    when_text,
+)
 from services.training.service_layer.handlers import learner_audience, where
 from shared import topics
 from shared.db import UnitOfWork
@@ -31,7 +37,8 @@ def send_reminders(uow: UnitOfWork, now: datetime) -> int:
                     "audience": learner_audience(booking), "title": course["title"],
                     "path": f"/training/courses/{course['code']}", "enrolment_id": booking["id"],
                     "session_id": booking["session_id"], "course_code": course["code"], "user": booking["user_id"],
-                    "starts_at": booking["starts_at"], "where": where(booking), "booked_by": booking["booked_by"],
+                    "starts_at": booking["starts_at"], "when": when_text(booking["starts_at"]),
+                    "where": where(booking), "booked_by": booking["booked_by"],
                     "days_before": int(kind[0])}, topic=topics.TRAINING, key=str(booking["session_id"]))
                 sent += 1
     return sent

@@ -19,6 +19,9 @@ IDEA = {"idea_id": "5d1c1f0e-8f0a-4a39-9a55-0c8f2b1f3a11", "title": "Quieter nig
         "path": "/ideas/5d1c1f0e-8f0a-4a39-9a55-0c8f2b1f3a11", "audience": [PAT, SAM]}
 PROJECT = {"project_id": "8e0b9c1a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "title": "Fewer falls on Ward 7",
            "path": "/projects/8e0b9c1a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "audience": [LEE, PAT]}
+LEARNER = {"email": "sam.nurse@hospital.example", "name": "Sam Nurse", "relation": "learner"}
+BOOKING = {"title": "WTGR Bronze: the Model for Improvement", "path": "/training/courses/QI-BRONZE",
+           "audience": [LEARNER], "when": "Tuesday 14 April 2026 at 09:30", "where": "Education Centre, Room 2"}
 
 # One event of every kind that emails someone, with the words its email must carry.
 EXAMPLES = {
@@ -72,6 +75,30 @@ EXAMPLES = {
                                             "summary": "Hourly rounding halved falls.",
                                             "path": "/stories/ward-7-falls"},
                         "[WTGR] Success story published: How Ward 7 halved its falls", "Hourly rounding halved falls."),
+    "training_booked": ("training.enrolled", BOOKING,
+                        "[WTGR] Training booked: WTGR Bronze: the Model for Improvement, Tuesday 14 April 2026 at 09:30",
+                        "Where: Education Centre, Room 2"),
+    "training_waitlisted": ("training.waitlisted", {**BOOKING, "position": 2},
+                            "[WTGR] On the waiting list: WTGR Bronze: the Model for Improvement, Tuesday 14 April "
+                            "2026 at 09:30", "You are number 2 on its\nwaiting list"),
+    "training_promoted": ("training.promoted", BOOKING,
+                          "[WTGR] A place is yours: WTGR Bronze: the Model for Improvement, Tuesday 14 April 2026 at "
+                          "09:30", "as first on the waiting list, you now have it"),
+    "training_session_rescheduled": ("training.session_rescheduled",
+                                     {**BOOKING, "was_when": "Monday 13 April 2026 at 09:30"},
+                                     "[WTGR] Training moved: WTGR Bronze: the Model for Improvement, now Tuesday 14 "
+                                     "April 2026 at 09:30", "Was: Monday 13 April 2026 at 09:30"),
+    "training_session_cancelled": ("training.session_cancelled", {**BOOKING, "reason": "The trainer is unwell"},
+                                   "[WTGR] Training cancelled: WTGR Bronze: the Model for Improvement, Tuesday 14 "
+                                   "April 2026 at 09:30", "Reason: The trainer is unwell"),
+    "training_reminder": ("training.reminder", {**BOOKING, "days_before": 1},
+                          "[WTGR] Reminder: WTGR Bronze: the Model for Improvement tomorrow, Tuesday 14 April 2026 "
+                          "at 09:30", "you have a place on"),
+    "training_certificate": ("training.certificate_issued",
+                             {**BOOKING, "path": "/training/certificates/7KQ2-M9XD-4TPA",
+                              "certificate_code": "7KQ2-M9XD-4TPA"},
+                             "[WTGR] Your certificate: WTGR Bronze: the Model for Improvement",
+                             "verification code is 7KQ2-M9XD-4TPA"),
 }
 
 
