@@ -34,6 +34,8 @@ PUBLIC = {
     "assets.nhsuk": "the NHS design system's styles and scripts",
     "static": "the portal's own styles and scripts",
     "health.healthz": "liveness for the supervisor",
+    "training.verify": "anyone shown a WTGR certificate checks its verification code",
+    "training.verified": "the answer to a certificate check: only what the certificate itself shows",
 }
 
 
