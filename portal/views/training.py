@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms import IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.auth import current_user, requires_role
 from portal.backend import ServiceError, backend
@@ -30,8 +30,8 @@ class BookForOtherForm(FlaskForm):
 
     user = StringField("Their username", validators=[DataRequired("Enter the learner's username"), Length(max=200)])
     name = StringField("Their name", validators=[Optional(), Length(max=200)])
-    email = EmailField("Their email address", validators=[Optional(), Email("Enter an email address like "
-                                                                            "name@hospital.example")])
+    email = StringField("Their email address", validators=[Optional(), Length(max=254), Regexp(
+        r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address like name@hospital.example")])
     directorate = StringField("Their directorate code", validators=[Optional(), Regexp(
         r"^[A-Z0-9][A-Z0-9_-]{0,39}$", message="Enter a directorate code such as DIR-ELDER")])
 
