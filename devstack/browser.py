@@ -1,7 +1,8 @@
-"""Debian's Chromium for the browser tests and `make screenshots` (installed with apt when missing, as
-root; Playwright drives it through `executable_path`, never a browser build of its own).
+"""Debian's Chromium for the browser tests and `make screenshots`, and poppler-utils' pdftoppm for the
+tests that render a training certificate to PNG (each installed with apt when missing, as root;
+Playwright drives Chromium through `executable_path`, never a browser build of its own).
 
-python -m devstack.browser   installs it when missing and prints its path
+python -m devstack.browser   installs them when missing and prints their paths
 """
 
 from __future__ import annotations
@@ -13,5 +14,10 @@ def chromium() -> str:
     return require_executable("chromium", "chromium", "the browser tests drive Debian's Chromium")
 
 
+def pdftoppm() -> str:
+    return require_executable("pdftoppm", "poppler-utils", "the certificate tests render a PDF page to PNG")
+
+
 if __name__ == "__main__":
     print(chromium())
+    print(pdftoppm())

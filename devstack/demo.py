@@ -307,16 +307,32 @@ def _demo_idea(portal: Portal, title: str, stage: str | None = None) -> str | No
 
 
 def load_training(portal: Portal) -> None:
-    """The WTGR Bronze course and a session of it next January; once (the course is the mark)."""
+    """The WTGR Bronze course (introductory) and a session of it next January, with Sam Nurse booked,
+    and the Silver course (practitioner, after Bronze); once (the Bronze course is the mark)."""
     if portal.call("GET", "training", "/api/v1/courses/QI-BRONZE", roles=["staff"]).status_code == 200:
         return
     ensure(portal.call("POST", "training", "/api/v1/courses", roles=["trainer"], user="tara.trainer", body={
         "code": "QI-BRONZE", "title": "WTGR Bronze: the Model for Improvement",
-        "description": "Half a day on aims, measures, change ideas and PDSA cycles."}), 201)
+        "description": "Half a day on aims, measures, change ideas and PDSA cycles.", "level_code": "INTRODUCTORY",
+        "learning_outcomes": ["Write an aim statement that says how much, by when",
+                              "Choose outcome, process and balancing measures",
+                              "Plan and run a PDSA cycle"],
+        "duration_minutes": 210, "audience": "everyone"}), 201)
+    ensure(portal.call("POST", "training", "/api/v1/courses", roles=["trainer"], user="tara.trainer", body={
+        "code": "QI-SILVER", "title": "WTGR Silver: leading a QI project",
+        "description": "Two days on running a project: driver diagrams, run and SPC charts, teams and sponsors.",
+        "level_code": "PRACTITIONER", "prerequisite_code": "QI-BRONZE", "duration_minutes": 840,
+        "learning_outcomes": ["Build a driver diagram with the team", "Read an SPC chart the Making Data Count way"]}),
+        201)
     starts = datetime.now(UTC).replace(hour=9, minute=30, second=0, microsecond=0)
-    ensure(portal.call("POST", "training", "/api/v1/courses/QI-BRONZE/sessions", roles=["trainer"],
-                       user="tara.trainer", body={"starts_at": f"{starts.year + 1}-01-15T09:30:00+00:00",
-                                                  "capacity": 12, "location": "Education Centre, Room 2"}), 201)
+    session = portal.call("POST", "training", "/api/v1/courses/QI-BRONZE/sessions", roles=["trainer"],
+                          user="tara.trainer", body={"starts_at": f"{starts.year + 1}-01-15T09:30:00+00:00",
+                                                     "capacity": 12, "location": "Education Centre, Room 2"})
+    ensure(session, 201)
+    ensure(portal.call("POST", "training", f"/api/v1/sessions/{session.json()['id']}/enrolments", roles=["trainer"],
+                       user="tara.trainer", body={"user": "sam.nurse", "name": "Sam Nurse",
+                                                  "email": "sam.nurse@hospital.example", "directorate": "DIR-ELDER"}),
+           201)
 
 
 DEMO_STORIES = [

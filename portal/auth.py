@@ -37,6 +37,8 @@ PUBLIC = {
     "assets.nhsuk": "the NHS design system's styles and scripts",
     "static": "the portal's own styles and scripts",
     "health.healthz": "liveness for the supervisor",
+    "training.verify": "anyone shown a WTGR certificate checks its verification code",
+    "training.verified": "the answer to a certificate check: only what the certificate itself shows",
     "unsubscribe.confirm": "an email's unsubscribe link: its signed token is the authority",
     "unsubscribe.one_click": "a mail client's one-click unsubscribe (RFC 8058): its signed token is the authority",
 }

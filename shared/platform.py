@@ -98,7 +98,8 @@ SERVICES: tuple[Service, ...] = (
         consumes=(topics.MEASURES, topics.IDEAS, topics.PROJECTS, topics.KPIS),
         workers=(Process("aggregator", "aggregator"), Process("overdue", "overdue_check")),
     ),
-    Service("training", 8004, publishes=(topics.TRAINING, topics.MEASURES)),
+    Service("training", 8004, publishes=(topics.TRAINING, topics.MEASURES),
+            workers=(Process("scheduler", "scheduler"),)),
     Service(
         "notifications",
         8005,

@@ -1,4 +1,6 @@
-"""Training: the catalogue, a course's sessions with the places left, and booking a place."""
+"""Training: the catalogue, a course's sessions with the places left, booking and cancelling a place,
+booking for someone else and taking the register (trainers), my training record with its CSV, my
+certificates as PDFs, and the public page where anyone checks a certificate's code."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
@@ -21,6 +23,23 @@ blueprint = Blueprint("training", __name__, url_prefix="/training")
 
 class BookForm(FlaskForm):
     """A button with its CSRF token: the session is in the path, the learner is the signed-in person."""
+
+
+class BookForOtherForm(FlaskForm):
+    """A trainer books a place for someone else: the learner's username, and their name and email."""
+
+    user = StringField("Their username", validators=[DataRequired("Enter the learner's username"), Length(max=200)])
+    name = StringField("Their name", validators=[Optional(), Length(max=200)])
+    email = StringField("Their email address", validators=[Optional(), Length(max=254), Regexp(
+        r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address like name@hospital.example")])
+    directorate = StringField("Their directorate code", validators=[Optional(), Regexp(
+        r"^[A-Z0-9][A-Z0-9_-]{0,39}$", message="Enter a directorate code such as DIR-ELDER")])
+
+
+class VerifyForm(FlaskForm):
+    code = StringField("Verification code", validators=[DataRequired("Enter the code on the certificate"), Regexp(
+        r"^\s*[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}\s*$",
+        message="Enter the code as it is on the certificate, for example 7KQ2-M9XD-4TPA")])
 
 
 class ScheduleForm(FlaskForm):
@@ -45,28 +64,15 @@ class ScheduleForm(FlaskForm):
             raise ValidationError("Enter a real date, for example 15/01/2027") from None
 
 
-MY_LIST_SIZE = 20  # the newest bookings and records shown; each costs a call for its session
+MY_LIST_SIZE = 20  # the newest bookings shown on the training page; the record page shows them all
 
 
 @blueprint.route("/")
 def index() -> str:
     courses = backend().all_items("training", "/api/v1/courses")
-    titles = {course["code"]: course["title"] for course in courses}
-    bookings = _with_sessions(backend().get("training", "/api/v1/me/enrolments", page_size=MY_LIST_SIZE)["items"],
-                              titles)
-    record = _with_sessions(backend().get("training", "/api/v1/me/attendance", page_size=MY_LIST_SIZE)["items"],
-                            titles)
-    return render_template("training/index.html", courses=courses, bookings=bookings, record=record)
-
-
-def _with_sessions(rows: list[dict[str, Any]], titles: dict[str, str]) -> list[dict[str, Any]]:
-    """Each row with its session and its course's title."""
-    found = []
-    for row in rows:
-        session = backend().get("training", f"/api/v1/sessions/{row['session_id']}")
-        found.append({**row, "session": session, "course_title": titles.get(session["course_code"],
-                                                                            session["course_code"])})
-    return found
+    bookings = [line for line in backend().get("training", "/api/v1/me/record", page_size=MY_LIST_SIZE)["items"]
+                if line["status"] != "cancelled"]
+    return render_template("training/index.html", courses=courses, bookings=bookings)
 
 
 @blueprint.route("/courses/<code>")
@@ -77,9 +83,15 @@ def course(code: str) -> str:
 def _course_page(code: str, schedule: ScheduleForm) -> str:
     found = backend().get("training", f"/api/v1/courses/{code}")
     sessions = backend().all_items("training", f"/api/v1/courses/{code}/sessions")
+    mine = {booking["session_id"]: booking
+            for booking in backend().get("training", "/api/v1/me/enrolments", page_size=200)["items"]
+            if booking["status"] != "cancelled"}
     user = current_user()
-    return render_template("training/course.html", course=found, sessions=sessions, form=BookForm(),
-                           schedule=schedule, may_schedule=bool(user and user.has_any("trainer")))
+    prerequisite = (backend().get("training", f"/api/v1/courses/{found['prerequisite_code']}")
+                    if found.get("prerequisite_code") else None)
+    return render_template("training/course.html", course=found, sessions=sessions, form=BookForm(), mine=mine,
+                           prerequisite=prerequisite, schedule=schedule,
+                           may_schedule=bool(user and user.has_any("trainer")))
 
 
 @blueprint.route("/courses/<code>/sessions", methods=["POST"])
@@ -110,7 +122,9 @@ def book(session_id: Any) -> Any:
     if not form.validate_on_submit():
         return redirect(back)
     try:
-        booking = backend().post("training", f"/api/v1/sessions/{session_id}/enrolments", {})
+        user = current_user()
+        me = {"name": user.name, "email": user.email} if user else {}
+        booking = backend().post("training", f"/api/v1/sessions/{session_id}/enrolments", me)
     except ServiceError as exc:
         if exc.status in (400, 409, 422):
             flash(exc.detail, "error")
@@ -121,3 +135,131 @@ def book(session_id: Any) -> Any:
     else:
         flash(f"The session is full: you are number {booking['position']} on its waiting list.")
     return redirect(back)
+
+
+@blueprint.route("/sessions/<uuid:session_id>/cancel", methods=["POST"])
+def cancel(session_id: Any) -> Any:
+    """The signed-in person cancels their own place or waitlist position."""
+    form = BookForm()
+    session = backend().get("training", f"/api/v1/sessions/{session_id}")
+    back = url_for("training.course", code=session["course_code"])
+    user = current_user()
+    if not form.validate_on_submit() or user is None:
+        return redirect(back)
+    try:
+        backend().call("DELETE", "training", f"/api/v1/sessions/{session_id}/enrolments/{user.sub}")
+    except ServiceError as exc:
+        if exc.status in (400, 409, 422):
+            flash(exc.detail, "error")
+            return redirect(back)
+        raise
+    flash("Your booking is cancelled.")
+    return redirect(back)
+
+
+@blueprint.route("/sessions/<uuid:session_id>/register", methods=["GET"])
+@requires_role("trainer")
+def register(session_id: Any) -> str:
+    return _register_page(session_id, BookForOtherForm())
+
+
+def _register_page(session_id: Any, book_for: BookForOtherForm) -> str:
+    session = backend().get("training", f"/api/v1/sessions/{session_id}")
+    found = backend().get("training", f"/api/v1/courses/{session['course_code']}")
+    lines = backend().all_items("training", f"/api/v1/sessions/{session_id}/register")
+    return render_template("training/register.html", session=session, course=found, lines=lines,
+                           form=BookForm(), book_for=book_for)
+
+
+@blueprint.route("/sessions/<uuid:session_id>/register", methods=["POST"])
+@requires_role("trainer")
+def take_register(session_id: Any) -> Any:
+    """The trainer ticks everyone who attended and sends the register in one request."""
+    form = BookForm()
+    back = url_for("training.register", session_id=session_id)
+    attended = request.form.getlist("attended")
+    if not form.validate_on_submit():
+        return redirect(back)
+    if not attended:
+        flash("Tick everyone who attended, then send the register.", "error")
+        return redirect(back)
+    try:
+        marked = backend().post("training", f"/api/v1/sessions/{session_id}/register", {"attended": attended})
+    except ServiceError as exc:
+        if exc.status in (400, 409, 422):
+            flash(exc.detail, "error")
+            return redirect(back)
+        raise
+    count = len(marked["marked"])
+    flash(f"The register is saved: {count} {'learner' if count == 1 else 'learners'} marked attended, "
+          "each with a certificate.")
+    return redirect(back)
+
+
+@blueprint.route("/sessions/<uuid:session_id>/book-for", methods=["POST"])
+@requires_role("trainer")
+def book_for(session_id: Any) -> Any:
+    """A trainer books a place (or a waitlist position) for someone else."""
+    form = BookForOtherForm()
+    if form.validate_on_submit():
+        body = {"user": form.user.data.strip(), "name": form.name.data or None, "email": form.email.data or None,
+                "directorate": form.directorate.data or None}
+        try:
+            booking = backend().post("training", f"/api/v1/sessions/{session_id}/enrolments", body)
+        except ServiceError as exc:
+            if exc.status not in (400, 403, 409, 422):
+                raise
+            form.user.errors = [*form.user.errors, exc.detail]
+        else:
+            where = "has a place" if booking["status"] == "enrolled" else \
+                f"is number {booking['position']} on the waiting list"
+            flash(f"{booking['name'] or booking['user_id']} {where}.")
+            return redirect(url_for("training.register", session_id=session_id))
+    return _register_page(session_id, form), 400
+
+
+@blueprint.route("/record")
+def record() -> str:
+    """My training record: every booking with its course, session, attendance and certificate."""
+    lines = backend().all_items("training", "/api/v1/me/record")
+    return render_template("training/record.html", lines=lines)
+
+
+@blueprint.route("/record.csv")
+def record_csv() -> Response:
+    exported = backend().call("GET", "training", "/api/v1/me/record.csv")
+    return Response(exported.content, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="training-record.csv"'})
+
+
+@blueprint.route("/certificates/<code>")
+def certificate(code: str) -> str:
+    found = backend().get("training", f"/api/v1/certificates/{code}")
+    return render_template("training/certificate.html", certificate=found)
+
+
+@blueprint.route("/certificates/<code>.pdf")
+def certificate_pdf(code: str) -> Response:
+    document = backend().call("GET", "training", f"/api/v1/certificates/{code}/pdf")
+    return Response(document.content, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="wtgr-certificate-{code}.pdf"'})
+
+
+@blueprint.route("/verify", methods=["GET", "POST"])
+def verify() -> Any:
+    """Anyone, signed in or not, checks the code on a certificate they were shown."""
+    form = VerifyForm()
+    if form.validate_on_submit():
+        return redirect(url_for("training.verified", code=form.code.data.strip().upper()))
+    return render_template("training/verify.html", form=form), 400 if request.method == "POST" else 200
+
+
+@blueprint.route("/verify/<code>")
+def verified(code: str) -> str:
+    try:
+        found = backend().get("training", f"/api/v1/public/certificates/{code}")
+    except ServiceError as exc:
+        if exc.status != 404:
+            raise
+        found = None
+    return render_template("training/verified.html", code=code, certificate=found)

@@ -39,7 +39,7 @@ SHARED_LISTS = "shared.audit"  # lists every service has, over its own schema's 
 FORWARD_ONLY = {"series"}
 SAMPLES = {"timestamptz": datetime(2026, 1, 1, tzinfo=UTC), "date": date(2026, 1, 1), "integer": 1, "bigint": 1,
            "text": "x"}
-UUID_COLUMNS = {"campaign_id", "idea_id", "project_id"}  # filter and scope columns of type uuid
+UUID_COLUMNS = {"campaign_id", "idea_id", "project_id", "session_id"}  # filter and scope columns of type uuid
 BOOLEAN_COLUMNS = {"active", "unread"}  # filter columns of type boolean
 NUMBER_COLUMNS = {"signal_id"}  # filter and scope columns of type bigint
 WHOLE_TABLE_NODES = {"Seq Scan", "Bitmap Heap Scan", "Sort"}

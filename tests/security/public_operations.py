@@ -29,6 +29,9 @@ PUBLIC_API_OPERATIONS: dict[tuple[str, str, str], str] = {
                                                              "partly hidden): the signed token is the credential",
     ("notifications", "POST", "/api/v1/unsubscribe/{token}"): "one-click unsubscribe (RFC 8058): the signed token is "
                                                               "the credential, and it only turns emails off",
+    ("training", "GET", "/api/v1/public/certificates/{code}"): "checks a certificate's verification code (60 random "
+                                                               "bits, so unguessable): shows only what the "
+                                                               "certificate itself shows (name, course, level, date)",
 }
 
 

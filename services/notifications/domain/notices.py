@@ -1,6 +1,6 @@
 """Who hears of a step of the improvement cycle, and which template tells them (plain Python).
 
-Events of ideas, projects, stories and signals carry their ``audience``. Each distinct address (compared
+Events of ideas, projects, stories, signals and training carry their ``audience``. Each distinct address (compared
 without regard to case) hears once per event, named by the first entry that lists it. One step of
 the cycle may be announced by two events (an idea's acceptance is an ``idea.stage_changed`` and an
 ``idea.accepted``; a completion a ``project.stage_changed`` and a ``project.completed``): one of
@@ -25,7 +25,7 @@ BECAUSE = {
     "moderator": "you moderate ideas",
     "author": "you wrote it",
     "owner": "you own this KPI",
-    "learner": "you booked this training",
+    "learner": "you booked this training, or a trainer booked it for you",
     "trainer": "you run this training",
     "kpi_owner": "you own this KPI",
     "unit_lead": "you lead the directorate of this unit",
@@ -79,11 +79,16 @@ def _project_created(data: dict[str, Any]) -> str | None:
     return "project_submitted" if data.get("stage") == "submitted" else None
 
 
+def _training(template: str) -> Callable[[dict[str, Any]], str | None]:
+    # version 1 of a booking event carries no audience (notice_for then tells no one)
+    return lambda data: template if "when" in data else None
+
+
 def _always(template: str) -> Callable[[dict[str, Any]], str | None]:
     return lambda data: template
 
 
-# The template for each event type notifications reads from ideas, projects and stories; None
+# The template for each event type notifications reads from ideas, projects, stories and training; None
 # when the event tells of nothing anyone is emailed about.
 TEMPLATE_FOR: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "idea.submitted": _always("idea_received"),
@@ -100,16 +105,26 @@ TEMPLATE_FOR: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "signal.opened": _always("signal_opened"),
     "signal.reminder": _always("signal_reminder"),
     "signal.escalated": _always("signal_escalated"),
+    "training.enrolled": _training("training_booked"),
+    "training.waitlisted": _training("training_waitlisted"),
+    "training.promoted": _always("training_promoted"),
+    "training.session_rescheduled": _always("training_session_rescheduled"),
+    "training.session_cancelled": _always("training_session_cancelled"),
+    "training.reminder": _always("training_reminder"),
+    "training.certificate_issued": _always("training_certificate"),
 }
 
 
 def template_for(event_type: str, data: dict[str, Any]) -> str | None:
     """The template that tells of the event; None when it tells of nothing anyone hears about. An
-    event of the training programme carrying a title and a path is told by ``training_update``."""
+    event of the training programme without a template of its own, carrying a title and a path, is
+    told by ``training_update``."""
+    choose = TEMPLATE_FOR.get(event_type)
+    if choose:
+        return choose(data)
     if event_type.startswith("training."):
         return "training_update" if data.get("title") and data.get("path") else None
-    choose = TEMPLATE_FOR.get(event_type)
-    return choose(data) if choose else None
+    return None
 
 
 def notice_for(event_type: str, data: dict[str, Any]) -> Notice | None:

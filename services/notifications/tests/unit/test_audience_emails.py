@@ -28,6 +28,9 @@ SIGNAL = {"signal_id": 41, "kpi_code": "ALOS", "kpi_name": "Length of stay", "un
           "path": "/signals/41", "audience": [{"email": "alice@trust.example", "name": None, "relation": "kpi_owner"}]}
 
 STORY_ID = "2f1e0d9c-8b7a-4654-8321-0fedcba98765"
+LEARNER = {"email": "sam.nurse@hospital.example", "name": "Sam Nurse", "relation": "learner"}
+BOOKING = {"title": "WTGR Bronze: the Model for Improvement", "path": "/training/courses/QI-BRONZE",
+           "audience": [LEARNER], "when": "Tuesday 14 April 2026 at 09:30", "where": "Education Centre, Room 2"}
 
 # One event of every kind that emails someone, with the words its email must carry.
 EXAMPLES = {
@@ -97,6 +100,30 @@ EXAMPLES = {
     "signal_escalated": ("signal.escalated", {**SIGNAL, "opened_on": date(2026, 4, 1), "working_days": 5},
                          "[WTGR] Escalated: Length of stay for Ward 7: special cause (concern) in 2026-03",
                          "so it is escalated to you"),
+    "training_booked": ("training.enrolled", BOOKING,
+                        "[WTGR] Training booked: WTGR Bronze: the Model for Improvement, Tuesday 14 April 2026 at 09:30",
+                        "Where: Education Centre, Room 2"),
+    "training_waitlisted": ("training.waitlisted", {**BOOKING, "position": 2},
+                            "[WTGR] On the waiting list: WTGR Bronze: the Model for Improvement, Tuesday 14 April "
+                            "2026 at 09:30", "You are number 2 on its\nwaiting list"),
+    "training_promoted": ("training.promoted", BOOKING,
+                          "[WTGR] A place is yours: WTGR Bronze: the Model for Improvement, Tuesday 14 April 2026 at "
+                          "09:30", "as first on the waiting list, you now have it"),
+    "training_session_rescheduled": ("training.session_rescheduled",
+                                     {**BOOKING, "was_when": "Monday 13 April 2026 at 09:30"},
+                                     "[WTGR] Training moved: WTGR Bronze: the Model for Improvement, now Tuesday 14 "
+                                     "April 2026 at 09:30", "Was: Monday 13 April 2026 at 09:30"),
+    "training_session_cancelled": ("training.session_cancelled", {**BOOKING, "reason": "The trainer is unwell"},
+                                   "[WTGR] Training cancelled: WTGR Bronze: the Model for Improvement, Tuesday 14 "
+                                   "April 2026 at 09:30", "Reason: The trainer is unwell"),
+    "training_reminder": ("training.reminder", {**BOOKING, "days_before": 1},
+                          "[WTGR] Reminder: WTGR Bronze: the Model for Improvement tomorrow, Tuesday 14 April 2026 "
+                          "at 09:30", "you have a place on"),
+    "training_certificate": ("training.certificate_issued",
+                             {**BOOKING, "path": "/training/certificates/7KQ2-M9XD-4TPA",
+                              "certificate_code": "7KQ2-M9XD-4TPA"},
+                             "[WTGR] Your certificate: WTGR Bronze: the Model for Improvement",
+                             "verification code is 7KQ2-M9XD-4TPA"),
 }
 
 
