@@ -37,7 +37,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from psycopg_pool import ConnectionPool
 
 from shared import correlation, telemetry
-from shared.db import Rows, UnitOfWork
+from shared.db import Staging, UnitOfWork
 from shared.deadletters.record import MAX_KEY_BYTES, MAX_RECORD_BYTES, DeadLetter, dead_letter_for
 from shared.events import REGISTRY, Envelope, EnvelopeError, PayloadError, contracts
 
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[UnitOfWork, Envelope, dict[str, Any]], None]
 INFRASTRUCTURE_ERRORS = (psycopg.OperationalError, KafkaError)
 BAD_INPUT_ERRORS = (psycopg.DataError, UnicodeEncodeError)  # the same input fails the same way every time
-HANDLED = Rows("h", "event_id text, event_type text, topic text")
+HANDLED = Staging("staged_handled_events", "event_id text, event_type text, topic text")
 
 
 class EventTooLarge(EnvelopeError):
@@ -213,19 +213,19 @@ class ConsumerRunner:
 
     @staticmethod
     def _record_handled(uow: UnitOfWork, events: dict[int, tuple[Envelope, str]]) -> set[int]:
-        """Record the event ids of ``events`` (by position: envelope and topic) in one statement;
-        the positions of those seen for the first time (an id twice in one batch counts once)."""
+        """Record the event ids of ``events`` (by position: envelope and topic), copied into a
+        staging table and merged in one statement; the positions of those seen for the first time
+        (an id twice in one batch counts once)."""
         first: dict[str, int] = {}
         for position, (envelope, _) in events.items():
             first.setdefault(envelope.id, position)
         if not first:
             return set()
         chosen = [events[position] for position in first.values()]
+        HANDLED.fill(uow, ((envelope.id, envelope.type, topic) for envelope, topic in chosen))
         rows = uow.all(
-            f"INSERT INTO handled_events (event_id, event_type, topic) SELECT event_id, event_type, topic"
-            f" FROM {HANDLED.sql} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-            (HANDLED.param((envelope.id, envelope.type, topic) for envelope, topic in chosen),),
-        )
+            f"WITH staged AS {HANDLED.taken} INSERT INTO handled_events (event_id, event_type, topic)"
+            f" SELECT event_id, event_type, topic FROM staged ON CONFLICT (event_id) DO NOTHING RETURNING event_id")
         return {first[row["event_id"]] for row in rows}
 
     def _handle_in_savepoint(self, uow: UnitOfWork, envelope: Envelope, payload: dict[str, Any]) -> Outcome:
