@@ -119,13 +119,20 @@ class ConsumerRunner:
             self.poll_once()
 
     def poll_once(self, timeout_ms: int = 1000) -> int:
-        """Process one poll's worth of messages and commit their offsets; returns how many."""
+        """Process one poll's worth of messages and commit their offsets; returns how many.
+
+        Every partition's messages of the poll are handled in one transaction (one set-based
+        write of the whole poll); should that fail, each partition's batch is handled on its own,
+        as ``process_batch`` does."""
         batches = self.consumer.poll(timeout_ms=timeout_ms)
         done: dict[TopicPartition, OffsetAndMetadata] = {}
         try:
+            if len(batches) > 1 and self._handled_as_one([m for ms in batches.values() for m in ms]) is not None:
+                done = {partition: _next(messages) for partition, messages in batches.items()}
             for partition, messages in batches.items():
-                self.process_batch(messages)
-                done[partition] = OffsetAndMetadata(messages[-1].offset + 1, "", -1)
+                if partition not in done:
+                    self.process_batch(messages)
+                    done[partition] = _next(messages)
         finally:
             # Once every message of a partition's batch is handled or dead-lettered, and for the
             # partitions done even when a later one fails: one commit for them all. Were we to
@@ -135,21 +142,26 @@ class ConsumerRunner:
         return sum(len(batches[partition]) for partition in done)
 
     def process_batch(self, messages: list[Any]) -> list[Outcome]:
-        """Handle a partition's batch in one transaction, so work the handlers defer, such as
-        refreshing what several events share, is done once per batch. Events of a type with a
-        BatchHandler are given to it together, after the others (each in a savepoint) in
-        partition order. Should the batch fail as a whole, its messages are processed again one
-        at a time, each with its own retries and outcome. Effect and handled-event records still
-        commit together.
+        """Handle a batch (a partition's, or a whole poll's) in one transaction, so work the
+        handlers defer, such as refreshing what several events share, is done once per batch.
+        Events of a type with a BatchHandler are given to it together, after the others (each in a
+        savepoint) in partition order. Should the batch fail as a whole, its messages are processed
+        again one at a time, each with its own retries and outcome. Effect and handled-event
+        records still commit together.
         """
         if len(messages) == 1:
             return [self.process(messages[0])]
+        outcomes = self._handled_as_one(messages)
+        return outcomes if outcomes is not None else [self.process(message) for message in messages]
+
+    def _handled_as_one(self, messages: list[Any]) -> list[Outcome] | None:
+        """The outcome of each message, handled in one transaction; None if that failed (it kept nothing)."""
         parsed = [self.parse(message) for message in messages]
         try:
             outcomes = self._handle_together(messages, parsed)
         except Exception as exc:
-            log.warning("batch failed; handling its messages one at a time", extra={"error": repr(exc)})
-            return [self.process(message) for message in messages]
+            log.warning("batch failed; handling it in smaller steps", extra={"error": repr(exc)})
+            return None
         return [self._finish(outcome, message, envelope) for message, (envelope, outcome)
                 in zip(messages, outcomes, strict=True)]
 
@@ -318,6 +330,11 @@ class ConsumerRunner:
             ("reason", record.reason[:500]), ("category", record.category), ("original_topic", message.topic))]
         self.producer.send(self.dead_letter_topic, key=key, value=record.to_json(max_bytes),
                            headers=headers).get(timeout=30)
+
+
+def _next(messages: list[Any]) -> OffsetAndMetadata:
+    """The offset to commit once ``messages`` (one partition's, in order) are done."""
+    return OffsetAndMetadata(messages[-1].offset + 1, "", -1)
 
 
 def _event_log(envelope: Envelope, **extra: Any) -> dict[str, Any]:
