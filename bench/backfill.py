@@ -11,8 +11,9 @@ are what to compare):
 - ingest: ``consumers`` metrics consumer processes in one group, the real handlers and database,
   from the first batch any of them handles until every event is stored and its offset committed
   (consumer lag 0);
-- end to end: until the running aggregator worker (the service's, as in production) has emptied
-  its queues of this backfill's KPIs, so every chart is current;
+- end to end: until the running aggregator worker (the service's, as in production; with more
+  than one consumer, one more worker per extra consumer, sharing its queue) has emptied its
+  queues of this backfill's KPIs, so every chart is current;
 - peak RSS of each consumer process and of the aggregator worker;
 - and, while the backfill runs, the alert latency (bench/alerts.py) of the running services.
 """
@@ -39,6 +40,7 @@ from bench.common import create, months, percentile, tag
 from services.metrics import bootstrap
 from services.metrics.adapters import queues
 from services.metrics.adapters.measures import NEW_MEASURE_TYPES, NEW_MEASURES
+from services.metrics.service_layer import aggregator
 from shared import db, topics
 from shared.config import Settings
 from shared.consumer import ConsumerRunner, Outcome
@@ -234,6 +236,8 @@ def _platform(figures: Figures, topic: str, pool: ConnectionPool, kpi_codes: lis
     stop = context.Event()
     processes = [context.Process(target=_consume_share, args=(topic, total, seen, first, stop, rss, i), daemon=True)
                  for i in range(consumers)]
+    # Beside the running service's aggregator worker, one more per extra consumer, sharing its queue.
+    processes += [context.Process(target=_aggregate, args=(stop,), daemon=True) for _ in range(consumers - 1)]
     for process in processes:
         process.start()
     alerting = _alerts_in_background(figures, alerts_during)
@@ -292,6 +296,19 @@ def _consume_share(topic: str, total: int, seen: Any, first: Any, stop: Any, rss
         rss[index] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         runner.consumer.close()
         runner.producer.close()
+        pool.close()
+
+
+def _aggregate(stop: Any) -> None:
+    """One more aggregator worker: passes over the shared queue until stopped (claims skip what
+    another worker holds)."""
+    settings = Settings.from_env("metrics")
+    pool = db.make_pool(settings.database_url, max_size=2, name="bench-aggregator")
+    try:
+        while not stop.is_set():
+            if not aggregator.run_pass(pool):
+                time.sleep(0.05)
+    finally:
         pool.close()
 
 
