@@ -84,7 +84,8 @@ def copy_rows(uow: UnitOfWork, table: str, names: list[str], types: list[str], r
               ) -> None:
     """Append ``rows`` to ``table`` with ``COPY … FROM STDIN (FORMAT BINARY)``; statement triggers
     (a queue's wake-up) fire once."""
-    with uow.conn.cursor().copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+    sql = f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
+    with uow.conn.cursor() as cursor, cursor.copy(sql) as copy:
         copy.set_types(types)
         for row in rows:
             copy.write_row(row)
