@@ -59,20 +59,27 @@ def main() -> None:
             figures = backfill.run(args.events, args.units, args.kpis, consumers,
                                    args.alerts_during if i == 0 else 0)
             backfills.append(figures)
-            print(backfill.describe(figures), flush=True)
-            results.append(backfill.describe(figures))
+            _keep(results, backfill.describe(figures))
     if args.only in (None, "dashboard"):
         line, dashboard_ratio = dashboard.measure(args.seconds, args.clients)
-        results.append(line)
+        _keep(results, line)
     if args.only in (None, "alerts"):
-        results.append(alerts.run(args.alerts))
+        _keep(results, alerts.run(args.alerts))
+    if args.only in (None, "backfill", "dashboard"):
+        print("\n== goals (ratios of this run; the baseline each is against is measured in the same run)")
+        print(goals_table(backfills, dashboard_ratio), flush=True)
     if args.only in (None, "lists"):
-        results.extend(lists.run(args.rows, args.list_seconds, args.clients))
+        for line in lists.run(args.rows, args.list_seconds, args.clients):
+            _keep(results, line)
     print("\n== results")
     for line in results:
         print(line)
-    print("\n== goals (ratios of this run; the baseline each is against is measured in the same run)")
-    print(goals_table(backfills, dashboard_ratio))
+
+
+def _keep(results: list[str], line: str) -> None:
+    """Print a figure as soon as it is measured (a later failure cannot lose it) and keep it."""
+    print(line, flush=True)
+    results.append(line)
 
 
 def goals_table(backfills: list[backfill.Figures], dashboard_ratio: float | None) -> str:
