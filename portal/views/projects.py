@@ -246,7 +246,8 @@ def _project_page(project_id: UUID, **forms: Any) -> str:
     tree = backend().get("projects", path + "/driver-diagram")
     allowed = may(_user(), found)
     cycle_marks = cycle_starts(found["pdsa_cycles"])
-    unit_names = {unit["code"]: unit["name"] for unit in backend().all_items("metrics", "/api/v1/units")}
+    unit_names = _unit_names([found["directorate"], found.get("unit_code"),
+                              *(measure["unit_code"] for measure in found["measures"])])
     charts = [_measure_chart(measure, cycle_marks) for measure in found["measures"]]
     page_forms = _forms(found, tree, allowed, forms)
     return render_template(
@@ -272,7 +273,7 @@ def _forms(found: dict[str, Any], tree: dict[str, Any], allowed: dict[str, bool]
     _node_choices(forms["node"], tree)
     _change_idea_choices(forms["plan"], tree)
     if allowed["link_measure"] and not forms["measure"].series.choices:
-        forms["measure"].series.choices = _series_choices()
+        forms["measure"].series.choices = _series_choices(found)
     forms["steps"] = {cycle["id"]: _step_form(cycle) for cycle in found["pdsa_cycles"]
                       if cycle["status"] in ("planned", "running")}
     if "step" in given:
@@ -302,13 +303,25 @@ def _node_choices(form: NodeForm, tree: dict[str, Any]) -> None:
         (node["id"], f"{dict(NODE_KINDS)[node['kind']]}: {node['title']}") for node in drivers])
 
 
-def _series_choices() -> list[tuple[str, str]]:
-    """Each KPI of the catalogue on the trust and on each ward, theatre and directorate it is charted for."""
+def _unit_names(codes: list[str | None]) -> dict[str, str]:
+    """The names of the units a page names, each asked for by its code (not the whole hierarchy,
+    which a trust counts in thousands); a unit metrics does not know keeps its code."""
+    names = {}
+    for code in dict.fromkeys(code for code in codes if code):
+        try:
+            names[code] = backend().get("metrics", f"/api/v1/units/{code}")["name"]
+        except ServiceError:
+            names[code] = code
+    return names
+
+
+def _series_choices(project: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each KPI of the catalogue on the project's own ward or theatre and on its directorate: the
+    series a project measures (a list of every KPI on every unit would run to thousands)."""
     kpis = backend().all_items("metrics", "/api/v1/kpis")
-    units = [u for u in backend().all_items("metrics", "/api/v1/units")
-             if u.get("level") in ("trust", "directorate", "ward", "theatre")]
+    units = _unit_names([project.get("unit_code"), project["directorate"]])
     return options([("", "Choose a KPI and unit")] + [
-        (f"{kpi['code']}|{unit['code']}", f"{kpi['name']} — {unit['name']}") for kpi in kpis for unit in units])
+        (f"{kpi['code']}|{code}", f"{kpi['name']} — {name}") for kpi in kpis for code, name in units.items()])
 
 
 def _measure_chart(measure: dict[str, Any], marks: dict[str, list[str]]) -> dict[str, Any]:
@@ -410,7 +423,7 @@ def add_node(project_id: UUID) -> Any:
 @blueprint.route("/<uuid:project_id>/measures", methods=["POST"])
 def link_measure(project_id: UUID) -> Any:
     form = MeasureForm(prefix="measure")
-    form.series.choices = _series_choices()
+    form.series.choices = _series_choices(backend().get("projects", f"/api/v1/projects/{project_id}"))
 
     def send() -> Any:
         kpi_code, unit_code = form.series.data.split("|", 1)

@@ -74,6 +74,8 @@ class FakeServices(Backend):
                  "/api/v1/me/notifications/unread-count": {"unread": 0}}.get(path)
         if found is not None:
             return found
+        if path.startswith("/api/v1/units/"):
+            return next(unit for unit in UNITS if unit["code"] == path.rsplit("/", 1)[1])
         lists: dict[str, list[Any]] = {"/api/v1/units": UNITS, "/api/v1/projects": [PROJECT],
                                        "/api/v1/kpis": [{"code": "FALLS_1000", "name": "Falls"}]}
         items = lists[path]
