@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from services.notifications.domain.kinds import CADENCES, KINDS
 from shared.pagination import PageQuery
+from shared.web import PatchSchema
 
 # What a person can follow: a KPI at a unit, an idea, a project, a campaign, a story, or the stories.
 TOPIC = r"^(kpi:[A-Za-z0-9_.-]{1,50}@[A-Za-z0-9_.-]{1,50}|(idea|project|campaign|story):[0-9a-f-]{36}|stories)$"
@@ -80,7 +81,7 @@ class PreferencesSchema(Schema):
     items = fields.List(fields.Nested(PreferenceSchema))
 
 
-class PreferenceInSchema(Schema):
+class PreferenceInSchema(PatchSchema):
     email = fields.String(validate=validate.OneOf(CADENCES), metadata={
         "description": "immediately, a daily or weekly digest, or off", "example": "weekly"})
     in_app = fields.String(validate=validate.OneOf(["immediately", "off"]), metadata={"example": "immediately"})
