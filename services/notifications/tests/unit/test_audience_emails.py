@@ -101,7 +101,8 @@ EXAMPLES = {
                          "[WTGR] Escalated: Length of stay for Ward 7: special cause (concern) in 2026-03",
                          "so it is escalated to you"),
     "training_booked": ("training.enrolled", BOOKING,
-                        "[WTGR] Training booked: WTGR Bronze: the Model for Improvement, Tuesday 14 April 2026 at 09:30",
+                        "[WTGR] Training booked: WTGR Bronze: the Model for Improvement, Tuesday 14 April 2026 "
+                        "at 09:30",
                         "Where: Education Centre, Room 2"),
     "training_waitlisted": ("training.waitlisted", {**BOOKING, "position": 2},
                             "[WTGR] On the waiting list: WTGR Bronze: the Model for Improvement, Tuesday 14 April "
