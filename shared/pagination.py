@@ -45,11 +45,15 @@ MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 COUNT_CAP = 1_000
 MAX_CURSOR_CHARS = 2_000
+CURSOR_PATTERN = r"^[A-Za-z0-9_.-]+$"
 Row = dict[str, Any]
 
 
 class PageQuery(Schema):
-    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=MAX_CURSOR_CHARS), metadata={
+    # A cursor is URL-safe base64 and dots (itsdangerous), so the pattern keeps a request line short
+    # enough for the API server's limit (services/gunicorn_conf.py) whatever a client sends.
+    cursor = fields.String(load_default=None, validate=[validate.Length(min=1, max=MAX_CURSOR_CHARS),
+                                                        validate.Regexp(CURSOR_PATTERN)], metadata={
         "description": "Where the page starts: the `next` or `previous` cursor of the page before, as given. "
                        "Leave it out for the first page."})
     page_size = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
