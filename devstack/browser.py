@@ -1,13 +1,16 @@
-"""Debian's Chromium for the browser tests and `make screenshots`, and poppler-utils' pdftoppm for the
-tests that render a training certificate to PNG (each installed with apt when missing, as root;
-Playwright drives Chromium through `executable_path`, never a browser build of its own).
+"""Debian's Chromium for the browser tests and `make screenshots`, poppler-utils' pdftoppm and
+pdftotext for the tests that render and read a training certificate, and fonts-dejavu-core, the
+Unicode font the training service draws certificates in (each installed with apt when missing, as
+root; Playwright drives Chromium through `executable_path`, never a browser build of its own).
 
 python -m devstack.browser   installs them when missing and prints their paths
 """
 
 from __future__ import annotations
 
-from devstack.system import require_executable
+from devstack.system import require_executable, require_file
+
+DEJAVU_SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # services/training/adapters/certificate_pdf.py
 
 
 def chromium() -> str:
@@ -18,6 +21,11 @@ def pdftoppm() -> str:
     return require_executable("pdftoppm", "poppler-utils", "the certificate tests render a PDF page to PNG")
 
 
+def certificate_font() -> str:
+    return require_file(DEJAVU_SANS, "fonts-dejavu-core", "the training service draws certificates in DejaVu Sans")
+
+
 if __name__ == "__main__":
     print(chromium())
     print(pdftoppm())
+    print(certificate_font())

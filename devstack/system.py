@@ -110,3 +110,13 @@ def require_executable(name: str, package: str, why: str) -> str:
     if not found:
         raise StartupError(f"{why}: installed {package} but `{name}` is still not on PATH")
     return found
+
+
+def require_file(path: str, package: str, why: str) -> str:
+    """``path`` (a font, say), installing the Debian package that holds it when it is missing."""
+    if Path(path).is_file():
+        return path
+    apt_install([package], why)
+    if not Path(path).is_file():
+        raise StartupError(f"{why}: installed {package} but {path} is still missing")
+    return path

@@ -273,3 +273,9 @@ def test_creating_the_topics_again_creates_nothing(kafka_bootstrap):
     report = ensure_topics(kafka_bootstrap)
     assert report.created == []
     assert report.mismatched == {}
+
+
+def test_the_image_has_the_font_training_draws_certificates_in():
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert re.search(r"apt-get install -y --no-install-recommends fonts-dejavu-core", dockerfile)
+    assert "WTGR_CERTIFICATE_FONT_DIR=/usr/share/fonts/truetype/dejavu" in dockerfile

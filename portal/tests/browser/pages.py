@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from playwright.sync_api import Page, Response
@@ -13,14 +14,16 @@ class MainPage:
     name: str
     path: str
     user: str | None  # None: opened signed out
-    follow: str | None = None  # a link on the page at path to open (a page whose address the demo makes)
+    # a link on the page at path to open (a page whose address the demo makes): its exact name, or a
+    # pattern its name matches (a link naming a date the demo picks); the first such link
+    follow: str | re.Pattern[str] | None = None
 
     def open(self, page: Page, portal_url: str) -> Response | None:
         """Open the page (following ``follow`` from ``path``); the answer of the page's own request."""
         response = page.goto(portal_url + self.path)
         if self.follow:
             with page.expect_navigation() as navigation:
-                page.get_by_role("link", name=self.follow, exact=True).first.click()
+                page.get_by_role("link", name=self.follow, exact=isinstance(self.follow, str)).first.click()
             response = navigation.value
         return response
 
@@ -49,6 +52,10 @@ MAIN_PAGES = (
     MainPage("training", "/training/", "sam.nurse"),
     MainPage("training-course", "/training/courses/QI-BRONZE", "sam.nurse"),
     MainPage("training-course-trainer", "/training/courses/QI-BRONZE", "tara.trainer"),
+    MainPage("training-session-move", "/training/courses/QI-BRONZE", "tara.trainer",
+             follow=re.compile("^Change date, time or venue")),
+    MainPage("training-session-cancel", "/training/courses/QI-BRONZE", "ada.admin",
+             follow=re.compile("^Cancel this session")),
     MainPage("stories-visitor", "/stories/", None),
     MainPage("story-visitor", "/stories/criteria-led-discharge-on-ward-7", None),
     MainPage("stories-editor", "/stories/", "casey.comms"),

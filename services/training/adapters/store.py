@@ -43,6 +43,10 @@ RECORD_COLUMNS = (
       " ON l.code = c.level_code WHERE s.id = enrolments.session_id) AS level_title"
     + ", (SELECT s.starts_at FROM sessions s WHERE s.id = enrolments.session_id) AS starts_at"
     + ", (SELECT s.status FROM sessions s WHERE s.id = enrolments.session_id) AS session_status"
+    + ", (SELECT s.cancel_reason FROM sessions s WHERE s.id = enrolments.session_id) AS session_cancel_reason"
+    # only a move or a cancellation raises a session's version, so a scheduled one past version 1 has moved
+    + ", (SELECT s.version > 1 AND s.status = 'scheduled' FROM sessions s"
+      " WHERE s.id = enrolments.session_id) AS session_moved"
     + ", (SELECT CASE WHEN s.location <> '' THEN s.location ELSE s.online_url END FROM sessions s"
       " WHERE s.id = enrolments.session_id) AS venue")
 

@@ -356,7 +356,7 @@ def get_certificate_pdf(code: str) -> Response:
     found = _own_certificate(code)
     document = certificate_pdf.render(certificate_pdf.Certificate(
         found["code"], found["name"], found["course_title"], found["level_title"], found["completed_on"],
-        f"{_app().settings.portal_url.rstrip('/')}/training/verify/{found['code']}"))
+        f"{_app().settings.portal_url.rstrip('/')}/training/verify/{found['code']}"), _app().fonts)
     return Response(document, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="wtgr-certificate-{found["code"]}.pdf"'})
 

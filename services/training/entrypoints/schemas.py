@@ -149,7 +149,12 @@ class RecordLineSchema(RegisterLineSchema):
     course_title = fields.String(metadata={"example": "Quality improvement foundations"})
     level_title = fields.String(metadata={"example": "Introductory"})
     starts_at = fields.DateTime(metadata={"example": "2026-04-14T09:30:00+01:00"})
-    session_status = fields.String(metadata={"example": "scheduled"})
+    session_status = fields.String(validate=validate.OneOf(["scheduled", "cancelled"]),
+                                   metadata={"example": "scheduled"})
+    session_cancel_reason = fields.String(metadata={"description": "why the session was cancelled, when it was",
+                                                    "example": ""})
+    session_moved = fields.Boolean(metadata={"description": "the session was moved (a new time, venue or link) "
+                                                            "after it was scheduled", "example": False})
     venue = fields.String(metadata={"example": "Education centre, room 2"})
 
 

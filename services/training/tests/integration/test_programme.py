@@ -102,6 +102,12 @@ def test_rescheduling_a_session_tells_everyone_booked_and_needs_its_version(
     [told] = data(outbox(training_state, session_id, "training.session_rescheduled"))
     assert [person["email"] for person in told["audience"]] == ["ann@hospital.example", "ben@hospital.example"]
     assert (told["where"], told["path"]) == ("Room 9", f"/training/courses/{course}")
+    assert record_line(training_client, bearer, "ann", session_id)["session_moved"] is True
+
+
+def record_line(client, bearer, user, session_id) -> dict:
+    lines = client.get("/api/v1/me/record", headers=bearer("staff", user=user)).get_json()["items"]
+    return next(line for line in lines if line["session_id"] == session_id)
 
 
 def test_cancelling_a_session_cancels_every_booking_and_tells_everyone(training_client, training_state, bearer, course):
@@ -116,6 +122,9 @@ def test_cancelling_a_session_cancels_every_booking_and_tells_everyone(training_
     mine = training_client.get("/api/v1/me/enrolments", headers=bearer("staff", user="ann")).get_json()["items"]
     assert next(b for b in mine if b["session_id"] == session_id)["status"] == "cancelled"
     assert book(training_client, bearer, session_id, "cat").status_code == 409
+    line = record_line(training_client, bearer, "ann", session_id)
+    assert (line["session_status"], line["session_cancel_reason"], line["session_moved"]) == (
+        "cancelled", "Trainer unwell", False)
 
 
 # -- booking -----------------------------------------------------------------------------------------
