@@ -71,6 +71,12 @@ def check_booking_for(caller: str, learner: str, caller_may_book_for_others: boo
         raise NotYours("only a trainer or an admin books a place for someone else")
 
 
+def check_may_manage_session(user: str, is_admin: bool, trainers: Iterable[str]) -> None:
+    """A session is moved or cancelled by one of its own trainers, or by an admin."""
+    if not is_admin and user not in set(trainers):
+        raise NotYours("only the session's own trainers or an admin move or cancel it")
+
+
 def check_can_cancel(starts_at: datetime, now: datetime, status: str | None) -> None:
     if status in (None, CANCELLED):
         raise BookingRefused("there is no booking to cancel")

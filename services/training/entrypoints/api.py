@@ -33,7 +33,7 @@ from services.training.entrypoints.schemas import (
     SessionSchema,
 )
 from services.training.service_layer import handlers
-from services.training.service_layer.handlers import Caller, Learner
+from services.training.service_layer.handlers import Caller, Learner, Manager
 from shared.db import UnitOfWork, unit_of_work
 from shared.errors import Forbidden, StaleVersion
 from shared.pagination import PageQuery, page, page_of
@@ -69,6 +69,11 @@ def _run(work: Callable[[UnitOfWork], T]) -> T:
 def _caller() -> Caller:
     principal = current_principal()
     return Caller(principal.user, principal.has_any(ACTS_FOR_OTHERS))
+
+
+def _manager() -> Manager:
+    principal = current_principal()
+    return Manager(principal.user, "admin" in principal.roles)
 
 
 def _version() -> int:
@@ -157,26 +162,30 @@ def get_session(session_id: UUID) -> Any:
 @requires_roles("trainer")
 @api.arguments(SessionPatchSchema)
 @api.response(200, SessionSchema)
+@api.alt_response(403, description="a trainer who is not one of the session's trainers (admins may)")
 @api.alt_response(409, description="the session is cancelled")
 @api.alt_response(412, description="If-Match is missing or names a version the session is no longer at")
 def reschedule_session(changes: dict, session_id: UUID) -> Any:
-    """Move the session (a new start in the future, venue or link); everyone booked is told. Send If-Match."""
+    """Move the session (a new start in the future, venue or link); everyone booked is told. Send If-Match.
+    Only the session's own trainers, and admins."""
     version = _version()
     return versioned(_run(lambda uow: handlers.reschedule_session(
-        uow, str(session_id), changes, version, current_principal().user, _app().now())))
+        uow, str(session_id), changes, version, _manager(), _app().now())))
 
 
 @api.route("/sessions/<uuid:session_id>/cancellation", methods=["POST"])
 @requires_roles("trainer")
 @api.arguments(SessionCancelSchema)
 @api.response(200, SessionSchema)
+@api.alt_response(403, description="a trainer who is not one of the session's trainers (admins may)")
 @api.alt_response(409, description="the session is cancelled already")
 @api.alt_response(412, description="If-Match is missing or names a version the session is no longer at")
 def cancel_session(said: dict, session_id: UUID) -> Any:
-    """Cancel the session and every booking on it; everyone booked is told why. Send If-Match."""
+    """Cancel the session and every booking on it; everyone booked is told why. Send If-Match.
+    Only the session's own trainers, and admins."""
     version = _version()
     return versioned(_run(lambda uow: handlers.cancel_session(
-        uow, str(session_id), said["reason"], version, current_principal().user)))
+        uow, str(session_id), said["reason"], version, _manager())))
 
 
 # -- bookings ----------------------------------------------------------------------------------------

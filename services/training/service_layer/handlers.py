@@ -22,6 +22,7 @@ from services.training.domain.training import (
     check_can_cancel,
     check_can_enrol,
     check_can_mark_attended,
+    check_may_manage_session,
     check_prerequisite,
     check_session_open,
     check_session_time,
@@ -62,6 +63,14 @@ class Caller:
     may_act_for_others: bool  # a trainer or an admin
 
 
+@dataclass(frozen=True)
+class Manager:
+    """Who moves or cancels a session: one of its trainers, or an admin."""
+
+    user: str
+    is_admin: bool
+
+
 # -- catalogue ---------------------------------------------------------------------------------------
 
 def create_level(uow: UnitOfWork, fields: Row) -> Row:
@@ -97,9 +106,11 @@ def schedule_session(uow: UnitOfWork, course_code: str, fields: Row, trainer: st
     return session
 
 
-def reschedule_session(uow: UnitOfWork, session_id: str, changes: Row, version: int, by: str, now: datetime) -> Row:
+def reschedule_session(uow: UnitOfWork, session_id: str, changes: Row, version: int, by: Manager,
+                       now: datetime) -> Row:
     """Move the session (time, venue, link) and tell everyone booked on it."""
     session = find_session(uow, session_id, for_update=True)
+    _check_manager(session, by)
     _check_version(session, version)
     check_session_open(session["status"])
     moved = {"starts_at": session["starts_at"], "location": session["location"], "online_url": session["online_url"],
@@ -109,15 +120,16 @@ def reschedule_session(uow: UnitOfWork, session_id: str, changes: Row, version: 
     audit.record(uow, "session.rescheduled", "session", session_id, before_version=version, after_version=version + 1)
     after = find_session(uow, session_id)
     uow.emit("training.session_rescheduled", {
-        **_session_told(uow, after, store.active_bookings(uow, session_id)), "changed_by": by,
+        **_session_told(uow, after, store.active_bookings(uow, session_id)), "changed_by": by.user,
         "was_starts_at": session["starts_at"], "was_when": when_text(session["starts_at"])},
         topic=topics.TRAINING, key=session_id)
     return after
 
 
-def cancel_session(uow: UnitOfWork, session_id: str, reason: str, version: int, by: str) -> Row:
+def cancel_session(uow: UnitOfWork, session_id: str, reason: str, version: int, by: Manager) -> Row:
     """Cancel the session and every booking on it, and tell everyone who was booked."""
     session = find_session(uow, session_id, for_update=True)
+    _check_manager(session, by)
     _check_version(session, version)
     check_session_open(session["status"])
     booked = store.active_bookings(uow, session_id)
@@ -125,9 +137,13 @@ def cancel_session(uow: UnitOfWork, session_id: str, reason: str, version: int, 
     store.cancel_all_bookings(uow, session_id)
     audit.record(uow, "session.cancelled", "session", session_id, before_version=version, after_version=version + 1)
     after = find_session(uow, session_id)
-    uow.emit("training.session_cancelled", {**_session_told(uow, after, booked), "changed_by": by, "reason": reason},
-             topic=topics.TRAINING, key=session_id)
+    told = {**_session_told(uow, after, booked), "changed_by": by.user, "reason": reason}
+    uow.emit("training.session_cancelled", told, topic=topics.TRAINING, key=session_id)
     return after
+
+
+def _check_manager(session: Row, by: Manager) -> None:
+    check_may_manage_session(by.user, by.is_admin, [session["trainer"], *(session.get("trainers") or [])])
 
 
 def _check_version(session: Row, version: int) -> None:
