@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
+
+TRUST_TIME = ZoneInfo("Europe/London")  # the clock every page shows times on (GMT in winter, BST in summer)
 
 UNITS_OF_MEASURE = {
     "rate_per_1000_bed_days": "per 1,000 bed days",
@@ -31,10 +34,11 @@ def measure(unit_of_measure: str | None) -> str:
 
 
 def when(iso: str | None) -> str:
-    """An ISO 8601 time as "Friday 15 January 2027, 09:30" (the time as given, with its offset's clock)."""
+    """An ISO 8601 time on the trust's clock: "2027-07-16T08:30:00+00:00" -> "Friday 16 July 2027, 09:30"
+    (the services answer in UTC; people read UK time)."""
     if not iso:
         return ""
-    moment = datetime.fromisoformat(iso)
+    moment = datetime.fromisoformat(iso).astimezone(TRUST_TIME)
     return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M}"
 
 

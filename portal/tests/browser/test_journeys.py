@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -14,6 +15,7 @@ from playwright.sync_api import expect
 from portal.tests.browser.conftest import USERS
 
 pytestmark = pytest.mark.e2e
+LONDON = ZoneInfo("Europe/London")  # sessions are planned on the trust's clock, as pages show them
 
 
 @pytest.mark.parametrize("username", sorted(USERS))
@@ -175,7 +177,7 @@ def _new_session(issuer, *, capacity: int) -> str:
     token = issuer.issue("tara.trainer", ["trainer"])
     room = f"Room {uuid.uuid4().hex[:8]}"
     response = requests.post(f"http://127.0.0.1:{os.environ['TRAINING_PORT']}/api/v1/courses/QI-BRONZE/sessions",
-                             json={"starts_at": datetime(2032, 10, 15, 9, 30, tzinfo=UTC).isoformat(),
+                             json={"starts_at": datetime(2032, 10, 15, 9, 30, tzinfo=LONDON).isoformat(),
                                    "capacity": capacity, "location": room},
                              headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert response.status_code == 201, response.text

@@ -116,6 +116,7 @@ def test_figures_read_as_people_write_them():
     assert formatting.number(None) == "–"
     assert formatting.measure("rate_per_1000_bed_days") == "per 1,000 bed days"
     assert formatting.when("2027-01-15T09:30:00+00:00") == "Friday 15 January 2027, 09:30"
+    assert formatting.when("2027-07-16T08:30:00+00:00") == "Friday 16 July 2027, 09:30"  # BST
 
 
 def test_every_making_data_count_icon_has_words_and_a_distinct_drawing():
