@@ -23,6 +23,10 @@ class MailboxUnreachable(ConnectionError):
     """The mailbox server did not answer, or refused our login or TLS: an outage, tried again later."""
 
 
+class MessageGone(LookupError):
+    """The server no longer has the message (someone else deleted it during the session)."""
+
+
 @dataclass(frozen=True)
 class Pop3Settings:
     host: str
@@ -68,17 +72,26 @@ class Pop3Mailbox:
         return found
 
     def headers(self, number: int) -> bytes:
-        """The message's header section (TOP n 0)."""
-        _, lines, _ = self.client.top(number, 0)
+        """The message's header section (TOP n 0); MessageGone when the server has it no more."""
+        try:
+            _, lines, _ = self.client.top(number, 0)
+        except poplib.error_proto as exc:
+            raise MessageGone(str(exc)) from exc
         return b"\r\n".join(lines) + b"\r\n"
 
     def fetch(self, number: int) -> bytes:
-        _, lines, _ = self.client.retr(number)
+        try:
+            _, lines, _ = self.client.retr(number)
+        except poplib.error_proto as exc:
+            raise MessageGone(str(exc)) from exc
         return b"\r\n".join(lines) + b"\r\n"
 
     def delete(self, number: int) -> None:
-        """Marked now, removed when the session ends well."""
-        self.client.dele(number)
+        """Marked now, removed when the session ends well; a message already gone is left be."""
+        try:
+            self.client.dele(number)
+        except poplib.error_proto as exc:
+            raise MessageGone(str(exc)) from exc
 
 
 @contextmanager

@@ -12,26 +12,35 @@ to read, and counted; nothing in a message can stop the reader.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from psycopg_pool import ConnectionPool
 
 from services.notifications.adapters import store
+from services.notifications.adapters.pop3 import MessageGone
 from services.notifications.domain.bounces import Report, might_be_report, parse_report
 from shared import telemetry, topics
 from shared.db import UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 DELETED = ("bounce", "delay", "duplicate", "other_report")  # recorded (or nothing to record): out of the mailbox
 
 
 class Mailbox(Protocol):
+    """A session on the bounce mailbox. ``headers``, ``fetch`` and ``delete`` raise MessageGone
+    when the message is gone (deleted by someone else meanwhile)."""
+
     def listing(self) -> list[tuple[int, str]]: ...
     def headers(self, number: int) -> bytes: ...
     def fetch(self, number: int) -> bytes: ...
     def delete(self, number: int) -> None: ...
+
+
 
 
 def read_mailbox(pool: ConnectionPool, mailbox: Mailbox, bounce_address: str) -> Counter[str]:
@@ -43,12 +52,16 @@ def read_mailbox(pool: ConnectionPool, mailbox: Mailbox, bounce_address: str) ->
     for number, uid in listing:
         if uid in seen:
             continue
-        report = _report_in(mailbox, number, uid, bounce_address)
+        try:
+            report = _report_in(mailbox, number, uid, bounce_address)
+        except MessageGone:
+            continue  # gone meanwhile: nothing to read
         with unit_of_work(pool, "notifications") as uow:
             outcome = record_report(uow, report) if report else "not_a_report"
             store.mark_seen_in_mailbox(uow, uid, outcome)
         if outcome in DELETED:
-            mailbox.delete(number)
+            with contextlib.suppress(MessageGone):  # gone already: as good as deleted
+                mailbox.delete(number)
         telemetry.BOUNCE_MESSAGES.labels(outcome).inc()
         outcomes[outcome] += 1
     return outcomes
@@ -92,11 +105,20 @@ def _bounced(uow: UnitOfWork, email_id: str, status: str, diagnostic: str) -> No
 
 def _report_in(mailbox: Mailbox, number: int, uid: str, bounce_address: str) -> Report | None:
     """The report message ``number`` is, fetched in full only when its headers say it may be one;
-    None for anything else, including a message the email package cannot make sense of."""
+    None for anything else, including a message the email package cannot make sense of. Raises
+    MessageGone when the message is gone."""
+    if not _unreadable_as_none(uid, lambda: might_be_report(mailbox.headers(number))):
+        return None
+    raw = mailbox.fetch(number)
+    return _unreadable_as_none(uid, lambda: parse_report(raw, bounce_address))
+
+
+def _unreadable_as_none(uid: str, read: Callable[[], T]) -> T | None:
+    """What ``read`` makes of a message, or None (logged) when the email package cannot read it."""
     try:
-        if not might_be_report(mailbox.headers(number)):
-            return None
-        return parse_report(mailbox.fetch(number), bounce_address)
+        return read()
+    except MessageGone:
+        raise
     except (ValueError, LookupError, TypeError, AttributeError, UnicodeError) as exc:
         log.warning("unreadable message in the bounce mailbox", extra={"uid": uid, "error": repr(exc)})
         return None

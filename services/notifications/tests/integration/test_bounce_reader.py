@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from services.notifications.adapters import store
+from services.notifications.adapters.pop3 import MessageGone
 from services.notifications.service_layer.bounces import read_mailbox
 from services.notifications.tests.unit.test_bounce_reports import EMAIL_ID, HARD, OUT_OF_OFFICE, SOFT, WITHOUT_VERP
 from shared.db import unit_of_work
@@ -108,3 +109,16 @@ def test_what_is_not_a_report_of_ours_stays_in_the_mailbox_and_is_counted_once(n
     assert read_mailbox(notifications_state.pool, mailbox, BOUNCES) == {"not_a_report": 2, "unmatched": 1}
     assert mailbox.deleted == []
     assert read_mailbox(notifications_state.pool, mailbox, BOUNCES) == {}
+
+
+class EmptiedMailbox(FakeMailbox):
+    """A mailbox someone else empties while it is read: every message is gone when asked for."""
+
+    def headers(self, number):
+        raise MessageGone("-ERR no such message")
+
+
+def test_a_message_gone_while_the_mailbox_is_read_is_skipped_and_read_if_it_comes_back(notifications_state):
+    uid = f"u-{uuid.uuid4().hex}"
+    assert read_mailbox(notifications_state.pool, EmptiedMailbox({uid: OUT_OF_OFFICE}), BOUNCES) == {}
+    assert read_mailbox(notifications_state.pool, FakeMailbox({uid: OUT_OF_OFFICE}), BOUNCES) == {"not_a_report": 1}
