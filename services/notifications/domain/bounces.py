@@ -57,7 +57,6 @@ class Report:
     email_id: str | None
     original_message_id: str | None
     recipients: tuple[RecipientStatus, ...]
-    arrival_date: str | None = None
 
 
 def verp_address(bounce_address: str, email_id: str) -> str:
@@ -105,7 +104,6 @@ def parse_report(raw: bytes, bounce_address: str = "") -> Report | None:
         email_id=_verp_email_id(message, bounce_address) if bounce_address else None,
         original_message_id=original,
         recipients=recipients,
-        arrival_date=_field(per_message, "Arrival-Date") or None,
     )
 
 
