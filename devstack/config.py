@@ -24,7 +24,7 @@ ENVS = ("run", "test", "chaos")
 # fails to start there.
 INFRA_PORTS: dict[str, dict[str, int]] = {
     "run": {"pg": 5433, "kafka": 9092, "kafka_controller": 9093, "smtp": 1025, "mail_http": 8025, "oidc": 8091,
-            "portal": 8000},
+            "portal": 8000, "mail_pop3": 1110},
     "test": {
         "pg": 25433,
         "kafka": 29092,
@@ -33,6 +33,7 @@ INFRA_PORTS: dict[str, dict[str, int]] = {
         "mail_http": 28025,
         "oidc": 28091,
         "portal": 28000,
+        "mail_pop3": 21110,
     },
     "chaos": {
         "pg": 26433,
@@ -42,6 +43,7 @@ INFRA_PORTS: dict[str, dict[str, int]] = {
         "mail_http": 26825,
         "oidc": 26091,
         "portal": 26000,
+        "mail_pop3": 26110,
     },
 }
 PORT_ENV_VARS = {
@@ -52,6 +54,7 @@ PORT_ENV_VARS = {
     "mail_http": "WTGR_MAIL_HTTP_PORT",
     "oidc": "WTGR_OIDC_PORT",
     "portal": "WTGR_PORTAL_PORT",
+    "mail_pop3": "WTGR_MAIL_POP3_PORT",  # the mail catcher's POP3 server: the bounce mailbox the bounces worker reads
 }
 SERVICE_PORT_OFFSET = {"run": 0, "test": 20000, "chaos": 18000}
 
@@ -66,6 +69,8 @@ PG_SUPERUSER = "postgres"  # bootstrap superuser, reachable only over the unix s
 PG_ADMIN_ROLE = "wtgr_admin"
 PG_ADMIN_PASSWORD = "wtgr-admin-local-dev"
 PG_OS_USER = "wtgr"  # Postgres refuses to run as root; this system user runs it instead
+BOUNCE_MAILBOX_USER = "bounces"  # the mail catcher's POP3 login, which the bounces worker reads with
+BOUNCE_MAILBOX_PASSWORD = "bounces-local-dev"
 
 
 def service_password(service: str) -> str:
@@ -93,6 +98,7 @@ class Ports:
     mail_http: int
     oidc: int = 0  # the development OpenID Connect provider
     portal: int = 0  # the portal (the address people open)
+    mail_pop3: int = 0  # the mail catcher's POP3 server (the bounce mailbox)
     services: dict[str, int] = field(default_factory=dict)
     platform: dict[str, int] = field(default_factory=dict)  # the platform's own processes, by name
 
@@ -253,6 +259,10 @@ class StackConfig:
     @property
     def mail_dir(self) -> Path:
         return self.state_dir / "mail"
+
+    @property
+    def mail_pop3_auth_file(self) -> Path:
+        return self.mail_dir / "pop3-auth"
 
     @property
     def mail_log(self) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from devstack.config import StackConfig, service_password
+from devstack.config import BOUNCE_MAILBOX_PASSWORD, BOUNCE_MAILBOX_USER, StackConfig, service_password
 from shared import platform
 
 # Development-only secrets of the portal and the local OIDC provider (the portal refuses to start
@@ -79,6 +79,12 @@ def build_env(config: StackConfig) -> dict[str, str]:
         "WTGR_SMTP_HOST": "127.0.0.1",
         "WTGR_SMTP_PORT": str(config.ports.smtp),
         "WTGR_MAIL_HTTP": config.mail_http_url,
+        # bounces go to bounces+<email id>@ (VERP); the mail catcher's POP3 server is the bounce mailbox
+        "WTGR_BOUNCE_ADDRESS": "bounces@hospital.example",
+        "WTGR_BOUNCE_POP3_HOST": "127.0.0.1",
+        "WTGR_BOUNCE_POP3_PORT": str(config.ports.mail_pop3),
+        "WTGR_BOUNCE_POP3_USERNAME": BOUNCE_MAILBOX_USER,
+        "WTGR_BOUNCE_POP3_PASSWORD": BOUNCE_MAILBOX_PASSWORD,
         "WTGR_PG_ADMIN_URL": config.admin_database_url,
         "WTGR_WORKER_ENDPOINT_HOST": "127.0.0.1",  # workers' /healthz and /metrics (shared/liveness.py)
         # The demo trust shares its published stories and tools library with visitors who do not
@@ -90,6 +96,7 @@ def build_env(config: StackConfig) -> dict[str, str]:
         # an alert waits this long for the same KPI's month at other levels (30 s in a trust): the
         # suites' alerts arrive together, and their recovery times are not the hold's
         values["WTGR_ALERT_HOLD_SECONDS"] = "5"
+        values["WTGR_BOUNCE_POLL_SECONDS"] = "1"  # a bounce shows within a second or two
     for process in platform.PLATFORM_PROCESSES:
         values[process.port_env_var] = str(config.ports.platform[process.name])
     for service in config.services:

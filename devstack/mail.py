@@ -73,6 +73,11 @@ class Mailbox:
                 raise MailboxError(f"no matching email for {to} arrived within {timeout:.0f} s")
             time.sleep(0.2)
 
+    def newest_id(self, query: str) -> str | None:
+        """The id of the newest message Mailpit's search ``query`` finds (``subject:"digest"``), or None."""
+        page = self._get("/api/v1/search", {"query": query, "start": 0, "limit": 1}).json()
+        return str(page["messages"][0]["ID"]) if page["messages"] else None
+
     def raw(self, message_id: str) -> bytes:
         """The message as received (RFC 5322 source)."""
         return self._get(f"/api/v1/message/{message_id}/raw").content

@@ -79,7 +79,8 @@ def _describe(config: StackConfig, server: Server) -> str:
         return f"127.0.0.1:{ports.kafka} (controller {ports.kafka_controller})"
     if server.name == "oidc-provider":
         return f"{config.oidc_issuer}/"
-    return f"smtp 127.0.0.1:{ports.smtp}, {config.mail_http_url}/"
+    pop3 = f", pop3 127.0.0.1:{ports.mail_pop3}" if ports.mail_pop3 else ""
+    return f"smtp 127.0.0.1:{ports.smtp}{pop3}, {config.mail_http_url}/"
 
 
 def _ensure_server(config: StackConfig, server: Server) -> bool:
@@ -273,6 +274,8 @@ def info(env: str) -> int:
         note = "" if svc.running(service) else "   (not running)"
         print(f"  {service:<14} {url}/docs   metrics {url}/metrics{note}")
     print(f"  {'mail viewer':<14} {config.mail_http_url}/")
+    if config.ports.mail_pop3:
+        print(f"  {'bounce mailbox':<14} pop3 127.0.0.1:{config.ports.mail_pop3}  (bounces / bounces-local-dev)")
     print(f"  {'postgres':<14} {config.admin_database_url}")
     print(f"  {'kafka':<14} {config.kafka_bootstrap}")
     print(f"  {'logs':<14} {config.logs_dir}/  ({config.state_dir}/*.log for the servers)")

@@ -105,7 +105,7 @@ SERVICES: tuple[Service, ...] = (
         8005,
         publishes=(topics.NOTIFICATIONS,),
         consumes=(topics.KPIS, topics.IDEAS, topics.PROJECTS, topics.STORIES, topics.TRAINING),
-        workers=(Process("mailer", "mailer"),),
+        workers=(Process("mailer", "mailer"), Process("bounces", "bounces")),
     ),
     Service("stories", 8006, publishes=(topics.STORIES,), consumes=(topics.PROJECTS, topics.KPIS)),
 )

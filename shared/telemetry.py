@@ -58,7 +58,11 @@ WORKER_RETRIES = Counter(
     "wtgr_worker_retries_total", "Times a worker met an outage (database, Kafka, SMTP) and retried after back-off",
     ["service", "worker", "error"],
 )
-EMAILS = Counter("wtgr_emails_total", "Emails handed to SMTP, by outcome", ["outcome"])
+EMAILS = Counter("wtgr_emails_total", "Emails handed to SMTP, by outcome (bounced: a report came back later)",
+                 ["outcome"])
+BOUNCE_MESSAGES = Counter("wtgr_bounce_mailbox_messages_total",
+                          "Messages read from the bounce mailbox, by outcome (bounce, delay, duplicate, other_report, "
+                          "not_a_report, unmatched)", ["outcome"])
 WORKER_HEARTBEAT = Gauge(
     "wtgr_worker_heartbeat_timestamp_seconds", "When the worker's loop last went round (Unix time)",
     ["service", "worker"], multiprocess_mode="max",

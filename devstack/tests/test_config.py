@@ -24,6 +24,8 @@ def test_default_ports_per_env() -> None:
         5433, 9092, 9093, 1025, 8025)
     assert (test.pg, test.kafka, test.kafka_controller, test.smtp, test.mail_http) == (
         25433, 29092, 29093, 21025, 28025)
+    assert (run.mail_pop3, test.mail_pop3, resolve_ports("chaos", SERVICES, {}).mail_pop3) == (1110, 21110, 26110)
+    assert resolve_ports("test", SERVICES, {"WTGR_MAIL_POP3_PORT": "12110"}).mail_pop3 == 12110
     assert list(run.services.values()) == [8001, 8002, 8003, 8004, 8005]
     assert list(test.services.values()) == [28001, 28002, 28003, 28004, 28005]
 
@@ -93,7 +95,7 @@ def test_no_default_port_is_one_the_kernel_may_hand_a_client() -> None:
     # Linux gives client connections ports from 32768 to 60999; a server port there can be taken.
     for env in ENVS:
         ports = resolve_ports(env, SERVICES, {})
-        defaults = [ports.pg, ports.kafka, ports.kafka_controller, ports.smtp, ports.mail_http,
+        defaults = [ports.pg, ports.kafka, ports.kafka_controller, ports.smtp, ports.mail_http, ports.mail_pop3,
                     *ports.services.values()]
         assert all(port < 32768 for port in defaults), (env, defaults)
 

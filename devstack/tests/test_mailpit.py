@@ -20,6 +20,13 @@ def test_mailpit_listens_on_loopback_only_and_keeps_every_message(tmp_path: Path
     assert "--disable-version-check" in cmd  # no call home at start
 
 
+def test_mailpit_serves_the_bounce_mailbox_over_pop3_on_loopback_with_its_password_file(tmp_path: Path) -> None:
+    cmd = mailpit.command(tmp_path / "mailpit", 21025, 28025, tmp_path / "mail.db", 21110, tmp_path / "pop3-auth")
+    assert cmd[cmd.index("--pop3") + 1] == "127.0.0.1:21110"
+    assert cmd[cmd.index("--pop3-auth-file") + 1] == str(tmp_path / "pop3-auth")
+    assert "--pop3" not in mailpit.command(tmp_path / "mailpit", 21025, 28025, tmp_path / "mail.db")
+
+
 def test_a_cached_binary_is_used_without_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     binary = mailpit.binary_path(tmp_path)
     binary.parent.mkdir(parents=True)

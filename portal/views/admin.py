@@ -1,4 +1,5 @@
-"""Admin: the KPI catalogue, the organisation's units and the audit trail of every service (admins only)."""
+"""Admin: the KPI catalogue, the organisation's units, the audit trail of every service and the
+outbound email log (admins only)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,23 @@ def audit() -> str:
         found, problem = {"items": [], "total": 0, "total_is_exact": True, "next": None, "previous": None}, exc.detail
     return render_template("admin/audit.html", services=services, service=service, filters=filters, page=found,
                            problem=problem)
+
+
+EMAIL_STATUSES = {"failed": "Refused by the mail server", "bounced": "Bounced later", "sent": "Sent",
+                  "pending": "Waiting to be sent", "": "All"}
+EMAILS_PAGE_SIZE = 50
+
+
+@blueprint.route("/emails")
+@requires_role("admin")
+def emails() -> str:
+    """The outbound email log, newest first: by default the emails that did not arrive, refused by
+    the SMTP server when sent, then those reported later as bounced (or all, or by status)."""
+    asked = request.args.get("status", "failed")
+    status = asked if asked in EMAIL_STATUSES else "failed"
+    found = backend().get("notifications", "/api/v1/emails", page_size=EMAILS_PAGE_SIZE, status=status or None,
+                          cursor=request.args.get("cursor") or None)
+    return render_template("admin/emails.html", statuses=EMAIL_STATUSES, status=status, page=found)
 
 
 def audit_filters(args: Any) -> dict[str, str]:

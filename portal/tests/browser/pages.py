@@ -87,6 +87,7 @@ MAIN_PAGES = (
     MainPage("admin-kpis", "/admin/kpis", "ada.admin"),
     MainPage("admin-units", "/admin/units", "ada.admin"),
     MainPage("admin-audit", "/admin/audit?service=stories", "ada.admin"),
+    MainPage("admin-emails", "/admin/emails?status=bounced", "ada.admin"),
     MainPage("forbidden", "/admin/kpis", "sam.nurse"),
     MainPage("not-found", "/kpis/NOPE/units/TRUST", "sam.nurse"),
 )

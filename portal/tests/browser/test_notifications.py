@@ -3,6 +3,7 @@ link, in Chromium against the real services."""
 
 from __future__ import annotations
 
+import email
 import re
 import uuid
 
@@ -75,3 +76,41 @@ def test_a_link_that_was_not_sent_says_so(page, portal_url):
     assert response.status_code == 404
     page.goto(f"{portal_url}/unsubscribe/forged")
     expect(page.get_by_role("heading", level=1, name="This unsubscribe link does not work")).to_be_visible()
+
+
+def test_an_admin_finds_an_email_that_bounced_later_with_the_servers_words(page, sign_in, portal_url,
+                                                                             kafka_bootstrap):
+    import os
+
+    from kafka import KafkaProducer
+
+    from devstack.mail import Mailbox
+    from shared import topics
+    from tests.e2e.test_email_bounces import an_idea_declined, delivery_report, mail_to_the_bounce_mailbox
+
+    run = uuid.uuid4().hex[:8]
+    person = f"moved-{run}@hospital.example"
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+    producer.send(topics.IDEAS, key=run.encode(), value=an_idea_declined(person, f"Moved on {run}").to_json()) \
+        .get(timeout=10)
+    producer.close()
+    mailbox = Mailbox(os.environ["WTGR_MAIL_HTTP"])
+    sent = mailbox.wait_for(person, lambda m: f"Moved on {run}" in m.subject, timeout=90)
+    headers = email.message_from_bytes(mailbox.raw(sent.id))
+    verp = headers["Return-Path"].strip("<>")
+    mail_to_the_bounce_mailbox(verp, delivery_report(verp, person, "failed", "5.1.1", "550 5.1.1 User unknown",
+                                                     headers["Message-ID"], f"browser-{run}"))
+
+    sign_in(page, "ada.admin")
+    page.goto(portal_url + "/admin/")
+    page.get_by_role("link", name="Emails").click()
+    page.get_by_label("Show").select_option("bounced")
+    page.get_by_role("button", name="Show the emails").click()
+    row = page.get_by_role("row").filter(has_text=f"Moved on {run}")
+    for _ in range(20):  # the bounces worker reads the mailbox every second
+        if row.count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(row.get_by_text("Bounced", exact=True)).to_be_visible()
+    expect(row.get_by_text("550 5.1.1 User unknown")).to_be_visible()

@@ -5,7 +5,9 @@ verified TLS certificate and a timeout on every exchange. Retries and back-off a
 The message is multipart/alternative (plain text first, then HTML), with the headers an inbox
 expects of an automatic email: ``Date``, a ``Message-ID`` made from the email's id (the same on
 every attempt), ``Auto-Submitted: auto-generated``, ``List-Unsubscribe`` and
-``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058).
+``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058). Its envelope sender (where
+bounces go) is the email's own VERP address when a bounce address is configured
+(``SmtpSettings.envelope_sender``); the From header stays the configured sender.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
+
+from services.notifications.domain.bounces import verp_address
 
 SECURITY = ("none", "starttls", "tls")
 
@@ -29,11 +33,14 @@ class SmtpSettings:
     username: str = ""
     password: str = ""
     timeout: float = 10.0
+    bounce_address: str = ""
 
     @classmethod
     def from_env(cls, host: str, port: int, mail_from: str) -> SmtpSettings:
         """WTGR_SMTP_SECURITY (none, starttls, tls), WTGR_SMTP_USERNAME, WTGR_SMTP_PASSWORD (or
-        WTGR_SMTP_PASSWORD_FILE), WTGR_SMTP_TIMEOUT_SECONDS; host, port and sender as configured."""
+        WTGR_SMTP_PASSWORD_FILE), WTGR_SMTP_TIMEOUT_SECONDS, WTGR_BOUNCE_ADDRESS (the envelope
+        sender's base, e.g. bounces@trust.example; none: the From address); host, port and sender as
+        configured."""
         security = os.environ.get("WTGR_SMTP_SECURITY", "none").strip().lower() or "none"
         if security not in SECURITY:
             raise ValueError(f"WTGR_SMTP_SECURITY must be one of {', '.join(SECURITY)}, not {security!r}")
@@ -41,13 +48,21 @@ class SmtpSettings:
         if not password and os.environ.get("WTGR_SMTP_PASSWORD_FILE"):
             with open(os.environ["WTGR_SMTP_PASSWORD_FILE"], encoding="utf-8") as secret:
                 password = secret.read().strip()
+        bounce_address = os.environ.get("WTGR_BOUNCE_ADDRESS", "").strip()
+        if bounce_address and "@" not in bounce_address:
+            raise ValueError(f"WTGR_BOUNCE_ADDRESS must be an address (bounces@trust.example), not {bounce_address!r}")
         return cls(host, port, mail_from, security, os.environ.get("WTGR_SMTP_USERNAME", "").strip(), password,
-                   float(os.environ.get("WTGR_SMTP_TIMEOUT_SECONDS", "") or 10.0))
+                   float(os.environ.get("WTGR_SMTP_TIMEOUT_SECONDS", "") or 10.0), bounce_address)
 
     @property
     def domain(self) -> str:
         """The sender's domain, which Message-IDs are made under."""
         return parseaddr(self.mail_from)[1].rpartition("@")[2] or "wtgr.local"
+
+    def envelope_sender(self, email_id: str) -> str | None:
+        """Where bounces of the email go (SMTP MAIL FROM, the Return-Path): its own VERP address of
+        the bounce address, so a report names the email; None (the From address) without one."""
+        return verp_address(self.bounce_address, email_id) if self.bounce_address else None
 
 
 @dataclass(frozen=True)
@@ -93,7 +108,7 @@ class SmtpSender:
         with self._connect() as smtp:
             if self.settings.username:
                 smtp.login(self.settings.username, self.settings.password)
-            smtp.send_message(message)
+            smtp.send_message(message, from_addr=self.settings.envelope_sender(email.email_id))
 
     def _connect(self) -> smtplib.SMTP:
         settings = self.settings

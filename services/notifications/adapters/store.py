@@ -14,7 +14,8 @@ from shared.db import UnitOfWork
 from shared.pagination import Listing
 
 EMAIL_COLUMNS = ("id::text AS id, caused_by, event_type, recipients, subject, body, html_body, status, attempts, "
-                 "last_error, smtp_code, refused, kind, person, message_id, unsubscribe, created_at, sent_at")
+                 "last_error, smtp_code, refused, kind, person, message_id, unsubscribe, created_at, sent_at, "
+                 "bounced_at, bounce_status, bounce_diagnostic, delayed_at, delay_status, delay_diagnostic")
 # The email log, newest first; migration 0002 indexes (created_at, id) alone and after status. Its id
 # is selected as it is stored: ORDER BY id must mean the indexed uuid, not text.
 EMAILS = Listing("emails", "emails", EMAIL_COLUMNS.replace("id::text AS id", "id"), "created_at timestamptz, id uuid",
@@ -243,3 +244,52 @@ def mark_attempt_failed(
             WHERE id = %s""",
         (error, smtp_code, refused, give_up, retry_in_seconds, email_id),
     )
+
+
+# -- bounces --------------------------------------------------------------------------------------
+
+def email_named(uow: UnitOfWork, email_id: str | None, message_id: str | None) -> str | None:
+    """The email a bounce report names: by its id (from the VERP address), else its Message-ID."""
+    if email_id and (row := uow.one("SELECT id::text AS id FROM emails WHERE id = %s", (email_id,))):
+        return str(row["id"])
+    if message_id and (row := uow.one("SELECT id::text AS id FROM emails WHERE message_id = %s LIMIT 1",
+                                      (message_id,))):
+        return str(row["id"])
+    return None
+
+
+def record_bounce(uow: UnitOfWork, report_id: str, email_id: str, recipient: str, action: str, status: str,
+                  diagnostic: str, hard: bool) -> bool:
+    """Keep what one report says of one recipient; False (nothing kept) when it was kept before."""
+    row = uow.one(
+        """INSERT INTO bounces (report_id, recipient, email_id, action, status, diagnostic, hard)
+           VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (report_id, recipient) DO NOTHING RETURNING email_id""",
+        (report_id, recipient, email_id, action, status, diagnostic, hard))
+    return row is not None
+
+
+def mark_bounced(uow: UnitOfWork, email_id: str, status: str, diagnostic: str) -> dict[str, Any] | None:
+    """A hard bounce: a sent email is ``bounced``, with the report's status and words; the email as
+    it is now (None when it was bounced before)."""
+    return uow.one(
+        """UPDATE emails SET status = CASE WHEN status = 'sent' THEN 'bounced' ELSE status END,
+                  bounced_at = now(), bounce_status = %s, bounce_diagnostic = %s
+            WHERE id = %s AND bounced_at IS NULL
+        RETURNING id::text AS id, recipients, subject, caused_by""",
+        (status, diagnostic, email_id))
+
+
+def mark_delayed(uow: UnitOfWork, email_id: str, status: str, diagnostic: str) -> None:
+    """A soft bounce: a note on the email (the latest kept); its status stays."""
+    uow.execute("UPDATE emails SET delayed_at = now(), delay_status = %s, delay_diagnostic = %s WHERE id = %s",
+                (status, diagnostic, email_id))
+
+
+def seen_in_mailbox(conn: Any, uids: list[str]) -> set[str]:
+    """Which of the bounce mailbox's messages were looked at before."""
+    return {row["uid"] for row in conn.execute("SELECT uid FROM mailbox_seen WHERE uid = ANY(%s)",
+                                               (uids,)).fetchall()}
+
+
+def mark_seen_in_mailbox(uow: UnitOfWork, uid: str, outcome: str) -> None:
+    uow.execute("INSERT INTO mailbox_seen (uid, outcome) VALUES (%s, %s) ON CONFLICT (uid) DO NOTHING", (uid, outcome))

@@ -204,7 +204,9 @@ def unsubscribe(token: str) -> Any:
 def list_emails(query: dict) -> Any:
     """The outbound email log, newest first; nothing sent is ever deleted. ``status=failed`` lists
     the emails the SMTP server refused (``refused``, ``smtp_code`` and ``last_error`` say how) or
-    that kept failing."""
+    that kept failing; ``status=bounced`` those a delivery status notification said later could not
+    be delivered (``bounce_status``, ``bounce_diagnostic``). A delay reported later is a note on the
+    email (``delayed_at``, ``delay_status``, ``delay_diagnostic``)."""
     with _state().pool.connection() as conn:
         return page(conn, store.EMAILS, query)
 

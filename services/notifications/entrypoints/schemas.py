@@ -13,7 +13,9 @@ TOPIC = r"^(kpi:[A-Za-z0-9_.-]{1,50}@[A-Za-z0-9_.-]{1,50}|(idea|project|campaign
 
 
 class EmailQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(["pending", "sent", "failed"]))
+    status = fields.String(validate=validate.OneOf(["pending", "sent", "failed", "bounced"]), metadata={
+        "description": "failed: refused by the SMTP server, or kept failing; bounced: sent, then a delivery status "
+                       "notification said it could not be delivered"})
 
 
 class EmailSchema(Schema):
@@ -29,7 +31,7 @@ class EmailSchema(Schema):
     body = fields.String(metadata={"description": "the plain-text part", "example": "Dear Alice, ..."})
     message_id = fields.String(allow_none=True, metadata={
         "description": "the same on every attempt", "example": "<0d9a7e42-6b1c-4f38-a5e2-91c7b3d8f604@trust.example>"})
-    status = fields.String(metadata={"example": "failed"})
+    status = fields.String(metadata={"description": "pending, sent, failed or bounced", "example": "failed"})
     attempts = fields.Integer(metadata={"example": 1})
     last_error = fields.String(allow_none=True, metadata={"description": "the SMTP server's last refusal",
                                                           "example": "SMTPRecipientsRefused: 550 no such mailbox"})
@@ -38,6 +40,18 @@ class EmailSchema(Schema):
                                        "example": True})
     created_at = fields.DateTime(metadata={"example": "2026-04-02T06:00:04+00:00"})
     sent_at = fields.DateTime(allow_none=True, metadata={"example": None})
+    bounced_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when a report (RFC 3464) said it could not be delivered, for good (status bounced)",
+        "example": None})
+    bounce_status = fields.String(allow_none=True, metadata={"description": "the report's status code",
+                                                             "example": "5.1.1"})
+    bounce_diagnostic = fields.String(allow_none=True, metadata={
+        "description": "the remote server's words", "example": "550 5.1.1 <left.the.trust@nhs.example>: User unknown"})
+    delayed_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when a report last said delivery was delayed or refused for now (a soft bounce: a note)",
+        "example": None})
+    delay_status = fields.String(allow_none=True, metadata={"example": "4.2.2"})
+    delay_diagnostic = fields.String(allow_none=True, metadata={"example": "452 4.2.2 Mailbox full"})
 
 
 class FeedQuery(PageQuery):

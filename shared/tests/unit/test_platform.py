@@ -17,7 +17,8 @@ def test_every_event_topic_and_one_dead_letter_topic_per_service_is_created():
 
 def test_a_service_has_a_consumer_exactly_when_it_consumes_a_topic():
     assert [p.name for p in platform.service("training").processes] == ["api", "relay", "scheduler"]
-    assert [p.name for p in platform.service("notifications").processes] == ["api", "relay", "consumer", "mailer"]
+    assert [p.name for p in platform.service("notifications").processes] == ["api", "relay", "consumer", "mailer",
+                                                                                   "bounces"]
 
 
 def test_a_process_runs_its_own_module():

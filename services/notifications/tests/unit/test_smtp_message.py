@@ -1,7 +1,11 @@
-"""An email as an NHS inbox expects it: both parts, and the headers of an automatic email."""
+"""An email as an NHS inbox expects it: both parts, and the headers of an automatic email; where its
+bounces go, and how the bounce mailbox is reached."""
 
 from email import message_from_bytes, policy
 
+import pytest
+
+from services.notifications.adapters.pop3 import Pop3Settings
 from services.notifications.adapters.smtp import Outgoing, SmtpSettings, build_message
 from services.notifications.service_layer.unsubscribe import Tokens, Unsubscription
 
@@ -49,3 +53,36 @@ def test_an_unsubscribe_token_reads_back_and_a_forged_one_is_refused():
         assert type(refused).__name__ == "NotFound"
     else:
         raise AssertionError("a token signed with another secret was accepted")
+
+
+def test_with_a_bounce_address_each_email_goes_out_from_its_own_verp_address_and_without_one_from_the_sender(
+        monkeypatch):
+    monkeypatch.setenv("WTGR_BOUNCE_ADDRESS", "bounces@trust.example")
+    settings = SmtpSettings.from_env("relay", 25, "WTGR <wtgr-noreply@trust.example>")
+    assert settings.envelope_sender(EMAIL.email_id) == f"bounces+{EMAIL.email_id}@trust.example"
+    assert sent()["From"] == "WTGR <wtgr-noreply@trust.example>"  # the header stays the sender
+    monkeypatch.delenv("WTGR_BOUNCE_ADDRESS")
+    assert SmtpSettings.from_env("relay", 25, "wtgr@trust.example").envelope_sender(EMAIL.email_id) is None
+
+
+def test_a_bounce_address_that_is_not_an_address_is_refused_at_start(monkeypatch):
+    monkeypatch.setenv("WTGR_BOUNCE_ADDRESS", "bounces")
+    with pytest.raises(ValueError, match="WTGR_BOUNCE_ADDRESS"):
+        SmtpSettings.from_env("relay", 25, "wtgr@trust.example")
+
+
+def test_the_bounce_mailbox_is_read_over_pop3_with_tls_on_its_port_and_a_password_from_a_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("WTGR_BOUNCE_POP3_HOST", "mail.trust.example")
+    monkeypatch.setenv("WTGR_BOUNCE_POP3_SECURITY", "tls")
+    monkeypatch.delenv("WTGR_BOUNCE_POP3_PORT", raising=False)
+    monkeypatch.delenv("WTGR_BOUNCE_POP3_PASSWORD", raising=False)
+    (tmp_path / "secret").write_text("s3cret\n")
+    monkeypatch.setenv("WTGR_BOUNCE_POP3_PASSWORD_FILE", str(tmp_path / "secret"))
+    monkeypatch.setenv("WTGR_BOUNCE_POP3_USERNAME", "bounces")
+    settings = Pop3Settings.from_env()
+    assert settings == Pop3Settings("mail.trust.example", 995, "tls", "bounces", "s3cret", 10.0)
+    monkeypatch.setenv("WTGR_BOUNCE_POP3_SECURITY", "starttls")
+    assert Pop3Settings.from_env().port == 110
+    monkeypatch.setenv("WTGR_BOUNCE_POP3_SECURITY", "ssl")
+    with pytest.raises(ValueError, match="WTGR_BOUNCE_POP3_SECURITY"):
+        Pop3Settings.from_env()
