@@ -36,7 +36,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# Debian's Chromium for the browser tests and poppler-utils' pdftoppm for the certificate tests (apt-get as root when missing).
+# Debian's Chromium for the browser tests, poppler-utils' pdftoppm for the certificate tests and Pango for WeasyPrint's PDFs (apt-get as root when missing).
 chromium: $(STAMP)
 	@$(PY) -m devstack.browser >/dev/null
 

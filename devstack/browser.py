@@ -1,13 +1,16 @@
-"""Debian's Chromium for the browser tests and `make screenshots`, and poppler-utils' pdftoppm for the
-tests that render a training certificate to PNG (each installed with apt when missing, as root;
-Playwright drives Chromium through `executable_path`, never a browser build of its own).
+"""Debian's Chromium for the browser tests and `make screenshots`, poppler-utils' pdftoppm for the
+tests that render a training certificate to PNG, and Pango (with Liberation Sans, Arial's metric
+twin) that WeasyPrint draws the portal's board report PDF with (each installed with apt when missing,
+as root; Playwright drives Chromium through `executable_path`, never a browser build of its own).
 
 python -m devstack.browser   installs them when missing and prints their paths
 """
 
 from __future__ import annotations
 
-from devstack.system import require_executable
+from devstack.system import apt_install, require_executable
+
+PDF_PACKAGES = ("libpango-1.0-0", "libpangoft2-1.0-0", "fonts-liberation")
 
 
 def chromium() -> str:
@@ -18,6 +21,18 @@ def pdftoppm() -> str:
     return require_executable("pdftoppm", "poppler-utils", "the certificate tests render a PDF page to PNG")
 
 
+def pdf_libraries() -> str:
+    """Pango for WeasyPrint (the portal's PDFs): installed when the library cannot be loaded."""
+    try:
+        import weasyprint  # noqa: F401  (loads Pango through cffi on import)
+    except OSError:
+        apt_install(PDF_PACKAGES, "the portal draws PDFs with WeasyPrint, which needs Pango")
+    import weasyprint
+
+    return f"weasyprint {weasyprint.__version__}"
+
+
 if __name__ == "__main__":
     print(chromium())
     print(pdftoppm())
+    print(pdf_libraries())
