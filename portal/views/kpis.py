@@ -1,10 +1,9 @@
-"""KPIs: a unit's summary matrix, its Making Data Count summary (variation by assurance), a unit's units
-compared, a unit's board report for a month (a page to print and its PDF), and a KPI's chart with its
-data, notes, rebases and CSV; its owners (and admins) annotate and rebase it."""
+"""KPIs: a unit's summary matrix, a unit's units compared, and a KPI's chart with its data, notes,
+rebases and CSV; its owners (and admins) annotate and rebase it. The board's views of a unit are in
+``portal.views.board``."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -12,16 +11,12 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from portal import mdc
 from portal.auth import current_user
 from portal.backend import ServiceError, backend
 from portal.charts import chart_of, table_rows
-from portal.pdf import pdf_of
 
 blueprint = Blueprint("kpis", __name__, url_prefix="/kpis")
 ROWS_PER_PAGE = 25
-REPORT_SECTIONS_PER_CALL = 50
-MONTH_TEXT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message="Enter the month as YYYY-MM, for example 2026-03")
 
 
@@ -54,60 +49,6 @@ def compare(unit_code: str) -> str:
                            cursor=request.args.get("cursor") or None)
     cells = {(row["code"], cell["kpi_code"]): cell for row in matrix["items"] for cell in row["cells"]}
     return render_template("kpis/compare.html", matrix=matrix, unit=matrix["unit"], cells=cells)
-
-
-@blueprint.route("/units/<unit_code>/summary")
-def summary(unit_code: str) -> str:
-    """Making Data Count's summary matrix of a unit: its KPIs by variation (down) and assurance (across)."""
-    rows = backend().all_items("metrics", f"/api/v1/dashboards/units/{unit_code}/kpis")
-    unit = backend().get("metrics", f"/api/v1/units/{unit_code}")
-    return render_template("kpis/summary.html", unit=unit, rows=rows, grid=mdc.summary_grid(rows),
-                           variation_bands=mdc.VARIATION_BANDS, assurance_bands=mdc.ASSURANCE_BANDS)
-
-
-@blueprint.route("/units/<unit_code>/board-report")
-def board_report(unit_code: str) -> Any:
-    """A unit's board report for a month, laid out to print: a section per KPI."""
-    report = _board_report(unit_code)
-    if report is None:
-        return redirect(url_for("kpis.board_report", unit_code=unit_code))
-    return render_template("kpis/board_report.html", **report)
-
-
-@blueprint.route("/units/<unit_code>/board-report.pdf")
-def board_report_pdf(unit_code: str) -> Any:
-    """The same report as a PDF, drawn from the same page with its print styles."""
-    report = _board_report(unit_code)
-    if report is None:
-        return redirect(url_for("kpis.board_report", unit_code=unit_code))
-    pdf = pdf_of(render_template("kpis/board_report.html", **{**report, "as_pdf": True}))
-    name = f"board-report-{unit_code}-{report['month']}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _board_report(unit_code: str) -> dict[str, Any] | None:
-    """The report's sections (every page of them) and the month; None when the month asked for is not
-    one metrics takes (the page then shows the default month)."""
-    month = request.args.get("month") or None
-    if month is not None and not MONTH_TEXT.fullmatch(month):
-        return None
-    try:
-        first = backend().get("metrics", f"/api/v1/dashboards/units/{unit_code}/board-report", month=month,
-                              page_size=REPORT_SECTIONS_PER_CALL)
-    except ServiceError as exc:
-        if exc.status in (400, 422):
-            flash(f"There is no report for {month}: choose a month that has begun.")
-            return None
-        raise
-    sections = first["items"]
-    cursor = first.get("next")
-    while cursor:
-        more = backend().get("metrics", f"/api/v1/dashboards/units/{unit_code}/board-report",
-                             month=str(first["month"]), page_size=REPORT_SECTIONS_PER_CALL, cursor=cursor)
-        sections += more["items"]
-        cursor = more.get("next")
-    return {"unit": first["unit"], "month": first["month"], "month_is_over": first["month_is_over"],
-            "sections": sections, "as_pdf": False}
 
 
 @blueprint.route("/<kpi_code>/units/<unit_code>", methods=["GET", "POST"])

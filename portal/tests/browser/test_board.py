@@ -41,8 +41,10 @@ def test_a_division_matrix_pages_its_directorates(page, sign_in, portal_url):
 
 def test_the_summary_matrix_places_each_kpi_by_variation_and_assurance(page, sign_in, portal_url):
     sign_in(page, "alice.owner")
-    page.goto(portal_url + "/kpis/?unit=WARD-12")
-    page.get_by_role("link", name="Making Data Count summary").click()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Board").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Making Data Count summary")
+    page.get_by_label("Unit").select_option("WARD-12")
+    page.get_by_role("button", name="Show").click()
     table = page.get_by_role("table", name="KPIs of Ward 12 (Frailty) by variation and assurance")
     concern = table.get_by_role("row").filter(
         has=page.get_by_role("rowheader", name=re.compile("Special cause concern")))
@@ -53,7 +55,7 @@ def test_the_summary_matrix_places_each_kpi_by_variation_and_assurance(page, sig
 def test_the_board_report_shows_each_kpi_with_its_chart_signals_and_projects(page, sign_in, portal_url):
     sign_in(page, "alice.owner")
     page.goto(portal_url + "/kpis/?unit=WARD-12")
-    page.get_by_role("link", name="Board report").click()
+    page.get_by_role("link", name="Board report", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Board report: {_month_name(LAST_MONTH)}")
     falls = page.locator("section").filter(has=page.get_by_role("heading", name="Inpatient falls per 1,000 bed days"))
     expect(falls.get_by_role("img", name=re.compile("Inpatient falls per 1,000 bed days — Ward 12"))).to_be_visible()
@@ -65,21 +67,21 @@ def test_the_board_report_shows_each_kpi_with_its_chart_signals_and_projects(pag
 
 def test_the_board_report_of_this_month_is_provisional_and_never_judged(page, sign_in, portal_url):
     sign_in(page, "alice.owner")
-    page.goto(portal_url + f"/kpis/units/WARD-12/board-report?month={THIS_MONTH}")
+    page.goto(portal_url + f"/board/units/WARD-12/report?month={THIS_MONTH}")
     expect(page.get_by_text(f"{_month_name(THIS_MONTH)} is not over")).to_be_visible()
     expect(page.locator("section").get_by_text("Judged", exact=True)).to_have_count(0)
 
 
 def test_a_month_not_yet_begun_shows_last_month_instead(page, sign_in, portal_url):
     sign_in(page, "alice.owner")
-    page.goto(portal_url + f"/kpis/units/WARD-12/board-report?month={THIS_MONTH + 2}")
+    page.goto(portal_url + f"/board/units/WARD-12/report?month={THIS_MONTH + 2}")
     expect(page.get_by_text(f"There is no report for {THIS_MONTH + 2}")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Board report: {_month_name(LAST_MONTH)}")
 
 
 def test_the_printed_board_report_leaves_out_the_menus_and_starts_each_kpi_on_a_page(page, sign_in, portal_url):
     sign_in(page, "alice.owner")
-    page.goto(portal_url + "/kpis/units/WARD-12/board-report")
+    page.goto(portal_url + "/board/units/WARD-12/report")
     page.emulate_media(media="print")
     try:
         expect(page.get_by_role("navigation", name="Menu")).to_be_hidden()
@@ -93,7 +95,7 @@ def test_the_printed_board_report_leaves_out_the_menus_and_starts_each_kpi_on_a_
 
 def test_the_board_report_downloads_as_a_pdf_with_a_page_per_kpi(page, sign_in, portal_url):
     sign_in(page, "alice.owner")
-    page.goto(portal_url + "/kpis/units/WARD-12/board-report")
+    page.goto(portal_url + "/board/units/WARD-12/report")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the report as a PDF").click()
     assert download.value.suggested_filename == f"board-report-WARD-12-{LAST_MONTH}.pdf"
