@@ -36,8 +36,9 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# Debian's Chromium for the browser tests, poppler-utils (pdftoppm, pdftotext) for the certificate tests and
-# fonts-dejavu-core, the font the training service draws certificates in (apt-get as root when missing).
+# Debian's Chromium for the browser tests, poppler-utils (pdftoppm, pdftotext) for the certificate tests,
+# fonts-dejavu-core (the font the training service draws certificates in) and Pango for WeasyPrint's PDFs
+# (apt-get as root when missing).
 chromium: $(STAMP)
 	@$(PY) -m devstack.browser >/dev/null
 

@@ -24,7 +24,20 @@ from portal.auth import init_auth
 from portal.backend import Backend, ServiceError, ServiceUnavailable
 from portal.navigation import navigation
 from portal.settings import PortalSettings
-from portal.views import admin, home, ideas, kpis, me, projects, signals, stories, tools, training, unsubscribe
+from portal.views import (
+    admin,
+    board,
+    home,
+    ideas,
+    kpis,
+    me,
+    projects,
+    signals,
+    stories,
+    tools,
+    training,
+    unsubscribe,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -45,9 +58,9 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
     app.before_request(_allow_uploads)  # before CSRF, which reads the form
     csrf = CSRFProtect(app)
     init_auth(app, settings)
-    for blueprint in (home.blueprint, ideas.blueprint, projects.blueprint, kpis.blueprint, signals.blueprint,
-                      training.blueprint, stories.blueprint, tools.blueprint, me.blueprint, admin.blueprint,
-                      unsubscribe.blueprint):
+    for blueprint in (home.blueprint, ideas.blueprint, projects.blueprint, kpis.blueprint, board.blueprint,
+                      signals.blueprint, training.blueprint, stories.blueprint, tools.blueprint, me.blueprint,
+                      admin.blueprint, unsubscribe.blueprint):
         app.register_blueprint(blueprint)
     csrf.exempt(unsubscribe.one_click)  # a mail client's one-click POST has no session: the signed link suffices
     app.register_blueprint(_assets(settings))

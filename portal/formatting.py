@@ -42,4 +42,12 @@ def when(iso: str | None) -> str:
     return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M}"
 
 
-FILTERS = {"number": number, "fixed": fixed, "measure": measure, "when": when}
+def month_name(month: str | None) -> str:
+    """A month written YYYY-MM as "March 2026"; anything else as it is."""
+    try:
+        return f"{datetime.strptime(month or '', '%Y-%m'):%B %Y}"
+    except ValueError:
+        return month or ""
+
+
+FILTERS = {"number": number, "fixed": fixed, "measure": measure, "when": when, "month_name": month_name}

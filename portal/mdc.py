@@ -60,3 +60,41 @@ def point_type_words(point_type: str | None) -> str:
         "special_cause_neutral_high": "special cause: higher",
         "special_cause_neutral_low": "special cause: lower",
     }.get(point_type or "", "")
+
+
+@dataclass(frozen=True)
+class Band:
+    """A row or column of the summary matrix: its words and the icon codes it holds (None: no icon)."""
+
+    label: str
+    codes: tuple[str | None, ...]
+
+
+# The rows and columns of Making Data Count's summary matrix, as its board reports lay them out:
+# variation down the side (improvement at the top, concern at the bottom), assurance across.
+VARIATION_BANDS = (
+    Band("Special cause improvement", ("improvement_high", "improvement_low")),
+    Band("Special cause: neither improvement nor concern", ("neutral_high", "neutral_low")),
+    Band("Common cause", ("common_cause",)),
+    Band("Special cause concern", ("concern_high", "concern_low")),
+    Band("Not yet judged: a run chart (fewer than 13 months)", (None,)),
+)
+ASSURANCE_BANDS = (
+    Band("Consistently passing the target", ("consistent_pass",)),
+    Band("Hit and miss the target", ("inconsistent",)),
+    Band("Consistently failing the target", ("consistent_fail",)),
+    Band("No target", (None,)),
+)
+
+
+def summary_grid(rows: list[dict[str, object]]) -> list[list[list[dict[str, object]]]]:
+    """The KPIs of a unit's matrix (``GET /dashboards/units/<unit>/kpis`` rows) placed in the summary
+    matrix: a list per variation band, of a list per assurance band, of the rows that fall there."""
+    grid: list[list[list[dict[str, object]]]] = [[[] for _ in ASSURANCE_BANDS] for _ in VARIATION_BANDS]
+    for row in rows:
+        down = next(i for i, band in enumerate(VARIATION_BANDS)
+                    if row.get("variation_icon") in band.codes or band.codes == (None,))
+        across = next(i for i, band in enumerate(ASSURANCE_BANDS)
+                      if row.get("assurance_icon") in band.codes or band.codes == (None,))
+        grid[down][across].append(row)
+    return grid

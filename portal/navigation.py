@@ -22,6 +22,7 @@ ENTRIES = (
     Entry("Ideas", "ideas.index"),
     Entry("Projects", "projects.index"),
     Entry("KPIs", "kpis.index"),
+    Entry("Board", "board.index"),
     Entry("Signals", "signals.index"),
     Entry("Training", "training.index"),
     Entry("Stories", "stories.index"),

@@ -1,5 +1,6 @@
 """KPIs: a unit's summary matrix, a unit's units compared, and a KPI's chart with its data, notes,
-rebases and CSV; its owners (and admins) annotate and rebase it."""
+rebases and CSV; its owners (and admins) annotate and rebase it. The board's views of a unit are in
+``portal.views.board``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from portal.backend import ServiceError, backend
 from portal.charts import chart_of, table_rows
 
 blueprint = Blueprint("kpis", __name__, url_prefix="/kpis")
+ROWS_PER_PAGE = 25
 MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message="Enter the month as YYYY-MM, for example 2026-03")
 
 
@@ -41,18 +43,12 @@ def index() -> str:
 
 @blueprint.route("/units/<unit_code>/compare")
 def compare(unit_code: str) -> str:
-    """The units below a directorate (or division, or the trust) as rows, a column per KPI."""
-    unit = backend().get("metrics", f"/api/v1/units/{unit_code}")
-    rows = backend().all_items("metrics", "/api/v1/dashboards/kpis", directorate=unit_code)
-    kpis: dict[str, str] = {}
-    units: dict[str, dict[str, Any]] = {}
-    cells: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in rows:
-        kpis.setdefault(row["kpi_code"], row["name"])
-        units.setdefault(row["unit_code"], {"code": row["unit_code"], "name": row["unit_name"],
-                                            "level": row["unit_level"]})
-        cells[(row["unit_code"], row["kpi_code"])] = row
-    return render_template("kpis/compare.html", unit=unit, kpis=kpis, units=list(units.values()), cells=cells)
+    """The units straight below a directorate (or division, or the trust) as rows, a column per KPI,
+    a page of rows at a time."""
+    matrix = backend().get("metrics", f"/api/v1/dashboards/units/{unit_code}/units", page_size=ROWS_PER_PAGE,
+                           cursor=request.args.get("cursor") or None)
+    cells = {(row["code"], cell["kpi_code"]): cell for row in matrix["items"] for cell in row["cells"]}
+    return render_template("kpis/compare.html", matrix=matrix, unit=matrix["unit"], cells=cells)
 
 
 @blueprint.route("/<kpi_code>/units/<unit_code>", methods=["GET", "POST"])

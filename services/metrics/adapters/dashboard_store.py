@@ -126,3 +126,123 @@ def chart_rebases(uow: UnitOfWork, kpi_code: str, unit_code: str) -> list[dict[s
         (kpi_code, unit_code),
     )
 
+
+
+# --- A unit's units as rows -------------------------------------------------------------------------------
+
+def child_unit_count(uow: UnitOfWork, parent_code: str) -> int:
+    """How many units sit straight below ``parent_code`` in today's tree (``child_units`` pages them)."""
+    row = uow.one("SELECT count(*) AS units FROM units WHERE parent_code = %s", (parent_code,))
+    return row["units"] if row else 0
+
+
+def child_units(uow: UnitOfWork, parent_code: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    """A page of the units straight below ``parent_code`` (code, name, level, closed_on), by name, then code."""
+    return uow.all(
+        """SELECT code, name, level, closed_on FROM units WHERE parent_code = %s
+            ORDER BY name, code LIMIT %s OFFSET %s""",
+        (parent_code, limit, offset),
+    )
+
+
+def kpis_charted_below(uow: UnitOfWork, parent_code: str) -> list[dict[str, Any]]:
+    """The KPIs charted for any unit straight below ``parent_code``, by code: the columns of its units'
+    matrix, the same on every page of rows (at most one per KPI of the catalogue)."""
+    return uow.all(
+        """SELECT k.code, k.name, k.unit_of_measure, k.improvement_direction, k.decimal_places AS kpi_decimal_places
+             FROM kpis k
+            WHERE EXISTS (SELECT 1 FROM spc_charts c JOIN units u ON u.code = c.unit_code
+                           WHERE c.kpi_code = k.code AND u.parent_code = %s)
+            ORDER BY k.code""",
+        (parent_code,),
+    )
+
+
+def matrix_cells(uow: UnitOfWork, unit_codes: list[str]) -> list[dict[str, Any]]:
+    """Every chart of the given units as matrix rows (``_matrix_rows``), by unit then KPI: one statement
+    for a whole page of units."""
+    return _matrix_rows(uow, f"SELECT {CHART_COLUMNS} FROM spc_charts c WHERE c.unit_code = ANY(%(units)s)",
+                        "unit_code, kpi_code", {"units": unit_codes, "limit": None, "offset": 0})
+
+
+# --- The board report -------------------------------------------------------------------------------------
+
+def unit_charts(uow: UnitOfWork, unit_code: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    """A page of the unit's stored charts, by KPI code: type, first and last month and the chart JSON."""
+    return uow.all(
+        """SELECT kpi_code, chart_type, first_period, last_period, chart FROM spc_charts
+            WHERE unit_code = %s ORDER BY kpi_code LIMIT %s OFFSET %s""",
+        (unit_code, limit, offset),
+    )
+
+
+def month_values(uow: UnitOfWork, unit_code: str, kpi_codes: list[str], month: Any) -> dict[str, float]:
+    """Each KPI's value of the unit for ``month`` (judged or not), by KPI code; a KPI with none is absent."""
+    rows = uow.all("SELECT kpi_code, value FROM kpi_values WHERE unit_code = %s AND kpi_code = ANY(%s) AND period = %s",
+                   (unit_code, kpi_codes, month))
+    return {row["kpi_code"]: row["value"] for row in rows}
+
+
+def targets_at(uow: UnitOfWork, kpi_codes: list[str], month: Any) -> dict[str, float]:
+    """The target in force in ``month`` for each KPI that has one (the newest change effective by then)."""
+    rows = uow.all(
+        """SELECT DISTINCT ON (kpi_code) kpi_code, target FROM kpi_targets
+            WHERE kpi_code = ANY(%s) AND effective_from <= %s
+            ORDER BY kpi_code, effective_from DESC, set_at DESC""",
+        (kpi_codes, month),
+    )
+    return {row["kpi_code"]: row["target"] for row in rows}
+
+
+def annotations_of(uow: UnitOfWork, unit_code: str, kpi_codes: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The notes on each KPI's chart of the unit (period, text, pdsa_ref), oldest month first."""
+    found: dict[str, list[dict[str, Any]]] = {code: [] for code in kpi_codes}
+    for row in uow.all(
+        """SELECT kpi_code, period, text, pdsa_ref FROM annotations WHERE unit_code = %s AND kpi_code = ANY(%s)
+            ORDER BY kpi_code, period, created_at, id""",
+        (unit_code, kpi_codes),
+    ):
+        found[row.pop("kpi_code")].append(row)
+    return found
+
+
+def live_rebases_of(uow: UnitOfWork, unit_code: str, kpi_codes: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each KPI's live (not withdrawn) rebases on the unit's chart (period, reason), in the order set."""
+    found: dict[str, list[dict[str, Any]]] = {code: [] for code in kpi_codes}
+    for row in uow.all(
+        """SELECT kpi_code, period, reason FROM rebases
+            WHERE unit_code = %s AND kpi_code = ANY(%s) AND withdrawn_at IS NULL ORDER BY kpi_code, set_at, id""",
+        (unit_code, kpi_codes),
+    ):
+        found[row.pop("kpi_code")].append(row)
+    return found
+
+
+def open_signals_of(uow: UnitOfWork, unit_code: str, kpi_codes: list[str], month: Any
+                    ) -> dict[str, list[dict[str, Any]]]:
+    """Each KPI's signals on the unit that are not closed and began by ``month``, oldest first."""
+    found: dict[str, list[dict[str, Any]]] = {code: [] for code in kpi_codes}
+    for row in uow.all(
+        """SELECT kpi_code, id, kind, state, period, signal_start, point_type, opened_at FROM signals
+            WHERE unit_code = %s AND kpi_code = ANY(%s) AND state <> 'closed'
+              AND coalesce(signal_start, period) <= %s
+            ORDER BY kpi_code, id""",
+        (unit_code, kpi_codes, month),
+    ):
+        found[row.pop("kpi_code")].append(row)
+    return found
+
+
+def projects_of(uow: UnitOfWork, unit_code: str, kpi_codes: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each KPI's projects with a measure on its series of the unit (metrics' copy of them, from the
+    projects service's events), by title."""
+    found: dict[str, list[dict[str, Any]]] = {code: [] for code in kpi_codes}
+    for row in uow.all(
+        """SELECT DISTINCT m.kpi_code, p.project_id, p.title, p.stage
+             FROM project_measures m JOIN project_copies p USING (project_id)
+            WHERE m.unit_code = %s AND m.kpi_code = ANY(%s)
+            ORDER BY m.kpi_code, p.title, p.project_id""",
+        (unit_code, kpi_codes),
+    ):
+        found[row.pop("kpi_code")].append(row)
+    return found

@@ -365,3 +365,11 @@ def _value_label(index: int, value: float, marks: Marks) -> str:
 
 def _number(value: float) -> str:
     return f"{value:.4g}"
+
+
+def with_id_prefix(svg: str, prefix: str) -> str:
+    """The SVG with its title's and description's ids (and the references to them) made unique by
+    ``prefix``, so several charts inlined in one page each keep their own accessible name."""
+    return (svg.replace('aria-labelledby="chart-title chart-desc"', f'aria-labelledby="{prefix}-title {prefix}-desc"')
+               .replace('<title id="chart-title">', f'<title id="{prefix}-title">')
+               .replace('<desc id="chart-desc">', f'<desc id="{prefix}-desc">'))

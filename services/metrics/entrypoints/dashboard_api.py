@@ -28,17 +28,22 @@ from services.metrics import bootstrap
 from services.metrics.adapters import catalogue_store, dashboard_store, store
 from services.metrics.adapters.chart_json import chart_from_json, expanded
 from services.metrics.adapters.svg import render_svg
+from services.metrics.bootstrap import utc_today
 from services.metrics.domain.charts import RUN
 from services.metrics.domain.levels import decimal_places
 from services.metrics.entrypoints.dashboard_schemas import (
+    BoardReportQuery,
+    BoardReportSchema,
     DirectorateMatrixQuery,
     DirectorateMatrixSchema,
     KpiChartSchema,
     KpiMatrixSchema,
+    UnitsMatrixSchema,
 )
+from services.metrics.service_layer import board
 from shared.db import unit_of_work
 from shared.errors import InvalidInput, NotFound
-from shared.month import month_text
+from shared.month import Month, month_text
 from shared.pagination import PageQuery, page_by_offset
 from shared.web import Blueprint, requires_sign_in
 
@@ -90,6 +95,64 @@ def directorate_kpi_matrix(query: dict) -> Any:
             "directorate-matrix", query, dashboard_store.chart_count_below(uow, top, unit, kpi),
             lambda limit, offset: _shown(dashboard_store.kpi_matrix_below(uow, top, unit, kpi, limit, offset)),
             top=top, unit=unit, kpi=kpi)
+
+
+@dashboard_api.route("/dashboards/units/<unit_code>/units", methods=["GET"])
+@requires_sign_in
+@dashboard_api.arguments(PageQuery, location="query")
+@dashboard_api.response(200, UnitsMatrixSchema)
+@dashboard_api.alt_response(400, description="A cursor this list did not give, or gave for another unit.")
+@dashboard_api.alt_response(404, description="No such unit.")
+def units_matrix(query: dict, unit_code: str) -> Any:
+    """The matrix of a unit's units (a directorate's wards, a division's directorates): a row per unit
+    straight below it, by name, and a column per KPI charted for any of them (`kpis`, the same on every
+    page); each row's `cells` are its unit-matrix rows. The rows are paged (a directorate may have many
+    wards); each page is three statements whatever its size. Bounded by design (the units below one
+    unit), so its cursors carry an offset."""
+    with _uow() as uow:
+        unit = _found(store.unit(uow, unit_code), f"unit {unit_code}")
+        columns = [{**column, "decimal_places": decimal_places(column.pop("kpi_decimal_places"),
+                                                               column["unit_of_measure"])}
+                   for column in dashboard_store.kpis_charted_below(uow, unit_code)]
+        found = page_by_offset("units-matrix", query, dashboard_store.child_unit_count(uow, unit_code),
+                               lambda limit, offset: _with_cells(uow, dashboard_store.child_units(uow, unit_code,
+                                                                                                 limit, offset)),
+                               unit=unit_code)
+    return {**vars(found), "unit": unit, "kpis": columns}
+
+
+def _with_cells(uow: Any, units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cells: dict[str, list[dict[str, Any]]] = {unit["code"]: [] for unit in units}
+    for cell in _shown(dashboard_store.matrix_cells(uow, list(cells))):
+        cells[cell["unit_code"]].append(cell)
+    return [{**unit, "cells": cells[unit["code"]]} for unit in units]
+
+
+@dashboard_api.route("/dashboards/units/<unit_code>/board-report", methods=["GET"])
+@requires_sign_in
+@dashboard_api.arguments(BoardReportQuery, location="query")
+@dashboard_api.response(200, BoardReportSchema)
+@dashboard_api.alt_response(400, description="A cursor this list did not give, or gave for another unit or month.")
+@dashboard_api.alt_response(404, description="No such unit.")
+def board_report(query: dict, unit_code: str) -> Any:
+    """A unit's board report for a month: a section per KPI charted for the unit, by KPI code, with the
+    chart as it stood at that month (SVG), the month's value and status (judged, provisional, not
+    reported), the target then, the icons, the signals not closed and the projects measuring the series.
+    The month defaults to last month; a month after this one is a 422. Bounded by design (at most one
+    section per KPI of the catalogue), so its cursors carry an offset."""
+    this_month = Month.of(utc_today())
+    month = query.get("month") or this_month.previous()
+    if month > this_month:
+        raise InvalidInput(f"{month} has not begun: report on {this_month} or before", field="month",
+                           reason="after this month")
+    with _uow() as uow:
+        unit = _found(store.unit(uow, unit_code), f"unit {unit_code}")
+        total = _found(dashboard_store.unit_with_chart_count(uow, unit_code), f"unit {unit_code}")["charts"]
+        found = page_by_offset(
+            "board-report", query, total,
+            lambda limit, offset: board.report_page(uow, unit_code, unit.name, month.first_day, limit, offset),
+            unit=unit_code, month=str(month))
+    return {**vars(found), "unit": unit, "month": month, "month_is_over": month < this_month}
 
 
 def _shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -198,3 +198,100 @@ class KpiChartSchema(Schema):
     provisional = fields.List(fields.Nested(ProvisionalMonthSchema), **_described(
         "The newest months shown beside the chart but not judged (not in `chart` or `run_chart`, never alerted "
         "on), oldest first: a month not yet over, or a rolled-up month some unit has still to report."))
+
+
+class KpiColumnSchema(Schema):
+    code = fields.String(**_described("The KPI's code.", example="ALOS"))
+    name = fields.String(**_described("The KPI's name.", example="Average length of stay"))
+    unit_of_measure = fields.String(**_described("What the values count.", example="days"))
+    improvement_direction = fields.String(**_described("Which way is better: increase, decrease or neutral.",
+                                                       example="decrease"))
+    decimal_places = fields.Integer(**_described("How many decimal places to show its values with.", example=1))
+
+
+class UnitsMatrixRowSchema(Schema):
+    code = fields.String(**_described("The unit's code.", example="WARD-7"))
+    name = fields.String(**_described("The unit's name.", example="Ward 7 (acute medicine)"))
+    level = fields.String(**_described("trust, division, directorate, specialty, ward or theatre.", example="ward"))
+    closed_on = fields.Date(allow_none=True, **_described("The day the unit closed; null while it is open.",
+                                                          example=None))
+    cells = fields.List(fields.Nested(KpiMatrixRowSchema), **_described(
+        "One cell per KPI charted for this unit, by KPI code (a column of `kpis` with no cell has no chart here): "
+        "a unit-matrix row."))
+
+
+class UnitsMatrixSchema(page_of(UnitsMatrixRowSchema)):  # type: ignore[misc]
+    unit = fields.Nested(UnitRefSchema, **_described("The unit whose units are the rows."))
+    kpis = fields.List(fields.Nested(KpiColumnSchema), **_described(
+        "The columns: every KPI charted for any unit straight below, by code, the same on every page."))
+
+
+class BoardReportQuery(PageQuery):
+    month = MonthField(**_described(
+        "The month reported, YYYY-MM, not after this month (422); a month not yet over is provisional, never "
+        "judged. Default: last month, the newest month that is over.", example="2026-03"))
+
+
+class BoardSignalSchema(Schema):
+    id = fields.Integer(**_described("The signal's id.", example=41))
+    kind = fields.String(**_described("special_cause or run_chart.", example="special_cause"))
+    state = fields.String(**_described("open, acknowledged, explained or action_planned (closed ones are left out).",
+                                       example="acknowledged"))
+    period = MonthField(**_described("The month that signalled, YYYY-MM.", example="2026-03"))
+    signal_start = MonthField(**_described("The first month of the signal's episode, YYYY-MM.", example="2026-01"))
+    point_type = fields.String(allow_none=True, **_described("The signalling point's type.",
+                                                             example="special_cause_concern"))
+    opened_at = fields.DateTime(**_described("When the signal opened.", example="2026-04-03T08:20:00+00:00"))
+
+
+class BoardProjectSchema(Schema):
+    project_id = fields.UUID(**_described("The QI project's id.", example="0b6f9c1e-3a52-4a0f-9d2e-5d7c1a9e8b41"))
+    title = fields.String(**_described("Its title.", example="Home for lunch on Ward 7"))
+    stage = fields.String(**_described("Its stage when metrics last heard of it.", example="active"))
+
+
+BOARD_STATUSES = ("judged", "provisional", "not_reported", "not_charted")
+
+
+class BoardSectionSchema(Schema):
+    kpi = fields.Nested(KpiDefinitionSchema, **_described("The KPI's definition."))
+    month = MonthField(**_described("The month reported, YYYY-MM.", example="2026-03"))
+    status = fields.String(validate=validate.OneOf(BOARD_STATUSES), **_described(
+        "judged: the month is a point of the chart; provisional: it has a value that is not judged yet (the month "
+        "is not over, or a unit below has still to report it); not_reported: no value for the month; "
+        "not_charted: the month is before the chart's first.", example="judged"))
+    value = fields.Float(allow_none=True, **_described("The month's value (full precision); null when none.",
+                                                       example=5.4))
+    target = fields.Float(allow_none=True, **_described("The target in force in the month; null when none.",
+                                                        example=5.5))
+    chart_type = fields.String(allow_none=True, validate=validate.OneOf(CHART_TYPES), **_described(
+        CHART_TYPE_HELP + " Null when not_charted.", example="xmr"))
+    charted_to = MonthField(allow_none=True, **_described(
+        "The newest judged month of the chart drawn (the month itself, or the month before it when it is "
+        "provisional); null when not_charted.", example="2026-03"))
+    point_type = fields.String(allow_none=True, **_described("The month's point type on an XmR chart when judged.",
+                                                             example="common_cause"))
+    variation_icon = fields.String(allow_none=True, **_described(
+        "The chart's variation icon as of charted_to; null for a run chart.", example="common_cause"))
+    assurance_icon = fields.String(allow_none=True, **_described(
+        "The assurance icon as of charted_to; null with no target or for a run chart.", example="inconsistent"))
+    runs_signal = fields.Boolean(allow_none=True, **_described(
+        "For a run chart: whether the Anhøj rules signal; null for an XmR chart.", example=None))
+    provisional_reason = fields.String(allow_none=True, **_described(
+        "For provisional: month_not_over or awaiting_units.", example=None))
+    svg = fields.String(allow_none=True, **_described(
+        "The chart as it stood at the month (later months left out), as accessible SVG (its title and description "
+        "ids are prefixed with chart-<KPI code>, so several can share a page); null when not_charted.",
+        example="<svg ...>"))
+    open_signals = fields.List(fields.Nested(BoardSignalSchema), **_described(
+        "The series' signals that began by the month and are not closed, oldest first."))
+    projects = fields.List(fields.Nested(BoardProjectSchema), **_described(
+        "The QI projects with a measure on the series (metrics' copy, from the projects service's events), by "
+        "title."))
+
+
+class BoardReportSchema(page_of(BoardSectionSchema)):  # type: ignore[misc]
+    unit = fields.Nested(UnitRefSchema, **_described("The unit reported on."))
+    month = MonthField(**_described("The month reported, YYYY-MM.", example="2026-03"))
+    month_is_over = fields.Boolean(**_described("False for this month: then every value is provisional.",
+                                                example=True))

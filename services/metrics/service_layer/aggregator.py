@@ -259,7 +259,7 @@ def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, TreeUnit], th
         if kpi is None or unit is None or not rows:
             continue
         periods = [row.period for row in rows]
-        chart = _chart(uow, kpi, rebases[key], periods, [row.value for row in rows])
+        chart = chart_of_series(uow, kpi, rebases[key], periods, [row.value for row in rows])
         summaries.append(_summary(key, chart, periods, provisional))
         change = work.charts[key]
         correlation_id = change.correlation_id or correlation.current()
@@ -278,8 +278,8 @@ def _key(kpi: Kpi, unit: TreeUnit) -> str:
     return f"{kpi.code}|{unit.code}"
 
 
-def _chart(uow: UnitOfWork, kpi: Kpi, rebase_periods: set[date], periods: list[date],
-           values: list[float]) -> Chart:
+def chart_of_series(uow: UnitOfWork, kpi: Kpi, rebase_periods: set[date], periods: list[date],
+                    values: list[float]) -> Chart:
     """The run chart of a series too short for process limits, else its XmR chart (as the
     calculator's ``auto`` draws it). A run chart has no targets, rebases or fixed limits."""
     if auto_chart_type(len(values)) == RUN:
