@@ -52,6 +52,7 @@ ICON_WORDS = {
 }
 ICON_RADIUS = 12
 ANNOTATION_LABEL_CHARS = 40
+LABEL_CHAR_WIDTH = 5.6  # an average character of the 10px label font, wide enough for Arial and Frutiger
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 24, 40, 64
 MARKER_RADIUS = 3.5
 Annotation = tuple[str, str]  # (the month annotated, YYYY-MM; the note)
@@ -255,8 +256,16 @@ def _annotation_marks(marks: Marks, n: int, frame: _Frame) -> list[str]:
             f'<g class="{css}"><title>{escape(f"{month}: {note}")}</title>'
             f'<line x1="{x:.1f}" y1="{MARGIN_TOP:.1f}" x2="{x:.1f}" y2="{frame.height - MARGIN_BOTTOM:.1f}" '
             f'stroke="{colour}" stroke-width="1" stroke-dasharray="2 3"/>'
-            f'{_text(x + 3, MARGIN_TOP + 10 + 12 * (len(drawn) % 3), label, "annotation-label", size=10)}</g>')
+            f'{_annotation_label(x, MARGIN_TOP + 10 + 12 * (len(drawn) % 3), label, frame)}</g>')
     return drawn
+
+
+def _annotation_label(x: float, y: float, label: str, frame: _Frame) -> str:
+    """The note to the right of its line, or to the left where it would run off the chart (a note
+    on one of the last months)."""
+    if x + 3 + len(label) * LABEL_CHAR_WIDTH <= frame.width:
+        return _text(x + 3, y, label, "annotation-label", size=10)
+    return _text(x - 3, y, label, "annotation-label", "end", size=10)
 
 
 def _rebase_marks(marks: Marks, n: int, frame: _Frame) -> list[str]:

@@ -136,6 +136,16 @@ def test_an_annotated_month_gets_a_marked_line_with_its_note_and_the_description
     assert f"Annotations: 2025-03: {note}." in text_of(root, "desc")
 
 
+def test_a_note_on_one_of_the_last_months_is_written_to_the_left_of_its_line_so_it_stays_on_the_chart() -> None:
+    dates = months(len(BASELINE))
+    notes = [(dates[1], "PDSA 1: falls checklist"), (dates[-1], "PDSA 2: night rounds")]
+    root = parsed(render_spc_svg(xmr_chart(BASELINE), title="Falls", dates=dates, annotations=notes))
+    width = float(root.get("viewBox", "0 0 0 0").split()[2])
+    early, late = ([text for text in group.iter(f"{SVG}text")][0] for group in annotation_groups(root))
+    assert early.get("text-anchor") == "start"
+    assert late.get("text-anchor") == "end" and float(late.get("x", "")) < width
+
+
 def test_a_run_chart_shows_its_annotations_too() -> None:
     values = [4.0, 5.0, 6.0, 5.0, 4.0]
     root = parsed(render_run_svg(run_chart(values), title="Short", dates=months(5),
