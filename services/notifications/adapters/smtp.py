@@ -16,6 +16,7 @@ import os
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
@@ -78,8 +79,14 @@ class Outgoing:
     unsubscribe_url: str | None
 
 
+# RFC 5322's line limit rather than the 78-character soft one: a header such as List-Unsubscribe, a
+# long URL with no space to fold at, would otherwise be sent as RFC 2047 encoded words, which mail
+# clients do not read as an address (so the unsubscribe link would be lost).
+HEADER_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
 def build_message(email: Outgoing, mail_from: str, domain: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADER_POLICY)
     message["From"] = mail_from
     message["To"] = ", ".join(email.recipients)
     message["Subject"] = email.subject

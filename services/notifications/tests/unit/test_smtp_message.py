@@ -1,6 +1,7 @@
 """An email as an NHS inbox expects it: both parts, and the headers of an automatic email; where its
 bounces go, and how the bounce mailbox is reached."""
 
+from dataclasses import replace
 from email import message_from_bytes, policy
 
 import pytest
@@ -32,6 +33,14 @@ def test_an_email_carries_the_headers_of_an_automatic_email_with_one_click_unsub
     assert message["List-Unsubscribe"] == "<https://wtgr.trust.example/unsubscribe/abc>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["Date"]
+
+
+def test_a_long_unsubscribe_link_goes_out_as_written_never_as_encoded_words():
+    url = "https://wtgr.trust.example/unsubscribe/" + "eyJwIjoiYWxlcnQtYWFlY2MzMGFAaG9zcGl0YWwuZXhhbXBsZSIsImsi" * 2
+    raw = build_message(replace(EMAIL, unsubscribe_url=url), "WTGR <wtgr-noreply@trust.example>",
+                        "trust.example").as_bytes()
+    assert f"List-Unsubscribe: <{url}>\r\n".encode() in raw
+    assert b"=?utf-8?" not in raw
 
 
 def test_the_message_id_is_the_same_on_every_attempt():
