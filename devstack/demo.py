@@ -59,6 +59,9 @@ KPIS = [  # code, name, unit of measure, direction, aggregation, target, owner
     ("FALLS_1000", "Inpatient falls per 1,000 bed days", "rate_per_1000_bed_days", "decrease", "ratio", 5.0,
      "fran.owner@hospital.example"),
 ]
+# The CQC key questions each KPI gives evidence for (the KPI matrices filter by them).
+KPI_CQC = {"ALOS": ["effective", "responsive"], "THEATRE_UTIL": ["effective", "well-led"],
+           "READMIT_30": ["safe", "effective"], "FALLS_1000": ["safe", "caring"]}
 WARDS = ("WARD-7", "WARD-9", "WARD-12")
 THEATRES = ("THR-1", "THR-2")
 
@@ -209,8 +212,10 @@ def wait_until_stored(portal: Portal, figures: list[Figure], months: list[str], 
 
 
 def set_owners(portal: Portal) -> None:
+    """Each KPI's owner and the CQC key questions it serves."""
     for code, *_, owner in KPIS:
-        ensure(portal.call("PATCH", "metrics", f"/api/v1/kpis/{code}", roles=["admin"], body={"owners": [owner]}), 200)
+        ensure(portal.call("PATCH", "metrics", f"/api/v1/kpis/{code}", roles=["admin"],
+                           body={"owners": [owner], "cqc": KPI_CQC[code]}), 200)
 
 
 def demo_ideas(portal: Portal, ideas: list[tuple[str, str]]) -> None:

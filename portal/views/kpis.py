@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from portal.auth import current_user
 from portal.backend import ServiceError, backend
 from portal.charts import chart_of, table_rows
+from portal.views.projects import CQC
 
 blueprint = Blueprint("kpis", __name__, url_prefix="/kpis")
 MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message="Enter the month as YYYY-MM, for example 2026-03")
@@ -33,26 +34,35 @@ class RebaseForm(FlaskForm):
 def index() -> str:
     units = backend().all_items("metrics", "/api/v1/units")
     chosen = request.args.get("unit") or "TRUST"
-    matrix = backend().get("metrics", f"/api/v1/dashboards/units/{chosen}/kpis", page_size=200)
+    cqc = chosen_cqc()
+    matrix = backend().get("metrics", f"/api/v1/dashboards/units/{chosen}/kpis", page_size=200, cqc=cqc)
     has_units_below = any(unit.get("parent_code") == chosen for unit in units)
     return render_template("kpis/index.html", units=units, chosen=chosen, matrix=matrix,
-                           has_units_below=has_units_below)
+                           has_units_below=has_units_below, cqc_options=CQC, chosen_cqc=cqc)
+
+
+def chosen_cqc() -> str | None:
+    """The CQC key question the page is filtered by: one of the five, else none."""
+    asked = request.args.get("cqc") or None
+    return asked if asked in dict(CQC) else None
 
 
 @blueprint.route("/units/<unit_code>/compare")
 def compare(unit_code: str) -> str:
     """The units below a directorate (or division, or the trust) as rows, a column per KPI."""
     unit = backend().get("metrics", f"/api/v1/units/{unit_code}")
-    rows = backend().all_items("metrics", "/api/v1/dashboards/kpis", directorate=unit_code)
-    kpis: dict[str, str] = {}
+    cqc = chosen_cqc()
+    rows = backend().all_items("metrics", "/api/v1/dashboards/kpis", directorate=unit_code, cqc=cqc)
+    kpis: dict[str, dict[str, Any]] = {}
     units: dict[str, dict[str, Any]] = {}
     cells: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
-        kpis.setdefault(row["kpi_code"], row["name"])
+        kpis.setdefault(row["kpi_code"], {"name": row["name"], "cqc": row.get("cqc") or []})
         units.setdefault(row["unit_code"], {"code": row["unit_code"], "name": row["unit_name"],
                                             "level": row["unit_level"]})
         cells[(row["unit_code"], row["kpi_code"])] = row
-    return render_template("kpis/compare.html", unit=unit, kpis=kpis, units=list(units.values()), cells=cells)
+    return render_template("kpis/compare.html", unit=unit, kpis=kpis, units=list(units.values()), cells=cells,
+                           cqc_options=CQC, chosen_cqc=cqc)
 
 
 @blueprint.route("/<kpi_code>/units/<unit_code>", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from services.metrics.domain.levels import nesting_problem
 from services.metrics.entrypoints.catalogue_api import catalogue_api
 from services.metrics.entrypoints.dashboard_api import dashboard_api
 from services.metrics.entrypoints.schemas import (
+    KpiListQuery,
     KpiSchema,
     MeasureInSchema,
     MeasureOutSchema,
@@ -69,9 +70,11 @@ def create_kpi(fields: dict) -> Any:
 
 @api.route("/kpis", methods=["GET"])
 @requires_sign_in
-@api.arguments(PageQuery, location="query")
+@api.arguments(KpiListQuery, location="query")
 @api.response(200, page_of(KpiSchema))
 def list_kpis(query: dict) -> Any:
+    """The catalogue by code; `cqc` keeps the KPIs serving one CQC key question. Owners' email
+    addresses are shown to admins and to the owners only."""
     with _uow() as uow:
         found = page(uow, listings.KPIS, query)
     return replace(found, items=[kpi_as_seen(row) for row in found.items])

@@ -34,12 +34,13 @@ from services.metrics.entrypoints.dashboard_schemas import (
     DirectorateMatrixQuery,
     DirectorateMatrixSchema,
     KpiChartSchema,
+    KpiMatrixQuery,
     KpiMatrixSchema,
 )
 from shared.db import unit_of_work
 from shared.errors import InvalidInput, NotFound
 from shared.month import month_text
-from shared.pagination import PageQuery, page_by_offset
+from shared.pagination import page_by_offset
 from shared.web import Blueprint, requires_sign_in
 
 dashboard_api = Blueprint("dashboard_api", __name__, url_prefix="/api/v1",
@@ -58,17 +59,20 @@ def _uow() -> Any:
 
 @dashboard_api.route("/dashboards/units/<unit_code>/kpis", methods=["GET"])
 @requires_sign_in
-@dashboard_api.arguments(PageQuery, location="query")
+@dashboard_api.arguments(KpiMatrixQuery, location="query")
 @dashboard_api.response(200, KpiMatrixSchema)
 def kpi_matrix(query: dict, unit_code: str) -> Any:
     """The unit's KPI matrix: one row per KPI charted for it, by KPI code, with the newest value and
-    month, the target then in force, both Making Data Count icons and a 12-month sparkline. Bounded by
-    design (at most one row per KPI of the catalogue), so its cursors carry an offset."""
+    month, the target then in force, both Making Data Count icons and a 12-month sparkline; `cqc`
+    keeps the KPIs serving one CQC key question. Bounded by design (at most one row per KPI of the
+    catalogue), so its cursors carry an offset."""
+    cqc = query.get("cqc")
     with _uow() as uow:
-        unit = _found(dashboard_store.unit_with_chart_count(uow, unit_code), f"unit {unit_code}")
-        found = page_by_offset("unit-matrix", query, unit.pop("charts"),
-                               lambda limit, offset: _shown(dashboard_store.kpi_matrix(uow, unit_code, limit, offset)),
-                               unit=unit_code)
+        unit = _found(dashboard_store.unit_with_chart_count(uow, unit_code, cqc), f"unit {unit_code}")
+        found = page_by_offset(
+            "unit-matrix", query, unit.pop("charts"),
+            lambda limit, offset: _shown(dashboard_store.kpi_matrix(uow, unit_code, cqc, limit, offset)),
+            unit=unit_code, cqc=cqc)
     return {**vars(found), "unit": unit}
 
 
@@ -80,16 +84,17 @@ def directorate_kpi_matrix(query: dict) -> Any:
     """The KPI matrix across the units of a directorate: one row per KPI and unit charted in the
     directorate or any unit below it, by KPI code, then depth below the directorate, then unit code.
     Each row is a unit matrix row with the unit's code, name and level. A unit keeps one unit's rows
-    (the directorate's own or one below it); given alone, it is that unit's rows only. Bounded by design
-    (at most one row per KPI and unit of the catalogue), so its cursors carry an offset."""
+    (the directorate's own or one below it); given alone, it is that unit's rows only; `cqc` keeps the
+    KPIs serving one CQC key question. Bounded by design (at most one row per KPI and unit of the
+    catalogue), so its cursors carry an offset."""
     top = query.get("directorate") or query["unit"]
-    unit, kpi = query.get("unit"), query.get("kpi")
+    narrowed = dashboard_store.Narrowed(unit=query.get("unit"), kpi=query.get("kpi"), cqc=query.get("cqc"))
     with _uow() as uow:
-        _check_filters(uow, top, unit, kpi)
+        _check_filters(uow, top, narrowed.unit, narrowed.kpi)
         return page_by_offset(
-            "directorate-matrix", query, dashboard_store.chart_count_below(uow, top, unit, kpi),
-            lambda limit, offset: _shown(dashboard_store.kpi_matrix_below(uow, top, unit, kpi, limit, offset)),
-            top=top, unit=unit, kpi=kpi)
+            "directorate-matrix", query, dashboard_store.chart_count_below(uow, top, narrowed),
+            lambda limit, offset: _shown(dashboard_store.kpi_matrix_below(uow, top, narrowed, limit, offset)),
+            top=top, unit=narrowed.unit, kpi=narrowed.kpi, cqc=narrowed.cqc)
 
 
 def _shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
