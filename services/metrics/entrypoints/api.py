@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from services.metrics import bootstrap
 from services.metrics.adapters import catalogue_store, listings, store
 from services.metrics.domain.levels import nesting_problem
+from services.metrics.entrypoints.board_pack_api import board_pack_api
 from services.metrics.entrypoints.catalogue_api import catalogue_api
 from services.metrics.entrypoints.dashboard_api import dashboard_api
 from services.metrics.entrypoints.schemas import (
@@ -190,6 +191,6 @@ def create_app(app_state: bootstrap.Metrics | None = None) -> Flask:
         state,
         title="WTGR metrics",
         description="KPI catalogue, organisational units and monthly measures (no patient-identifiable data).",
-        blueprints=[api, spc_api, catalogue_api, dashboard_api, signals_api],
+        blueprints=[api, spc_api, catalogue_api, dashboard_api, signals_api, board_pack_api],
         scrape_collectors=[OverdueFeedGauges(state.pool, state.today)],
     )

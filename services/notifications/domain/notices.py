@@ -29,6 +29,7 @@ BECAUSE = {
     "trainer": "you run this training",
     "kpi_owner": "you own this KPI",
     "unit_lead": "you lead the directorate of this unit",
+    "data_source_owner": "you own a data source that feeds the trust's KPIs",
 }
 
 
@@ -105,6 +106,7 @@ TEMPLATE_FOR: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "signal.opened": _always("signal_opened"),
     "signal.reminder": _always("signal_reminder"),
     "signal.escalated": _always("signal_escalated"),
+    "board_pack.feeds_missing": _always("board_pack_feeds_missing"),
     "training.enrolled": _training("training_booked"),
     "training.waitlisted": _training("training_waitlisted"),
     "training.promoted": _always("training_promoted"),
@@ -137,7 +139,7 @@ def notice_for(event_type: str, data: dict[str, Any]) -> Notice | None:
 
 def topic_of(event_type: str, data: dict[str, Any]) -> str:
     """What the event is about, as people follow it: ``idea:<id>``, ``project:<id>``, ``story:<id>``,
-    ``kpi:<code>@<unit>`` (a signal), ``training:<path>``."""
+    ``kpi:<code>@<unit>`` (a signal), ``board-pack:<month>``, ``training:<path>``."""
     if event_type.startswith("idea."):
         return f"idea:{data['idea_id']}"
     if event_type.startswith(("project.", "pdsa.")):
@@ -146,6 +148,8 @@ def topic_of(event_type: str, data: dict[str, Any]) -> str:
         return f"story:{data['story_id']}"
     if event_type.startswith("signal."):
         return f"kpi:{data['kpi_code']}@{data['unit_code']}"
+    if event_type.startswith("board_pack."):
+        return f"board-pack:{data['month']}"
     return f"training:{data['path']}"
 
 
@@ -166,4 +170,6 @@ def kind_of(event_type: str, relation: str) -> str:
         return "training"
     if event_type.startswith("signal."):
         return "kpi_alert"
+    if event_type.startswith("board_pack."):
+        return "kpi_overdue"
     return "following" if relation == "follower" else "my_work"
