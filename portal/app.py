@@ -24,7 +24,20 @@ from portal.auth import init_auth
 from portal.backend import Backend, ServiceError, ServiceUnavailable
 from portal.navigation import navigation
 from portal.settings import PortalSettings
-from portal.views import admin, home, ideas, kpis, me, projects, signals, stories, tools, training, unsubscribe
+from portal.views import (
+    admin,
+    board_packs,
+    home,
+    ideas,
+    kpis,
+    me,
+    projects,
+    signals,
+    stories,
+    tools,
+    training,
+    unsubscribe,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -47,7 +60,7 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
     init_auth(app, settings)
     for blueprint in (home.blueprint, ideas.blueprint, projects.blueprint, kpis.blueprint, signals.blueprint,
                       training.blueprint, stories.blueprint, tools.blueprint, me.blueprint, admin.blueprint,
-                      unsubscribe.blueprint):
+                      unsubscribe.blueprint, board_packs.blueprint, board_packs.admin_blueprint):
         app.register_blueprint(blueprint)
     csrf.exempt(unsubscribe.one_click)  # a mail client's one-click POST has no session: the signed link suffices
     app.register_blueprint(_assets(settings))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 UNITS_OF_MEASURE = {
     "rate_per_1000_bed_days": "per 1,000 bed days",
@@ -38,4 +38,20 @@ def when(iso: str | None) -> str:
     return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M}"
 
 
-FILTERS = {"number": number, "fixed": fixed, "measure": measure, "when": when}
+def month_name(period: str | None) -> str:
+    """ "2026-11" -> "November 2026"; text that is not a month is shown as it is."""
+    try:
+        return f"{datetime.strptime(period or '', '%Y-%m'):%B %Y}"
+    except ValueError:
+        return period or "–"
+
+
+def day(iso: str | None) -> str:
+    """An ISO date as "Monday 14 December 2026"."""
+    if not iso:
+        return "–"
+    found = date.fromisoformat(iso[:10])
+    return f"{found:%A} {found.day} {found:%B %Y}"
+
+
+FILTERS = {"number": number, "fixed": fixed, "measure": measure, "when": when, "month_name": month_name, "day": day}

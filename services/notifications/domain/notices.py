@@ -139,7 +139,8 @@ def notice_for(event_type: str, data: dict[str, Any]) -> Notice | None:
 
 def topic_of(event_type: str, data: dict[str, Any]) -> str:
     """What the event is about, as people follow it: ``idea:<id>``, ``project:<id>``, ``story:<id>``,
-    ``kpi:<code>@<unit>`` (a signal), ``board-pack:<month>``, ``training:<path>``."""
+    ``kpi:<code>@<unit>`` (a signal), ``board-packs`` (what each person is told before every board
+    pack: theirs alone, so it has no followers), ``training:<path>``."""
     if event_type.startswith("idea."):
         return f"idea:{data['idea_id']}"
     if event_type.startswith(("project.", "pdsa.")):
@@ -149,13 +150,16 @@ def topic_of(event_type: str, data: dict[str, Any]) -> str:
     if event_type.startswith("signal."):
         return f"kpi:{data['kpi_code']}@{data['unit_code']}"
     if event_type.startswith("board_pack."):
-        return f"board-pack:{data['month']}"
+        return "board-packs"
     return f"training:{data['path']}"
 
 
 def followed_topics(event_type: str, data: dict[str, Any]) -> tuple[str, ...]:
     """Every topic whose followers hear of the event: its own, a new idea's campaign, and every
-    published story for those who follow the stories."""
+    published story for those who follow the stories; none for a board pack's notice, which lists
+    what concerns its one recipient."""
+    if event_type.startswith("board_pack."):
+        return ()
     extra: list[str] = []
     if event_type == "idea.submitted" and data.get("campaign_id"):
         extra.append(f"campaign:{data['campaign_id']}")

@@ -238,3 +238,9 @@ def test_the_html_part_says_the_same_escaped_with_the_link_and_the_unsubscribe_l
     assert 'href="https://wtgr.trust.example' + IDEA["path"] + '"' in pat.html
     assert 'href="https://wtgr.trust.example/unsubscribe/' in pat.html
     assert "<img" not in pat.html  # readable with images blocked: there are none
+
+
+def test_a_board_pack_notice_is_its_recipients_alone_and_has_no_followers():
+    assert notices.topic_of("board_pack.feeds_missing", BOARD_PACK) == "board-packs"
+    assert notices.followed_topics("board_pack.feeds_missing", BOARD_PACK) == ()
+    assert notices.kind_of("board_pack.feeds_missing", "data_source_owner") == "kpi_overdue"
