@@ -93,20 +93,24 @@ class DeadLetterReader:
     read now (the caller tries again later, from the same positions)."""
 
     def __init__(self, bootstrap: str, client_id: str, topic: str):
-        from shared.kafka_clients import offset_reader
-
         self.topic = topic
-        self._reader = offset_reader(bootstrap, client_id)
+        self._bootstrap, self._client_id = bootstrap, client_id
+        self._reader: KafkaConsumer | None = None  # connected on first use: a broker down at start is no crash
 
     def after(self, positions: dict[int, int], limit: int = 1000
               ) -> tuple[list[StoredDeadLetter], dict[int, int]] | None:
+        from shared.kafka_clients import offset_reader
+
         try:
+            if self._reader is None:
+                self._reader = offset_reader(self._bootstrap, self._client_id)
             return dead_letters_after(self._reader, self.topic, positions, limit)
         except (KafkaError, DeadLetterError):
             return None
 
     def close(self) -> None:
-        self._reader.close()
+        if self._reader is not None:
+            self._reader.close()
 
 
 def dead_letter_at(reader: KafkaConsumer, topic: str, offset: int, partition: int = 0) -> StoredDeadLetter:

@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from services.metrics.adapters import board_pack_store as packs
@@ -106,8 +106,9 @@ def record_dead_letters(uow: UnitOfWork, read: Iterable[ReadDeadLetter], read_up
 
 def _row(letter: ReadDeadLetter) -> dict[str, Any]:
     data, event_id = _payload(letter.original_value)
-    return {"dl_partition": letter.partition, "dl_offset": letter.offset, "reason": letter.reason,
-            "category": letter.category, "event_id": event_id, "dead_lettered_at": letter.dead_lettered_at,
+    return {"dl_partition": letter.partition, "dl_offset": letter.offset, "reason": _clean(letter.reason, 2000),
+            "category": _clean(letter.category, 50), "event_id": event_id,
+            "dead_lettered_at": _moment(letter.dead_lettered_at),
             "kpi_code": _text(data.get("kpi_code")), "unit_code": _text(data.get("unit_code")),
             "period": _text(data.get("period")), "source": _text(data.get("source"))}
 
@@ -125,7 +126,22 @@ def _payload(value: str | None) -> tuple[dict[str, Any], str | None]:
 
 
 def _text(value: Any) -> str | None:
-    return str(value)[:200] if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return _clean(str(value), 200)
+    return None
+
+
+def _clean(text: str, limit: int) -> str:
+    """At most ``limit`` characters Postgres can keep (a feed's bytes may hold NUL)."""
+    return text.replace("\x00", "")[:limit]
+
+
+def _moment(text: str) -> datetime:
+    """When it was dead-lettered; a record that does not say (an older one) is kept as read now."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.now(UTC)
 
 
 # -- the chase before the board pack ---------------------------------------------------------------------
@@ -139,11 +155,13 @@ def chase(uow: UnitOfWork, today: date, rule: BoardPackRule) -> int:
         sources = sorted({feed.data_source for feed in missing} | _all_sources(uow))
         owners = packs.source_owners(uow, sources)
         dead = packs.unreported_dead_letters(uow, sorted(owners))
+        reported: set[DeadLetteredRow] = set()
         for notice in notices(missing, dead, owners):
             if packs.first_notice(uow, pack.month, notice.recipient, len(notice.missing), len(notice.dead_lettered)):
                 _announce(uow, pack, notice)
+                reported.update(notice.dead_lettered)
                 told += 1
-        packs.mark_reported(uow, [row for row in dead if owners.get(row.data_source)], pack.month)
+        packs.mark_reported(uow, sorted(reported), pack.month)  # rows someone was told of; the rest wait
     return told
 
 

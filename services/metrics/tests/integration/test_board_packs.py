@@ -4,6 +4,7 @@ source, and the chase that tells each person once per board pack however often i
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -122,8 +123,6 @@ def test_the_chase_tells_each_owner_once_per_board_pack_however_often_it_runs(me
 
 
 def test_dead_lettered_feed_rows_are_kept_once_and_told_to_their_sources_owners(metrics_state, feed):
-    import json
-
     envelope = json.dumps({"id": f"dl-{feed['kpi']}", "type": "measure.recorded", "data": {
         "kpi_code": feed["kpi"], "unit_code": "NO-SUCH-WARD", "period": "2020-06", "value": 1, "source": "x"}})
     letter = board_packs.ReadDeadLetter(999, _offset(), "wtgr.measures", envelope,
@@ -164,3 +163,29 @@ def _day():
 
 def _offset() -> int:
     return 10**12 + uuid.uuid4().int % 10**9  # far past any real dead letter's offset on partition 999
+
+
+def test_a_dead_letter_with_odd_bytes_or_no_time_is_kept_not_stuck_on(metrics_state, feed):
+    odd = board_packs.ReadDeadLetter(998, _offset(), "wtgr.measures", '{"data": {"kpi_code": "A\\u0000B"}}',
+                                     "not JSON\x00 at all", "invalid_envelope", "")
+    elsewhere = board_packs.ReadDeadLetter(998, odd.offset + 1, "wtgr.ideas", "{}", "rejected", "rejected", "")
+    with unit_of_work(metrics_state.pool, "metrics") as uow:
+        assert board_packs.record_dead_letters(uow, [odd, elsewhere], {998: odd.offset + 2}) == 1
+        row = uow.one("SELECT kpi_code, reason, dead_lettered_at FROM feed_dead_letters"
+                      " WHERE dl_partition = 998 AND dl_offset = %s", (odd.offset,))
+    assert row["kpi_code"] == "AB" and row["reason"] == "not JSON at all" and row["dead_lettered_at"] is not None
+
+
+def test_rows_dead_lettered_after_an_owner_was_told_wait_for_the_next_board_pack(metrics_state, feed):
+    pack = board_pack(MONTH, board_pack_rule())
+    with unit_of_work(metrics_state.pool, "metrics") as uow:
+        board_packs.chase(uow, pack.chase_on, board_pack_rule())
+    envelope = json.dumps({"id": "late", "data": {"kpi_code": feed["kpi"], "unit_code": "NOPE", "period": "2020-06"}})
+    late = board_packs.ReadDeadLetter(997, _offset(), "wtgr.measures", envelope, "rejected: unknown unit NOPE",
+                                      "rejected", "2020-07-02T06:00:00+00:00")
+    with unit_of_work(metrics_state.pool, "metrics") as uow:
+        board_packs.record_dead_letters(uow, [late], {997: late.offset + 1})
+        board_packs.chase(uow, pack.chase_on, board_pack_rule())  # the owner was told already this board pack
+        row = uow.one("SELECT reported_in FROM feed_dead_letters WHERE dl_partition = 997 AND dl_offset = %s",
+                      (late.offset,))
+    assert row["reported_in"] is None
