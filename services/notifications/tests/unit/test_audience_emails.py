@@ -222,6 +222,11 @@ def test_every_relation_says_why_in_words():
 def test_the_board_pack_email_lists_the_missing_feeds_and_the_rows_not_accepted_in_words():
     [email] = compose(*EXAMPLES["board_pack_feeds_missing"][:2])
     assert "The board pack for November 2026 is due on Monday 14 December 2026." in email.body
+    assert "This measure has not arrived for November 2026:" in email.body
+    assert "Send it through the data feed before the board pack" in email.body
+    two = {**BOARD_PACK, "missing_count": 2, "missing": BOARD_PACK["missing"] * 2}
+    [email_of_two] = compose("board_pack.feeds_missing", two)
+    assert "These 2 measures have not arrived for November 2026:" in email_of_two.body
     assert ("- ALOS, WARD-77, November 2026 (from PAS discharges extract, 2 December 2026): "
             "rejected: unknown unit WARD-77") in email.body
     assert "because you own a data source that feeds the trust's KPIs." in email.body
