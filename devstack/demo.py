@@ -59,6 +59,10 @@ KPIS = [  # code, name, unit of measure, direction, aggregation, target, owner
     ("FALLS_1000", "Inpatient falls per 1,000 bed days", "rate_per_1000_bed_days", "decrease", "ratio", 5.0,
      "fran.owner@hospital.example"),
 ]
+DATA_SOURCE, DATA_SOURCE_OWNER = "hospital data warehouse (demo)", "dw.team@hospital.example"
+# The CQC key questions each KPI gives evidence for (the KPI matrices filter by them).
+KPI_CQC = {"ALOS": ["effective", "responsive"], "THEATRE_UTIL": ["effective", "well-led"],
+           "READMIT_30": ["safe", "effective"], "FALLS_1000": ["safe", "caring"]}
 WARDS = ("WARD-7", "WARD-9", "WARD-12")
 THEATRES = ("THR-1", "THR-2")
 
@@ -160,7 +164,7 @@ def load_catalogue(portal: Portal) -> bool:
     for code, name, uom, direction, aggregation, target, _ in KPIS:
         created = ensure(portal.call("POST", "metrics", "/api/v1/kpis", roles=["admin"], body={
             "code": code, "name": name, "unit_of_measure": uom, "improvement_direction": direction,
-            "aggregation": aggregation, "data_source": "hospital data warehouse (demo)"}), 201)
+            "aggregation": aggregation, "data_source": DATA_SOURCE}), 201)
         if created.status_code == 201:
             fresh = True
             ensure(portal.call("POST", "metrics", f"/api/v1/kpis/{code}/targets", roles=["admin"],
@@ -209,8 +213,13 @@ def wait_until_stored(portal: Portal, figures: list[Figure], months: list[str], 
 
 
 def set_owners(portal: Portal) -> None:
+    """Each KPI's owner and the CQC key questions it serves, and the owner of their data source (told
+    of its feeds missing before each board pack)."""
     for code, *_, owner in KPIS:
-        ensure(portal.call("PATCH", "metrics", f"/api/v1/kpis/{code}", roles=["admin"], body={"owners": [owner]}), 200)
+        ensure(portal.call("PATCH", "metrics", f"/api/v1/kpis/{code}", roles=["admin"],
+                           body={"owners": [owner], "cqc": KPI_CQC[code]}), 200)
+    ensure(portal.call("PUT", "metrics", f"/api/v1/data-sources/{DATA_SOURCE}", roles=["admin"],
+                       body={"owners": [DATA_SOURCE_OWNER]}), 200)
 
 
 def demo_ideas(portal: Portal, ideas: list[tuple[str, str]]) -> None:

@@ -27,6 +27,7 @@ from portal.settings import PortalSettings
 from portal.views import (
     admin,
     board,
+    board_packs,
     home,
     ideas,
     kpis,
@@ -60,7 +61,7 @@ def create_app(settings: PortalSettings | None = None) -> Flask:
     init_auth(app, settings)
     for blueprint in (home.blueprint, ideas.blueprint, projects.blueprint, kpis.blueprint, board.blueprint,
                       signals.blueprint, training.blueprint, stories.blueprint, tools.blueprint, me.blueprint,
-                      admin.blueprint, unsubscribe.blueprint):
+                      admin.blueprint, unsubscribe.blueprint, board_packs.blueprint, board_packs.admin_blueprint):
         app.register_blueprint(blueprint)
     csrf.exempt(unsubscribe.one_click)  # a mail client's one-click POST has no session: the signed link suffices
     app.register_blueprint(_assets(settings))

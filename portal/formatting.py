@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 TRUST_TIME = ZoneInfo("Europe/London")  # the clock every page shows times on (GMT in winter, BST in summer)
@@ -42,12 +42,20 @@ def when(iso: str | None) -> str:
     return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M}"
 
 
-def month_name(month: str | None) -> str:
-    """A month written YYYY-MM as "March 2026"; anything else as it is."""
+def month_name(period: str | None) -> str:
+    """ "2026-11" -> "November 2026"; text that is not a month is shown as it is."""
     try:
-        return f"{datetime.strptime(month or '', '%Y-%m'):%B %Y}"
+        return f"{datetime.strptime(period or '', '%Y-%m'):%B %Y}"
     except ValueError:
-        return month or ""
+        return period or "–"
 
 
-FILTERS = {"number": number, "fixed": fixed, "measure": measure, "when": when, "month_name": month_name}
+def day(iso: str | None) -> str:
+    """An ISO date as "Monday 14 December 2026"."""
+    if not iso:
+        return "–"
+    found = date.fromisoformat(iso[:10])
+    return f"{found:%A} {found.day} {found:%B %Y}"
+
+
+FILTERS = {"number": number, "fixed": fixed, "measure": measure, "when": when, "month_name": month_name, "day": day}

@@ -32,6 +32,10 @@ ENTRIES = (
 )
 
 
+# Blueprints whose pages belong to another entry's section.
+SECTION_OF = {"board_packs": "kpis", "data_sources": "admin"}
+
+
 @dataclass(frozen=True)
 class Link:
     label: str
@@ -44,6 +48,7 @@ def navigation() -> list[Link]:
     if user is None:
         return []
     section = (request.endpoint or "").split(".")[0]
+    section = SECTION_OF.get(section, section)
     return [Link(entry.label, url_for(entry.endpoint), entry.endpoint.split(".")[0] == section)
             for entry in ENTRIES
             if entry.endpoint in current_app.view_functions and (not entry.roles or user.has_any(*entry.roles))]

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectMultipleField
 
 from portal.auth import requires_role
 from portal.backend import ServiceError, backend
+from portal.views.projects import CQC, options
 from shared.platform import service_names
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -24,6 +27,43 @@ def index() -> str:
 @requires_role("admin")
 def kpis() -> str:
     return render_template("admin/kpis.html", kpis=backend().all_items("metrics", "/api/v1/kpis"))
+
+
+KPI_CHANGED_ELSEWHERE = ("Someone else changed this KPI since you opened it. Your change was not saved: "
+                         "here is the KPI as it is now.")
+
+
+class KpiForm(FlaskForm):
+    """What an admin edits of a KPI here: the CQC key questions it serves."""
+
+    version = HiddenField()
+    cqc = SelectMultipleField("CQC key questions", choices=options(CQC))
+
+
+@blueprint.route("/kpis/<code>", methods=["GET", "POST"])
+@requires_role("admin")
+def kpi(code: str) -> Any:
+    """Edit a KPI's CQC key questions (sent with the version read: someone else's change first is a 412)."""
+    found = backend().get("metrics", f"/api/v1/kpis/{code}")
+    form = KpiForm()
+    if request.method == "GET":
+        form.cqc.data, form.version.data = found.get("cqc") or [], str(found["version"])
+    elif form.validate_on_submit():
+        version = form.version.data
+        try:
+            backend().patch("metrics", f"/api/v1/kpis/{code}", {"cqc": form.cqc.data or []},
+                            if_match=int(version) if version and version.isdigit() else None)
+        except ServiceError as exc:
+            if exc.status == 412:
+                flash(KPI_CHANGED_ELSEWHERE, "error")
+                return redirect(url_for("admin.kpi", code=code))
+            if exc.status not in (400, 422):
+                raise
+            form.cqc.errors = [*form.cqc.errors, *(exc.field_errors() or {"cqc": exc.detail}).values()]
+        else:
+            flash(f"The CQC key questions of {found['name']} are saved.")
+            return redirect(url_for("admin.kpis"))
+    return render_template("admin/kpi.html", kpi=found, form=form), 400 if request.method == "POST" else 200
 
 
 @blueprint.route("/units")

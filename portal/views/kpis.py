@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from portal.auth import current_user
 from portal.backend import ServiceError, backend
 from portal.charts import chart_of, table_rows
+from portal.views.projects import CQC
 
 blueprint = Blueprint("kpis", __name__, url_prefix="/kpis")
 ROWS_PER_PAGE = 25
@@ -35,20 +36,29 @@ class RebaseForm(FlaskForm):
 def index() -> str:
     units = backend().all_items("metrics", "/api/v1/units")
     chosen = request.args.get("unit") or "TRUST"
-    matrix = backend().get("metrics", f"/api/v1/dashboards/units/{chosen}/kpis", page_size=200)
+    cqc = chosen_cqc()
+    matrix = backend().get("metrics", f"/api/v1/dashboards/units/{chosen}/kpis", page_size=200, cqc=cqc)
     has_units_below = any(unit.get("parent_code") == chosen for unit in units)
     return render_template("kpis/index.html", units=units, chosen=chosen, matrix=matrix,
-                           has_units_below=has_units_below)
+                           has_units_below=has_units_below, cqc_options=CQC, chosen_cqc=cqc)
+
+
+def chosen_cqc() -> str | None:
+    """The CQC key question the page is filtered by: one of the five, else none."""
+    asked = request.args.get("cqc") or None
+    return asked if asked in dict(CQC) else None
 
 
 @blueprint.route("/units/<unit_code>/compare")
 def compare(unit_code: str) -> str:
-    """The units straight below a directorate (or division, or the trust) as rows, a column per KPI,
-    a page of rows at a time."""
+    """The units straight below a directorate (or division, or the trust) as rows, a column per KPI
+    (serving the chosen CQC key question, when one is), a page of rows at a time."""
+    cqc = chosen_cqc()
     matrix = backend().get("metrics", f"/api/v1/dashboards/units/{unit_code}/units", page_size=ROWS_PER_PAGE,
-                           cursor=request.args.get("cursor") or None)
+                           cursor=request.args.get("cursor") or None, cqc=cqc)
     cells = {(row["code"], cell["kpi_code"]): cell for row in matrix["items"] for cell in row["cells"]}
-    return render_template("kpis/compare.html", matrix=matrix, unit=matrix["unit"], cells=cells)
+    return render_template("kpis/compare.html", matrix=matrix, unit=matrix["unit"], cells=cells, cqc_options=CQC,
+                           chosen_cqc=cqc)
 
 
 @blueprint.route("/<kpi_code>/units/<unit_code>", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -10,6 +11,7 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from services.metrics.domain.board_pack import BoardPackRule
 from services.metrics.service_layer import activity, handlers, projects, signals
 from shared import db
 from shared.config import Settings
@@ -21,6 +23,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def utc_today() -> date:
     return datetime.now(UTC).date()
+
+
+def board_pack_rule() -> BoardPackRule:
+    """When board packs are due (the Nth working day of the month after the month they report) and
+    how many days before the missing feeds are chased: WTGR_BOARD_PACK_WORKING_DAY (default 10) and
+    WTGR_BOARD_PACK_NOTICE_DAYS (default 5)."""
+    return BoardPackRule(working_day=int(os.environ.get("WTGR_BOARD_PACK_WORKING_DAY", "10")),
+                         notice_days=int(os.environ.get("WTGR_BOARD_PACK_NOTICE_DAYS", "5")))
 
 
 @dataclass

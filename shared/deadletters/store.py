@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
 from kafka.structs import TopicPartition
 
 from shared.deadletters.record import DeadLetter, Origin
@@ -65,6 +66,51 @@ def dead_letters(reader: KafkaConsumer, topic: str) -> Iterator[StoredDeadLetter
         start, end = reader.beginning_offsets([tp])[tp], reader.end_offsets([tp])[tp]
         for message in _read_range(reader, tp, start, end):
             yield StoredDeadLetter(topic, partition, message.offset, DeadLetter.from_json(message.value))
+
+
+def dead_letters_after(reader: KafkaConsumer, topic: str, positions: dict[int, int], limit: int = 1000
+                       ) -> tuple[list[StoredDeadLetter], dict[int, int]]:
+    """The records on the dead-letter ``topic`` from ``positions`` (partition: next offset; a
+    partition not given from its beginning), at most ``limit`` of them, oldest first per partition,
+    and where to read from next time on each partition read."""
+    found: list[StoredDeadLetter] = []
+    resume: dict[int, int] = {}
+    for partition in sorted(reader.partitions_for_topic(topic) or ()):
+        tp = TopicPartition(topic, partition)
+        start = max(reader.beginning_offsets([tp])[tp], positions.get(partition, 0))
+        end = min(reader.end_offsets([tp])[tp], start + max(limit - len(found), 0))
+        if start >= end:
+            continue
+        for message in _read_range(reader, tp, start, end):
+            found.append(StoredDeadLetter(topic, partition, message.offset, DeadLetter.from_json(message.value)))
+        resume[partition] = end
+    return found, resume
+
+
+class DeadLetterReader:
+    """Follows a dead-letter topic from positions its caller keeps (no consumer group, no commits):
+    ``after`` gives the records added since and where to resume, or None when the broker cannot be
+    read now (the caller tries again later, from the same positions)."""
+
+    def __init__(self, bootstrap: str, client_id: str, topic: str):
+        self.topic = topic
+        self._bootstrap, self._client_id = bootstrap, client_id
+        self._reader: KafkaConsumer | None = None  # connected on first use: a broker down at start is no crash
+
+    def after(self, positions: dict[int, int], limit: int = 1000
+              ) -> tuple[list[StoredDeadLetter], dict[int, int]] | None:
+        from shared.kafka_clients import offset_reader
+
+        try:
+            if self._reader is None:
+                self._reader = offset_reader(self._bootstrap, self._client_id)
+            return dead_letters_after(self._reader, self.topic, positions, limit)
+        except (KafkaError, DeadLetterError):
+            return None
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
 
 
 def dead_letter_at(reader: KafkaConsumer, topic: str, offset: int, partition: int = 0) -> StoredDeadLetter:

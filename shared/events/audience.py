@@ -13,7 +13,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 RELATIONS = ("submitter", "follower", "team", "lead", "sponsor", "coach", "approver", "moderator", "author",
-             "kpi_owner", "unit_lead", "learner")
+             "kpi_owner", "unit_lead", "learner", "data_source_owner")
 
 
 class Recipient(Schema):

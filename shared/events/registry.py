@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 
-from shared.events import ideas, payloads, projects, signals, stories, training
+from shared.events import board_packs, ideas, payloads, projects, signals, stories, training
 from shared.events.envelope import Envelope
 from shared.events.storable import UNSTORABLE_TEXT, unstorable_text_at
 
@@ -78,6 +78,6 @@ class EventRegistry:
 
 REGISTRY = EventRegistry()
 for _catalogue in (payloads.CATALOGUE, ideas.CATALOGUE, projects.CATALOGUE, stories.CATALOGUE, training.CATALOGUE,
-                   signals.CATALOGUE):
+                   signals.CATALOGUE, board_packs.CATALOGUE):
     for _type, _version, _schema in _catalogue:
         REGISTRY.register(_type, _version, _schema)

@@ -77,3 +77,11 @@ def test_a_completed_projects_measure_that_shifts_back_tells_its_lead_and_qi_lea
         assert relation in told.body_text
     shown = call("GET", watch, admin).json()
     assert shown["sustained"] is False and shown["series"][0]["kind"] == "outcome" and shown["series"][0]["concerns"]
+
+    # The project's story, kept current from metrics' events, says the improvement slipped that month.
+    stories, editor = service_url("stories"), bearer(issuer, f"editor-{run}", ["comms_editor"])
+    story = wait_for(lambda: requests.get(f"{stories}/api/v1/projects/{project_id}/story", headers=editor, timeout=10),
+                     lambda a: a.status_code == 200 and (a.json().get("sustainment") or {}).get("sustained") is False,
+                     "the story heard of the slip")
+    assert story.json()["sustainment"]["slipped_in"] == str(last + 1)
+    assert story.json()["sustainment"]["slipped_on"] == "Falls a month, Ward H"

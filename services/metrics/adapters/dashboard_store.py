@@ -8,6 +8,7 @@ one more, so a unit with fifty KPIs costs the same round trips as a unit with on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from shared.db import UnitOfWork
@@ -18,22 +19,37 @@ SPARKLINE_POINTS = 12
 CHART_COLUMNS = ("c.kpi_code, c.unit_code, c.chart_type, c.last_period, c.last_value, c.last_point_type,"
                  " c.variation_icon, c.assurance_icon,"
                  " CASE WHEN c.chart_type = 'run' THEN (c.chart ->> 'runs_signal')::boolean END AS runs_signal")
+# A chart whose KPI serves the CQC key question %(cqc)s (any KPI when it is null): the KPI's row by its
+# primary key, whose index holds cqc (migration 0022).
+SERVES_CQC = ("(%(cqc)s::text IS NULL OR EXISTS (SELECT 1 FROM kpis kq WHERE kq.code = c.kpi_code"
+              " AND %(cqc)s = ANY(kq.cqc)))")
 
 
-def unit_with_chart_count(uow: UnitOfWork, unit_code: str) -> dict[str, Any] | None:
-    """The unit (code, name, level) and how many KPIs have a chart for it; None for an unknown unit."""
+@dataclass(frozen=True)
+class Narrowed:
+    """What a directorate's matrix is narrowed to: one unit, one KPI, one CQC key question (None: all)."""
+
+    unit: str | None = None
+    kpi: str | None = None
+    cqc: str | None = None
+
+
+def unit_with_chart_count(uow: UnitOfWork, unit_code: str, cqc: str | None = None) -> dict[str, Any] | None:
+    """The unit (code, name, level) and how many KPIs (serving ``cqc``, when given) have a chart for it;
+    None for an unknown unit."""
     return uow.one(
-        """SELECT u.code, u.name, u.level,
-                  (SELECT count(*) FROM spc_charts c WHERE c.unit_code = u.code) AS charts
-             FROM units u WHERE u.code = %s""",
-        (unit_code,),
+        f"""SELECT u.code, u.name, u.level,
+                  (SELECT count(*) FROM spc_charts c WHERE c.unit_code = u.code AND {SERVES_CQC}) AS charts
+             FROM units u WHERE u.code = %(unit)s""",
+        {"unit": unit_code, "cqc": cqc},
     )
 
 
-def kpi_matrix(uow: UnitOfWork, unit_code: str, limit: int, offset: int) -> list[dict[str, Any]]:
-    """One row per KPI charted for the unit, by KPI code (see ``_matrix_rows`` for what a row holds)."""
-    return _matrix_rows(uow, f"SELECT {CHART_COLUMNS} FROM spc_charts c WHERE c.unit_code = %(unit)s", "kpi_code",
-                        {"unit": unit_code, "limit": limit, "offset": offset})
+def kpi_matrix(uow: UnitOfWork, unit_code: str, cqc: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
+    """One row per KPI charted for the unit (serving ``cqc``, when given), by KPI code (see
+    ``_matrix_rows`` for what a row holds)."""
+    return _matrix_rows(uow, f"SELECT {CHART_COLUMNS} FROM spc_charts c WHERE c.unit_code = %(unit)s AND {SERVES_CQC}",
+                        "kpi_code", {"unit": unit_code, "cqc": cqc, "limit": limit, "offset": offset})
 
 
 # The charts of a unit and of every unit below it at any depth, each with its unit's name, level and
@@ -46,22 +62,22 @@ CHARTS_BELOW = f"""
          WHERE below.depth < 20)
     SELECT {CHART_COLUMNS}, b.name AS unit_name, b.level AS unit_level, b.depth AS unit_depth
       FROM below b JOIN spc_charts c ON c.unit_code = b.code
-     WHERE (%(unit)s::text IS NULL OR c.unit_code = %(unit)s) AND (%(kpi)s::text IS NULL OR c.kpi_code = %(kpi)s)"""
+     WHERE (%(unit)s::text IS NULL OR c.unit_code = %(unit)s) AND (%(kpi)s::text IS NULL OR c.kpi_code = %(kpi)s)
+       AND {SERVES_CQC}"""
 
 
-def chart_count_below(uow: UnitOfWork, top: str, unit: str | None, kpi: str | None) -> int:
+def chart_count_below(uow: UnitOfWork, top: str, narrowed: Narrowed) -> int:
     """How many charts ``kpi_matrix_below`` pages through."""
-    row = uow.one(f"SELECT count(*) AS charts FROM ({CHARTS_BELOW}) charts", {"top": top, "unit": unit, "kpi": kpi})
+    row = uow.one(f"SELECT count(*) AS charts FROM ({CHARTS_BELOW}) charts", {"top": top, **vars(narrowed)})
     return row["charts"] if row else 0
 
 
-def kpi_matrix_below(uow: UnitOfWork, top: str, unit: str | None, kpi: str | None, limit: int, offset: int
-                     ) -> list[dict[str, Any]]:
-    """One row per chart of the ``top`` unit and every unit below it (only ``unit``'s, only ``kpi``'s when
-    given), by KPI code, then depth below the top, then unit code; each row is a ``kpi_matrix`` row with
-    the unit's code, name and level."""
+def kpi_matrix_below(uow: UnitOfWork, top: str, narrowed: Narrowed, limit: int, offset: int) -> list[dict[str, Any]]:
+    """One row per chart of the ``top`` unit and every unit below it (only ``unit``'s, ``kpi``'s, and
+    KPIs serving ``cqc``, when given), by KPI code, then depth below the top, then unit code; each row
+    is a ``kpi_matrix`` row with the unit's code, name and level."""
     return _matrix_rows(uow, CHARTS_BELOW, "kpi_code, unit_depth, unit_code",
-                        {"top": top, "unit": unit, "kpi": kpi, "limit": limit, "offset": offset})
+                        {"top": top, **vars(narrowed), "limit": limit, "offset": offset})
 
 
 def _matrix_rows(uow: UnitOfWork, charts: str, order_by: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -75,7 +91,7 @@ def _matrix_rows(uow: UnitOfWork, charts: str, order_by: str, params: dict[str, 
     rows = uow.all(
         f"""WITH page AS ({charts} ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s)
            SELECT p.*, k.name, k.unit_of_measure, k.improvement_direction, k.decimal_places AS kpi_decimal_places,
-                  t.target,
+                  k.cqc, t.target,
                   s.sparkline_periods, s.sparkline_values
              FROM page p
              JOIN kpis k ON k.code = p.kpi_code
@@ -145,24 +161,28 @@ def child_units(uow: UnitOfWork, parent_code: str, limit: int, offset: int) -> l
     )
 
 
-def kpis_charted_below(uow: UnitOfWork, parent_code: str) -> list[dict[str, Any]]:
-    """The KPIs charted for any unit straight below ``parent_code``, by code: the columns of its units'
-    matrix, the same on every page of rows (at most one per KPI of the catalogue)."""
+def kpis_charted_below(uow: UnitOfWork, parent_code: str, cqc: str | None = None) -> list[dict[str, Any]]:
+    """The KPIs (serving ``cqc``, when given) charted for any unit straight below ``parent_code``, by
+    code: the columns of its units' matrix, the same on every page of rows (at most one per KPI of the
+    catalogue)."""
     return uow.all(
-        """SELECT k.code, k.name, k.unit_of_measure, k.improvement_direction, k.decimal_places AS kpi_decimal_places
+        """SELECT k.code, k.name, k.unit_of_measure, k.improvement_direction, k.cqc,
+                  k.decimal_places AS kpi_decimal_places
              FROM kpis k
             WHERE EXISTS (SELECT 1 FROM spc_charts c JOIN units u ON u.code = c.unit_code
-                           WHERE c.kpi_code = k.code AND u.parent_code = %s)
+                           WHERE c.kpi_code = k.code AND u.parent_code = %(parent)s)
+              AND (%(cqc)s::text IS NULL OR %(cqc)s = ANY(k.cqc))
             ORDER BY k.code""",
-        (parent_code,),
+        {"parent": parent_code, "cqc": cqc},
     )
 
 
-def matrix_cells(uow: UnitOfWork, unit_codes: list[str]) -> list[dict[str, Any]]:
-    """Every chart of the given units as matrix rows (``_matrix_rows``), by unit then KPI: one statement
-    for a whole page of units."""
-    return _matrix_rows(uow, f"SELECT {CHART_COLUMNS} FROM spc_charts c WHERE c.unit_code = ANY(%(units)s)",
-                        "unit_code, kpi_code", {"units": unit_codes, "limit": None, "offset": 0})
+def matrix_cells(uow: UnitOfWork, unit_codes: list[str], cqc: str | None = None) -> list[dict[str, Any]]:
+    """Every chart of the given units (of KPIs serving ``cqc``, when given) as matrix rows
+    (``_matrix_rows``), by unit then KPI: one statement for a whole page of units."""
+    return _matrix_rows(uow, f"SELECT {CHART_COLUMNS} FROM spc_charts c WHERE c.unit_code = ANY(%(units)s)"
+                             f" AND {SERVES_CQC}",
+                        "unit_code, kpi_code", {"units": unit_codes, "cqc": cqc, "limit": None, "offset": 0})
 
 
 # --- The board report -------------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ from services.metrics.adapters.signal_store import PROJECT_SIGNALS, SIGNAL_HISTO
 from services.metrics.adapters.store import KPI_COLUMNS
 from shared.pagination import Listing
 
-# The catalogue, by code.
-KPIS = Listing("kpis", "kpis", KPI_COLUMNS, "code text")
+# The catalogue, by code; a CQC key question is a member filter along the code index that includes
+# cqc (migration 0022).
+KPIS = Listing("kpis", "kpis", KPI_COLUMNS, "code text", members=("cqc",))
 UNITS = Listing("units", "units", "code, name, level, parent_code", "code text")
 
 # One KPI's series for one unit, oldest month first: bounded by design (a row a month).

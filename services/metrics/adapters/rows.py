@@ -31,10 +31,12 @@ class Kpi:
     decimal_places: int | None = None  # None: the unit of measure's default (``levels.decimal_places``)
     run_freeze: int | None = None  # a run chart's median is of its first N months
     run_centre_line: float | None = None  # a run chart's centre line, given
+    cqc: tuple[str, ...] = ()  # the CQC key questions it serves
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Kpi:
-        return cls(**{**row, "owners": tuple(row["owners"]), "measured_levels": tuple(row["measured_levels"])})
+        return cls(**{**row, "owners": tuple(row["owners"]), "measured_levels": tuple(row["measured_levels"]),
+                      "cqc": tuple(row.get("cqc") or ())})
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from shared.db import UnitOfWork
 
 KPI_COLUMNS = (
     "code, name, description, unit_of_measure, improvement_direction, owners, data_source, expected_by_day, "
-    "aggregation, fix_after_n_points, screen_outliers, measured_levels, decimal_places, run_freeze, run_centre_line"
+    "aggregation, fix_after_n_points, screen_outliers, measured_levels, decimal_places, run_freeze, run_centre_line, "
+    "cqc"
 )
 UNIT_COLUMNS = "code, name, level, parent_code, opened_on, closed_on"
 Row = TypeVar("Row", Kpi, Unit)
@@ -37,7 +38,7 @@ def add_kpi(uow: UnitOfWork, fields: dict[str, Any]) -> Kpi | None:
             VALUES (%(code)s, %(name)s, %(description)s, %(unit_of_measure)s, %(improvement_direction)s,
                     %(owners)s, %(data_source)s, %(expected_by_day)s, %(aggregation)s, %(fix_after_n_points)s,
                     %(screen_outliers)s, %(measured_levels)s, %(decimal_places)s, %(run_freeze)s,
-                    %(run_centre_line)s)
+                    %(run_centre_line)s, %(cqc)s)
             ON CONFLICT (code) DO NOTHING RETURNING {KPI_COLUMNS}""",
         fields,
     )

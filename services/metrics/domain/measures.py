@@ -23,6 +23,13 @@ UNITS_OF_MEASURE = {
     "currency_gbp": (-math.inf, math.inf),
 }
 IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neutral")
+# The CQC's five key questions, in the regulator's order: a KPI serves one or more (as a project does).
+CQC_KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well-led")
+
+
+def in_cqc_order(questions: list[str]) -> list[str]:
+    """The key questions once each, in the CQC's order."""
+    return sorted(set(questions), key=CQC_KEY_QUESTIONS.index)
 
 
 class MeasureRejected(InvalidInput):

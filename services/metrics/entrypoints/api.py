@@ -10,9 +10,11 @@ from flask import Flask, current_app
 from services.metrics import bootstrap
 from services.metrics.adapters import catalogue_store, listings, store
 from services.metrics.domain.levels import nesting_problem
+from services.metrics.entrypoints.board_pack_api import board_pack_api
 from services.metrics.entrypoints.catalogue_api import catalogue_api
 from services.metrics.entrypoints.dashboard_api import dashboard_api
 from services.metrics.entrypoints.schemas import (
+    KpiListQuery,
     KpiSchema,
     MeasureInSchema,
     MeasureOutSchema,
@@ -69,9 +71,11 @@ def create_kpi(fields: dict) -> Any:
 
 @api.route("/kpis", methods=["GET"])
 @requires_sign_in
-@api.arguments(PageQuery, location="query")
+@api.arguments(KpiListQuery, location="query")
 @api.response(200, page_of(KpiSchema))
 def list_kpis(query: dict) -> Any:
+    """The catalogue by code; `cqc` keeps the KPIs serving one CQC key question. Owners' email
+    addresses are shown to admins and to the owners only."""
     with _uow() as uow:
         found = page(uow, listings.KPIS, query)
     return replace(found, items=[kpi_as_seen(row) for row in found.items])
@@ -187,6 +191,6 @@ def create_app(app_state: bootstrap.Metrics | None = None) -> Flask:
         state,
         title="WTGR metrics",
         description="KPI catalogue, organisational units and monthly measures (no patient-identifiable data).",
-        blueprints=[api, spc_api, catalogue_api, dashboard_api, signals_api],
+        blueprints=[api, spc_api, catalogue_api, dashboard_api, signals_api, board_pack_api],
         scrape_collectors=[OverdueFeedGauges(state.pool, state.today)],
     )

@@ -14,8 +14,10 @@ from services.metrics.bootstrap import utc_today
 from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS
 from services.metrics.domain.rollup import AGGREGATIONS
 from services.metrics.entrypoints.schemas import (
+    InCqcOrder,
     VersionedKpiSchema,
     VersionedUnitSchema,
+    cqc_field,
     decimal_places_field,
     measured_levels_field,
     run_centre_line_field,
@@ -41,7 +43,7 @@ catalogue_api = Blueprint("catalogue", __name__, url_prefix="/api/v1",
                           description="Editing KPIs and units, targets, rebase points and annotations (history kept)")
 
 
-class KpiChangeSchema(Schema):
+class KpiChangeSchema(InCqcOrder, Schema):
     name = FreeText(validate=validate.Length(min=1, max=200), metadata={"example": "Average length of stay"})
     description = FreeText(validate=validate.Length(max=4000),
                            metadata={"example": "Days from admission to discharge, mean of the month."})
@@ -57,6 +59,7 @@ class KpiChangeSchema(Schema):
     decimal_places = decimal_places_field()
     run_freeze = run_freeze_field()
     run_centre_line = run_centre_line_field()
+    cqc = cqc_field()
 
 
 class UnitChangeSchema(Schema):

@@ -37,14 +37,16 @@ from services.metrics.entrypoints.dashboard_schemas import (
     DirectorateMatrixQuery,
     DirectorateMatrixSchema,
     KpiChartSchema,
+    KpiMatrixQuery,
     KpiMatrixSchema,
+    UnitsMatrixQuery,
     UnitsMatrixSchema,
 )
 from services.metrics.service_layer import board
 from shared.db import unit_of_work
 from shared.errors import InvalidInput, NotFound
 from shared.month import Month, month_text
-from shared.pagination import PageQuery, page_by_offset
+from shared.pagination import page_by_offset
 from shared.web import Blueprint, requires_sign_in
 
 dashboard_api = Blueprint("dashboard_api", __name__, url_prefix="/api/v1",
@@ -63,17 +65,20 @@ def _uow() -> Any:
 
 @dashboard_api.route("/dashboards/units/<unit_code>/kpis", methods=["GET"])
 @requires_sign_in
-@dashboard_api.arguments(PageQuery, location="query")
+@dashboard_api.arguments(KpiMatrixQuery, location="query")
 @dashboard_api.response(200, KpiMatrixSchema)
 def kpi_matrix(query: dict, unit_code: str) -> Any:
     """The unit's KPI matrix: one row per KPI charted for it, by KPI code, with the newest value and
-    month, the target then in force, both Making Data Count icons and a 12-month sparkline. Bounded by
-    design (at most one row per KPI of the catalogue), so its cursors carry an offset."""
+    month, the target then in force, both Making Data Count icons and a 12-month sparkline; `cqc`
+    keeps the KPIs serving one CQC key question. Bounded by design (at most one row per KPI of the
+    catalogue), so its cursors carry an offset."""
+    cqc = query.get("cqc")
     with _uow() as uow:
-        unit = _found(dashboard_store.unit_with_chart_count(uow, unit_code), f"unit {unit_code}")
-        found = page_by_offset("unit-matrix", query, unit.pop("charts"),
-                               lambda limit, offset: _shown(dashboard_store.kpi_matrix(uow, unit_code, limit, offset)),
-                               unit=unit_code)
+        unit = _found(dashboard_store.unit_with_chart_count(uow, unit_code, cqc), f"unit {unit_code}")
+        found = page_by_offset(
+            "unit-matrix", query, unit.pop("charts"),
+            lambda limit, offset: _shown(dashboard_store.kpi_matrix(uow, unit_code, cqc, limit, offset)),
+            unit=unit_code, cqc=cqc)
     return {**vars(found), "unit": unit}
 
 
@@ -85,21 +90,22 @@ def directorate_kpi_matrix(query: dict) -> Any:
     """The KPI matrix across the units of a directorate: one row per KPI and unit charted in the
     directorate or any unit below it, by KPI code, then depth below the directorate, then unit code.
     Each row is a unit matrix row with the unit's code, name and level. A unit keeps one unit's rows
-    (the directorate's own or one below it); given alone, it is that unit's rows only. Bounded by design
-    (at most one row per KPI and unit of the catalogue), so its cursors carry an offset."""
+    (the directorate's own or one below it); given alone, it is that unit's rows only; `cqc` keeps the
+    KPIs serving one CQC key question. Bounded by design (at most one row per KPI and unit of the
+    catalogue), so its cursors carry an offset."""
     top = query.get("directorate") or query["unit"]
-    unit, kpi = query.get("unit"), query.get("kpi")
+    narrowed = dashboard_store.Narrowed(unit=query.get("unit"), kpi=query.get("kpi"), cqc=query.get("cqc"))
     with _uow() as uow:
-        _check_filters(uow, top, unit, kpi)
+        _check_filters(uow, top, narrowed.unit, narrowed.kpi)
         return page_by_offset(
-            "directorate-matrix", query, dashboard_store.chart_count_below(uow, top, unit, kpi),
-            lambda limit, offset: _shown(dashboard_store.kpi_matrix_below(uow, top, unit, kpi, limit, offset)),
-            top=top, unit=unit, kpi=kpi)
+            "directorate-matrix", query, dashboard_store.chart_count_below(uow, top, narrowed),
+            lambda limit, offset: _shown(dashboard_store.kpi_matrix_below(uow, top, narrowed, limit, offset)),
+            top=top, unit=narrowed.unit, kpi=narrowed.kpi, cqc=narrowed.cqc)
 
 
 @dashboard_api.route("/dashboards/units/<unit_code>/units", methods=["GET"])
 @requires_sign_in
-@dashboard_api.arguments(PageQuery, location="query")
+@dashboard_api.arguments(UnitsMatrixQuery, location="query")
 @dashboard_api.response(200, UnitsMatrixSchema)
 @dashboard_api.alt_response(400, description="A cursor this list did not give, or gave for another unit.")
 @dashboard_api.alt_response(404, description="No such unit.")
@@ -107,23 +113,25 @@ def units_matrix(query: dict, unit_code: str) -> Any:
     """The matrix of a unit's units (a directorate's wards, a division's directorates): a row per unit
     straight below it, by name, and a column per KPI charted for any of them (`kpis`, the same on every
     page); each row's `cells` are its unit-matrix rows. The rows are paged (a directorate may have many
-    wards); each page is three statements whatever its size. Bounded by design (the units below one
-    unit), so its cursors carry an offset."""
+    wards); each page is three statements whatever its size. `cqc` keeps the KPIs serving that CQC key
+    question (columns and cells; the rows stay every unit below). Bounded by design (the units below
+    one unit), so its cursors carry an offset."""
+    cqc = query.get("cqc")
     with _uow() as uow:
         unit = _found(store.unit(uow, unit_code), f"unit {unit_code}")
         columns = [{**column, "decimal_places": decimal_places(column.pop("kpi_decimal_places"),
                                                                column["unit_of_measure"])}
-                   for column in dashboard_store.kpis_charted_below(uow, unit_code)]
+                   for column in dashboard_store.kpis_charted_below(uow, unit_code, cqc)]
         found = page_by_offset("units-matrix", query, dashboard_store.child_unit_count(uow, unit_code),
                                lambda limit, offset: _with_cells(uow, dashboard_store.child_units(uow, unit_code,
-                                                                                                 limit, offset)),
-                               unit=unit_code)
+                                                                                                 limit, offset), cqc),
+                               unit=unit_code, cqc=cqc)
     return {**vars(found), "unit": unit, "kpis": columns}
 
 
-def _with_cells(uow: Any, units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_cells(uow: Any, units: list[dict[str, Any]], cqc: str | None) -> list[dict[str, Any]]:
     cells: dict[str, list[dict[str, Any]]] = {unit["code"]: [] for unit in units}
-    for cell in _shown(dashboard_store.matrix_cells(uow, list(cells))):
+    for cell in _shown(dashboard_store.matrix_cells(uow, list(cells), cqc)):
         cells[cell["unit_code"]].append(cell)
     return [{**unit, "cells": cells[unit["code"]]} for unit in units]
 

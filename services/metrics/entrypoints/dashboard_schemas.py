@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.metrics.domain.charts import CHART_TYPES
 from services.metrics.domain.spc import SHORT_GROUP_WARNING
+from services.metrics.entrypoints.schemas import cqc_filter
 from services.metrics.entrypoints.spc_schemas import EXAMPLE_DATES, RunChartSchema, SpcPeriodSchema, SpcPointSchema
 from shared.fields import MonthField
 from shared.pagination import PageQuery, page_of
@@ -58,6 +59,7 @@ class KpiMatrixRowSchema(Schema):
     decimal_places = fields.Integer(**_described(
         "How many decimal places to show values with (the KPI's choice, or its unit of measure's default); values "
         "here are kept in full precision.", example=1))
+    cqc = fields.List(fields.String(), **_described("The CQC key questions the KPI serves.", example=["safe"]))
     # Already JSON-ready from the store: a nested schema per point cost more than the query itself.
     sparkline = fields.Raw(metadata={
         "type": "array",
@@ -73,6 +75,10 @@ class KpiMatrixSchema(page_of(KpiMatrixRowSchema)):  # type: ignore[misc]
     unit = fields.Nested(UnitRefSchema, **_described("The unit the matrix is for."))
 
 
+class KpiMatrixQuery(PageQuery):
+    cqc = cqc_filter()
+
+
 class DirectorateMatrixQuery(PageQuery):
     directorate = fields.String(validate=validate.Length(min=1), **_described(
         "A unit's code: rows for it and every unit below it, at any depth. Required unless unit is given.",
@@ -80,6 +86,7 @@ class DirectorateMatrixQuery(PageQuery):
     unit = fields.String(validate=validate.Length(min=1), **_described(
         "Only this unit's rows; it must be the directorate or below it when both are given.", example="WARD-7"))
     kpi = fields.String(validate=validate.Length(min=1), **_described("Only this KPI's rows.", example="ALOS"))
+    cqc = cqc_filter()
 
     @validates_schema
     def _needs_a_unit(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -113,6 +120,7 @@ class KpiDefinitionSchema(Schema):
         "How many decimal places to show its values with (values are kept and exported in full).", example=1))
     measured_levels = fields.List(fields.String(), **_described(
         "The levels where the KPI is measured; the others are rolled up.", example=["ward", "theatre"]))
+    cqc = fields.List(fields.String(), **_described("The CQC key questions it serves.", example=["safe"]))
 
 
 class ChartPointSchema(SpcPointSchema):
@@ -207,6 +215,11 @@ class KpiColumnSchema(Schema):
     improvement_direction = fields.String(**_described("Which way is better: increase, decrease or neutral.",
                                                        example="decrease"))
     decimal_places = fields.Integer(**_described("How many decimal places to show its values with.", example=1))
+    cqc = fields.List(fields.String(), **_described("The CQC key questions the KPI serves.", example=["safe"]))
+
+
+class UnitsMatrixQuery(PageQuery):
+    cqc = cqc_filter()
 
 
 class UnitsMatrixRowSchema(Schema):

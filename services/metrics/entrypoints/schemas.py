@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from services.metrics.domain.levels import DEFAULT_MEASURED_LEVELS, LEVELS
-from services.metrics.domain.measures import IMPROVEMENT_DIRECTIONS, UNITS_OF_MEASURE
+from services.metrics.domain.measures import (
+    CQC_KEY_QUESTIONS,
+    IMPROVEMENT_DIRECTIONS,
+    UNITS_OF_MEASURE,
+    in_cqc_order,
+)
 from services.metrics.domain.rollup import AGGREGATIONS
 from shared.events.payloads import CODE, MeasureRecordedV1
 from shared.fields import FreeText, MonthField
+from shared.pagination import PageQuery
 
 MEASURED_LEVELS_HELP = ("the levels where the KPI is measured (recorded by feeds or people); every other level is "
                         "rolled up from the units below and refuses a value posted to it (422)")
@@ -20,12 +26,30 @@ DECIMAL_PLACES_HELP = ("decimal places its values are shown with on matrices, ch
 RUN_FREEZE_HELP = ("run charts (fewer than 13 months): the median is of the first N months only, a baseline "
                    "(qicharts2's freeze); null: of every month")
 RUN_CENTRE_HELP = "run charts: a centre line known in advance, used instead of the median (qicharts2's cl)"
+CQC_HELP = ("the CQC key questions it serves (safe, effective, caring, responsive, well-led), any of the five, each "
+            "once, kept in that order; empty: not tagged")
 
 
 def measured_levels_field(**kwargs: Any) -> fields.List:
     return fields.List(fields.String(validate=validate.OneOf(LEVELS)),
                        validate=validate.Length(min=1, max=len(LEVELS)),
                        metadata={"description": MEASURED_LEVELS_HELP, "example": ["ward", "theatre"]}, **kwargs)
+
+
+def cqc_field(**kwargs: Any) -> fields.List:
+    return fields.List(fields.String(validate=validate.OneOf(CQC_KEY_QUESTIONS)),
+                       validate=validate.Length(max=len(CQC_KEY_QUESTIONS)),
+                       metadata={"description": CQC_HELP, "example": ["safe", "effective"]}, **kwargs)
+
+
+class InCqcOrder:
+    """A schema mixin: the ``cqc`` key questions given are kept once each, in the CQC's order."""
+
+    @post_load
+    def _cqc_in_order(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if "cqc" in data:
+            data["cqc"] = in_cqc_order(data["cqc"])
+        return data
 
 
 def decimal_places_field(**kwargs: Any) -> fields.Integer:
@@ -43,7 +67,7 @@ def run_centre_line_field(**kwargs: Any) -> fields.Float:
                         metadata={"description": RUN_CENTRE_HELP, "example": None}, **kwargs)
 
 
-class KpiSchema(Schema):
+class KpiSchema(InCqcOrder, Schema):
     code = fields.String(required=True, validate=CODE, metadata={"example": "ALOS"})
     name = FreeText(required=True, validate=validate.Length(min=1, max=200),
                     metadata={"example": "Average length of stay"})
@@ -76,6 +100,16 @@ class KpiSchema(Schema):
     decimal_places = decimal_places_field(load_default=None)
     run_freeze = run_freeze_field(load_default=None)
     run_centre_line = run_centre_line_field(load_default=None)
+    cqc = cqc_field(load_default=list)
+
+
+def cqc_filter() -> fields.String:
+    return fields.String(validate=validate.OneOf(CQC_KEY_QUESTIONS), metadata={
+        "description": "only KPIs serving this CQC key question", "example": "safe"})
+
+
+class KpiListQuery(PageQuery):
+    cqc = cqc_filter()
 
 
 class UnitSchema(Schema):

@@ -57,7 +57,8 @@ class EmailTemplates:
         self.environment = Environment(loader=FileSystemLoader(folder), undefined=StrictUndefined,
                                        autoescape=select_autoescape(["html"]), trim_blocks=True,
                                        lstrip_blocks=True)
-        self.environment.filters.update(month=words.month, rule=words.rule)  # "September 2026", rules in words
+        self.environment.filters.update(month=words.month, rule=words.rule,  # "September 2026", rules in words
+                                        month_as_sent=words.month_as_sent)
 
     def names(self) -> list[str]:
         return sorted(name.removesuffix(".txt") for name in self.environment.list_templates()

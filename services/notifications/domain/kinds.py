@@ -28,7 +28,8 @@ class Kind:
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("kpi_alert", "Special-cause alerts on KPIs you own or follow", alert=True, email="immediately"),
-    Kind("kpi_overdue", "Overdue measures of KPIs you own", alert=True, email="immediately"),
+    Kind("kpi_overdue", "Overdue measures of KPIs and data feeds you own, and feeds missing before a board pack",
+         alert=True, email="immediately"),
     Kind("kpi_update", "New and revised monthly values of KPIs you own or follow", alert=False, email="weekly"),
     Kind("my_work", "Your own ideas, projects and stories, and what you are asked to approve", alert=False,
          email="immediately"),

@@ -29,6 +29,7 @@ BECAUSE = {
     "trainer": "you run this training",
     "kpi_owner": "you own this KPI",
     "unit_lead": "you lead the directorate of this unit",
+    "data_source_owner": "you own a data source that feeds the trust's KPIs",
 }
 
 
@@ -105,6 +106,7 @@ TEMPLATE_FOR: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "signal.opened": _always("signal_opened"),
     "signal.reminder": _always("signal_reminder"),
     "signal.escalated": _always("signal_escalated"),
+    "board_pack.feeds_missing": _always("board_pack_feeds_missing"),
     "training.enrolled": _training("training_booked"),
     "training.waitlisted": _training("training_waitlisted"),
     "training.promoted": _always("training_promoted"),
@@ -137,7 +139,8 @@ def notice_for(event_type: str, data: dict[str, Any]) -> Notice | None:
 
 def topic_of(event_type: str, data: dict[str, Any]) -> str:
     """What the event is about, as people follow it: ``idea:<id>``, ``project:<id>``, ``story:<id>``,
-    ``kpi:<code>@<unit>`` (a signal), ``training:<path>``."""
+    ``kpi:<code>@<unit>`` (a signal), ``board-packs`` (what each person is told before every board
+    pack: theirs alone, so it has no followers), ``training:<path>``."""
     if event_type.startswith("idea."):
         return f"idea:{data['idea_id']}"
     if event_type.startswith(("project.", "pdsa.")):
@@ -146,12 +149,17 @@ def topic_of(event_type: str, data: dict[str, Any]) -> str:
         return f"story:{data['story_id']}"
     if event_type.startswith("signal."):
         return f"kpi:{data['kpi_code']}@{data['unit_code']}"
+    if event_type.startswith("board_pack."):
+        return "board-packs"
     return f"training:{data['path']}"
 
 
 def followed_topics(event_type: str, data: dict[str, Any]) -> tuple[str, ...]:
     """Every topic whose followers hear of the event: its own, a new idea's campaign, and every
-    published story for those who follow the stories."""
+    published story for those who follow the stories; none for a board pack's notice, which lists
+    what concerns its one recipient."""
+    if event_type.startswith("board_pack."):
+        return ()
     extra: list[str] = []
     if event_type == "idea.submitted" and data.get("campaign_id"):
         extra.append(f"campaign:{data['campaign_id']}")
@@ -166,4 +174,6 @@ def kind_of(event_type: str, relation: str) -> str:
         return "training"
     if event_type.startswith("signal."):
         return "kpi_alert"
+    if event_type.startswith("board_pack."):
+        return "kpi_overdue"
     return "following" if relation == "follower" else "my_work"

@@ -38,6 +38,16 @@ def month(period: str) -> str:
     return f"{MONTH_NAMES[parsed.month - 1]} {parsed.year}"
 
 
+def month_as_sent(period: str | None) -> str:
+    """A month a feed sent, in words when it is one ("November 2026"), else as it was sent (quoted)."""
+    if not period:
+        return "no month"
+    try:
+        return month(period)
+    except ValueError:
+        return f'"{period}"'
+
+
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -296,3 +296,37 @@ def project_start(uow: UnitOfWork, project_id: str) -> str | None:
 
 def _json(values: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: Jsonb(values[name]) for name in names if name in values and values[name] is not None}
+
+
+# -- sustained improvements (project_sustainment, migration 0004) -------------------------------------
+
+def record_completion(uow: UnitOfWork, project_id: str, completed_on: date, outcome: dict[str, Any] | None) -> None:
+    """When the project completed and its outcome series (a redelivery changes nothing)."""
+    uow.execute(
+        """INSERT INTO project_sustainment (project_id, completed_on, kpi_code, unit_code) VALUES (%s, %s, %s, %s)
+           ON CONFLICT (project_id) DO UPDATE SET kpi_code = coalesce(project_sustainment.kpi_code, excluded.kpi_code),
+                  unit_code = coalesce(project_sustainment.unit_code, excluded.unit_code)""",
+        (project_id, completed_on, (outcome or {}).get("kpi_code"), (outcome or {}).get("unit_code")))
+
+
+def sustainment_row(uow: UnitOfWork, project_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+    return uow.one("SELECT project_id, completed_on, kpi_code, unit_code, slipped_in, slipped_on, slipped_signal_id"
+                   f" FROM project_sustainment WHERE project_id = %s{' FOR UPDATE' if for_update else ''}",
+                   (project_id,))
+
+
+def record_slip(uow: UnitOfWork, project_id: str, completed_on: date, slipped_in: str, slipped_on: str,
+                signal_id: int) -> None:
+    uow.execute(
+        """INSERT INTO project_sustainment (project_id, completed_on, slipped_in, slipped_on, slipped_signal_id)
+           VALUES (%s, %s, %s, %s, %s)
+           ON CONFLICT (project_id) DO UPDATE SET slipped_in = excluded.slipped_in, slipped_on = excluded.slipped_on,
+                  slipped_signal_id = excluded.slipped_signal_id""",
+        (project_id, completed_on, slipped_in, slipped_on, signal_id))
+
+
+def charted_months(uow: UnitOfWork, kpi_code: str, unit_code: str, after: str) -> list[str]:
+    """The months of a series this service keeps, after ``after`` (YYYY-MM), oldest first."""
+    return [row["period"] for row in uow.all(
+        "SELECT period FROM kpi_series WHERE kpi_code = %s AND unit_code = %s AND period > %s ORDER BY period",
+        (kpi_code, unit_code, after))]

@@ -65,8 +65,11 @@ def _is_editor() -> bool:
     return principal is not None and principal.has_any(EDITORS)
 
 
-def _story_body(story: store.Story) -> dict[str, Any]:
-    return {**vars(story), "has_chart_svg": story.chart_svg is not None}
+def _story_body(story: store.Story, uow: Any = None) -> dict[str, Any]:
+    """The story as the API shows it; with ``uow``, whether its project's improvement was sustained."""
+    held = handlers.sustainment_of(uow, str(story.project_id) if story.project_id else None) if uow else None
+    return {**vars(story), "has_chart_svg": story.chart_svg is not None,
+            "sustainment": vars(held) if held else None}
 
 
 # -- stories ---------------------------------------------------------------------------------------
@@ -110,7 +113,7 @@ def get_story(story_id: UUID) -> Any:
     """One story. A draft is seen only by editors (QI leads, communications editors): 404 for others."""
     with _uow() as uow:
         story = handlers.readable_story(store.story(uow, str(story_id)), _is_editor(), str(story_id))
-    return versioned(_story_body(story))
+        return versioned(_story_body(story, uow))
 
 
 @stories.route("/stories/by-slug/<string(maxlength=80):slug>", methods=["GET"])
@@ -120,7 +123,7 @@ def get_story_by_permalink(slug: str) -> Any:
     """The story at a permalink (/stories/<slug> on the portal); drafts for editors only."""
     with _uow() as uow:
         story = handlers.readable_story(store.story_by_slug(uow, slug), _is_editor(), f"at {slug}")
-    return versioned(_story_body(story))
+        return versioned(_story_body(story, uow))
 
 
 @stories.route("/stories/<uuid:story_id>/chart.svg", methods=["GET"])
@@ -166,7 +169,7 @@ def get_story_of_project(project_id: UUID) -> Any:
     with _uow() as uow:
         story = handlers.readable_story(store.story_of_project(uow, str(project_id)), _is_editor(),
                                         f"of project {project_id}")
-    return versioned(_story_body(story))
+        return versioned(_story_body(story, uow))
 
 
 @stories.route("/ideas/<uuid:idea_id>/stories", methods=["GET"])

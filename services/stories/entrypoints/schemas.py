@@ -99,6 +99,21 @@ class EditorStorySummarySchema(StorySummarySchema):
     state = fields.String(validate=validate.OneOf(STATES), metadata={"example": "draft"})
 
 
+class SustainmentSchema(Schema):
+    completed_on = fields.Date(metadata={"description": "when the project completed", "example": "2026-03-20"})
+    sustained = fields.Boolean(metadata={
+        "description": "no signal of concern on the project's outcome or balancing measures since it completed "
+                       "(metrics watches them for WTGR_SUSTAIN_MONTHS)", "example": True})
+    months = fields.Integer(metadata={
+        "description": "months of the outcome measure charted after the completion month (before the month it "
+                       "slipped, when it did): 'sustained for N months'", "example": 7})
+    slipped_in = fields.String(allow_none=True, metadata={
+        "description": "YYYY-MM: the month of the first signal of concern since completion; null while sustained",
+        "example": None})
+    slipped_on = fields.String(allow_none=True, metadata={"description": "the measure it slipped on",
+                                                          "example": None})
+
+
 class StorySchema(EditorStorySummarySchema):
     body = fields.String(metadata={"example": "It began with a question at a safety huddle..."})
     learning = fields.String(metadata={"example": "Start small: one bay, one week."})
@@ -110,6 +125,9 @@ class StorySchema(EditorStorySummarySchema):
         "description": "the outcome measure before and after, as a table; null when the project named none. "
                        "The same figures drawn: GET /api/v1/stories/{story_id}/chart.svg"})
     has_chart_svg = fields.Boolean(metadata={"example": True})
+    sustainment = fields.Nested(SustainmentSchema, allow_none=True, metadata={
+        "description": "whether the project's improvement has been sustained since it completed, kept current from "
+                       "metrics' events; null for a story of no project, or of one completed before it was kept"})
     published_by = fields.String(allow_none=True, metadata={"example": "comms.editor@hospital.example"})
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from services.stories.adapters import store
@@ -24,6 +25,7 @@ from services.stories.domain.stories import (
     slug_for,
     summary_of,
 )
+from services.stories.domain.sustainment import Sustainment, earlier_slip, sustainment
 from shared import audit, topics
 from shared.db import UnitOfWork
 from shared.errors import NotFound, StaleVersion
@@ -45,8 +47,10 @@ class ResourceNotFound(NotFound):
 
 def on_project_completed(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
     """Draft the project's story (once): its aim and results, team, learning and the before/after
-    chart of its outcome measure from this service's own copy of the series."""
+    chart of its outcome measure from this service's own copy of the series. When it completed, and
+    its outcome series, are kept for the story to say whether the improvement was sustained."""
     project_id = str(payload["project_id"])
+    store.record_completion(uow, project_id, date.fromisoformat(event.time[:10]), payload.get("outcome"))
     if store.story_of_project(uow, project_id) is not None:
         return
     completion = Completion(payload["title"], payload.get("aim") or "", payload.get("results") or "",
@@ -250,6 +254,30 @@ def on_pdsa_cycle_started(uow: UnitOfWork, event: Envelope, payload: dict[str, A
         store.record_project_start(uow, str(payload["project_id"]), str(payload["started_on"])[:7])
 
 
+def on_signal_opened(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:
+    """A signal of concern on a measure metrics still watches for completed projects (``sustainment``
+    names them): their improvement slipped in the signal's month. The first slip is kept."""
+    for project in payload.get("sustainment") or ():
+        project_id = str(project["project_id"])
+        known = store.sustainment_row(uow, project_id, for_update=True)
+        period = str(payload["period"])
+        if known is not None and known["slipped_in"] == earlier_slip(known["slipped_in"], period):
+            continue
+        store.record_slip(uow, project_id, known["completed_on"] if known else project["completed_on"], period,
+                          f"{payload['kpi_name']}, {payload['unit_name']}", payload["signal_id"])
+
+
+def sustainment_of(uow: UnitOfWork, project_id: str | None) -> Sustainment | None:
+    """Whether the project's improvement has held since it completed, as far as this service knows
+    from metrics' events; None for a story of no project, or one completed before it kept count."""
+    row = store.sustainment_row(uow, project_id) if project_id else None
+    if row is None:
+        return None
+    charted = (store.charted_months(uow, row["kpi_code"], row["unit_code"], row["completed_on"].strftime("%Y-%m"))
+               if row["kpi_code"] else [])
+    return sustainment(row["completed_on"], charted, row["slipped_in"], row["slipped_on"])
+
+
 def _plain(member: dict[str, Any]) -> dict[str, Any]:
     return {"email": member["email"], "name": member.get("name"), "relation": member["relation"]}
 
@@ -259,4 +287,5 @@ EVENT_HANDLERS = {
     "project.stage_changed": on_project_stage_changed,
     "pdsa.cycle_started": on_pdsa_cycle_started,
     "kpi.updated": on_kpi_updated,
+    "signal.opened": on_signal_opened,
 }

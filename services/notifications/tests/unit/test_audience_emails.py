@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -32,8 +32,23 @@ LEARNER = {"email": "sam.nurse@hospital.example", "name": "Sam Nurse", "relation
 BOOKING = {"title": "WTGR Bronze: the Model for Improvement", "path": "/training/courses/QI-BRONZE",
            "audience": [LEARNER], "when": "Tuesday 14 April 2026 at 09:30", "where": "Education Centre, Room 2"}
 
+BOARD_PACK = {
+    "month": "2026-11", "board_pack_on": date(2026, 12, 14), "recipient": "pas.team@trust.example",
+    "relations": ["data_source_owner"], "missing_count": 1, "dead_lettered_count": 1,
+    "missing": [{"kpi_code": "ALOS", "kpi_name": "Average length of stay", "unit_code": "WARD-7",
+                 "unit_name": "Ward 7 (Acute Medicine)", "data_source": "PAS discharges extract"}],
+    "dead_lettered": [{"kpi_code": "ALOS", "unit_code": "WARD-77", "period": "2026-11",
+                       "data_source": "PAS discharges extract", "reason": "rejected: unknown unit WARD-77",
+                       "dead_lettered_at": datetime(2026, 12, 2, 6, 0, tzinfo=UTC)}],
+    "audience": [{"email": "pas.team@trust.example", "name": None, "relation": "data_source_owner"}],
+    "title": "Board pack for 2026-11", "path": "/kpis/board-packs/2026-11"}
+
 # One event of every kind that emails someone, with the words its email must carry.
 EXAMPLES = {
+    "board_pack_feeds_missing": ("board_pack.feeds_missing", BOARD_PACK,
+                                 "[WTGR] Before the board pack on 14 December 2026: 1 feed missing for November 2026, "
+                                 "1 row not accepted",
+                                 "- Average length of stay, Ward 7 (Acute Medicine) (from PAS discharges extract)"),
     "idea_received": ("idea.submitted", {**IDEA, "channel": "public"},
                       "[WTGR] We received your idea: Quieter nights on Ward 7", "A moderator reads every idea"),
     "idea_moderated": ("idea.stage_changed", {**IDEA, "from_stage": "moderation", "to_stage": "submitted"},
@@ -204,9 +219,33 @@ def test_every_relation_says_why_in_words():
     assert set(RELATIONS) <= set(notices.BECAUSE)
 
 
+def test_the_board_pack_email_lists_the_missing_feeds_and_the_rows_not_accepted_in_words():
+    [email] = compose(*EXAMPLES["board_pack_feeds_missing"][:2])
+    assert "The board pack for November 2026 is due on Monday 14 December 2026." in email.body
+    assert "This measure has not arrived for November 2026:" in email.body
+    assert "Send it through the data feed before the board pack" in email.body
+    two = {**BOARD_PACK, "missing_count": 2, "missing": BOARD_PACK["missing"] * 2}
+    [email_of_two] = compose("board_pack.feeds_missing", two)
+    assert "These 2 measures have not arrived for November 2026:" in email_of_two.body
+    assert ("- ALOS, WARD-77, November 2026 (from PAS discharges extract, 2 December 2026): "
+            "rejected: unknown unit WARD-77") in email.body
+    assert "because you own a data source that feeds the trust's KPIs." in email.body
+    garbled = {**BOARD_PACK, "missing": [], "missing_count": 0,
+               "dead_lettered": [{**BOARD_PACK["dead_lettered"][0], "period": "Nov-26", "kpi_code": None}]}
+    [email] = compose("board_pack.feeds_missing", garbled)
+    assert email.subject == "[WTGR] Before the board pack on 14 December 2026: 1 row not accepted"
+    assert '- no KPI, WARD-77, "Nov-26"' in email.body
+
+
 def test_the_html_part_says_the_same_escaped_with_the_link_and_the_unsubscribe_link():
     [pat, _] = compose("idea.submitted", {**IDEA, "channel": "staff", "title": "Beds <b>& chairs</b>"})
     assert "Beds &lt;b&gt;&amp; chairs&lt;/b&gt;" in pat.html and "<b>&" not in pat.html
     assert 'href="https://wtgr.trust.example' + IDEA["path"] + '"' in pat.html
     assert 'href="https://wtgr.trust.example/unsubscribe/' in pat.html
     assert "<img" not in pat.html  # readable with images blocked: there are none
+
+
+def test_a_board_pack_notice_is_its_recipients_alone_and_has_no_followers():
+    assert notices.topic_of("board_pack.feeds_missing", BOARD_PACK) == "board-packs"
+    assert notices.followed_topics("board_pack.feeds_missing", BOARD_PACK) == ()
+    assert notices.kind_of("board_pack.feeds_missing", "data_source_owner") == "kpi_overdue"
