@@ -23,7 +23,6 @@ from portal.settings import PortalSettings
 from shared.auth.oidc import claim_at
 
 auth = Blueprint("auth", __name__)
-oauth = OAuth()
 
 # Endpoints anyone may open, and why (everything else needs a signed-in person).
 PUBLIC = {
@@ -65,7 +64,10 @@ class User:
 
 
 def init_auth(app: Flask, settings: PortalSettings) -> None:
-    oauth.init_app(app)
+    # One registry per app: authlib keeps a client, and the provider's metadata it has read, per
+    # registry, so a module-wide one would serve a second app the first app's provider.
+    oauth = OAuth(app)
+    app.extensions["portal_oauth"] = oauth
     oauth.register(
         "wtgr",
         client_id=settings.oidc_client_id,
@@ -76,6 +78,11 @@ def init_auth(app: Flask, settings: PortalSettings) -> None:
     app.register_blueprint(auth)
     app.before_request(_require_sign_in)
     app.context_processor(lambda: {"current_user": current_user()})
+
+
+def _provider() -> Any:
+    """The app's OpenID Connect client (authlib)."""
+    return current_app.extensions["portal_oauth"].wtgr
 
 
 def _settings() -> PortalSettings:
@@ -137,7 +144,7 @@ def _local(target: str | None) -> str:
 @auth.route("/sign-in")
 def sign_in() -> Response:
     session["after_sign_in"] = _local(request.args.get("next"))
-    response: Response = oauth.wtgr.authorize_redirect(_settings().public_url + url_for("auth.callback"))
+    response: Response = _provider().authorize_redirect(_settings().public_url + url_for("auth.callback"))
     return response
 
 
@@ -147,7 +154,7 @@ def callback() -> Any:
         return render_template("sign_in_problem.html", reason=request.args.get("error_description")
                                or request.args["error"]), 400
     try:
-        token = oauth.wtgr.authorize_access_token()
+        token = _provider().authorize_access_token()
     except OAuthError as exc:
         return render_template("sign_in_problem.html", reason=exc.description or exc.error), 400
     claims = token.get("userinfo") or {}
@@ -171,7 +178,7 @@ def sign_out() -> Response:
     id_token = session.get("id_token")
     session.clear()
     settings = _settings()
-    ending = oauth.wtgr.load_server_metadata().get("end_session_endpoint")
+    ending = _provider().load_server_metadata().get("end_session_endpoint")
     back = settings.public_url + url_for("auth.signed_out")
     if not ending:
         return redirect(back)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.tests.unit.test_stories_tools_audit import EMPTY_PAGE, app_with, settings, signed_in  # noqa: F401
+from portal.tests.unit.test_stories_tools_audit import EMPTY_PAGE, app_with, signed_in
 
 BOUNCED = {"id": "0d9a7e42-6b1c-4f38-a5e2-91c7b3d8f604", "created_at": "2026-12-02T10:00:00+00:00",
            "recipients": ["left.the.trust@nhs.example"], "subject": "[WTGR] Idea declined: Quieter nights",
@@ -19,7 +19,7 @@ def asked(services):
     return [call for call in services.calls if call[2] == "/api/v1/emails"][-1][3]
 
 
-def test_the_emails_page_shows_refusals_by_default_and_bounces_when_asked_and_only_to_admins(settings):  # noqa: F811
+def test_the_emails_page_shows_refusals_by_default_and_bounces_when_asked_and_only_to_admins(settings):
     app, services = app_with(settings, {("GET", "/api/v1/emails"): {**EMPTY_PAGE, "items": [REFUSED], "total": 1}})
     assert signed_in(app, "staff").get("/admin/emails").status_code == 403
     page = signed_in(app, "admin").get("/admin/emails").get_data(as_text=True)

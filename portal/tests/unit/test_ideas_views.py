@@ -4,16 +4,14 @@ sends, and which links the pages offer."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
 from typing import Any
 
 import pytest
 from flask_wtf import FlaskForm
 
-from portal.app import create_app
 from portal.backend import ServiceError
-from portal.settings import PortalSettings
+from portal.tests.unit.conftest import app_on
+from portal.tests.unit.conftest import signed_in as sign_in
 from portal.views import ideas
 
 IDEA_ID = "3f6c2a9e-8b1d-4c57-9a0e-5d2b7f41c8a3"
@@ -67,23 +65,12 @@ def fake() -> FakeBackend:
 
 
 @pytest.fixture
-def app(tmp_path, fake):
-    settings = replace(PortalSettings.from_env(), environment="development", session_dir=str(tmp_path),
-                       public_url="http://127.0.0.1:8000", oidc_issuer="http://127.0.0.1:8091")
-    app = create_app(settings)
-    app.config["WTF_CSRF_ENABLED"] = False
-    app.extensions["portal_backend"] = fake
-    return app
+def app(settings, fake):
+    return app_on(settings, fake)
 
 
 def signed_in(app, *roles: str):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["user"] = {"sub": "sam.nurse", "name": "Sam Nurse", "email": "sam.nurse@hospital.example",
-                           "roles": list(roles)}
-        session["access_token"] = "token"
-        session["expires_at"] = time.time() + 600
-    return client
+    return sign_in(app, "sam.nurse", *roles, name="Sam Nurse")
 
 
 def test_the_list_sends_only_the_filters_chosen_and_links_the_next_page_with_them(app, fake):

@@ -4,17 +4,14 @@ sends (with the version read), and what a person is told when someone else chang
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from portal.app import create_app
 from portal.auth import User
 from portal.backend import Backend, ServiceError
 from portal.charts import table_rows
-from portal.settings import PortalSettings
+from portal.tests.unit.conftest import Answer, app_on, signed_in
 from portal.views.projects import cycle_starts, day_of, flatten, may
 
 PROJECT_ID = "9b2e4d71-0c3a-4f8e-b6d5-1a7c3e9f2b40"
@@ -83,37 +80,15 @@ class FakeServices(Backend):
                 "page_size": 20, "params": params}
 
 
-class Answer:
-    def __init__(self, document: Any):
-        self.document = document
-        self.text = document if isinstance(document, str) else ""
-
-    def json(self) -> Any:
-        return self.document
-
-
 @pytest.fixture
 def services() -> FakeServices:
     return FakeServices()
 
 
 @pytest.fixture
-def client(tmp_path, services):
-    settings = replace(PortalSettings.from_env(), environment="development", session_dir=str(tmp_path),
-                       public_url="http://127.0.0.1:8000", oidc_issuer="http://127.0.0.1:8091")
-    app = create_app(settings)
-    app.config["WTF_CSRF_ENABLED"] = False
-    app.extensions["portal_backend"] = services
-    client = app.test_client()
-
-    def as_(sub: str, *roles: str) -> Any:
-        with client.session_transaction() as session:
-            session["user"] = {"sub": sub, "name": sub, "email": f"{sub}@trust.example", "roles": list(roles)}
-            session["expires_at"] = time.time() + 600
-            session["access_token"] = "token"
-        return client
-
-    return as_
+def client(settings, services):
+    app = app_on(settings, services)
+    return lambda sub, *roles: signed_in(app, sub, *roles)
 
 
 def who(sub: str, *roles: str) -> User:
@@ -216,6 +191,6 @@ def test_registering_makes_the_person_the_lead_and_refuses_a_target_equal_to_the
     done = client("sam.nurse", "staff").post("/projects/new", data={**form, "aim_target": "4"})
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/projects/{PROJECT_ID}")
     body = services.sent[0][2]
-    assert body["team"] == [{"subject": "sam.nurse", "name": "sam.nurse", "email": "sam.nurse@trust.example",
+    assert body["team"] == [{"subject": "sam.nurse", "name": "sam.nurse", "email": "sam.nurse@hospital.example",
                              "role": "lead"}]
     assert (body["cqc"], body["unit_code"]) == (["responsive", "effective"], None)

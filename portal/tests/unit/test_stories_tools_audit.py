@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from portal.app import create_app
 from portal.backend import ServiceError
 from portal.settings import PortalSettings
+from portal.tests.unit.conftest import Answer, app_on, portal_settings
+from portal.tests.unit.conftest import signed_in as sign_in
 from portal.views.admin import audit_filters
 from portal.views.stories import split_tags, tag_choices
 from portal.views.tools import as_html
@@ -25,11 +25,6 @@ STORY = {"id": "5d0b8e52-3c1f-4a7e-9b26-8f4d1e6a2c90", "slug": "criteria-led-dis
                    "rows": [{"period": "2026-04", "value": 5.6, "phase": "before"},
                             {"period": "2026-05", "value": 4.6, "phase": "after"}]}}
 SVG = '<svg role="img" aria-labelledby="chart-title"><title id="chart-title">Before and after</title></svg>'
-
-
-class Answer:
-    def __init__(self, text: str = "", content: bytes = b"", headers: dict[str, str] | None = None):
-        self.text, self.content, self.headers = text, content, headers or {}
 
 
 class FakeServices:
@@ -64,26 +59,16 @@ class FakeServices:
 
 @pytest.fixture
 def settings(tmp_path) -> PortalSettings:
-    return replace(PortalSettings.from_env(), environment="development", session_dir=str(tmp_path),
-                   public_url="http://127.0.0.1:8000", oidc_issuer="http://127.0.0.1:8091", public_stories=True)
+    return portal_settings(tmp_path, public_stories=True)
 
 
 def app_with(settings: PortalSettings, answers: dict[tuple[str, str], Any]) -> tuple[Any, FakeServices]:
-    app = create_app(settings)
-    app.config["WTF_CSRF_ENABLED"] = False  # the CSRF check itself is tested in test_portal_app.py
     services = FakeServices(answers)
-    app.extensions["portal_backend"] = services
-    return app, services
+    return app_on(settings, services), services
 
 
 def signed_in(app: Any, *roles: str) -> Any:
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["user"] = {"sub": "casey.comms", "name": "Casey Comms", "email": "casey.comms@hospital.example",
-                           "roles": list(roles)}
-        session["access_token"] = "token"
-        session["expires_at"] = int(time.time()) + 600
-    return client
+    return sign_in(app, "casey.comms", *roles, name="Casey Comms")
 
 
 def test_tags_are_typed_as_words_separated_by_commas():
@@ -116,7 +101,7 @@ def test_visitors_read_the_story_library_and_a_story_when_the_trust_shares_them(
     app, services = app_with(settings, {
         ("GET", "/api/v1/stories"): {**EMPTY_PAGE, "items": [STORY], "total": 1},
         ("GET", f"/api/v1/stories/by-slug/{STORY['slug']}"): STORY,
-        ("GET", f"/api/v1/stories/{STORY['id']}/chart.svg"): Answer(SVG)})
+        ("GET", f"/api/v1/stories/{STORY['id']}/chart.svg"): Answer(text=SVG)})
     client = app.test_client()
     library = client.get("/stories/?q=discharge&tag=effective")
     assert library.status_code == 200 and b"Criteria-led discharge on Ward 7" in library.data

@@ -4,16 +4,13 @@ with the ETag read), and what the trainer sees when someone else changed the ses
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from portal.app import create_app
 from portal.auth import User
 from portal.backend import Backend, ServiceError
-from portal.settings import PortalSettings
+from portal.tests.unit.conftest import Answer, app_on, signed_in
 from portal.views.training import manages
 
 SESSION_ID = "5d0c8a4e-2f1b-4c7a-9e36-b8d1f0a2c4e7"
@@ -46,16 +43,7 @@ class FakeTraining(Backend):
                  "/api/v1/me/notifications/unread-count": {"unread": 0}}.get(path)
         if found is None:
             return Answer({"items": [], "next": None, "total": 0})
-        return Answer(found, {"ETag": f'"{SESSION["version"]}"'} if "sessions" in path else {})
-
-
-class Answer:
-    def __init__(self, document: Any, headers: dict[str, str] | None = None):
-        self.document = document
-        self.headers = headers or {}
-
-    def json(self) -> Any:
-        return self.document
+        return Answer(found, headers={"ETag": f'"{SESSION["version"]}"'} if "sessions" in path else {})
 
 
 @pytest.fixture
@@ -64,22 +52,9 @@ def training() -> FakeTraining:
 
 
 @pytest.fixture
-def client(tmp_path, training):
-    settings = replace(PortalSettings.from_env(), environment="development", session_dir=str(tmp_path),
-                       public_url="http://127.0.0.1:8000", oidc_issuer="http://127.0.0.1:8091")
-    app = create_app(settings)
-    app.config["WTF_CSRF_ENABLED"] = False
-    app.extensions["portal_backend"] = training
-    client = app.test_client()
-
-    def as_(sub: str, *roles: str) -> Any:
-        with client.session_transaction() as session:
-            session["user"] = {"sub": sub, "name": sub, "email": f"{sub}@trust.example", "roles": list(roles)}
-            session["expires_at"] = time.time() + 600
-            session["access_token"] = "token"
-        return client
-
-    return as_
+def client(settings, training):
+    app = app_on(settings, training)
+    return lambda sub, *roles: signed_in(app, sub, *roles)
 
 
 def who(sub: str, *roles: str) -> User:

@@ -1,0 +1,56 @@
+"""What the portal's unit tests share: the app on development settings with a fake of the services
+installed in place of the HTTP backend (no servers), and a test client signed in as someone."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal.app import create_app
+from portal.settings import PortalSettings
+
+
+def portal_settings(tmp_path: Any, **changes: Any) -> PortalSettings:
+    return replace(PortalSettings.from_env(), environment="development", session_dir=str(tmp_path),
+                   public_url="http://127.0.0.1:8000", oidc_issuer="http://127.0.0.1:8091", **changes)
+
+
+@pytest.fixture
+def settings(tmp_path) -> PortalSettings:
+    return portal_settings(tmp_path)
+
+
+def app_on(settings: PortalSettings, services: Any) -> Flask:
+    """The portal with ``services`` answering its calls (CSRF is tested in test_portal_app.py)."""
+    app = create_app(settings)
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.extensions["portal_backend"] = services
+    return app
+
+
+def signed_in(app: Flask, sub: str, *roles: str, name: str | None = None) -> FlaskClient:
+    """A test client whose session is signed in as ``sub`` with ``roles``."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user"] = {"sub": sub, "name": name or sub, "email": f"{sub}@hospital.example", "roles": list(roles)}
+        session["access_token"] = "token"
+        session["expires_at"] = time.time() + 600
+    return client
+
+
+class Answer:
+    """A service's HTTP answer as the backend reads it: its JSON, text, bytes and headers."""
+
+    def __init__(self, document: Any = None, *, text: str = "", content: bytes = b"",
+                 headers: dict[str, str] | None = None):
+        self.document = document
+        self.text = document if isinstance(document, str) else text
+        self.content, self.headers = content, headers or {}
+
+    def json(self) -> Any:
+        return self.document
