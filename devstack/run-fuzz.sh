@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # make fuzz: every service on the test servers, schemathesis against each OpenAPI document (bad
 # input must get a 4xx, never a 5xx; responses must match the documented schemas and types),
-# then stop everything again. FUZZ_EXAMPLES sets how many cases per operation (default 25).
+# then stop everything again and purge the data it made: the fuzzer edits the demo's KPIs as an admin
+# (names, directions, descriptions), which a later make test on the same env would otherwise find.
+# FUZZ_EXAMPLES sets how many cases per operation (default 25).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
 
 stop_servers() {
   local status=$?
-  "$PY" -m devstack down --env test || true
+  "$PY" -m devstack down --env test --purge || true
   exit "$status"
 }
 trap stop_servers EXIT
