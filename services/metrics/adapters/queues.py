@@ -9,24 +9,22 @@ from typing import Any
 
 from services.metrics.adapters.measures import MONTHS
 from services.metrics.adapters.rows import MonthKey, QueuedChart
-from shared.db import Rows, UnitOfWork
+from shared.db import Rows, UnitOfWork, copy_rows
 
 QUEUED_CHARTS = Rows("q", "kpi_code text, unit_code text, cause text, change json, correlation_id text")
 
 
 def enqueue_rollups(uow: UnitOfWork, months: Iterable[MonthKey]) -> None:
+    """Queue the months in one binary ``COPY`` (queue rows are only appended; the worker is woken once)."""
     ordered = sorted(months)
     if ordered:
-        uow.execute(f"INSERT INTO rollup_queue (kpi_code, unit_code, period)"
-                    f" SELECT kpi_code, unit_code, period FROM {MONTHS.sql}", (MONTHS.param(ordered),))
+        copy_rows(uow, "rollup_queue", MONTHS.names, ["text", "text", "date"], ordered)
 
 
 def enqueue_charts(uow: UnitOfWork, charts: list[tuple[str, str, str, dict[str, Any], str | None]]) -> None:
-    """(kpi_code, unit_code, cause, change, correlation_id) for each chart to recompute."""
+    """(kpi_code, unit_code, cause, change, correlation_id) for each chart to recompute, in one ``COPY``."""
     if charts:
-        uow.execute(f"INSERT INTO chart_queue (kpi_code, unit_code, cause, change, correlation_id)"
-                    f" SELECT kpi_code, unit_code, cause, change, correlation_id FROM {QUEUED_CHARTS.sql}",
-                    (QUEUED_CHARTS.param(charts),))
+        copy_rows(uow, "chart_queue", QUEUED_CHARTS.names, ["text", "text", "text", "jsonb", "text"], charts)
 
 
 def claim_rollups(uow: UnitOfWork, limit: int) -> list[MonthKey]:
