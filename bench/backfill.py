@@ -41,7 +41,7 @@ from services.metrics import bootstrap
 from services.metrics.adapters import queues
 from services.metrics.adapters.measures import NEW_MEASURE_TYPES, NEW_MEASURES
 from services.metrics.service_layer import aggregator
-from shared import db, topics
+from shared import db, platform, topics
 from shared.config import Settings
 from shared.consumer import ConsumerRunner, Outcome
 from shared.events import REGISTRY, Envelope, new_event
@@ -222,7 +222,8 @@ def _plain_copy_rate(pool: ConnectionPool, units: list[str], kpis: list[str], mo
 def _runner(settings: Settings, topic: str, group: str, pool: ConnectionPool) -> ConsumerRunner:
     """The metrics consumer runner on the scratch topic, as its own consumer group."""
     producer = reliable_producer(settings.kafka_bootstrap, "bench-deadletter")
-    consumer = manual_commit_consumer(settings.kafka_bootstrap, f"{topic}-{group}", [topic])
+    consumer = manual_commit_consumer(settings.kafka_bootstrap, f"{topic}-{group}", [topic],
+                                      max_poll_records=platform.service("metrics").poll_records)
     return ConsumerRunner("metrics", pool, consumer, producer,
                           topics.dead_letter_topic("metrics"), bootstrap.event_handlers(settings, pool))
 

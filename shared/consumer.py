@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 Handler = Callable[[UnitOfWork, Envelope, dict[str, Any]], None]
 INFRASTRUCTURE_ERRORS = (psycopg.OperationalError, KafkaError)
 BAD_INPUT_ERRORS = (psycopg.DataError, UnicodeEncodeError)  # the same input fails the same way every time
+# Outcomes of a batch handled together that are counted and logged once for the batch (one line
+# with the counts; each event at DEBUG): a backfill's million events are not a million log lines.
+# Dead-lettered and skipped events are still logged one by one.
+QUIET = ("handled", "duplicate")
 HANDLED = Staging("staged_handled_events", "event_id text, event_type text, topic text")
 
 
@@ -162,8 +166,21 @@ class ConsumerRunner:
         except Exception as exc:
             log.warning("batch failed; handling it in smaller steps", extra={"error": repr(exc)})
             return None
-        return [self._finish(outcome, message, envelope) for message, (envelope, outcome)
-                in zip(messages, outcomes, strict=True)]
+        counted: dict[tuple[str, str], int] = {}
+        for message, (envelope, outcome) in zip(messages, outcomes, strict=True):
+            if outcome.status in QUIET:
+                key = (envelope.type if envelope else "unparsed", outcome.status)
+                counted[key] = counted.get(key, 0) + 1
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("event %s", outcome.status, extra=_message_log(message, envelope, outcome))
+            else:
+                self._finish(outcome, message, envelope)
+        for (event_type, status), count in counted.items():
+            telemetry.EVENTS_CONSUMED.labels(self.service, event_type, status).inc(count)
+        if counted:
+            log.info("batch done", extra={"counts": {f"{t} {s}": n for (t, s), n in counted.items()},
+                                          "messages": len(messages)})
+        return [outcome for _, outcome in outcomes]
 
     def parse(self, message: Any) -> tuple[Envelope | None, dict[str, Any] | Outcome]:
         """The message's envelope and validated payload, or what becomes of a message that has no
@@ -308,11 +325,7 @@ class ConsumerRunner:
             self._dead_letter(message, outcome)
         event_type = envelope.type if envelope else "unparsed"
         telemetry.EVENTS_CONSUMED.labels(self.service, event_type, outcome.status).inc()
-        log.info(
-            "event %s", outcome.status,
-            extra={"event_type": event_type, "event_id": envelope.id if envelope else None, "reason": outcome.reason,
-                   "topic": message.topic, "partition": message.partition, "offset": message.offset},
-        )
+        log.info("event %s", outcome.status, extra=_message_log(message, envelope, outcome))
         return outcome
 
     def _dead_letter(self, message: Any, outcome: Outcome) -> None:
@@ -335,6 +348,12 @@ class ConsumerRunner:
 def _next(messages: list[Any]) -> OffsetAndMetadata:
     """The offset to commit once ``messages`` (one partition's, in order) are done."""
     return OffsetAndMetadata(messages[-1].offset + 1, "", -1)
+
+
+def _message_log(message: Any, envelope: Envelope | None, outcome: Outcome) -> dict[str, Any]:
+    return {"event_type": envelope.type if envelope else "unparsed", "event_id": envelope.id if envelope else None,
+            "reason": outcome.reason, "topic": message.topic, "partition": message.partition,
+            "offset": message.offset}
 
 
 def _event_log(envelope: Envelope, **extra: Any) -> dict[str, Any]:
