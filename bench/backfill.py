@@ -9,8 +9,8 @@ are what to compare):
 - plain COPY: the same rows copied (binary) into a scratch table shaped like ``measures``, with no
   checks, locks or merges: PostgreSQL's own speed here;
 - ingest: ``consumers`` metrics consumer processes in one group, the real handlers and database,
-  from the first batch any of them handles until every event is stored and its offset committed
-  (consumer lag 0);
+  from the poll that returns any of them its first batch until every event is stored and its
+  offset committed (consumer lag 0);
 - end to end: until the running aggregator worker (the service's, as in production; with more
   than one consumer, one more worker per extra consumer, sharing its queue) has emptied its
   queues of this backfill's KPIs, so every chart is current;
@@ -233,7 +233,7 @@ def _platform(figures: Figures, topic: str, pool: ConnectionPool, kpi_codes: lis
     total, consumers = figures.events, figures.consumers
     context = multiprocessing.get_context("spawn")
     seen = context.Value("q", 0)
-    first = context.Value("d", 0.0)  # time.monotonic() of the first batch handled, by any process
+    first = context.Value("d", 0.0)  # time.monotonic() of the poll that gave any process its first batch
     rss = context.Array("d", consumers)  # each process's peak RSS, MB
     stop = context.Event()
     processes = [context.Process(target=_consume_share, args=(topic, total, seen, first, stop, rss, i), daemon=True)
@@ -288,10 +288,11 @@ def _consume_share(topic: str, total: int, seen: Any, first: Any, stop: Any, rss
     runner = _runner(settings, topic, "metrics", pool)
     try:
         while not stop.is_set() and seen.value < total:
+            polled = time.monotonic()  # a batch's time counts from its poll, the first one's too
             handled = runner.poll_once(timeout_ms=200)
             if handled:
                 with first.get_lock():
-                    first.value = first.value or time.monotonic()
+                    first.value = first.value or polled
                 with seen.get_lock():
                     seen.value += handled
     finally:
