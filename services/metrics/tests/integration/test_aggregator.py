@@ -337,6 +337,24 @@ def test_a_batch_larger_than_live_traffic_is_left_to_the_worker(metrics_state, h
     assert len(updates(metrics_state, kpi, ward)) == 1
 
 
+def test_workers_sharing_the_queue_claim_different_charts_without_waiting_for_each_other(metrics_state, hierarchy):
+    kpi = hierarchy["kpi"]
+    consume(metrics_state, kpi, hierarchy["ward_a"], STEADY)
+    consume(metrics_state, kpi, hierarchy["ward_b"], STEADY)
+    with metrics_state.pool.connection() as first, metrics_state.pool.connection() as second:
+        try:  # two passes at once, each its own transaction
+            second.execute("SET LOCAL statement_timeout = '5s'")  # waiting for the first would fail the claim
+            taken_first = queues.claim_charts(UnitOfWork(first, "metrics"), 1, 1000)
+            taken_second = queues.claim_charts(UnitOfWork(second, "metrics"), 1000, 1000)
+            first_series = {(c.kpi_code, c.unit_code) for c in taken_first}
+            assert len(first_series) <= 1
+            assert first_series.isdisjoint({(c.kpi_code, c.unit_code) for c in taken_second})
+        finally:
+            first.rollback()
+            second.rollback()  # the work stays queued for the worker
+    settle(metrics_state, kpi)
+
+
 def revisions_of(state, kpi, unit, month):
     with state.pool.connection() as conn:
         return conn.execute("SELECT event_id FROM measures WHERE kpi_code = %s AND unit_code = %s AND period = %s",
