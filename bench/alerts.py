@@ -1,6 +1,11 @@
 """Alert latency: an outside producer publishes a measure that creates a special cause; how long
 until the KPI owner's email is in the SMTP server? (Kafka -> metrics -> outbox -> relay -> Kafka ->
-notifications -> mailer -> SMTP, all as the running services do it.)"""
+notifications -> mailer -> SMTP, all as the running services do it.)
+
+Notifications holds an alert email ``WTGR_ALERT_HOLD_SECONDS`` (5 s in the test stack, 30 s by
+default) for the same KPI's month at other levels to join it: a wait by design, not the pipeline's
+speed. Each latency is reported as measured and net of that hold (``hold_seconds``); the goal
+(p99 < 1 s) is judged net of it."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import requests
 from kafka import KafkaProducer
 
@@ -21,21 +27,34 @@ STEADY = [4.6, 4.4, 4.7, 4.5, 4.3, 4.6, 4.5, 4.4, 4.6, 4.5, 4.7, 4.4]
 
 
 def run(count: int) -> str:
+    timings = latencies(count)
+    p50, p99 = percentile(timings, 50), percentile(timings, 99)
+    hold = hold_seconds()
+    return (f"alerts: {count} special causes from an outside producer to the owner's inbox: "
+            f"p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms; net of the {hold * 1000:,.0f} ms alert hold: "
+            f"p50 {(p50 - hold) * 1000:,.0f} ms, p99 {(p99 - hold) * 1000:,.0f} ms (goal p99 < 1000 ms net)")
+
+
+def hold_seconds() -> float:
+    """How long notifications holds an alert email for others to join it (its own default: 30 s)."""
+    return float(os.environ.get("WTGR_ALERT_HOLD_SECONDS") or 30)
+
+
+def latencies(count: int) -> list[float]:
+    """Seconds from publishing each special cause to its email in the SMTP server."""
     run_tag = tag()
     create("/api/v1/units", {"code": f"AT-{run_tag}", "name": "Alert bench trust", "level": "trust"})
     producer = KafkaProducer(bootstrap_servers=os.environ["WTGR_KAFKA_BOOTSTRAP"], acks="all")
-    latencies = []
+    timings = []
     for i in range(count):
         kpi, unit, owner = _steady_series(run_tag, i)
         spike = new_event("measure.recorded", {"kpi_code": kpi, "unit_code": unit, "period": months(13)[-1],
                                                "value": 9.5, "source": "bench"}, source="urn:bench")
         sent = time.time()
         producer.send(topics.MEASURES, key=f"{kpi}|{unit}".encode(), value=spike.to_json()).get(timeout=10)
-        latencies.append(_wait_for_alert(owner, sent))
+        timings.append(_wait_for_alert(owner, sent))
     producer.close()
-    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
-    return (f"alerts: {count} special causes from an outside producer to the owner's inbox: "
-            f"p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms (goal p99 < 2000 ms on an idle machine)")
+    return timings
 
 
 def _steady_series(run_tag: str, i: int) -> tuple[str, str, str]:
@@ -48,9 +67,22 @@ def _steady_series(run_tag: str, i: int) -> tuple[str, str, str]:
                                  json={"kpi_code": kpi, "unit_code": unit, "period": month, "value": value,
                                        "source": "bench"})
         response.raise_for_status()
-    _wait_for(owner, lambda messages: len(messages) >= len(STEADY))  # the pipeline is idle
+    _wait_for_notifications(owner, len(STEADY))  # the pipeline is idle (kpi.updated emails go to digests)
     _mailbox().clear()
     return kpi, unit, owner
+
+
+def _wait_for_notifications(owner: str, count: int, timeout: float = 60.0) -> None:
+    """Until notifications has recorded ``count`` kpi.updated notices for ``owner``."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(os.environ["NOTIFICATIONS_DATABASE_URL"], autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute("SELECT count(*) FROM notifications WHERE person = %s AND event_type = 'kpi.updated'",
+                               (owner,)).fetchone()
+            if row and row[0] >= count:
+                return
+            time.sleep(0.05)
+    raise SystemExit(f"bench: notifications did not record the steady series within {timeout:.0f} s")
 
 
 def _wait_for_alert(owner: str, sent: float) -> float:

@@ -18,6 +18,11 @@ MONTHS = 24
 
 
 def run(seconds: float, clients: int) -> str:
+    return measure(seconds, clients)[0]
+
+
+def measure(seconds: float, clients: int) -> tuple[str, float]:
+    """The figure's line, and the ratio of the matrix's req/s to /healthz's."""
     unit = _unit_with_50_kpis()
     base = service_url("metrics")
     matrix = load(f"{base}/api/v1/dashboards/units/{unit}/kpis?page_size={KPIS}", seconds, clients)
@@ -26,7 +31,7 @@ def run(seconds: float, clients: int) -> str:
     return (f"dashboard: summary matrix of a unit with {KPIS} KPIs x {MONTHS} months, {clients} clients for "
             f"{seconds:.0f} s: p50 {matrix['p50'] * 1000:.1f} ms, p99 {matrix['p99'] * 1000:.1f} ms, "
             f"{matrix['rps']:,.0f} req/s vs /healthz {health['rps']:,.0f} req/s (p50 {health['p50'] * 1000:.1f} ms)"
-            f" -> ratio {ratio:.2f} (goal >= 0.3)")
+            f" -> ratio {ratio:.2f} (goal >= 0.5)"), ratio
 
 
 def _unit_with_50_kpis() -> str:

@@ -175,6 +175,9 @@ class Postgres:
             f"unix_socket_directories = '{self.socket_dir}'",
             "password_encryption = 'scram-sha-256'",
             "max_connections = 200",
+            # a backfill's batch holds an advisory lock per measure (2,000 a poll) and an aggregator
+            # pass two per chart: the default of 64 a connection overflows the shared lock table
+            "max_locks_per_transaction = 256",
             "timezone = 'UTC'",
             "log_timezone = 'UTC'",
             "log_line_prefix = '%m [%p] %q%u@%d '",

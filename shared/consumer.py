@@ -37,16 +37,20 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from psycopg_pool import ConnectionPool
 
 from shared import correlation, telemetry
-from shared.db import Rows, UnitOfWork
+from shared.db import Staging, UnitOfWork
 from shared.deadletters.record import MAX_KEY_BYTES, MAX_RECORD_BYTES, DeadLetter, dead_letter_for
-from shared.events import REGISTRY, Envelope, EnvelopeError, PayloadError
+from shared.events import REGISTRY, Envelope, EnvelopeError, PayloadError, contracts
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Envelope, dict[str, Any]], None]
 INFRASTRUCTURE_ERRORS = (psycopg.OperationalError, KafkaError)
 BAD_INPUT_ERRORS = (psycopg.DataError, UnicodeEncodeError)  # the same input fails the same way every time
-HANDLED = Rows("h", "event_id text, event_type text, topic text")
+# Outcomes of a batch handled together that are counted and logged once for the batch (one line
+# with the counts; each event at DEBUG): a backfill's million events are not a million log lines.
+# Dead-lettered and skipped events are still logged one by one.
+QUIET = ("handled", "duplicate")
+HANDLED = Staging("staged_handled_events", "event_id text, event_type text, topic text")
 
 
 class EventTooLarge(EnvelopeError):
@@ -107,6 +111,7 @@ class ConsumerRunner:
         self.backoff_seconds = backoff_seconds
         self.sleep = sleep
         self.beat: Callable[[], None] = lambda: None
+        self.contracts = contracts.readers_for(handlers)  # compiled once, at start
 
     def run_forever(self, stop: Any = None, beat: Callable[[], None] | None = None) -> None:
         """Poll and process until ``stop`` is set; ``beat`` (shared.liveness) before every poll and
@@ -118,13 +123,20 @@ class ConsumerRunner:
             self.poll_once()
 
     def poll_once(self, timeout_ms: int = 1000) -> int:
-        """Process one poll's worth of messages and commit their offsets; returns how many."""
+        """Process one poll's worth of messages and commit their offsets; returns how many.
+
+        Every partition's messages of the poll are handled in one transaction (one set-based
+        write of the whole poll); should that fail, each partition's batch is handled on its own,
+        as ``process_batch`` does."""
         batches = self.consumer.poll(timeout_ms=timeout_ms)
         done: dict[TopicPartition, OffsetAndMetadata] = {}
         try:
+            if len(batches) > 1 and self._handled_as_one([m for ms in batches.values() for m in ms]) is not None:
+                done = {partition: _next(messages) for partition, messages in batches.items()}
             for partition, messages in batches.items():
-                self.process_batch(messages)
-                done[partition] = OffsetAndMetadata(messages[-1].offset + 1, "", -1)
+                if partition not in done:
+                    self.process_batch(messages)
+                    done[partition] = _next(messages)
         finally:
             # Once every message of a partition's batch is handled or dead-lettered, and for the
             # partitions done even when a later one fails: one commit for them all. Were we to
@@ -134,33 +146,59 @@ class ConsumerRunner:
         return sum(len(batches[partition]) for partition in done)
 
     def process_batch(self, messages: list[Any]) -> list[Outcome]:
-        """Handle a partition's batch in one transaction, so work the handlers defer, such as
-        refreshing what several events share, is done once per batch. Events of a type with a
-        BatchHandler are given to it together, after the others (each in a savepoint) in
-        partition order. Should the batch fail as a whole, its messages are processed again one
-        at a time, each with its own retries and outcome. Effect and handled-event records still
-        commit together.
+        """Handle a batch (a partition's, or a whole poll's) in one transaction, so work the
+        handlers defer, such as refreshing what several events share, is done once per batch.
+        Events of a type with a BatchHandler are given to it together, after the others (each in a
+        savepoint) in partition order. Should the batch fail as a whole, its messages are processed
+        again one at a time, each with its own retries and outcome. Effect and handled-event
+        records still commit together.
         """
         if len(messages) == 1:
             return [self.process(messages[0])]
+        outcomes = self._handled_as_one(messages)
+        return outcomes if outcomes is not None else [self.process(message) for message in messages]
+
+    def _handled_as_one(self, messages: list[Any]) -> list[Outcome] | None:
+        """The outcome of each message, handled in one transaction; None if that failed (it kept nothing)."""
         parsed = [self.parse(message) for message in messages]
         try:
             outcomes = self._handle_together(messages, parsed)
         except Exception as exc:
-            log.warning("batch failed; handling its messages one at a time", extra={"error": repr(exc)})
-            return [self.process(message) for message in messages]
-        return [self._finish(outcome, message, envelope) for message, (envelope, outcome)
-                in zip(messages, outcomes, strict=True)]
+            log.warning("batch failed; handling it in smaller steps", extra={"error": repr(exc)})
+            return None
+        counted: dict[tuple[str, str], int] = {}
+        for message, (envelope, outcome) in zip(messages, outcomes, strict=True):
+            if outcome.status in QUIET:
+                key = (envelope.type if envelope else "unparsed", outcome.status)
+                counted[key] = counted.get(key, 0) + 1
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("event %s", outcome.status, extra=_message_log(message, envelope, outcome))
+            else:
+                self._finish(outcome, message, envelope)
+        for (event_type, status), count in counted.items():
+            telemetry.EVENTS_CONSUMED.labels(self.service, event_type, status).inc(count)
+        if counted:
+            log.info("batch done", extra={"counts": {f"{t} {s}": n for (t, s), n in counted.items()},
+                                          "messages": len(messages)})
+        return [outcome for _, outcome in outcomes]
 
     def parse(self, message: Any) -> tuple[Envelope | None, dict[str, Any] | Outcome]:
         """The message's envelope and validated payload, or what becomes of a message that has no
         handler or does not validate (the first step of every message, before any database work)."""
         envelope: Envelope | None = None
         try:
-            envelope = self._parse(message)
+            raw = self._checked_size(message)
+            body = contracts.decode(raw)
+            reader = self.contracts.get(str(body.get("type"))) if isinstance(body, dict) else None
+            if reader is not None and (read := reader.read(body, raw)) is not None:
+                return read  # an event from outside, as its published contract says
+            envelope = Envelope.from_json(raw) if body is None else Envelope.from_dict(body)
             if envelope.type not in self.handlers:
                 return envelope, Outcome("skipped", f"no handler for {envelope.type}")
-            return envelope, REGISTRY.load(envelope)
+            payload = REGISTRY.load(envelope)
+            if reader is not None:
+                reader.check(body)  # the contract refused what the registry accepts: its reason
+            return envelope, payload
         except EventTooLarge as exc:
             return envelope, Outcome("dead_lettered", str(exc), "too_large")
         except EnvelopeError as exc:
@@ -204,19 +242,19 @@ class ConsumerRunner:
 
     @staticmethod
     def _record_handled(uow: UnitOfWork, events: dict[int, tuple[Envelope, str]]) -> set[int]:
-        """Record the event ids of ``events`` (by position: envelope and topic) in one statement;
-        the positions of those seen for the first time (an id twice in one batch counts once)."""
+        """Record the event ids of ``events`` (by position: envelope and topic), copied into a
+        staging table and merged in one statement; the positions of those seen for the first time
+        (an id twice in one batch counts once)."""
         first: dict[str, int] = {}
         for position, (envelope, _) in events.items():
             first.setdefault(envelope.id, position)
         if not first:
             return set()
         chosen = [events[position] for position in first.values()]
+        HANDLED.fill(uow, ((envelope.id, envelope.type, topic) for envelope, topic in chosen))
         rows = uow.all(
-            f"INSERT INTO handled_events (event_id, event_type, topic) SELECT event_id, event_type, topic"
-            f" FROM {HANDLED.sql} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-            (HANDLED.param((envelope.id, envelope.type, topic) for envelope, topic in chosen),),
-        )
+            f"WITH staged AS {HANDLED.taken} INSERT INTO handled_events (event_id, event_type, topic)"
+            f" SELECT event_id, event_type, topic FROM staged ON CONFLICT (event_id) DO NOTHING RETURNING event_id")
         return {first[row["event_id"]] for row in rows}
 
     def _handle_in_savepoint(self, uow: UnitOfWork, envelope: Envelope, payload: dict[str, Any]) -> Outcome:
@@ -241,11 +279,11 @@ class ConsumerRunner:
         finally:
             correlation.reset(token)
 
-    def _parse(self, message: Any) -> Envelope:
-        size = len(message.value or b"")
-        if size > self.max_event_bytes:
-            raise EventTooLarge(f"too large: {size} bytes, limit {self.max_event_bytes}")
-        return Envelope.from_json(message.value or b"")
+    def _checked_size(self, message: Any) -> bytes:
+        raw: bytes = message.value or b""
+        if len(raw) > self.max_event_bytes:
+            raise EventTooLarge(f"too large: {len(raw)} bytes, limit {self.max_event_bytes}")
+        return raw
 
     def _handle_with_retries(self, message: Any, envelope: Envelope, payload: dict[str, Any]) -> Outcome:
         for attempt in range(1, self.max_attempts + 1):
@@ -287,11 +325,7 @@ class ConsumerRunner:
             self._dead_letter(message, outcome)
         event_type = envelope.type if envelope else "unparsed"
         telemetry.EVENTS_CONSUMED.labels(self.service, event_type, outcome.status).inc()
-        log.info(
-            "event %s", outcome.status,
-            extra={"event_type": event_type, "event_id": envelope.id if envelope else None, "reason": outcome.reason,
-                   "topic": message.topic, "partition": message.partition, "offset": message.offset},
-        )
+        log.info("event %s", outcome.status, extra=_message_log(message, envelope, outcome))
         return outcome
 
     def _dead_letter(self, message: Any, outcome: Outcome) -> None:
@@ -309,6 +343,17 @@ class ConsumerRunner:
             ("reason", record.reason[:500]), ("category", record.category), ("original_topic", message.topic))]
         self.producer.send(self.dead_letter_topic, key=key, value=record.to_json(max_bytes),
                            headers=headers).get(timeout=30)
+
+
+def _next(messages: list[Any]) -> OffsetAndMetadata:
+    """The offset to commit once ``messages`` (one partition's, in order) are done."""
+    return OffsetAndMetadata(messages[-1].offset + 1, "", -1)
+
+
+def _message_log(message: Any, envelope: Envelope | None, outcome: Outcome) -> dict[str, Any]:
+    return {"event_type": envelope.type if envelope else "unparsed", "event_id": envelope.id if envelope else None,
+            "reason": outcome.reason, "topic": message.topic, "partition": message.partition,
+            "offset": message.offset}
 
 
 def _event_log(envelope: Envelope, **extra: Any) -> dict[str, Any]:

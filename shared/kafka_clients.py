@@ -34,10 +34,15 @@ def reliable_producer(bootstrap: str, client_id: str) -> KafkaProducer:
 # bounds that).
 SESSION_TIMEOUT_MS = 10_000
 HEARTBEAT_INTERVAL_MS = 3_000
+# A poll's messages are handled in one transaction, so a batch pays its statements once: a
+# service whose handlers are set-based (BatchHandler) takes bigger polls (platform.Service).
+POLL_RECORDS = 500
 
 
-def manual_commit_consumer(bootstrap: str, group: str, topics: list[str]) -> KafkaConsumer:
-    """Auto-commit off: offsets are committed by the runner only after the handler's transaction."""
+def manual_commit_consumer(bootstrap: str, group: str, topics: list[str], *,
+                           max_poll_records: int = POLL_RECORDS) -> KafkaConsumer:
+    """Auto-commit off: offsets are committed by the runner only after the handler's transaction.
+    ``max_poll_records``: at most so many messages a poll, handled in one transaction."""
     require_c_crc32c()
     return KafkaConsumer(
         *topics,
@@ -46,7 +51,7 @@ def manual_commit_consumer(bootstrap: str, group: str, topics: list[str]) -> Kaf
         client_id=f"{group}-consumer",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        max_poll_records=500,
+        max_poll_records=max_poll_records,
         isolation_level="read_committed",
         session_timeout_ms=SESSION_TIMEOUT_MS,
         heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,

@@ -11,6 +11,7 @@ Months are ordered, hashable and immutable; ``month + 3``, ``month - 1`` and ``l
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -101,11 +102,18 @@ class Month:
         return format(str(self), spec)
 
 
+@functools.lru_cache(maxsize=4096)
 def month_text(day: date) -> str:
-    """``YYYY-MM`` of the month ``day`` falls in (a stored period, for instance)."""
+    """``YYYY-MM`` of the month ``day`` falls in (a stored period, for instance); remembered, as a
+    backfill's charts and events name the same few hundred months millions of times."""
     return str(Month.of(day))
 
 
 def first_day_of(text: str) -> date:
     """The first day of the month written ``YYYY-MM``; ValueError for anything else."""
+    return _first_day_of_text(text) if isinstance(text, str) else Month.parse(text).first_day
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_day_of_text(text: str) -> date:
     return Month.parse(text).first_day

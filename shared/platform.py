@@ -43,13 +43,17 @@ class Service:
 
     Every service has a migration (entrypoints/migrate.py, run to completion before the rest), an
     api and an outbox relay; it has a consumer when it ``consumes`` a topic, and ``workers`` are
-    its other long-running processes."""
+    its other long-running processes. ``poll_records``: at most so many messages its consumer
+    handles in one poll, one transaction (more for set-based handlers: a backfill's batch then pays
+    its statements over thousands of events; each measure of a batch holds an advisory lock until it
+    commits, so the batch is bounded by PostgreSQL's lock table too)."""
 
     name: str
     port: int
     publishes: tuple[str, ...]
     consumes: tuple[str, ...] = ()
     workers: tuple[Process, ...] = ()
+    poll_records: int = 500
 
     @property
     def processes(self) -> tuple[Process, ...]:
@@ -97,6 +101,7 @@ SERVICES: tuple[Service, ...] = (
         publishes=(topics.KPIS,),
         consumes=(topics.MEASURES, topics.IDEAS, topics.PROJECTS, topics.KPIS),
         workers=(Process("aggregator", "aggregator"), Process("overdue", "overdue_check")),
+        poll_records=2_000,
     ),
     Service("training", 8004, publishes=(topics.TRAINING, topics.MEASURES),
             workers=(Process("scheduler", "scheduler"),)),

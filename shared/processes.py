@@ -99,7 +99,8 @@ def run_consumer(
 
     def consume_until_stopped() -> None:
         producer = reliable_producer(settings.kafka_bootstrap, f"{service}-deadletter")
-        consumer = manual_commit_consumer(settings.kafka_bootstrap, service, subscribed)
+        consumer = manual_commit_consumer(settings.kafka_bootstrap, service, subscribed,
+                                          max_poll_records=registered.poll_records)
         runner = ConsumerRunner(service, pool, consumer, producer, registered.dead_letter_topic, handlers,
                                 max_event_bytes=settings.max_event_bytes, max_attempts=settings.consumer_max_attempts)
         try:

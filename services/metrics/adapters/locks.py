@@ -18,7 +18,9 @@ in this order, skipping those it does not need, and never goes back to an earlie
 
 Steps 3 to 5 are advisory locks held until the transaction ends; each call takes its keys sorted,
 so two transactions locking overlapping sets meet in the same order. Claiming queued work
-(``queues``) skips rows another worker holds and so never waits.
+(``queues``) skips rows and charts another worker holds and so never waits; a chart's claim
+(``claim|kpi|unit``, a try-lock held to the end of the pass) is never waited for, so it stands
+outside this order.
 """
 
 from __future__ import annotations

@@ -9,15 +9,18 @@ from typing import Any
 
 from services.metrics.adapters.rows import MonthKey, MonthValue, SeriesKey
 from services.metrics.domain.measures import Measure
-from shared.db import Rows, UnitOfWork
+from shared.db import Rows, Staging, UnitOfWork, copy_rows
 
 MONTHS = Rows("k", "kpi_code text, unit_code text, period date")
 SERIES = Rows("k", "kpi_code text, unit_code text")
-VALUES = Rows("r", "kpi_code text, unit_code text, period date, value double precision, "
-                   "numerator double precision, denominator double precision")
+STAGED_VALUES = Staging("staged_kpi_values", "kpi_code text, unit_code text, period date, value double precision, "
+                                             "numerator double precision, denominator double precision")
 NEW_MEASURES = Rows("r", "kpi_code text, unit_code text, period date, revision integer, value double precision, "
                         "numerator double precision, denominator double precision, source text, "
                         "recorded_by text, note text, event_id text")
+
+NEW_MEASURE_TYPES = ["text", "text", "date", "integer", "double precision", "double precision", "double precision",
+                     "text", "text", "text", "text"]
 
 
 def latest_measures(uow: UnitOfWork, keys: Iterable[MonthKey]) -> dict[MonthKey, dict[str, Any]]:
@@ -33,16 +36,17 @@ def latest_measures(uow: UnitOfWork, keys: Iterable[MonthKey]) -> dict[MonthKey,
 
 def add_revisions(uow: UnitOfWork, revisions: list[tuple[Measure, int, str | None]], *, returning: bool = False
                   ) -> list[dict[str, Any]]:
-    """Store new revisions in one statement; with ``returning``, the stored rows in the order given."""
+    """Store new revisions in one statement (a binary ``COPY``: revisions are only ever appended);
+    with ``returning``, an ``INSERT`` that gives the stored rows back in the order given."""
     if not revisions:
         return []
     rows = [(m.kpi_code, m.unit_code, m.period, revision, m.value, m.numerator, m.denominator, m.source,
              m.recorded_by, m.note, event_id) for m, revision, event_id in revisions]
+    if not returning:
+        copy_rows(uow, "measures", NEW_MEASURES.names, NEW_MEASURE_TYPES, rows)
+        return []
     columns = ", ".join(NEW_MEASURES.names)
     sql = f"INSERT INTO measures ({columns}) SELECT {columns} FROM {NEW_MEASURES.sql}"
-    if not returning:
-        uow.execute(sql, (NEW_MEASURES.param(rows),))
-        return []
     stored = uow.all(sql + " RETURNING *", (NEW_MEASURES.param(rows),))
     by_key = {(r["kpi_code"], r["unit_code"], r["period"], r["revision"]): r for r in stored}
     return [by_key[row[:4]] for row in rows]
@@ -59,16 +63,19 @@ def put_rolled_up_values(uow: UnitOfWork, values: list[MonthValue]) -> None:
 
 
 def _put_values(uow: UnitOfWork, values: list[MonthValue], *, rolled_up: bool) -> None:
+    """Copied into a staging table, then merged in one statement (which empties the staging table)."""
     if values:
+        STAGED_VALUES.fill(uow, ((v.kpi_code, v.unit_code, v.period, v.value, v.numerator, v.denominator)
+                                 for v in values))
         uow.execute(
-            f"""INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
-               SELECT kpi_code, unit_code, period, value, numerator, denominator, %s FROM {VALUES.sql}
+            f"""WITH staged AS {STAGED_VALUES.taken}
+               INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
+               SELECT kpi_code, unit_code, period, value, numerator, denominator, %s FROM staged
                ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value,
                    numerator = excluded.numerator, denominator = excluded.denominator,
                    rolled_up = excluded.rolled_up, updated_at = now()
                WHERE NOT excluded.rolled_up OR kpi_values.rolled_up""",
-            (rolled_up, VALUES.param((v.kpi_code, v.unit_code, v.period, v.value, v.numerator, v.denominator)
-                                     for v in values)),
+            (rolled_up,),
         )
 
 

@@ -1,6 +1,6 @@
 """SQL for the aggregator's work queues: months to roll up (``rollup_queue``) and charts to
-recompute (``chart_queue``). A worker claims rows no other worker holds (it never waits) and they
-are gone once its pass commits."""
+recompute (``chart_queue``). A worker claims rows (roll-ups) or charts no other worker holds (it
+never waits) and they are gone once its pass commits."""
 
 from __future__ import annotations
 
@@ -9,24 +9,22 @@ from typing import Any
 
 from services.metrics.adapters.measures import MONTHS
 from services.metrics.adapters.rows import MonthKey, QueuedChart
-from shared.db import Rows, UnitOfWork
+from shared.db import Rows, UnitOfWork, copy_rows
 
 QUEUED_CHARTS = Rows("q", "kpi_code text, unit_code text, cause text, change json, correlation_id text")
 
 
 def enqueue_rollups(uow: UnitOfWork, months: Iterable[MonthKey]) -> None:
+    """Queue the months in one binary ``COPY`` (queue rows are only appended; the worker is woken once)."""
     ordered = sorted(months)
     if ordered:
-        uow.execute(f"INSERT INTO rollup_queue (kpi_code, unit_code, period)"
-                    f" SELECT kpi_code, unit_code, period FROM {MONTHS.sql}", (MONTHS.param(ordered),))
+        copy_rows(uow, "rollup_queue", MONTHS.names, ["text", "text", "date"], ordered)
 
 
 def enqueue_charts(uow: UnitOfWork, charts: list[tuple[str, str, str, dict[str, Any], str | None]]) -> None:
-    """(kpi_code, unit_code, cause, change, correlation_id) for each chart to recompute."""
+    """(kpi_code, unit_code, cause, change, correlation_id) for each chart to recompute, in one ``COPY``."""
     if charts:
-        uow.execute(f"INSERT INTO chart_queue (kpi_code, unit_code, cause, change, correlation_id)"
-                    f" SELECT kpi_code, unit_code, cause, change, correlation_id FROM {QUEUED_CHARTS.sql}",
-                    (QUEUED_CHARTS.param(charts),))
+        copy_rows(uow, "chart_queue", QUEUED_CHARTS.names, ["text", "text", "text", "jsonb", "text"], charts)
 
 
 def claim_rollups(uow: UnitOfWork, limit: int) -> list[MonthKey]:
@@ -41,14 +39,24 @@ def claim_rollups(uow: UnitOfWork, limit: int) -> list[MonthKey]:
 
 
 def claim_charts(uow: UnitOfWork, series: int, scan: int) -> list[QueuedChart]:
-    """Pick up to ``series`` charts, those waiting longest first (among the oldest ``scan`` rows no
-    other worker holds), and take every queued row of each: a chart named in many rows is
-    recomputed once. Oldest first."""
+    """Pick up to ``series`` charts, those waiting longest first (among the oldest ``scan`` rows),
+    that no other worker has claimed, and take every queued row of each: a chart named in many rows
+    is recomputed once. Oldest first.
+
+    A chart is claimed with a try-lock of its own (``claim|kpi|unit``, held until the pass commits),
+    so workers sharing the queue take disjoint charts and never wait for each other: claiming rows
+    (``FOR UPDATE SKIP LOCKED``) would not do, since the rows of one chart are spread along the queue
+    and deleting those another worker has locked waits for its whole pass. Nothing ever waits for
+    a claim, so it stands outside the lock order (``locks``)."""
     rows = uow.all(
         """WITH waiting AS (
-               SELECT id, kpi_code, unit_code FROM chart_queue ORDER BY id LIMIT %(scan)s FOR UPDATE SKIP LOCKED),
-           picked AS (
-               SELECT kpi_code, unit_code FROM waiting GROUP BY kpi_code, unit_code ORDER BY min(id) LIMIT %(series)s)
+               SELECT kpi_code, unit_code, min(id) AS first
+                 FROM (SELECT id, kpi_code, unit_code FROM chart_queue ORDER BY id LIMIT %(scan)s) oldest
+                GROUP BY kpi_code, unit_code),
+           picked AS (  -- volatile: not inlined; the claims are tried in order, only until enough are taken
+               SELECT kpi_code, unit_code FROM (SELECT * FROM waiting ORDER BY first) w
+                WHERE pg_try_advisory_xact_lock(hashtextextended('claim|' || kpi_code || '|' || unit_code, 0))
+                LIMIT %(series)s)
            DELETE FROM chart_queue c USING picked p WHERE c.kpi_code = p.kpi_code AND c.unit_code = p.unit_code
            RETURNING c.id, c.kpi_code, c.unit_code, c.cause, c.change, c.correlation_id""",
         {"scan": scan, "series": series},

@@ -325,42 +325,52 @@ def is_close_to_limits(y: float, limits: PeriodLimits) -> bool:
 
 
 def seven_point_trend(ys: Sequence[float]) -> list[int]:
-    """+1 / -1 at a point that ends 7 points each strictly above / below the one before."""
+    """+1 / -1 at a point that ends 7 points each strictly above / below the one before.
+
+    One pass: the length of the run of equal, non-zero steps ending at each point."""
     ends = [0] * len(ys)
-    for i in range(RULE_RUN_LENGTH - 1, len(ys)):
-        steps = {_sign(ys[j] - ys[j - 1]) for j in range(i - RULE_RUN_LENGTH + 2, i + 1)}
-        if steps in ({1}, {-1}):
-            ends[i] = steps.pop()
+    steps_in_run, previous_step = 0, 0
+    for i in range(1, len(ys)):
+        step = _sign(ys[i] - ys[i - 1])
+        steps_in_run = 0 if step == 0 else (steps_in_run + 1 if step == previous_step else 1)
+        previous_step = step
+        if steps_in_run >= RULE_RUN_LENGTH - 1:
+            ends[i] = step
     return ends
 
 
 def seven_points_one_side_of_mean(relative: Sequence[int]) -> list[int]:
-    """The side (+1 / -1) at a point that ends 7 points on the same side of the mean."""
+    """The side (+1 / -1) at a point that ends 7 points on the same side of the mean (one pass:
+    the length of the run of equal sides ending at each point)."""
     ends = [0] * len(relative)
-    for i in range(RULE_RUN_LENGTH - 1, len(relative)):
-        window = set(relative[i - RULE_RUN_LENGTH + 1 : i + 1])
-        if len(window) == 1 and relative[i] != 0:
-            ends[i] = relative[i]
+    run = 0
+    for i, side in enumerate(relative):
+        run = run + 1 if i > 0 and side == relative[i - 1] else 1
+        if run >= RULE_RUN_LENGTH and side != 0:
+            ends[i] = side
     return ends
 
 
 def part_of_run(ends: Sequence[int]) -> list[bool]:
-    """Whether a point lies in a run of 7 that ends at it or at one of the next 6 points."""
-    return [any(ends[i : i + RULE_RUN_LENGTH]) for i in range(len(ends))]
+    """Whether a point lies in a run of 7 that ends at it or at one of the next 6 points (one pass
+    from the newest point: how far the next run's end is)."""
+    flags = [False] * len(ends)
+    next_end = None
+    for i in range(len(ends) - 1, -1, -1):
+        if ends[i]:
+            next_end = i
+        flags[i] = next_end is not None and next_end - i < RULE_RUN_LENGTH
+    return flags
 
 
 def two_in_three_windows(close: Sequence[bool], relative: Sequence[int]) -> list[bool]:
     """Whether a point lies in a window of 3 points, all on one side of the mean, with
-    at least 2 of them close to (beyond 2 sigma, within) a limit."""
+    at least 2 of them close to (beyond 2 sigma, within) a limit. Each window is judged once."""
     n = len(close)
-
-    def window_signals(first: int) -> bool:
-        if first < 0 or first + 3 > n:
-            return False
-        near = sum(close[first : first + 3]) >= 2
-        return near and abs(sum(relative[first : first + 3])) == 3
-
-    return [any(window_signals(i - offset) for offset in range(3)) for i in range(n)]
+    signals = [close[first] + close[first + 1] + close[first + 2] >= 2
+               and abs(relative[first] + relative[first + 1] + relative[first + 2]) == 3
+               for first in range(n - 2)]
+    return [any(signals[first] for first in range(max(0, i - 2), min(i + 1, n - 2))) for i in range(n)]
 
 
 def part_of_two_in_three(windows: Sequence[bool], close: Sequence[bool]) -> list[bool]:

@@ -54,8 +54,10 @@ from shared.month import Month, month_text
 SERVICE = "metrics"
 # What one pass takes, bounding its transaction: roll-ups are cheap and merge (many rows name the
 # same month); charts cost a recompute each, so a pass picks so many and takes all their rows.
-ROLLUPS_PER_PASS = 50_000
-CHARTS_PER_PASS = 2_000
+# Each month rolled up and each chart holds an advisory lock until the pass commits (a chart two:
+# its claim and its series), so these also bound the pass' share of PostgreSQL's lock table.
+ROLLUPS_PER_PASS = 10_000
+CHARTS_PER_PASS = 500
 CHART_ROWS_SCANNED = 20_000
 # How far back a rolled-up unit's newest months are checked for units still to report: older months
 # are history, judged as they are.

@@ -172,15 +172,25 @@ def record_or_reject(uow: UnitOfWork, measure: Measure, today: date, event_id: s
         raise RejectEvent(str(exc)) from exc
 
 
+# A batch of at most so many measures is live traffic (a ward's figure for the month just ended, a
+# correction), not a backfill: its charts are recomputed before its transaction commits, as for a
+# measure posted to the API, so its alert never waits behind a backfill in the aggregator's queue.
+LIVE_BATCH = 20
+
+
 def on_measure_recorded(today: Callable[[], date]) -> BatchHandler:
     """The consumer's handler for measure.recorded events from feeds and other services: a batch
-    is stored together and its charts are left to the aggregator worker (see ``aggregator``)."""
+    is stored together; the charts of a large one (a backfill) are left to the aggregator worker
+    (see ``aggregator``), those of a live one (``LIVE_BATCH``) recomputed at once."""
 
     def handle_many(uow: UnitOfWork, events: list[tuple[Envelope, dict[str, Any]]]) -> list[str | None]:
         incoming = [Incoming(measure_from_payload(payload), event.id, event.correlationid)
                     for event, payload in events]
         outcomes, work = record_measures(uow, incoming, today())
-        aggregator.enqueue(uow, work)
+        if len(events) <= LIVE_BATCH:
+            aggregator.refresh_before_commit(uow, work)
+        else:
+            aggregator.enqueue(uow, work)
         return [str(outcome) if isinstance(outcome, MeasureRejected) else None for outcome in outcomes]
 
     return BatchHandler(handle_many)

@@ -3,6 +3,7 @@
 import threading
 import time
 import uuid
+from unittest import mock
 
 import pytest
 
@@ -253,14 +254,16 @@ def test_a_trust_month_is_complete_only_when_the_wards_below_its_directorates_ha
 
 # --- measures from feeds: stored by the consumer a batch at a time, aggregated by the worker ----
 
-def consume(state, kpi, unit, values, first_month=0, correlationid=None):
+def consume(state, kpi, unit, values, first_month=0, correlationid=None, live=False):
     """Hand measure.recorded events to the consumer's batch handler in one transaction, as one
-    Kafka batch would; the charts are left to the aggregator worker."""
+    Kafka batch would; the charts are left to the aggregator worker, as a backfill's are (``live``:
+    a batch as small as live traffic, charted at once)."""
     events = [new_event("measure.recorded", {"kpi_code": kpi, "unit_code": unit, "source": "feed",
                                              "period": month_name(first_month + i), "value": value},
                         source="urn:test", correlationid=correlationid) for i, value in enumerate(values)]
     handler = event_handlers(state.settings, state.pool)["measure.recorded"]
-    with unit_of_work(state.pool, "metrics") as uow:
+    with mock.patch.object(handlers, "LIVE_BATCH", len(events) if live else 0), \
+            unit_of_work(state.pool, "metrics") as uow:
         assert handler.handle_many(uow, [(event, REGISTRY.load(event)) for event in events]) == [None] * len(events)
     return events
 
@@ -304,6 +307,52 @@ def test_a_batch_of_months_from_a_feed_is_charted_once_with_its_latest_month(met
                                       (kpi, ward)).fetchone()["chart"])
     assert chart["periods_of_points"] == [month_name(i) for i in range(len(STEADY))]
     assert last.id in {row["event_id"] for row in revisions_of(metrics_state, kpi, ward, "2023-12")}
+
+
+def test_a_live_measure_from_a_feed_is_charted_before_its_batch_commits_and_alerts_once(metrics_state, hierarchy):
+    kpi, ward = hierarchy["kpi"], hierarchy["ward_a"]
+    consume(metrics_state, kpi, ward, STEADY + [4.5])
+    settle(metrics_state, kpi)
+    consume(metrics_state, kpi, ward, [9.5], first_month=len(STEADY) + 1, live=True)
+    with unit_of_work(metrics_state.pool, "metrics") as uow:
+        assert queues.queued(uow, [kpi]) == 0, "nothing left to the worker"
+    [alert] = alerts(metrics_state, kpi, ward)
+    assert alert["data"]["period"] == month_name(len(STEADY) + 1)
+    assert updates(metrics_state, kpi, hierarchy["trust"])[-1]["envelope"]["data"]["period"] == \
+        month_name(len(STEADY) + 1), "the roll-up too"
+    settle(metrics_state, kpi)
+    assert len(alerts(metrics_state, kpi, ward)) == 1
+
+
+def test_a_batch_larger_than_live_traffic_is_left_to_the_worker(metrics_state, hierarchy):
+    kpi, ward = hierarchy["kpi"], hierarchy["ward_a"]
+    events = [new_event("measure.recorded", {"kpi_code": kpi, "unit_code": ward, "source": "feed",
+                                             "period": month_name(i), "value": 4.0 + i % 3}, source="urn:test")
+              for i in range(handlers.LIVE_BATCH + 1)]
+    handler = event_handlers(metrics_state.settings, metrics_state.pool)["measure.recorded"]
+    with unit_of_work(metrics_state.pool, "metrics") as uow:
+        handler.handle_many(uow, [(event, REGISTRY.load(event)) for event in events])
+        assert queues.queued(uow, [kpi]) > 0
+    settle(metrics_state, kpi)
+    assert len(updates(metrics_state, kpi, ward)) == 1
+
+
+def test_workers_sharing_the_queue_claim_different_charts_without_waiting_for_each_other(metrics_state, hierarchy):
+    kpi = hierarchy["kpi"]
+    consume(metrics_state, kpi, hierarchy["ward_a"], STEADY)
+    consume(metrics_state, kpi, hierarchy["ward_b"], STEADY)
+    with metrics_state.pool.connection() as first, metrics_state.pool.connection() as second:
+        try:  # two passes at once, each its own transaction
+            second.execute("SET LOCAL statement_timeout = '5s'")  # waiting for the first would fail the claim
+            taken_first = queues.claim_charts(UnitOfWork(first, "metrics"), 1, 1000)
+            taken_second = queues.claim_charts(UnitOfWork(second, "metrics"), 1000, 1000)
+            first_series = {(c.kpi_code, c.unit_code) for c in taken_first}
+            assert len(first_series) <= 1
+            assert first_series.isdisjoint({(c.kpi_code, c.unit_code) for c in taken_second})
+        finally:
+            first.rollback()
+            second.rollback()  # the work stays queued for the worker
+    settle(metrics_state, kpi)
 
 
 def revisions_of(state, kpi, unit, month):
