@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.app import create_app
+from portal.auth import User
 from portal.settings import PortalSettings
 
 
@@ -41,6 +42,18 @@ def signed_in(app: Flask, sub: str, *roles: str, name: str | None = None) -> Fla
         session["access_token"] = "token"
         session["expires_at"] = time.time() + 600
     return client
+
+
+@pytest.fixture
+def client(settings, services):
+    """``client(sub, *roles)``: a test client signed in, on the app with the module's ``services``."""
+    app = app_on(settings, services)
+    return lambda sub, *roles: signed_in(app, sub, *roles)
+
+
+def who(sub: str, *roles: str) -> User:
+    """A signed-in person as the views' permission checks see them."""
+    return User(sub, sub, f"{sub}@hospital.example", frozenset(roles))
 
 
 class Answer:

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from portal.auth import User
 from portal.backend import Backend, ServiceError
 from portal.charts import table_rows
-from portal.tests.unit.conftest import Answer, app_on, signed_in
+from portal.tests.unit.conftest import Answer, who
 from portal.views.projects import cycle_starts, day_of, flatten, may
 
 PROJECT_ID = "9b2e4d71-0c3a-4f8e-b6d5-1a7c3e9f2b40"
@@ -83,16 +82,6 @@ class FakeServices(Backend):
 @pytest.fixture
 def services() -> FakeServices:
     return FakeServices()
-
-
-@pytest.fixture
-def client(settings, services):
-    app = app_on(settings, services)
-    return lambda sub, *roles: signed_in(app, sub, *roles)
-
-
-def who(sub: str, *roles: str) -> User:
-    return User(sub, sub, f"{sub}@trust.example", frozenset(roles))
 
 
 def test_the_lead_moves_the_project_the_coach_edits_it_and_the_team_runs_its_cycles():

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from portal.auth import User
 from portal.backend import Backend, ServiceError
-from portal.tests.unit.conftest import Answer, app_on, signed_in
+from portal.tests.unit.conftest import Answer, who
 from portal.views.training import manages
 
 SESSION_ID = "5d0c8a4e-2f1b-4c7a-9e36-b8d1f0a2c4e7"
@@ -52,13 +51,8 @@ def training() -> FakeTraining:
 
 
 @pytest.fixture
-def client(settings, training):
-    app = app_on(settings, training)
-    return lambda sub, *roles: signed_in(app, sub, *roles)
-
-
-def who(sub: str, *roles: str) -> User:
-    return User(sub, sub, f"{sub}@trust.example", frozenset(roles))
+def services(training) -> FakeTraining:
+    return training
 
 
 def test_a_session_is_managed_by_its_trainers_and_admins_only():
