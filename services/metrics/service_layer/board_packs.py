@@ -132,8 +132,9 @@ def _text(value: Any) -> str | None:
 
 
 def _clean(text: str, limit: int) -> str:
-    """At most ``limit`` characters Postgres can keep (a feed's bytes may hold NUL)."""
-    return text.replace("\x00", "")[:limit]
+    """At most ``limit`` characters Postgres can keep: a feed's message may hold NUL, or a lone
+    surrogate (``"\\ud800"`` is valid JSON but no UTF-8), which becomes "?"."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:limit]
 
 
 def _moment(text: str) -> datetime:

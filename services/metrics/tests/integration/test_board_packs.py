@@ -165,15 +165,17 @@ def _offset() -> int:
     return 10**12 + uuid.uuid4().int % 10**9  # far past any real dead letter's offset on partition 999
 
 
-def test_a_dead_letter_with_odd_bytes_or_no_time_is_kept_not_stuck_on(metrics_state, feed):
-    odd = board_packs.ReadDeadLetter(998, _offset(), "wtgr.measures", '{"data": {"kpi_code": "A\\u0000B"}}',
-                                     "not JSON\x00 at all", "invalid_envelope", "")
+def test_a_dead_letter_with_odd_characters_or_no_time_is_kept_not_stuck_on(metrics_state, feed):
+    # a NUL, and a lone surrogate (valid JSON, not encodable as UTF-8), in the event and in the reason
+    odd = board_packs.ReadDeadLetter(998, _offset(), "wtgr.measures",
+                                     '{"data": {"kpi_code": "A\\u0000B", "source": "feed \\ud800"}}',
+                                     "not JSON\x00 at all \ud800", "invalid_envelope", "")
     elsewhere = board_packs.ReadDeadLetter(998, odd.offset + 1, "wtgr.ideas", "{}", "rejected", "rejected", "")
     with unit_of_work(metrics_state.pool, "metrics") as uow:
         assert board_packs.record_dead_letters(uow, [odd, elsewhere], {998: odd.offset + 2}) == 1
         row = uow.one("SELECT kpi_code, reason, dead_lettered_at FROM feed_dead_letters"
                       " WHERE dl_partition = 998 AND dl_offset = %s", (odd.offset,))
-    assert row["kpi_code"] == "AB" and row["reason"] == "not JSON at all" and row["dead_lettered_at"] is not None
+    assert row["kpi_code"] == "AB" and row["reason"] == "not JSON at all ?" and row["dead_lettered_at"] is not None
 
 
 def test_rows_dead_lettered_after_an_owner_was_told_wait_for_the_next_board_pack(metrics_state, feed):
