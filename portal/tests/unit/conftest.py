@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from portal.app import create_app
 from portal.auth import User
+from portal.backend import Backend, ServiceError
 from portal.settings import PortalSettings
 
 
@@ -67,3 +68,29 @@ class Answer:
 
     def json(self) -> Any:
         return self.document
+
+
+class RecordingBackend(Backend):
+    """The real backend's get/post/patch/all_items over fixed answers: ``read`` answers a GET,
+    ``written`` any other call; every write is kept in ``sent``, and ``refuse`` makes writes fail."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.sent: list[tuple[str, str, Any, int | str | None]] = []
+        self.refuse: ServiceError | None = None
+
+    def call(self, method: str, service: str, path: str, *, params: dict[str, Any] | None = None,
+             body: Any = None, if_match: int | str | None = None, headers: dict[str, str] | None = None,
+             data: bytes | None = None) -> Any:
+        if method == "GET":
+            return self.read(path, params or {})
+        self.sent.append((method, path, body, if_match))
+        if self.refuse:
+            raise self.refuse
+        return self.written(path, body)
+
+    def read(self, path: str, params: dict[str, Any]) -> Answer:
+        raise NotImplementedError
+
+    def written(self, path: str, body: Any) -> Answer:
+        raise NotImplementedError

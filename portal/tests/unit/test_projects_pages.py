@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from portal.backend import Backend, ServiceError
+from portal.backend import ServiceError
 from portal.charts import table_rows
-from portal.tests.unit.conftest import Answer, who
+from portal.tests.unit.conftest import Answer, RecordingBackend, who
 from portal.views.projects import cycle_starts, day_of, flatten, may
 
 PROJECT_ID = "9b2e4d71-0c3a-4f8e-b6d5-1a7c3e9f2b40"
@@ -43,23 +43,14 @@ UNITS = [{"code": "DIR-ELDER", "name": "Elderly care", "level": "directorate"},
          {"code": "WARD-12", "name": "Ward 12", "level": "ward"}]
 
 
-class FakeServices(Backend):
+class FakeServices(RecordingBackend):
     """Answers the portal's calls from fixed documents and keeps what was sent."""
 
-    def __init__(self) -> None:
-        super().__init__({})
-        self.sent: list[tuple[str, str, Any, int | str | None]] = []
-        self.refuse: ServiceError | None = None
+    def written(self, path: str, body: Any) -> Answer:
+        return Answer({"id": PROJECT_ID})
 
-    def call(self, method: str, service: str, path: str, *, params: dict[str, Any] | None = None,
-             body: Any = None, if_match: int | str | None = None, headers: dict[str, str] | None = None,
-             data: bytes | None = None) -> Any:
-        if method != "GET":
-            self.sent.append((method, path, body, if_match))
-            if self.refuse:
-                raise self.refuse
-            return Answer({"id": PROJECT_ID})
-        return Answer(self.document(path, params or {}))
+    def read(self, path: str, params: dict[str, Any]) -> Answer:
+        return Answer(self.document(path, params))
 
     def document(self, path: str, params: dict[str, Any]) -> Any:
         if path.endswith(".svg"):

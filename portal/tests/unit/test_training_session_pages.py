@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from portal.backend import Backend, ServiceError
-from portal.tests.unit.conftest import Answer, who
+from portal.backend import ServiceError
+from portal.tests.unit.conftest import Answer, RecordingBackend, who
 from portal.views.training import manages
 
 SESSION_ID = "5d0c8a4e-2f1b-4c7a-9e36-b8d1f0a2c4e7"
@@ -22,22 +22,13 @@ MOVE = f"/training/sessions/{SESSION_ID}/move"
 CANCEL = f"/training/sessions/{SESSION_ID}/cancellation"
 
 
-class FakeTraining(Backend):
+class FakeTraining(RecordingBackend):
     """Answers the portal's calls from fixed documents and keeps what was sent."""
 
-    def __init__(self) -> None:
-        super().__init__({})
-        self.sent: list[tuple[str, str, Any, int | str | None]] = []
-        self.refuse: ServiceError | None = None
+    def written(self, path: str, body: Any) -> Answer:
+        return Answer({**SESSION, **(body or {})})
 
-    def call(self, method: str, service: str, path: str, *, params: dict[str, Any] | None = None,
-             body: Any = None, if_match: int | str | None = None, headers: dict[str, str] | None = None,
-             data: bytes | None = None) -> Any:
-        if method != "GET":
-            self.sent.append((method, path, body, if_match))
-            if self.refuse:
-                raise self.refuse
-            return Answer({**SESSION, **(body or {})})
+    def read(self, path: str, params: dict[str, Any]) -> Answer:
         found = {f"/api/v1/sessions/{SESSION_ID}": SESSION, "/api/v1/courses/QI-BRONZE": COURSE,
                  "/api/v1/me/notifications/unread-count": {"unread": 0}}.get(path)
         if found is None:
