@@ -119,9 +119,7 @@ def units_matrix(query: dict, unit_code: str) -> Any:
     cqc = query.get("cqc")
     with _uow() as uow:
         unit = _found(store.unit(uow, unit_code), f"unit {unit_code}")
-        columns = [{**column, "decimal_places": decimal_places(column.pop("kpi_decimal_places"),
-                                                               column["unit_of_measure"])}
-                   for column in dashboard_store.kpis_charted_below(uow, unit_code, cqc)]
+        columns = _shown(dashboard_store.kpis_charted_below(uow, unit_code, cqc))
         found = page_by_offset("units-matrix", query, dashboard_store.child_unit_count(uow, unit_code),
                                lambda limit, offset: _with_cells(uow, dashboard_store.child_units(uow, unit_code,
                                                                                                  limit, offset), cqc),
@@ -164,7 +162,7 @@ def board_report(query: dict, unit_code: str) -> Any:
 
 
 def _shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Matrix rows with the decimal places their KPI's values are shown with."""
+    """Matrix rows (or the units matrix's KPI columns) with the decimal places their KPI's values are shown with."""
     return [{**row, "decimal_places": decimal_places(row.pop("kpi_decimal_places"), row["unit_of_measure"])}
             for row in rows]
 
