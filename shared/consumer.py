@@ -37,7 +37,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from psycopg_pool import ConnectionPool
 
 from shared import correlation, telemetry
-from shared.db import Staging, UnitOfWork
+from shared.db import UnitOfWork, copy_rows
 from shared.deadletters.record import MAX_KEY_BYTES, MAX_RECORD_BYTES, DeadLetter, dead_letter_for
 from shared.events import REGISTRY, Envelope, EnvelopeError, PayloadError, contracts
 
@@ -50,7 +50,7 @@ BAD_INPUT_ERRORS = (psycopg.DataError, UnicodeEncodeError)  # the same input fai
 # with the counts; each event at DEBUG): a backfill's million events are not a million log lines.
 # Dead-lettered and skipped events are still logged one by one.
 QUIET = ("handled", "duplicate")
-HANDLED = Staging("staged_handled_events", "event_id text, event_type text, topic text")
+HANDLED_COLUMNS = ["event_id", "event_type", "topic"]
 
 
 class EventTooLarge(EnvelopeError):
@@ -242,20 +242,31 @@ class ConsumerRunner:
 
     @staticmethod
     def _record_handled(uow: UnitOfWork, events: dict[int, tuple[Envelope, str]]) -> set[int]:
-        """Record the event ids of ``events`` (by position: envelope and topic), copied into a
-        staging table and merged in one statement; the positions of those seen for the first time
-        (an id twice in one batch counts once)."""
+        """Record the event ids of ``events`` (by position: envelope and topic); the positions of
+        those seen for the first time (an id twice in one batch counts once).
+
+        The ids already recorded are looked up in one statement and the others appended with a
+        binary ``COPY``, not merged (``ON CONFLICT``), which costs a batch several times more. Two
+        consumers recording the same new id at once (a redelivery during a rebalance) meet on the
+        primary key: the later batch fails as a whole and is handled again in smaller steps, one
+        event at a time (``process``), whose record is merged and skips the id."""
         first: dict[str, int] = {}
         for position, (envelope, _) in events.items():
             first.setdefault(envelope.id, position)
         if not first:
             return set()
-        chosen = [events[position] for position in first.values()]
-        HANDLED.fill(uow, ((envelope.id, envelope.type, topic) for envelope, topic in chosen))
-        rows = uow.all(
-            f"WITH staged AS {HANDLED.taken} INSERT INTO handled_events (event_id, event_type, topic)"
-            f" SELECT event_id, event_type, topic FROM staged ON CONFLICT (event_id) DO NOTHING RETURNING event_id")
-        return {first[row["event_id"]] for row in rows}
+        if len(first) == 1:
+            [(event_id, position)] = first.items()
+            envelope, topic = events[position]
+            row = uow.one("INSERT INTO handled_events (event_id, event_type, topic) VALUES (%s, %s, %s)"
+                          " ON CONFLICT (event_id) DO NOTHING RETURNING event_id", (event_id, envelope.type, topic))
+            return {position} if row else set()
+        seen = {row["event_id"] for row in uow.all("SELECT event_id FROM handled_events WHERE event_id = ANY(%s)",
+                                                    (list(first),))}
+        new = {event_id: position for event_id, position in first.items() if event_id not in seen}
+        copy_rows(uow, "handled_events", HANDLED_COLUMNS, ["text", "text", "text"],
+                  ((event_id, *_type_and_topic(events[position])) for event_id, position in new.items()))
+        return set(new.values())
 
     def _handle_in_savepoint(self, uow: UnitOfWork, envelope: Envelope, payload: dict[str, Any]) -> Outcome:
         token = correlation.use(envelope.correlationid)
@@ -343,6 +354,11 @@ class ConsumerRunner:
             ("reason", record.reason[:500]), ("category", record.category), ("original_topic", message.topic))]
         self.producer.send(self.dead_letter_topic, key=key, value=record.to_json(max_bytes),
                            headers=headers).get(timeout=30)
+
+
+def _type_and_topic(event: tuple[Envelope, str]) -> tuple[str, str]:
+    envelope, topic = event
+    return envelope.type, topic
 
 
 def _next(messages: list[Any]) -> OffsetAndMetadata:

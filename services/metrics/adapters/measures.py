@@ -3,18 +3,18 @@ the current measure, or the roll-up of the units below)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from services.metrics.adapters.rows import MonthKey, MonthValue, SeriesKey
-from services.metrics.domain.measures import Measure
-from shared.db import Rows, Staging, UnitOfWork, copy_rows
+from shared.db import Rows, Staging, UnitOfWork
 
 MONTHS = Rows("k", "kpi_code text, unit_code text, period date")
 SERIES = Rows("k", "kpi_code text, unit_code text")
 STAGED_VALUES = Staging("staged_kpi_values", "kpi_code text, unit_code text, period date, value double precision, "
                                              "numerator double precision, denominator double precision")
+REVISION_KEYS = Rows("r", "kpi_code text, unit_code text, period date, revision integer")
 NEW_MEASURES = Rows("r", "kpi_code text, unit_code text, period date, revision integer, value double precision, "
                         "numerator double precision, denominator double precision, source text, "
                         "recorded_by text, note text, event_id text")
@@ -23,33 +23,110 @@ NEW_MEASURE_TYPES = ["text", "text", "date", "integer", "double precision", "dou
                      "text", "text", "text", "text"]
 
 
-def latest_measures(uow: UnitOfWork, keys: Iterable[MonthKey]) -> dict[MonthKey, dict[str, Any]]:
-    """The latest revision of each month that has one (hold ``locks.lock_measures`` to rely on it)."""
-    rows = uow.all(
-        f"""SELECT DISTINCT ON (m.kpi_code, m.unit_code, m.period) m.*
-              FROM {MONTHS.sql} JOIN measures m USING (kpi_code, unit_code, period)
-             ORDER BY m.kpi_code, m.unit_code, m.period, m.revision DESC""",
-        (MONTHS.param(keys),),
-    )
-    return {(row["kpi_code"], row["unit_code"], row["period"]): row for row in rows}
+STAGED_MEASURES = Staging(
+    "staged_measures", "ordinal integer, kpi_code text, unit_code text, period date, value double precision, "
+                       "numerator double precision, denominator double precision, source text, recorded_by text, "
+                       "note text, event_id text, correlation_id text")
+# A measure staged (columns of STAGED_MEASURES but the ordinal, which is its place in the list).
+StagedMeasure = tuple[str, str, date, float, float | None, float | None, str, str | None, str | None, str | None,
+                      str | None]
 
 
-def add_revisions(uow: UnitOfWork, revisions: list[tuple[Measure, int, str | None]], *, returning: bool = False
-                  ) -> list[dict[str, Any]]:
-    """Store new revisions in one statement (a binary ``COPY``: revisions are only ever appended);
-    with ``returning``, an ``INSERT`` that gives the stored rows back in the order given."""
-    if not revisions:
+@dataclass(frozen=True)
+class Stored:
+    """What became of a staged measure: its month's revision number after it (its own when
+    ``changed``; when its figures were the month's latest already, that latest revision's), and the
+    month's value before it (None: the month's first)."""
+
+    revision: int
+    changed: bool
+    previous_value: float | None
+
+
+# Numbers each staged month's revisions in arrival order: a measure is stored only when its figures
+# differ from the month's latest before it (the stored one, or the one staged just before it; the
+# month's first measure differs from nothing, as its value is never null), and
+# its revision is the month's latest plus the measures stored before it in this batch. Then the
+# revisions are appended, each month's newest becomes its value, and (with {queue}) the charts and
+# the roll-ups of the months above are queued for the aggregator.
+STORE_MEASURES = """
+WITH staged AS {taken},
+months AS (SELECT DISTINCT kpi_code, unit_code, period FROM staged),
+latest AS (
+    SELECT mo.kpi_code, mo.unit_code, mo.period, l.revision, l.value, l.numerator, l.denominator
+      FROM months mo LEFT JOIN LATERAL (
+           SELECT m.revision, m.value, m.numerator, m.denominator FROM measures m
+            WHERE m.kpi_code = mo.kpi_code AND m.unit_code = mo.unit_code AND m.period = mo.period
+            ORDER BY m.revision DESC LIMIT 1) l ON true),
+chained AS (
+    SELECT s.*, l.revision AS base_revision,
+           CASE WHEN row_number() OVER w = 1 THEN l.value ELSE lag(s.value) OVER w END AS previous_value,
+           CASE WHEN row_number() OVER w = 1 THEN l.numerator ELSE lag(s.numerator) OVER w END AS previous_numerator,
+           CASE WHEN row_number() OVER w = 1 THEN l.denominator ELSE lag(s.denominator) OVER w END
+               AS previous_denominator
+      FROM staged s JOIN latest l USING (kpi_code, unit_code, period)
+    WINDOW w AS (PARTITION BY s.kpi_code, s.unit_code, s.period ORDER BY s.ordinal)),
+flagged AS (
+    SELECT *, (value, numerator, denominator) IS DISTINCT FROM
+              (previous_value, previous_numerator, previous_denominator) AS changed
+      FROM chained),
+numbered AS (
+    SELECT *, (coalesce(base_revision, 0) + count(*) FILTER (WHERE changed) OVER (
+                   PARTITION BY kpi_code, unit_code, period ORDER BY ordinal))::integer AS revision
+      FROM flagged),
+stored AS (
+    INSERT INTO measures (kpi_code, unit_code, period, revision, value, numerator, denominator, source,
+                          recorded_by, note, event_id)
+    SELECT kpi_code, unit_code, period, revision, value, numerator, denominator, source, recorded_by, note, event_id
+      FROM numbered WHERE changed),
+valued AS (
+    INSERT INTO kpi_values (kpi_code, unit_code, period, value, numerator, denominator, rolled_up)
+    SELECT DISTINCT ON (kpi_code, unit_code, period) kpi_code, unit_code, period, value, numerator, denominator, false
+      FROM numbered WHERE changed ORDER BY kpi_code, unit_code, period, ordinal DESC
+    ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value, numerator = excluded.numerator,
+        denominator = excluded.denominator, rolled_up = false, updated_at = now()){queue}
+SELECT ordinal, revision, changed, previous_value FROM numbered ORDER BY ordinal"""
+
+# The aggregator's work, queued by the same statement: each chart changed, once, with the change of
+# its newest month (for the same month, the later measure), as ``aggregator.merged`` picks; and
+# the month of the unit each measured unit sat under that month (``unit_placements``).
+QUEUE_WORK = """,
+charted AS (
+    INSERT INTO chart_queue (kpi_code, unit_code, cause, change, correlation_id)
+    SELECT kpi_code, unit_code, 'measure', change, correlation_id FROM (
+        SELECT DISTINCT ON (kpi_code, unit_code) kpi_code, unit_code, correlation_id,
+               jsonb_build_object('period', to_char(period, 'YYYY-MM'), 'value', value, 'revision', revision,
+                                  'previous_value', previous_value, 'source', source) AS change
+          FROM numbered WHERE changed ORDER BY kpi_code, unit_code, period DESC, ordinal DESC) newest
+     ORDER BY kpi_code, unit_code),
+rolled AS (
+    INSERT INTO rollup_queue (kpi_code, unit_code, period)
+    SELECT DISTINCT n.kpi_code, p.parent_code, n.period
+      FROM numbered n JOIN unit_placements p ON p.unit_code = n.unit_code AND p.effective_from <= n.period
+                                             AND (p.effective_to IS NULL OR n.period < p.effective_to)
+     WHERE n.changed AND p.parent_code IS NOT NULL
+     ORDER BY 1, 2, 3)"""
+
+
+def store_measures(uow: UnitOfWork, staged: list[StagedMeasure], *, queue: bool) -> list[Stored]:
+    """Store measures (hold ``locks.lock_measures`` for their months), copied in with one binary
+    ``COPY`` and merged by one statement; what became of each, in the order given. With ``queue``
+    the charts and roll-ups they change are queued for the aggregator by the same statement."""
+    if not staged:
         return []
-    rows = [(m.kpi_code, m.unit_code, m.period, revision, m.value, m.numerator, m.denominator, m.source,
-             m.recorded_by, m.note, event_id) for m, revision, event_id in revisions]
-    if not returning:
-        copy_rows(uow, "measures", NEW_MEASURES.names, NEW_MEASURE_TYPES, rows)
-        return []
-    columns = ", ".join(NEW_MEASURES.names)
-    sql = f"INSERT INTO measures ({columns}) SELECT {columns} FROM {NEW_MEASURES.sql}"
-    stored = uow.all(sql + " RETURNING *", (NEW_MEASURES.param(rows),))
-    by_key = {(r["kpi_code"], r["unit_code"], r["period"], r["revision"]): r for r in stored}
-    return [by_key[row[:4]] for row in rows]
+    STAGED_MEASURES.fill(uow, ((ordinal, *measure) for ordinal, measure in enumerate(staged)))
+    rows = uow.all(STORE_MEASURES.format(taken=STAGED_MEASURES.taken, queue=QUEUE_WORK if queue else ""))
+    return [Stored(row["revision"], row["changed"], row["previous_value"]) for row in rows]
+
+
+RevisionKey = tuple[str, str, date, int]
+
+
+def revisions(uow: UnitOfWork, keys: list[RevisionKey]) -> dict[RevisionKey, dict[str, Any]]:
+    """Stored revisions, by (KPI, unit, month, revision)."""
+    rows = uow.all(f"SELECT m.* FROM {REVISION_KEYS.sql} JOIN measures m USING (kpi_code, unit_code, period, revision)",
+                   (REVISION_KEYS.param(keys),))
+    return {(row["kpi_code"], row["unit_code"], row["period"], row["revision"]): row for row in rows}
 
 
 def put_measured_values(uow: UnitOfWork, values: list[MonthValue]) -> None:

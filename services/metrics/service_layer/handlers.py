@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from services.metrics.adapters import hierarchy, locks, measures, store
-from services.metrics.adapters.rows import Kpi, MonthValue, Unit
+from services.metrics.adapters.rows import Kpi, Unit
 from services.metrics.domain.levels import rolled_up_problem
 from services.metrics.domain.measures import Measure, MeasureRejected, check_measure, check_unit_open
 from services.metrics.service_layer import aggregator
@@ -29,7 +29,7 @@ from shared.month import first_day_of, month_text
 class Recorded:
     revision: int
     changed: bool
-    row: dict[str, Any]
+    row: dict[str, Any]  # the stored revision when asked for (``returning``), else empty
 
 
 @dataclass(frozen=True)
@@ -82,51 +82,47 @@ def check_may_record(uow: UnitOfWork, kpi_code: str, who: Principal) -> None:
                         "measures")
 
 
-def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, returning: bool = False
-                    ) -> tuple[list[Recorded | MeasureRejected], Work]:
+def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, returning: bool = False,
+                    queue: bool = False) -> tuple[list[Recorded | MeasureRejected], Work]:
     """Store many measures in a few statements, in the order given (a later revision of a month
     follows an earlier one); per measure what became of it (with the stored row when
-    ``returning``, else the figures), and the aggregation work they cause."""
+    ``returning``), and the aggregation work they cause. With ``queue`` that work is queued for the
+    aggregator worker by the statement that stores them (a backfill: no Python per chart or
+    month), and the work returned is empty."""
     kpis = store.kpis(uow, {i.measure.kpi_code for i in incoming})
     units = store.units(uow, {i.measure.unit_code for i in incoming})
     tree = hierarchy.unit_tree(uow, units)
     checked = [_check(i.measure, kpis, units, today) for i in incoming]
-    months = {_key(i.measure) for i, problem in zip(incoming, checked, strict=True) if problem is None}
-    locks.lock_measures(uow, months)
-    latest = measures.latest_measures(uow, months)
-    outcomes: list[Recorded | MeasureRejected | None] = []
-    new: list[tuple[Measure, int, str | None]] = []
+    accepted = [item for item, problem in zip(incoming, checked, strict=True) if problem is None]
+    locks.lock_measures(uow, {_key(item.measure) for item in accepted})
+    stored = measures.store_measures(uow, [_staged(item) for item in accepted], queue=queue)
     work = Work()
-    for item, problem in zip(incoming, checked, strict=True):
-        measure = item.measure
-        if problem is not None:
-            outcomes.append(problem)
-            continue
-        before = latest.get(_key(measure))
-        if before is not None and measure.same_figures_as(_as_measure(before)):
-            outcomes.append(Recorded(before["revision"], changed=False, row=before))
-            continue
-        revision = (before["revision"] + 1) if before else 1
-        latest[_key(measure)] = {**_row_of(measure), "revision": revision}
-        new.append((measure, revision, item.event_id))
-        outcomes.append(None)  # filled in once stored
-        work.after_measure(measure.kpi_code, measure.unit_code, tree, measure.period, Change("measure", {
-            "period": month_text(measure.period), "value": measure.value, "revision": revision,
-            "previous_value": before["value"] if before else None, "source": measure.source,
-        }, item.correlation_id))
-    stored = iter(measures.add_revisions(uow, new, returning=returning))
-    revised = iter(new)
+    if not queue:
+        for item, outcome in zip(accepted, stored, strict=True):
+            if outcome.changed:
+                m = item.measure
+                work.after_measure(m.kpi_code, m.unit_code, tree, m.period, Change("measure", {
+                    "period": month_text(m.period), "value": m.value, "revision": outcome.revision,
+                    "previous_value": outcome.previous_value, "source": m.source,
+                }, item.correlation_id))
+    rows = measures.revisions(uow, [(*_key(item.measure), outcome.revision)
+                                    for item, outcome in zip(accepted, stored, strict=True)]) if returning else {}
+    outcomes = iter(zip(accepted, stored, strict=True))
     results: list[Recorded | MeasureRejected] = []
-    for outcome in outcomes:
-        if outcome is None:
-            measure, revision, _ = next(revised)
-            row = next(stored) if returning else {**_row_of(measure), "revision": revision}
-            outcome = Recorded(revision, changed=True, row=row)
-        results.append(outcome)
-    changed = sorted({_key(measure) for measure, _, _ in new})
-    measures.put_measured_values(uow, [MonthValue(*month, latest[month]["value"], latest[month]["numerator"],
-                                                  latest[month]["denominator"]) for month in changed])
+    for problem in checked:
+        if problem is not None:
+            results.append(problem)
+            continue
+        item, outcome = next(outcomes)
+        row = rows.get((*_key(item.measure), outcome.revision), {})
+        results.append(Recorded(outcome.revision, outcome.changed, row))
     return results, work
+
+
+def _staged(item: Incoming) -> measures.StagedMeasure:
+    m = item.measure
+    return (m.kpi_code, m.unit_code, m.period, m.value, m.numerator, m.denominator, m.source, m.recorded_by, m.note,
+            item.event_id, item.correlation_id)
 
 
 def _check(measure: Measure, kpis: dict[str, Kpi], units: dict[str, Unit], today: date) -> MeasureRejected | None:
@@ -148,17 +144,6 @@ def _check(measure: Measure, kpis: dict[str, Kpi], units: dict[str, Unit], today
 
 def _key(measure: Measure) -> tuple[str, str, date]:
     return (measure.kpi_code, measure.unit_code, measure.period)
-
-
-def _row_of(measure: Measure) -> dict[str, Any]:
-    return {"kpi_code": measure.kpi_code, "unit_code": measure.unit_code, "period": measure.period,
-            "value": measure.value, "numerator": measure.numerator, "denominator": measure.denominator,
-            "source": measure.source}
-
-
-def _as_measure(row: dict[str, Any]) -> Measure:
-    return Measure(row["kpi_code"], row["unit_code"], row["period"], row["value"], row["numerator"],
-                   row["denominator"], row["source"])
 
 
 EventHandler = Callable[[UnitOfWork, Envelope, dict[str, Any]], None]
@@ -186,11 +171,10 @@ def on_measure_recorded(today: Callable[[], date]) -> BatchHandler:
     def handle_many(uow: UnitOfWork, events: list[tuple[Envelope, dict[str, Any]]]) -> list[str | None]:
         incoming = [Incoming(measure_from_payload(payload), event.id, event.correlationid)
                     for event, payload in events]
-        outcomes, work = record_measures(uow, incoming, today())
-        if len(events) <= LIVE_BATCH:
+        live = len(events) <= LIVE_BATCH
+        outcomes, work = record_measures(uow, incoming, today(), queue=not live)
+        if live:
             aggregator.refresh_before_commit(uow, work)
-        else:
-            aggregator.enqueue(uow, work)
         return [str(outcome) if isinstance(outcome, MeasureRejected) else None for outcome in outcomes]
 
     return BatchHandler(handle_many)
