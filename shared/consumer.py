@@ -37,7 +37,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from psycopg_pool import ConnectionPool
 
 from shared import correlation, telemetry
-from shared.db import UnitOfWork, copy_rows
+from shared.db import UnitOfWork, copy_rows, texts
 from shared.deadletters.record import MAX_KEY_BYTES, MAX_RECORD_BYTES, DeadLetter, dead_letter_for
 from shared.events import REGISTRY, Envelope, EnvelopeError, PayloadError, contracts
 
@@ -261,8 +261,9 @@ class ConsumerRunner:
             row = uow.one("INSERT INTO handled_events (event_id, event_type, topic) VALUES (%s, %s, %s)"
                           " ON CONFLICT (event_id) DO NOTHING RETURNING event_id", (event_id, envelope.type, topic))
             return {position} if row else set()
-        seen = {row["event_id"] for row in uow.all("SELECT event_id FROM handled_events WHERE event_id = ANY(%s)",
-                                                    (list(first),))}
+        seen = {row["event_id"] for row in uow.all(
+            "SELECT event_id FROM handled_events WHERE event_id IN (SELECT json_array_elements_text(%s::json))",
+            (texts(first),))}
         new = {event_id: position for event_id, position in first.items() if event_id not in seen}
         copy_rows(uow, "handled_events", HANDLED_COLUMNS, ["text", "text", "text"],
                   ((event_id, *_type_and_topic(events[position])) for event_id, position in new.items()))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -60,6 +61,13 @@ class Rows:
 
     def param(self, rows: Iterable[tuple[Any, ...]]) -> str:
         return json.dumps([dict(zip(self.names, row, strict=True)) for row in rows], default=str)
+
+
+def texts(values: Iterable[str]) -> str:
+    """Many strings as one JSON array parameter, read in SQL with ``json_array_elements_text(%s::json)``
+    (in the order given): psycopg adapts a list of thousands of strings to an array parameter in
+    Python, item by item, several times slower than orjson encodes it."""
+    return orjson.dumps(list(values)).decode()
 
 
 class Staging:

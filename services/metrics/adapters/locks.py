@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from services.metrics.adapters.rows import MonthKey, SeriesKey
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, texts
 
 HIERARCHY = "unit placements"
 
@@ -62,6 +62,6 @@ def lock_series(uow: UnitOfWork, keys: Iterable[SeriesKey]) -> None:
 
 def _advisory_locks(uow: UnitOfWork, names: Iterable[str]) -> None:
     ordered = sorted(set(names))
-    if ordered:  # unnest yields the array in order, so the locks are taken in that order
-        uow.execute("SELECT count(pg_advisory_xact_lock(hashtextextended(name, 0))) FROM unnest(%s::text[]) AS name",
-                    (ordered,))
+    if ordered:  # the array's elements come in order, so the locks are taken in that order
+        uow.execute("SELECT count(pg_advisory_xact_lock(hashtextextended(name, 0)))"
+                    " FROM json_array_elements_text(%s::json) AS name", (texts(ordered),))

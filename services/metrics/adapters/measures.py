@@ -51,20 +51,16 @@ class Stored:
 # the roll-ups of the months above are queued for the aggregator.
 STORE_MEASURES = """
 WITH staged AS {taken},
-months AS (SELECT DISTINCT kpi_code, unit_code, period FROM staged),
-latest AS (
-    SELECT mo.kpi_code, mo.unit_code, mo.period, l.revision, l.value, l.numerator, l.denominator
-      FROM months mo LEFT JOIN LATERAL (
-           SELECT m.revision, m.value, m.numerator, m.denominator FROM measures m
-            WHERE m.kpi_code = mo.kpi_code AND m.unit_code = mo.unit_code AND m.period = mo.period
-            ORDER BY m.revision DESC LIMIT 1) l ON true),
 chained AS (
     SELECT s.*, l.revision AS base_revision,
            CASE WHEN row_number() OVER w = 1 THEN l.value ELSE lag(s.value) OVER w END AS previous_value,
            CASE WHEN row_number() OVER w = 1 THEN l.numerator ELSE lag(s.numerator) OVER w END AS previous_numerator,
            CASE WHEN row_number() OVER w = 1 THEN l.denominator ELSE lag(s.denominator) OVER w END
                AS previous_denominator
-      FROM staged s JOIN latest l USING (kpi_code, unit_code, period)
+      FROM staged s LEFT JOIN LATERAL (  -- the month's latest stored revision, along the primary key
+           SELECT m.revision, m.value, m.numerator, m.denominator FROM measures m
+            WHERE m.kpi_code = s.kpi_code AND m.unit_code = s.unit_code AND m.period = s.period
+            ORDER BY m.revision DESC LIMIT 1) l ON true
     WINDOW w AS (PARTITION BY s.kpi_code, s.unit_code, s.period ORDER BY s.ordinal)),
 flagged AS (
     SELECT *, (value, numerator, denominator) IS DISTINCT FROM
