@@ -5,6 +5,7 @@ the same revisions, values and queue rows, whatever the order and repeats of the
 import random
 import uuid
 
+import psycopg
 import pytest
 
 from services.metrics.domain.measures import Measure, MeasureRejected
@@ -143,3 +144,26 @@ def test_revisions_in_one_batch_follow_the_stored_latest(metrics_state, tree):
         [change] = uow.all("SELECT change FROM chart_queue WHERE kpi_code = %s ORDER BY id DESC LIMIT 1", (kpi,))
         assert change["change"] == {"period": "2023-01", "value": 40.0, "revision": 3, "previous_value": 50.0,
                                     "source": "feed"}
+
+
+def test_a_revision_or_value_naming_an_unknown_kpi_or_unit_is_refused_as_a_foreign_key_would(metrics_state, tree):
+    kpi, ward = tree["kpis"][0], tree["wards"][0]
+    statements = [
+        ("INSERT INTO measures (kpi_code, unit_code, period, revision, value, source)"
+         " VALUES (%s, %s, '2023-01-01', 1, 1, 'test')", ("NO-SUCH-KPI", ward)),
+        ("INSERT INTO measures (kpi_code, unit_code, period, revision, value, source)"
+         " VALUES (%s, %s, '2023-01-01', 1, 1, 'test')", (kpi, "NO-SUCH-UNIT")),
+        ("INSERT INTO kpi_values (kpi_code, unit_code, period, value, rolled_up)"
+         " VALUES (%s, %s, '2023-01-01', 1, false)", ("NO-SUCH-KPI", ward)),
+        ("INSERT INTO kpi_values (kpi_code, unit_code, period, value, rolled_up)"
+         " VALUES (%s, %s, '2023-01-01', 1, false)", (kpi, "NO-SUCH-UNIT")),
+        ("DELETE FROM kpis WHERE code = %s", (kpi,)),
+        ("UPDATE units SET code = 'RENAMED' WHERE code = %s", (ward,)),
+    ]
+    for sql, params in statements:
+        with metrics_state.pool.connection() as conn, conn.transaction(force_rollback=True):
+            with pytest.raises(psycopg.errors.ForeignKeyViolation):
+                conn.execute(sql, params)
+    with metrics_state.pool.connection() as conn, conn.transaction(force_rollback=True):
+        conn.execute(statements[0][0], (kpi, ward))  # both known: stored
+        conn.execute("UPDATE kpi_values SET value = value WHERE kpi_code = %s", (kpi,))
