@@ -161,9 +161,9 @@ def test_a_revision_or_value_naming_an_unknown_kpi_or_unit_is_refused_as_a_forei
         ("UPDATE units SET code = 'RENAMED' WHERE code = %s", (ward,)),
     ]
     for sql, params in statements:
-        with metrics_state.pool.connection() as conn, conn.transaction(force_rollback=True):
-            with pytest.raises(psycopg.errors.ForeignKeyViolation):
-                conn.execute(sql, params)
+        with (metrics_state.pool.connection() as conn, conn.transaction(force_rollback=True),
+              pytest.raises(psycopg.errors.ForeignKeyViolation)):
+            conn.execute(sql, params)
     with metrics_state.pool.connection() as conn, conn.transaction(force_rollback=True):
         conn.execute(statements[0][0], (kpi, ward))  # both known: stored
         conn.execute("UPDATE kpi_values SET value = value WHERE kpi_code = %s", (kpi,))
