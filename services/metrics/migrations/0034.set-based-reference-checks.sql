@@ -8,9 +8,11 @@
 -- code, holds for every KPI and unit: the catalogue keeps its history and deletes nothing, so
 -- deleting a KPI or unit, or changing its code, is refused outright.
 --
--- measures_newest_revision_first duplicated the primary key's columns (a series' newest revision
--- of a month is found along the primary key just as well), and cost every stored revision a second
--- index entry.
+-- measures_newest_revision_first duplicated the primary key's columns in another order, and cost
+-- every stored revision a second index entry. It served current_measures, whose DISTINCT ON wanted
+-- each month's revisions newest first. The view now keeps a revision when no newer one of its month
+-- exists: an anti-join along the primary key, so a series is read in month order (either way) from
+-- the primary key alone, with no sort.
 
 CREATE FUNCTION refuse_unknown_kpis_and_units() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -62,4 +64,11 @@ CREATE TRIGGER kpis_keep_their_codes BEFORE DELETE OR UPDATE OF code ON kpis
 CREATE TRIGGER units_keep_their_codes BEFORE DELETE OR UPDATE OF code ON units
     FOR EACH ROW EXECUTE FUNCTION refuse_to_forget_a_code();
 
+CREATE OR REPLACE VIEW current_measures AS
+    SELECT m.*
+      FROM measures m
+     WHERE NOT EXISTS (SELECT 1
+                         FROM measures newer
+                        WHERE newer.kpi_code = m.kpi_code AND newer.unit_code = m.unit_code
+                          AND newer.period = m.period AND newer.revision > m.revision);
 DROP INDEX measures_newest_revision_first;
