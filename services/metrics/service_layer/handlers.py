@@ -91,7 +91,11 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
     month), and the work returned is empty."""
     kpis = store.kpis(uow, {i.measure.kpi_code for i in incoming})
     units = store.units(uow, {i.measure.unit_code for i in incoming})
-    tree = hierarchy.unit_tree(uow, units)
+    # Where the units sit is read (by the statement when queueing, else here) under the hierarchy's
+    # shared lock, taken before the measures' locks (``locks``).
+    tree = {} if queue else hierarchy.unit_tree(uow, units)
+    if queue:
+        locks.share_the_hierarchy(uow)
     checked = [_check(i.measure, kpis, units, today) for i in incoming]
     accepted = [item for item, problem in zip(incoming, checked, strict=True) if problem is None]
     locks.lock_measures(uow, {_key(item.measure) for item in accepted})
