@@ -47,6 +47,7 @@ from shared.consumer import ConsumerRunner, Outcome
 from shared.events import REGISTRY, Envelope, new_event
 from shared.kafka_clients import manual_commit_consumer, reliable_producer
 from shared.month import first_day_of
+from shared.processes import collect_garbage_by_batches
 
 SAMPLE = 50_000  # messages kept for the decode + validate figures
 
@@ -286,6 +287,7 @@ def _consume_share(topic: str, total: int, seen: Any, first: Any, stop: Any, rss
     settings = Settings.from_env("metrics")
     pool = db.make_pool(settings.database_url, max_size=2, name="bench-consumer")
     runner = _runner(settings, topic, "metrics", pool)
+    collect_garbage_by_batches()  # as the consumer process does (shared.processes.run_consumer)
     try:
         while not stop.is_set() and seen.value < total:
             polled = time.monotonic()  # a batch's time counts from its poll, the first one's too
@@ -307,6 +309,7 @@ def _aggregate(stop: Any) -> None:
     another worker holds)."""
     settings = Settings.from_env("metrics")
     pool = db.make_pool(settings.database_url, max_size=2, name="bench-aggregator")
+    collect_garbage_by_batches()  # as the aggregator process does
     try:
         while not stop.is_set():
             if not aggregator.run_pass(pool):

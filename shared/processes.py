@@ -9,6 +9,7 @@ Each serves /healthz and /metrics on its own port and beats its heartbeat on eve
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import sys
@@ -35,6 +36,22 @@ def stop_on_sigterm() -> threading.Event:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     return stop
+
+
+# Allocations between collections of the youngest generation (Python's default: 700). A consumer
+# handles thousands of events a poll, each a few dicts and strings freed by reference counting,
+# so at the default the collector ran every few events, each time over the batch's live objects.
+ALLOCATIONS_PER_COLLECTION = 20_000
+
+
+def collect_garbage_by_batches() -> None:
+    """Tune the cyclic garbage collector for a process that works in large batches: the objects
+    made while starting (modules, schemas, clients) are frozen out of every later collection, and
+    the youngest generation is collected every ``ALLOCATIONS_PER_COLLECTION`` allocations. A
+    consumer ingested about 1.3x as fast (40,000 measures, bench/README.md)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(ALLOCATIONS_PER_COLLECTION, 20, 20)
 
 
 def safe_settings(service: str) -> Settings:
@@ -94,6 +111,7 @@ def run_consumer(
     configure_logging(service, settings.log_level)
     pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-consumer", wait=False)
     handlers = build_handlers(settings, pool)
+    collect_garbage_by_batches()
     stop = stop_on_sigterm()
     heartbeat = start_worker_endpoint(settings, "consumer")
 

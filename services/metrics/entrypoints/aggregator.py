@@ -14,7 +14,7 @@ from shared import db, telemetry
 from shared.correlation import configure_logging
 from shared.liveness import start_worker_endpoint
 from shared.outages import ride_out_outages
-from shared.processes import safe_settings, stop_on_sigterm
+from shared.processes import collect_garbage_by_batches, safe_settings, stop_on_sigterm
 from shared.wakeup import drain_on_notify
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ def main() -> None:
     pool = db.make_pool(settings.database_url, max_size=2, name=f"{SERVICE}-aggregator", wait=False)
     stop = stop_on_sigterm()
     heartbeat = start_worker_endpoint(settings, "aggregator")
+    collect_garbage_by_batches()  # a pass handles hundreds of charts of many months each
 
     def report_backlog() -> None:
         with db.unit_of_work(pool, SERVICE) as uow:
