@@ -19,7 +19,7 @@ import csv
 import io
 import zlib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, current_app, request
 from werkzeug.wrappers import Response as BaseResponse
@@ -95,9 +95,9 @@ def kpi_matrix(query: dict, unit_code: str) -> Any:
                 "unit-matrix", query, unit.pop("charts"),
                 lambda limit, offset: _shown(dashboard_store.kpi_matrix(uow, unit_code, cqc, limit, offset)),
                 unit=unit_code, cqc=cqc)
-            body = current_app.json.response(KpiMatrixSchema().dump({**vars(found), "unit": unit})).get_data()
-            kept = cache.put(key, version, body)
-    response = Response(kept.body, mimetype=current_app.json.mimetype)
+            made = cast(Response, current_app.json.response(KpiMatrixSchema().dump({**vars(found), "unit": unit})))
+            kept = cache.put(key, version, made.get_data())
+    response = Response(kept.body, mimetype="application/json")
     response.set_etag(kept.etag)
     response.headers["Cache-Control"] = "private, no-cache"
     return response.make_conditional(request)
