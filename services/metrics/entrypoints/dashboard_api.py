@@ -2,7 +2,8 @@
 
 - ``GET /dashboards/units/<unit>/kpis``: the unit's KPI matrix, one row per KPI with a chart. The unit
   is in the path (a directorate is a unit like any other), so an unknown one is a plain 404. For a
-  directorate these are its own, rolled-up, charts.
+  directorate these are its own, rolled-up, charts. Served from a per-process cache of its bodies
+  while the unit's versions are unchanged (``matrix_cache``, migration 0038), with a strong ETag.
 - ``GET /dashboards/kpis?directorate=&unit=&kpi=``: one matrix across units, a row per KPI and unit
   charted in the directorate or below it, so a board can compare its wards; ``unit`` and ``kpi``
   narrow it to one unit of the directorate and to one KPI.
@@ -77,6 +78,8 @@ def _uow() -> Any:
 @dashboard_api.arguments(KpiMatrixQuery, location="query")
 @dashboard_api.response(200, KpiMatrixSchema, headers=MATRIX_HEADERS)
 @dashboard_api.alt_response(304, description="Unchanged since the ETag given in If-None-Match.")
+@dashboard_api.alt_response(400, description="A cursor this list did not give, or gave for another unit.")
+@dashboard_api.alt_response(404, description="No such unit.")
 def kpi_matrix(query: dict, unit_code: str) -> Any:
     """The unit's KPI matrix: one row per KPI charted for it, by KPI code, with the newest value and
     month, the target then in force, both Making Data Count icons and a 12-month sparkline; `cqc`
