@@ -39,7 +39,15 @@ from psycopg_pool import ConnectionPool
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from shared import correlation, security, telemetry
-from shared.auth import ROLES, AuthError, JwksTokenVerifier, Principal, TokenVerifier, TrustedIssuers
+from shared.auth import (
+    ROLES,
+    AuthError,
+    JwksTokenVerifier,
+    Principal,
+    RememberedTokens,
+    TokenVerifier,
+    TrustedIssuers,
+)
 from shared.auth.tokens import Verifier
 from shared.collectors import OutboxGauges
 from shared.config import Settings
@@ -74,6 +82,8 @@ STATUS_OF: dict[type[Refusal], int] = {
 
 
 RETRY_AFTER_SECONDS = 5  # what a 503 asks the caller to wait before trying again
+# How long the OIDC provider's keys are cached, and so the longest a verified token is remembered
+JWKS_CACHE_SECONDS = 300
 
 
 def problem(status: int, detail: str | None = None, *, errors: Any = None, title: str | None = None,
@@ -325,13 +335,15 @@ def build_service_app(
 def build_verifier(settings: Settings) -> Verifier:
     """The issuers a service trusts: the one whose PEM public key is configured (the development
     issuer, or a key pair of the trust's own for scripts), and the OpenID Connect provider when
-    WTGR_OIDC_ISSUER names one (its keys fetched from its JWKS)."""
+    WTGR_OIDC_ISSUER names one (its keys fetched from its JWKS). Tokens that verified are remembered
+    until they expire, at most as long as the provider's keys are cached (``RememberedTokens``)."""
     static = TokenVerifier.from_file(settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience)
     if not settings.oidc_issuer:
-        return static
+        return RememberedTokens(static, max_age_seconds=JWKS_CACHE_SECONDS)
     provider = JwksTokenVerifier(settings.oidc_issuer, settings.oidc_audience, roles_claim=settings.oidc_roles_claim,
-                                 user_claim=settings.oidc_user_claim, jwks_uri=settings.oidc_jwks_uri or None)
-    return TrustedIssuers([static, provider])
+                                 user_claim=settings.oidc_user_claim, jwks_uri=settings.oidc_jwks_uri or None,
+                                 cache_seconds=JWKS_CACHE_SECONDS)
+    return RememberedTokens(TrustedIssuers([static, provider]), max_age_seconds=JWKS_CACHE_SECONDS)
 
 
 class PatchSchema(Schema):

@@ -45,6 +45,19 @@ def unit_with_chart_count(uow: UnitOfWork, unit_code: str, cqc: str | None = Non
     )
 
 
+def matrix_version(uow: UnitOfWork, unit_code: str) -> tuple[int, int]:
+    """What the unit's KPI matrix is made of, as two numbers that move whenever it may change (migration
+    0038): the catalogue's version (KPIs and targets: every unit's matrix) and the unit's own (its row,
+    charts and monthly values); 0 for a scope never written. One statement, two primary-key probes."""
+    row = uow.one(
+        """SELECT coalesce(max(version) FILTER (WHERE scope = '*'), 0) AS everything,
+                  coalesce(max(version) FILTER (WHERE scope = %(unit)s), 0) AS unit
+             FROM dashboard_versions WHERE scope IN ('*', %(unit)s)""",
+        {"unit": unit_code},
+    )
+    return (row["everything"], row["unit"]) if row else (0, 0)
+
+
 def kpi_matrix(uow: UnitOfWork, unit_code: str, cqc: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
     """One row per KPI charted for the unit (serving ``cqc``, when given), by KPI code (see
     ``_matrix_rows`` for what a row holds)."""

@@ -12,7 +12,8 @@ from services.metrics.adapters import catalogue_store, listings, store
 from services.metrics.domain.levels import nesting_problem
 from services.metrics.entrypoints.board_pack_api import board_pack_api
 from services.metrics.entrypoints.catalogue_api import catalogue_api
-from services.metrics.entrypoints.dashboard_api import dashboard_api
+from services.metrics.entrypoints.dashboard_api import MATRIX_CACHE, dashboard_api
+from services.metrics.entrypoints.matrix_cache import BodyCache
 from services.metrics.entrypoints.schemas import (
     KpiListQuery,
     KpiSchema,
@@ -187,10 +188,12 @@ def get_unit(code: str) -> Any:
 
 def create_app(app_state: bootstrap.Metrics | None = None) -> Flask:
     state = app_state or bootstrap.build()
-    return build_service_app(
+    app = build_service_app(
         state,
         title="WTGR metrics",
         description="KPI catalogue, organisational units and monthly measures (no patient-identifiable data).",
         blueprints=[api, spc_api, catalogue_api, dashboard_api, signals_api, board_pack_api],
         scrape_collectors=[OverdueFeedGauges(state.pool, state.today)],
     )
+    app.extensions[MATRIX_CACHE] = BodyCache.from_env(bootstrap.SERVICE)
+    return app

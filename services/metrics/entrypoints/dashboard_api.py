@@ -2,7 +2,8 @@
 
 - ``GET /dashboards/units/<unit>/kpis``: the unit's KPI matrix, one row per KPI with a chart. The unit
   is in the path (a directorate is a unit like any other), so an unknown one is a plain 404. For a
-  directorate these are its own, rolled-up, charts.
+  directorate these are its own, rolled-up, charts. Served from a per-process cache of its bodies
+  while the unit's versions are unchanged (``matrix_cache``, migration 0038), with a strong ETag.
 - ``GET /dashboards/kpis?directorate=&unit=&kpi=``: one matrix across units, a row per KPI and unit
   charted in the directorate or below it, so a board can compare its wards; ``unit`` and ``kpi``
   narrow it to one unit of the directorate and to one KPI.
@@ -19,7 +20,7 @@ import csv
 import io
 import zlib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, current_app, request
 from werkzeug.wrappers import Response as BaseResponse
@@ -42,6 +43,7 @@ from services.metrics.entrypoints.dashboard_schemas import (
     UnitsMatrixQuery,
     UnitsMatrixSchema,
 )
+from services.metrics.entrypoints.matrix_cache import BodyCache
 from services.metrics.service_layer import board
 from shared.db import unit_of_work
 from shared.errors import InvalidInput, NotFound
@@ -54,6 +56,14 @@ dashboard_api = Blueprint("dashboard_api", __name__, url_prefix="/api/v1",
 
 CSV_COLUMNS = ("period", "value", "mean", "lpl", "upl", "point_type", "special_cause_type", "target", "annotations")
 RUN_CSV_COLUMNS = ("period", "value", "median", "annotations")
+MATRIX_CACHE = "metrics.matrix_cache"
+MATRIX_HEADERS = {
+    "ETag": {"description": "A strong validator of this page of the matrix: it changes whenever the page would "
+                            "(a chart recomputed, a value, a KPI, a target or the unit changed).",
+             "schema": {"type": "string"}},
+    "Cache-Control": {"description": "private, no-cache: keep it for this caller only and revalidate it with "
+                                     "If-None-Match before reuse.", "schema": {"type": "string"}},
+}
 # Cells a spreadsheet would run as a formula (OWASP's list: = + - @, tab and carriage return).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -66,20 +76,34 @@ def _uow() -> Any:
 @dashboard_api.route("/dashboards/units/<unit_code>/kpis", methods=["GET"])
 @requires_sign_in
 @dashboard_api.arguments(KpiMatrixQuery, location="query")
-@dashboard_api.response(200, KpiMatrixSchema)
+@dashboard_api.response(200, KpiMatrixSchema, headers=MATRIX_HEADERS)
+@dashboard_api.alt_response(304, description="Unchanged since the ETag given in If-None-Match.")
+@dashboard_api.alt_response(400, description="A cursor this list did not give, or gave for another unit.")
+@dashboard_api.alt_response(404, description="No such unit.")
 def kpi_matrix(query: dict, unit_code: str) -> Any:
     """The unit's KPI matrix: one row per KPI charted for it, by KPI code, with the newest value and
     month, the target then in force, both Making Data Count icons and a 12-month sparkline; `cqc`
     keeps the KPIs serving one CQC key question. Bounded by design (at most one row per KPI of the
-    catalogue), so its cursors carry an offset."""
+    catalogue), so its cursors carry an offset. Its ETag changes whenever the page would: send it back
+    in If-None-Match for a 304."""
     cqc = query.get("cqc")
+    cache: BodyCache = current_app.extensions[MATRIX_CACHE]
+    key = (unit_code, cqc, query["page_size"], query.get("cursor"))
     with _uow() as uow:
-        unit = _found(dashboard_store.unit_with_chart_count(uow, unit_code, cqc), f"unit {unit_code}")
-        found = page_by_offset(
-            "unit-matrix", query, unit.pop("charts"),
-            lambda limit, offset: _shown(dashboard_store.kpi_matrix(uow, unit_code, cqc, limit, offset)),
-            unit=unit_code, cqc=cqc)
-    return {**vars(found), "unit": unit}
+        version = dashboard_store.matrix_version(uow, unit_code)  # before the matrix: see matrix_cache
+        kept = cache.get(key, version)
+        if kept is None:
+            unit = _found(dashboard_store.unit_with_chart_count(uow, unit_code, cqc), f"unit {unit_code}")
+            found = page_by_offset(
+                "unit-matrix", query, unit.pop("charts"),
+                lambda limit, offset: _shown(dashboard_store.kpi_matrix(uow, unit_code, cqc, limit, offset)),
+                unit=unit_code, cqc=cqc)
+            made = cast(Response, current_app.json.response(KpiMatrixSchema().dump({**vars(found), "unit": unit})))
+            kept = cache.put(key, version, made.get_data())
+    response = Response(kept.body, mimetype="application/json")
+    response.set_etag(kept.etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
 
 
 @dashboard_api.route("/dashboards/kpis", methods=["GET"])

@@ -146,3 +146,17 @@ def test_trusted_issuers_send_each_token_to_its_own_issuer(provider):
 def test_a_claim_path_that_is_missing_gives_the_default():
     assert claim_at({"a": {"b": [1]}}, "a.b", default=None) == [1]
     assert claim_at({"a": 1}, "a.b", default="none") == "none"
+
+
+def test_trusted_issuers_decode_a_token_once_and_refuse_one_they_cannot_read(provider, monkeypatch):
+    dev_issuer = "https://wtgr.local/dev-issuer"
+    both = TrustedIssuers([TokenVerifier(PUBLIC, dev_issuer, AUDIENCE), JwksTokenVerifier(provider.issuer, AUDIENCE)])
+    decoded = []
+    decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *args, **kwargs: decoded.append(1) or decode(*args, **kwargs))
+    assert both.verify(TokenIssuer(PRIVATE, dev_issuer, AUDIENCE).issue("ops", ["admin"])).user == "ops"
+    assert both.verify(provider.token("k1")).user == "alice.owner"
+    assert len(decoded) == 2
+    for garbage in ("not-a-token", "a.bm90IGpzb24.c"):
+        with pytest.raises(AuthError, match="not valid"):
+            both.verify(garbage)
