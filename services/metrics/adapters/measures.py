@@ -161,14 +161,16 @@ def drop_rolled_up_values(uow: UnitOfWork, months: list[MonthKey]) -> None:
 
 def children_values(uow: UnitOfWork, months: list[MonthKey]) -> dict[MonthKey, list[MonthValue]]:
     """The values of each month's child units (those placed under it that month), for each (KPI,
-    parent unit, month)."""
+    parent unit, month), in the order of their codes: a roll-up sums them in the same order
+    whichever pass does it, so its value is the same to the last bit."""
     found: dict[MonthKey, list[MonthValue]] = {month: [] for month in months}
     for row in uow.all(
         f"""SELECT k.kpi_code, k.unit_code, k.period, v.value, v.numerator, v.denominator
               FROM {MONTHS.sql}
               JOIN unit_placements p ON p.parent_code = k.unit_code AND p.effective_from <= k.period
                                     AND (p.effective_to IS NULL OR k.period < p.effective_to)
-              JOIN kpi_values v ON v.kpi_code = k.kpi_code AND v.unit_code = p.unit_code AND v.period = k.period""",
+              JOIN kpi_values v ON v.kpi_code = k.kpi_code AND v.unit_code = p.unit_code AND v.period = k.period
+             ORDER BY v.unit_code""",
         (MONTHS.param(months),),
     ):
         found[(row["kpi_code"], row["unit_code"], row["period"])].append(MonthValue(**row))
