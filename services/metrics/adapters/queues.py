@@ -12,6 +12,10 @@ from services.metrics.adapters.measures import MONTHS
 from services.metrics.adapters.rows import MonthKey, QueuedChart
 from shared.db import Rows, UnitOfWork, copy_rows
 
+# A claim's try-locks are tried in queue order and only until enough are taken: the waiting groups
+# are materialized and sorted under OFFSET 0, so the planner cannot push the try-lock down into
+# the grouping. (It did, as a filter on the aggregate: a pass then claimed every group of its
+# window, though it took the rows of only the first few, and other workers found nothing to claim.)
 QUEUED_CHARTS = Rows("q", "kpi_code text, unit_code text, cause text, change json, correlation_id text")
 
 
@@ -41,12 +45,12 @@ def claim_rollups(uow: UnitOfWork, months: int, scan: int) -> list[MonthKey]:
     the same months and the second waited for the first's whole pass. Nothing ever waits for a
     claim, so it stands outside the lock order (``locks``)."""
     rows = uow.all(
-        """WITH waiting AS (
+        """WITH waiting AS MATERIALIZED (
                SELECT kpi_code, period, min(id) AS first
                  FROM (SELECT id, kpi_code, period FROM rollup_queue ORDER BY id LIMIT %(scan)s) oldest
                 GROUP BY kpi_code, period),
-           picked AS (  -- volatile: not inlined; the claims are tried in order, only until enough are taken
-               SELECT kpi_code, period FROM (SELECT * FROM waiting ORDER BY first) w
+           picked AS (  -- the claims are tried in order, only until enough are taken (the note above)
+               SELECT kpi_code, period FROM (SELECT * FROM waiting ORDER BY first OFFSET 0) w
                 WHERE pg_try_advisory_xact_lock(hashtextextended(
                           'claim|rollup|' || kpi_code || '|' || to_char(period, 'YYYY-MM'), 0))
                 LIMIT %(months)s)
@@ -68,12 +72,12 @@ def claim_charts(uow: UnitOfWork, series: int, scan: int) -> list[QueuedChart]:
     and deleting those another worker has locked waits for its whole pass. Nothing ever waits for
     a claim, so it stands outside the lock order (``locks``)."""
     rows = uow.all(
-        """WITH waiting AS (
+        """WITH waiting AS MATERIALIZED (
                SELECT kpi_code, unit_code, min(id) AS first
                  FROM (SELECT id, kpi_code, unit_code FROM chart_queue ORDER BY id LIMIT %(scan)s) oldest
                 GROUP BY kpi_code, unit_code),
-           picked AS (  -- volatile: not inlined; the claims are tried in order, only until enough are taken
-               SELECT kpi_code, unit_code FROM (SELECT * FROM waiting ORDER BY first) w
+           picked AS (  -- the claims are tried in order, only until enough are taken (the note above)
+               SELECT kpi_code, unit_code FROM (SELECT * FROM waiting ORDER BY first OFFSET 0) w
                 WHERE pg_try_advisory_xact_lock(hashtextextended('claim|' || kpi_code || '|' || unit_code, 0))
                 LIMIT %(series)s)
            DELETE FROM chart_queue c USING picked p WHERE c.kpi_code = p.kpi_code AND c.unit_code = p.unit_code

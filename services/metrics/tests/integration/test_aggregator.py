@@ -347,11 +347,33 @@ def test_workers_sharing_the_queue_claim_different_charts_without_waiting_for_ea
             taken_first = queues.claim_charts(UnitOfWork(first, "metrics"), 1, 1000)
             taken_second = queues.claim_charts(UnitOfWork(second, "metrics"), 1000, 1000)
             first_series = {(c.kpi_code, c.unit_code) for c in taken_first}
+            second_series = {(c.kpi_code, c.unit_code) for c in taken_second}
             assert len(first_series) <= 1
-            assert first_series.isdisjoint({(c.kpi_code, c.unit_code) for c in taken_second})
+            assert first_series.isdisjoint(second_series)
+            wards = {(kpi, hierarchy["ward_a"]), (kpi, hierarchy["ward_b"])}
+            assert wards <= first_series | second_series, "the first claimed one chart, not every one it saw"
         finally:
             first.rollback()
             second.rollback()  # the work stays queued for the worker
+    settle(metrics_state, kpi)
+
+
+def test_workers_sharing_the_queue_claim_different_kpi_months_and_each_every_row_of_its_months(metrics_state,
+                                                                                              hierarchy):
+    kpi, trust = hierarchy["kpi"], hierarchy["trust"]
+    consume(metrics_state, kpi, hierarchy["ward_a"], STEADY[:3])
+    consume(metrics_state, kpi, hierarchy["ward_b"], STEADY[:3])  # the trust's months queued twice each
+    with metrics_state.pool.connection() as first, metrics_state.pool.connection() as second:
+        try:
+            second.execute("SET LOCAL lock_timeout = '1s'")
+            taken_first = queues.claim_rollups(UnitOfWork(first, "metrics"), 1, 1000)
+            taken_second = queues.claim_rollups(UnitOfWork(second, "metrics"), 1000, 1000)
+            ours = [(k, u, p) for k, u, p in taken_first + taken_second if k == kpi]
+            assert sorted(ours) == sorted((kpi, trust, first_day_of(month_name(m))) for m in range(3) for _ in "ab")
+            assert {p for k, _, p in taken_first if k == kpi}.isdisjoint({p for k, _, p in taken_second if k == kpi})
+        finally:
+            first.rollback()
+            second.rollback()
     settle(metrics_state, kpi)
 
 
