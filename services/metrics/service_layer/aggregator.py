@@ -13,12 +13,13 @@ beside it as provisional (``provisional`` in its JSON), never judged and never a
 count's partial month is never compared with whole ones. Once the month ends (the overdue worker
 queues the charts, ``queue_charts_whose_month_ended``) or the last unit reports, it is judged.
 
-The work comes two ways, through one ``refresh``:
+The work comes two ways:
 - in line, before the transaction that changed something commits (a measure posted to the API,
-  a target set, a rebase), so whoever made the change reads the new chart at once;
+  a target set, a rebase), so whoever made the change reads the new chart at once (``refresh``);
 - queued, for measures from feeds: the consumer stores a batch of measures and queues what they
   touch; the aggregator worker claims the queue and recomputes each chart once for everything
-  queued since its last pass, however many months arrived meanwhile (``run_pass``).
+  queued since its last pass, however many months arrived meanwhile (``run_pass``,
+  ``do_claimed_work``).
 
 Workers sharing the queue never wait for each other: a pass claims whole months of KPIs to roll up
 and whole charts to recompute, each with a try-lock no other worker waits for (``queues``), and
