@@ -17,10 +17,15 @@ in this order, skipping those it does not need, and never goes back to an earlie
 5. ``lock_series``: the charts and signal episodes being recomputed.
 
 Steps 3 to 5 are advisory locks held until the transaction ends; each call takes its keys sorted,
-so two transactions locking overlapping sets meet in the same order. Claiming queued work
-(``queues``) skips rows and charts another worker holds and so never waits; a chart's claim
-(``claim|kpi|unit``, a try-lock held to the end of the pass) is never waited for, so it stands
-outside this order.
+so two transactions locking overlapping sets meet in the same order.
+
+Claims stand outside this order: the aggregator worker claims queued work with try-locks held to
+the end of its pass, a KPI's month to roll up (``claim|rollup|kpi|month``) and a chart to
+recompute (``claim|kpi|unit``), skipping those another worker holds; nothing ever waits for a
+claim. Every roll-up of a month stays in its KPI's month, and a pass queues the charts its
+roll-ups change instead of locking them, taking step 5 only for charts it claimed, so two worker
+passes never take the same step 4 or 5 lock and never wait for each other. They wait only for
+work done in line (the API, a live batch, a catalogue edit) holding a month or chart they need.
 """
 
 from __future__ import annotations

@@ -161,14 +161,16 @@ def drop_rolled_up_values(uow: UnitOfWork, months: list[MonthKey]) -> None:
 
 def children_values(uow: UnitOfWork, months: list[MonthKey]) -> dict[MonthKey, list[MonthValue]]:
     """The values of each month's child units (those placed under it that month), for each (KPI,
-    parent unit, month)."""
+    parent unit, month), in the order of their codes: a roll-up sums them in the same order
+    whichever pass does it, so its value is the same to the last bit."""
     found: dict[MonthKey, list[MonthValue]] = {month: [] for month in months}
     for row in uow.all(
         f"""SELECT k.kpi_code, k.unit_code, k.period, v.value, v.numerator, v.denominator
               FROM {MONTHS.sql}
               JOIN unit_placements p ON p.parent_code = k.unit_code AND p.effective_from <= k.period
                                     AND (p.effective_to IS NULL OR k.period < p.effective_to)
-              JOIN kpi_values v ON v.kpi_code = k.kpi_code AND v.unit_code = p.unit_code AND v.period = k.period""",
+              JOIN kpi_values v ON v.kpi_code = k.kpi_code AND v.unit_code = p.unit_code AND v.period = k.period
+             ORDER BY v.unit_code""",
         (MONTHS.param(months),),
     ):
         found[(row["kpi_code"], row["unit_code"], row["period"])].append(MonthValue(**row))
@@ -188,39 +190,49 @@ def monthly_values(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, 
     return found
 
 
-def awaited_units(uow: UnitOfWork, kpi_code: str, unit_code: str, months: list[date]) -> dict[date, list[str]]:
-    """For each of ``months`` of a rolled-up unit, the units below it (as placed that month, at any
+def awaited_units(uow: UnitOfWork, months: list[MonthKey]) -> dict[MonthKey, list[str]]:
+    """For each (KPI, rolled-up unit, month), the units below it (as placed that month, at any
     depth) expected to report the KPI that month that have not: open that month and measuring the
     KPI themselves since that month or earlier, with no value of their own for it. A roll-up of the
     month, of this unit or one below, still waiting in the queue (its measure committed after this
-    transaction read the values below) is awaited too, under the unit it waits to roll up into."""
-    found: dict[date, list[str]] = {month: [] for month in months}
+    transaction read the values below) is awaited too, under the unit it waits to roll up into.
+    One statement for every chart of a pass: the tree below each unit's month is walked once, for
+    all its KPIs."""
+    found: dict[MonthKey, list[str]] = {month: [] for month in months}
     if not months:
         return found
     for row in uow.all(
-        """WITH RECURSIVE wanted AS (SELECT unnest(%(months)s::date[]) AS period),
+        f"""WITH RECURSIVE wanted AS (SELECT DISTINCT kpi_code, unit_code, period FROM {MONTHS.sql}),
+           tops AS (SELECT DISTINCT unit_code, period FROM wanted),
            placed AS (
-               SELECT w.period, p.unit_code, p.parent_code FROM wanted w JOIN unit_placements p
+               SELECT w.period, p.unit_code, p.parent_code FROM (SELECT DISTINCT period FROM tops) w
+                 JOIN unit_placements p
                    ON p.effective_from <= w.period AND (p.effective_to IS NULL OR w.period < p.effective_to)),
            below AS (
-               SELECT period, unit_code AS code, 0 AS depth FROM placed WHERE parent_code = %(unit)s
+               SELECT t.unit_code AS top, t.period, p.unit_code AS code, 0 AS depth
+                 FROM tops t JOIN placed p ON p.parent_code = t.unit_code AND p.period = t.period
                UNION ALL
-               SELECT p.period, p.unit_code, below.depth + 1 FROM placed p
+               SELECT below.top, p.period, p.unit_code, below.depth + 1 FROM placed p
                  JOIN below ON p.parent_code = below.code AND p.period = below.period
-                WHERE below.depth < 20)
-           SELECT b.period, b.code FROM below b JOIN units u ON u.code = b.code
-            WHERE (u.opened_on IS NULL OR u.opened_on < (b.period + interval '1 month')::date)
-              AND (u.closed_on IS NULL OR u.closed_on >= b.period)
-              AND EXISTS (SELECT 1 FROM kpi_values f WHERE f.kpi_code = %(kpi)s AND f.unit_code = b.code
-                             AND NOT f.rolled_up AND f.period <= b.period)
-              AND NOT EXISTS (SELECT 1 FROM kpi_values v WHERE v.kpi_code = %(kpi)s AND v.unit_code = b.code
-                                 AND NOT v.rolled_up AND v.period = b.period)
+                WHERE below.depth < 20),
+           expected AS (
+               SELECT w.kpi_code, w.unit_code, w.period, b.code
+                 FROM wanted w JOIN below b ON b.top = w.unit_code AND b.period = w.period)
+           SELECT e.kpi_code, e.unit_code, e.period, e.code FROM expected e JOIN units u ON u.code = e.code
+            WHERE (u.opened_on IS NULL OR u.opened_on < (e.period + interval '1 month')::date)
+              AND (u.closed_on IS NULL OR u.closed_on >= e.period)
+              AND EXISTS (SELECT 1 FROM kpi_values f WHERE f.kpi_code = e.kpi_code AND f.unit_code = e.code
+                             AND NOT f.rolled_up AND f.period <= e.period)
+              AND NOT EXISTS (SELECT 1 FROM kpi_values v WHERE v.kpi_code = e.kpi_code AND v.unit_code = e.code
+                                 AND NOT v.rolled_up AND v.period = e.period)
            UNION
-           SELECT q.period, q.unit_code FROM rollup_queue q JOIN wanted w ON w.period = q.period
-            WHERE q.kpi_code = %(kpi)s
-              AND (q.unit_code = %(unit)s OR q.unit_code IN (SELECT code FROM below WHERE below.period = q.period))
-           ORDER BY 1, 2""",
-        {"kpi": kpi_code, "unit": unit_code, "months": months},
+           SELECT w.kpi_code, w.unit_code, w.period, q.unit_code FROM wanted w JOIN rollup_queue q
+               ON q.kpi_code = w.kpi_code AND q.unit_code = w.unit_code AND q.period = w.period
+           UNION
+           SELECT e.kpi_code, e.unit_code, e.period, q.unit_code FROM expected e JOIN rollup_queue q
+               ON q.kpi_code = e.kpi_code AND q.unit_code = e.code AND q.period = e.period
+           ORDER BY 1, 2, 3, 4""",
+        (MONTHS.param(months),),
     ):
-        found[row["period"]].append(row["code"])
+        found[(row["kpi_code"], row["unit_code"], row["period"])].append(row["code"])
     return found

@@ -1,6 +1,7 @@
 """SQL for the aggregator's work queues: months to roll up (``rollup_queue``) and charts to
-recompute (``chart_queue``). A worker claims rows (roll-ups) or charts no other worker holds (it
-never waits) and they are gone once its pass commits."""
+recompute (``chart_queue``). A worker claims KPI-months (roll-ups) and charts no other worker
+holds, with try-locks (it never waits), and takes every queued row of each; they are gone once its
+pass commits."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from services.metrics.adapters.measures import MONTHS
 from services.metrics.adapters.rows import MonthKey, QueuedChart
 from shared.db import Rows, UnitOfWork, copy_rows
 
+# A claim's try-locks are tried in queue order and only until enough are taken: the waiting groups
+# are materialized and sorted under OFFSET 0, so the planner cannot push the try-lock down into
+# the grouping. (It did, as a filter on the aggregate: a pass then claimed every group of its
+# window, though it took the rows of only the first few, and other workers found nothing to claim.)
 QUEUED_CHARTS = Rows("q", "kpi_code text, unit_code text, cause text, change json, correlation_id text")
 
 
@@ -27,13 +32,31 @@ def enqueue_charts(uow: UnitOfWork, charts: list[tuple[str, str, str, dict[str, 
         copy_rows(uow, "chart_queue", QUEUED_CHARTS.names, ["text", "text", "text", "jsonb", "text"], charts)
 
 
-def claim_rollups(uow: UnitOfWork, limit: int) -> list[MonthKey]:
-    """Take the oldest queued roll-ups no other worker holds, as (KPI, unit, month), oldest first."""
+def claim_rollups(uow: UnitOfWork, months: int, scan: int) -> list[MonthKey]:
+    """Pick up to ``months`` months of KPIs (those waiting longest first, among the oldest ``scan``
+    rows) that no other worker has claimed, and take every queued roll-up of each, as (KPI, unit,
+    month), oldest first: a parent's month named in many rows is rolled up once.
+
+    A KPI's month is claimed with a try-lock of its own (``claim|rollup|kpi|month``, held until the
+    pass commits): every roll-up of a month climbs the same tree (ward, directorate, trust) and
+    stays within the month, so workers holding different KPI-months never roll up the same unit's
+    month and never wait for each other's roll-up locks. Claiming rows (``FOR UPDATE SKIP LOCKED``)
+    would not do: the rows of one month are spread along the queue, so two workers took rows of
+    the same months and the second waited for the first's whole pass. Nothing ever waits for a
+    claim, so it stands outside the lock order (``locks``)."""
     rows = uow.all(
-        """DELETE FROM rollup_queue WHERE id IN (
-               SELECT id FROM rollup_queue ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
-           RETURNING id, kpi_code, unit_code, period""",
-        (limit,),
+        """WITH waiting AS MATERIALIZED (
+               SELECT kpi_code, period, min(id) AS first
+                 FROM (SELECT id, kpi_code, period FROM rollup_queue ORDER BY id LIMIT %(scan)s) oldest
+                GROUP BY kpi_code, period),
+           picked AS (  -- the claims are tried in order, only until enough are taken (the note above)
+               SELECT kpi_code, period FROM (SELECT * FROM waiting ORDER BY first OFFSET 0) w
+                WHERE pg_try_advisory_xact_lock(hashtextextended(
+                          'claim|rollup|' || kpi_code || '|' || to_char(period, 'YYYY-MM'), 0))
+                LIMIT %(months)s)
+           DELETE FROM rollup_queue r USING picked p WHERE r.kpi_code = p.kpi_code AND r.period = p.period
+           RETURNING r.id, r.kpi_code, r.unit_code, r.period""",
+        {"scan": scan, "months": months},
     )
     return [(row["kpi_code"], row["unit_code"], row["period"]) for row in sorted(rows, key=lambda row: row["id"])]
 
@@ -49,12 +72,12 @@ def claim_charts(uow: UnitOfWork, series: int, scan: int) -> list[QueuedChart]:
     and deleting those another worker has locked waits for its whole pass. Nothing ever waits for
     a claim, so it stands outside the lock order (``locks``)."""
     rows = uow.all(
-        """WITH waiting AS (
+        """WITH waiting AS MATERIALIZED (
                SELECT kpi_code, unit_code, min(id) AS first
                  FROM (SELECT id, kpi_code, unit_code FROM chart_queue ORDER BY id LIMIT %(scan)s) oldest
                 GROUP BY kpi_code, unit_code),
-           picked AS (  -- volatile: not inlined; the claims are tried in order, only until enough are taken
-               SELECT kpi_code, unit_code FROM (SELECT * FROM waiting ORDER BY first) w
+           picked AS (  -- the claims are tried in order, only until enough are taken (the note above)
+               SELECT kpi_code, unit_code FROM (SELECT * FROM waiting ORDER BY first OFFSET 0) w
                 WHERE pg_try_advisory_xact_lock(hashtextextended('claim|' || kpi_code || '|' || unit_code, 0))
                 LIMIT %(series)s)
            DELETE FROM chart_queue c USING picked p WHERE c.kpi_code = p.kpi_code AND c.unit_code = p.unit_code

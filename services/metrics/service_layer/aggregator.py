@@ -13,12 +13,19 @@ beside it as provisional (``provisional`` in its JSON), never judged and never a
 count's partial month is never compared with whole ones. Once the month ends (the overdue worker
 queues the charts, ``queue_charts_whose_month_ended``) or the last unit reports, it is judged.
 
-The work comes two ways, through one ``refresh``:
+The work comes two ways:
 - in line, before the transaction that changed something commits (a measure posted to the API,
-  a target set, a rebase), so whoever made the change reads the new chart at once;
+  a target set, a rebase), so whoever made the change reads the new chart at once (``refresh``);
 - queued, for measures from feeds: the consumer stores a batch of measures and queues what they
   touch; the aggregator worker claims the queue and recomputes each chart once for everything
-  queued since its last pass, however many months arrived meanwhile (``run_pass``).
+  queued since its last pass, however many months arrived meanwhile (``run_pass``,
+  ``do_claimed_work``).
+
+Workers sharing the queue never wait for each other: a pass claims whole months of KPIs to roll up
+and whole charts to recompute, each with a try-lock no other worker waits for (``queues``), and
+queues the charts its roll-ups change rather than recomputing them itself (another worker may hold
+them, and every month of a KPI rolls up into the same few charts), so it locks only the charts it
+claimed. In line, everything is done before the commit, as above.
 """
 
 from __future__ import annotations
@@ -52,11 +59,14 @@ from shared.db import Outgoing, UnitOfWork, unit_of_work
 from shared.month import Month, month_text
 
 SERVICE = "metrics"
-# What one pass takes, bounding its transaction: roll-ups are cheap and merge (many rows name the
-# same month); charts cost a recompute each, so a pass picks so many and takes all their rows.
-# Each month rolled up and each chart holds an advisory lock until the pass commits (a chart two:
-# its claim and its series), so these also bound the pass' share of PostgreSQL's lock table.
-ROLLUPS_PER_PASS = 10_000
+# What one pass takes, bounding its transaction: so many months of KPIs to roll up (each with
+# every queued row of the month, many rows naming the same parent's month) and so many charts to
+# recompute (each a recompute, with all its rows), picked among the oldest rows of each queue.
+# Each KPI-month claimed and each unit's month rolled up holds an advisory lock until the pass
+# commits, and each chart two (its claim and its series), so these also bound the pass' share of
+# PostgreSQL's lock table (a KPI-month climbs a ward's directorate, division and trust).
+ROLLUP_MONTHS_PER_PASS = 200
+ROLLUP_ROWS_SCANNED = 20_000
 CHARTS_PER_PASS = 500
 CHART_ROWS_SCANNED = 20_000
 # How far back a rolled-up unit's newest months are checked for units still to report: older months
@@ -138,14 +148,14 @@ def run_pass(pool: ConnectionPool) -> int:
     """Claim queued work, do it and commit; how many queue rows it took (0: the queue was empty)."""
     with unit_of_work(pool, SERVICE) as uow:
         work = claimed_work(uow)
-        refresh(uow, work)
+        do_claimed_work(uow, work)
     return work.claimed
 
 
 def claimed_work(uow: UnitOfWork) -> Work:
     """Queued work no other worker holds, taken off the queue when ``uow`` commits."""
     work = Work()
-    months = queues.claim_rollups(uow, ROLLUPS_PER_PASS)
+    months = queues.claim_rollups(uow, ROLLUP_MONTHS_PER_PASS, ROLLUP_ROWS_SCANNED)
     work.months.update(months)
     claimed = queues.claim_charts(uow, CHARTS_PER_PASS, CHART_ROWS_SCANNED)
     for row in claimed:
@@ -165,13 +175,36 @@ def refresh(uow: UnitOfWork, work: Work, today: date | None = None) -> None:
     """Roll the months up, deepest units first, then recompute every chart touched, each once."""
     if not work:
         return
-    tree = hierarchy.unit_tree(uow, {unit_code for _, unit_code, _ in work.months} | {unit for _, unit in work.charts})
-    _roll_up(uow, work, tree)
+    tree = _tree(uow, work)
+    for kpi_code, unit_code in _roll_up(uow, work.months, tree):
+        work.chart(kpi_code, unit_code, Change("rollup"))
     _recompute_charts(uow, work, tree, Month.of(today or utc_today()).first_day)
 
 
-def _roll_up(uow: UnitOfWork, work: Work, tree: dict[str, TreeUnit]) -> None:
-    pending = set(work.months)
+def do_claimed_work(uow: UnitOfWork, work: Work, today: date | None = None) -> None:
+    """A worker's pass: roll the claimed months up, queue the charts they change that the pass has
+    not claimed (committed with it, for whichever worker claims them next), and recompute the
+    claimed charts. Locking only charts it claimed, a pass never waits for another's."""
+    if not work:
+        return
+    tree = _tree(uow, work)
+    rolled_up = _roll_up(uow, work.months, tree)
+    queues.enqueue_charts(uow, [(kpi_code, unit_code, "rollup", {}, None)
+                                for kpi_code, unit_code in sorted(rolled_up - work.charts.keys())])
+    for kpi_code, unit_code in rolled_up & work.charts.keys():
+        work.chart(kpi_code, unit_code, Change("rollup"))
+    if work.charts:
+        _recompute_charts(uow, work, tree, Month.of(today or utc_today()).first_day)
+
+
+def _tree(uow: UnitOfWork, work: Work) -> dict[str, TreeUnit]:
+    return hierarchy.unit_tree(uow, {unit_code for _, unit_code, _ in work.months} | {unit for _, unit in work.charts})
+
+
+def _roll_up(uow: UnitOfWork, months: set[MonthKey], tree: dict[str, TreeUnit]) -> set[SeriesKey]:
+    """Roll ``months`` up and every month above them; the charts whose values that changed."""
+    touched: set[SeriesKey] = set()
+    pending = set(months)
     while pending:
         deepest = max(_depth(tree, unit_code) for _, unit_code, _ in pending)
         level = sorted(month for month in pending if _depth(tree, month[1]) == deepest)
@@ -193,12 +226,13 @@ def _roll_up(uow: UnitOfWork, work: Work, tree: dict[str, TreeUnit]) -> None:
                 rolled.append(MonthValue(kpi_code, unit_code, period, value.value, value.numerator, value.denominator))
             else:  # no unit below it has the month (any more: one moved away)
                 emptied.append((kpi_code, unit_code, period))
-            work.chart(kpi_code, unit_code, Change("rollup"))
+            touched.add((kpi_code, unit_code))
             parent = parent_of(tree, unit_code, period)
             if parent:
                 pending.add((kpi_code, parent, period))
         measures.put_rolled_up_values(uow, rolled)
         measures.drop_rolled_up_values(uow, emptied)
+    return touched
 
 
 def parent_of(tree: dict[str, TreeUnit], unit_code: str, period: date) -> str | None:
@@ -226,20 +260,26 @@ class Provisional:
                 "awaiting": list(self.awaiting)}
 
 
-def judged_and_provisional(uow: UnitOfWork, key: SeriesKey, rows: list[MonthValue], this_month: date
-                           ) -> tuple[list[MonthValue], list[Provisional]]:
-    """The months a chart judges, and the newest ones it holds back: those not yet over, and, for a
-    rolled-up unit, the newest months some unit expected to report has not (oldest first)."""
-    whole = [row for row in rows if row.period < this_month]
+def judged_and_provisional(uow: UnitOfWork, values: dict[SeriesKey, list[MonthValue]], this_month: date
+                           ) -> dict[SeriesKey, tuple[list[MonthValue], list[Provisional]]]:
+    """For each series, the months its chart judges, and the newest ones it holds back: those not
+    yet over, and, for a rolled-up unit, the newest months some unit expected to report has not
+    (oldest first). The units awaited are looked up for every series at once."""
+    whole = {key: [row for row in rows if row.period < this_month] for key, rows in values.items()}
+    recent = [(key[0], key[1], row.period) for key, rows in whole.items() if rows and rows[-1].rolled_up
+              for row in rows[-WHOLENESS_WINDOW:] if row.rolled_up]
+    awaited = measures.awaited_units(uow, recent)
+    return {key: _held_back(key, whole[key], rows, awaited, this_month) for key, rows in values.items()}
+
+
+def _held_back(key: SeriesKey, whole: list[MonthValue], rows: list[MonthValue], awaited: dict[MonthKey, list[str]],
+               this_month: date) -> tuple[list[MonthValue], list[Provisional]]:
     provisional = [Provisional(row.period, row.value, MONTH_NOT_OVER) for row in rows if row.period >= this_month]
-    if not whole or not whole[-1].rolled_up:
-        return whole, provisional
-    recent = [row.period for row in whole[-WHOLENESS_WINDOW:] if row.rolled_up]
-    awaited = measures.awaited_units(uow, key[0], key[1], recent)
     partial: list[Provisional] = []
-    while whole and whole[-1].rolled_up and awaited.get(whole[-1].period):
+    while whole and whole[-1].rolled_up and awaited.get((key[0], key[1], whole[-1].period)):
         row = whole.pop()
-        partial.insert(0, Provisional(row.period, row.value, AWAITING_UNITS, tuple(awaited[row.period])))
+        partial.insert(0, Provisional(row.period, row.value, AWAITING_UNITS,
+                                      tuple(awaited[(key[0], key[1], row.period)])))
     return whole, partial + provisional
 
 
@@ -252,8 +292,7 @@ def _recompute_charts(uow: UnitOfWork, work: Work, tree: dict[str, TreeUnit], th
     latest = episodes.latest_episodes(uow, series)
     summaries: list[ChartSummary] = []
     outgoing: list[Outgoing] = []
-    judged: dict[SeriesKey, tuple[list[MonthValue], list[Provisional]]] = {
-        key: judged_and_provisional(uow, key, values[key], this_month) for key in series}
+    judged = judged_and_provisional(uow, values, this_month)
     # Every month rolled away, or none judged yet: no chart until a month is.
     charts.drop_charts(uow, [key for key in series if not judged[key][0]])
     for key in series:

@@ -144,10 +144,10 @@ def test_a_rolled_up_month_is_judged_only_once_every_roll_up_below_it_is_done(me
                     for ward in (hierarchy["ward_a"], hierarchy["ward_b"]) for month in (september, october)]
         _, work = handlers.record_measures(uow, measures, metrics_state.today())
         aggregator.enqueue(uow, work)
-        assert measures_store.awaited_units(uow, kpi, trust, [september, october]) == {
-            september: [trust], october: [trust]}
-        assert len(queues.claim_rollups(uow, 100)) == 2  # a worker pass takes them (September's and October's)
-        assert measures_store.awaited_units(uow, kpi, trust, [september, october]) == {september: [], october: []}
+        months = [(kpi, trust, september), (kpi, trust, october)]
+        assert measures_store.awaited_units(uow, months) == {months[0]: [trust], months[1]: [trust]}
+        assert len(queues.claim_rollups(uow, 100, 1000)) == 2  # a worker pass takes them (September's and October's)
+        assert measures_store.awaited_units(uow, months) == {months[0]: [], months[1]: []}
 
 
 def test_two_wards_recorded_at_the_same_moment_both_count_in_their_trust(metrics_client, metrics_state, bearer,
@@ -355,6 +355,30 @@ def test_workers_sharing_the_queue_claim_different_charts_without_waiting_for_ea
     settle(metrics_state, kpi)
 
 
+def claims_held(conn):
+    return conn.execute("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                        ).fetchone()["n"]
+
+
+def test_a_pass_claims_only_the_kpi_months_and_charts_it_takes_leaving_the_rest_to_other_workers(metrics_state,
+                                                                                               hierarchy):
+    # Queued in the pass' own transaction, so that the running aggregator worker cannot take them.
+    kpi, trust, wards = hierarchy["kpi"], hierarchy["trust"], (hierarchy["ward_a"], hierarchy["ward_b"])
+    months = [first_day_of(month_name(m)) for m in range(3)]
+    with metrics_state.pool.connection() as conn, conn.transaction(force_rollback=True):
+        uow = UnitOfWork(conn, "metrics")
+        for _ in wards:  # each month queued twice, as by two batches
+            queues.enqueue_rollups(uow, [(kpi, trust, month) for month in months])
+        queues.enqueue_charts(uow, [(kpi, ward, "measure", {}, None) for ward in wards])
+        held = claims_held(conn)
+        taken = [(k, u, p) for k, u, p in queues.claim_rollups(uow, 1, 1_000_000) if k == kpi]
+        assert taken in ([], [(kpi, trust, months[0])] * 2), "every row of one KPI-month, or another KPI's"
+        assert claims_held(conn) == held + 1, "a try-lock on the KPI-month taken only"
+        charts = queues.claim_charts(uow, 1, 1_000_000)
+        assert len({(c.kpi_code, c.unit_code) for c in charts}) == 1
+        assert claims_held(conn) == held + 2, "a try-lock on the chart taken only"
+
+
 def revisions_of(state, kpi, unit, month):
     with state.pool.connection() as conn:
         return conn.execute("SELECT event_id FROM measures WHERE kpi_code = %s AND unit_code = %s AND period = %s",
@@ -384,3 +408,101 @@ def test_a_feed_measure_the_consumer_rejects_queues_nothing(metrics_state, hiera
         [reason] = handler.handle_many(uow, [(event, REGISTRY.load(event))])
         assert "unknown organisational unit" in reason
         assert queues.queued(uow, [hierarchy["kpi"]]) == 0
+
+
+# --- two workers draining one KPI's backfill across a ward -> directorate -> trust tree ----------
+
+@pytest.fixture
+def tree(metrics_client, bearer):
+    """A trust over two directorates of two wards each, and two KPIs with the same figures."""
+    suffix = uuid.uuid4().hex[:8].upper()
+    admin = bearer("admin")
+    trust, directorates = f"T-{suffix}", [f"DA-{suffix}", f"DB-{suffix}"]
+    wards = {directorate: [f"W{directorate[1]}{i}-{suffix}" for i in (1, 2)] for directorate in directorates}
+    units = [(trust, "trust", None)] + [(d, "directorate", trust) for d in directorates] + [
+        (ward, "ward", d) for d in directorates for ward in wards[d]]
+    for code, level, parent in units:
+        assert metrics_client.post("/api/v1/units", json={"code": code, "name": code, "level": level,
+                                                          "parent_code": parent}, headers=admin).status_code == 201
+    kpis = {"two_workers": f"TWO-{suffix}", "one_worker": f"ONE-{suffix}"}
+    for code in kpis.values():
+        assert metrics_client.post("/api/v1/kpis", json={
+            "code": code, "name": code, "unit_of_measure": "days", "improvement_direction": "decrease",
+            "aggregation": "mean", "owners": ["owner@hospital.example"]}, headers=admin).status_code == 201
+    return {"kpis": kpis, "units": [code for code, _, _ in units],
+            "wards": [(ward, d) for d in directorates for ward in wards[d]]}
+
+
+MONTHS_STORED = 15  # past the 13 months of an XmR chart
+
+
+def stored_without_work(state, kpi, wards):
+    """Store each ward's months (a step change after ten months), queueing nothing."""
+    with unit_of_work(state.pool, "metrics") as uow:
+        handlers.record_measures(uow, [
+            handlers.Incoming(Measure(kpi, ward, first_day_of(month_name(month)),
+                                      4.0 + w + (month % 3) / 10 + (2.0 if month >= 10 else 0), None, None, "feed"))
+            for w, (ward, _) in enumerate(wards) for month in range(MONTHS_STORED)], state.today())
+
+
+def queue(uow, kpi, wards, months):
+    """What a backfill of ``wards`` over ``months`` queues: the wards' charts and their directorates' months."""
+    queues.enqueue_rollups(uow, {(kpi, directorate, first_day_of(month_name(m))) for _, directorate in wards
+                                 for m in months})
+    queues.enqueue_charts(uow, [(kpi, ward, "measure", {}, None) for ward, _ in wards])
+
+
+def end_state(state, kpi, units):
+    with state.pool.connection() as conn:
+        values = conn.execute("SELECT unit_code, period, value, rolled_up FROM kpi_values WHERE kpi_code = %s"
+                              " AND unit_code = ANY(%s) ORDER BY unit_code, period", (kpi, units)).fetchall()
+        stored = conn.execute("SELECT unit_code, first_period, last_period, last_value, last_point_type,"
+                              " variation_icon, assurance_icon, chart_type, chart, provisional_through"
+                              " FROM spc_charts WHERE kpi_code = %s AND unit_code = ANY(%s) ORDER BY unit_code",
+                              (kpi, units)).fetchall()
+    return values, stored
+
+
+@pytest.mark.parametrize("split", ["by ward: the same months", "by month: the same parents' charts"])
+def test_two_workers_draining_one_kpis_tree_never_wait_for_each_other_and_end_as_one_worker_does(
+        metrics_state, tree, split):
+    # The two passes queue their share of the work in their own transactions, so that the running
+    # aggregator worker cannot take it first; each then claims and does it as a worker pass does.
+    # By ward, both passes find every month queued: the second must skip the KPI-months the first
+    # holds, not wait on their roll-up locks. By month, their roll-ups change the same directorate
+    # and trust charts: the second must queue them, not wait on the first's chart locks.
+    kpi, alone, wards, all_months = tree["kpis"]["two_workers"], tree["kpis"]["one_worker"], tree["wards"], \
+        range(MONTHS_STORED)
+    for code in (kpi, alone):
+        stored_without_work(metrics_state, code, wards)
+    with unit_of_work(metrics_state.pool, "metrics") as uow:
+        queue(uow, alone, wards, all_months)
+    settle(metrics_state, alone)
+    if split.startswith("by ward"):
+        shares = [(wards[0::2], all_months), (wards[1::2], all_months)]
+    else:
+        shares = [(wards, range(0, 7)), (wards, range(7, MONTHS_STORED))]
+    with metrics_state.pool.connection() as first, metrics_state.pool.connection() as second:
+        try:
+            passes = []
+            for conn, (share_wards, share_months) in zip((first, second), shares, strict=True):
+                conn.execute("SET LOCAL lock_timeout = '1s'")  # waiting for the other pass fails it
+                uow = UnitOfWork(conn, "metrics")
+                queue(uow, kpi, share_wards, share_months)
+                work = aggregator.claimed_work(uow)
+                aggregator.do_claimed_work(uow, work)
+                passes.append(work)
+            assert all(work.claimed for work in passes)
+            claimed_months = [{(k, p) for k, _, p in work.months if k == kpi} for work in passes]
+            assert claimed_months[0].isdisjoint(claimed_months[1]), "no KPI-month rolled up by both"
+            with metrics_state.pool.connection() as observer:
+                assert observer.execute("SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND pid = ANY(%s)",
+                                        ([first.info.backend_pid, second.info.backend_pid],)).fetchone()["n"] == 0
+        finally:
+            second.commit()
+            first.commit()
+    settle(metrics_state, kpi)
+    assert end_state(metrics_state, kpi, tree["units"]) == end_state(metrics_state, alone, tree["units"])
+    values, charted = end_state(metrics_state, kpi, tree["units"])
+    assert sum(row["rolled_up"] for row in values) == 3 * MONTHS_STORED
+    assert {row["unit_code"] for row in charted} == set(tree["units"])
