@@ -12,10 +12,6 @@ from services.metrics.adapters.measures import MONTHS
 from services.metrics.adapters.rows import MonthKey, QueuedChart
 from shared.db import Rows, UnitOfWork, copy_rows
 
-# A claim's try-locks are tried in queue order and only until enough are taken: the waiting groups
-# are materialized and sorted under OFFSET 0, so the planner cannot push the try-lock down into
-# the grouping. (It did, as a filter on the aggregate: a pass then claimed every group of its
-# window, though it took the rows of only the first few, and other workers found nothing to claim.)
 QUEUED_CHARTS = Rows("q", "kpi_code text, unit_code text, cause text, change json, correlation_id text")
 
 
@@ -44,21 +40,9 @@ def claim_rollups(uow: UnitOfWork, months: int, scan: int) -> list[MonthKey]:
     would not do: the rows of one month are spread along the queue, so two workers took rows of
     the same months and the second waited for the first's whole pass. Nothing ever waits for a
     claim, so it stands outside the lock order (``locks``)."""
-    rows = uow.all(
-        """WITH waiting AS MATERIALIZED (
-               SELECT kpi_code, period, min(id) AS first
-                 FROM (SELECT id, kpi_code, period FROM rollup_queue ORDER BY id LIMIT %(scan)s) oldest
-                GROUP BY kpi_code, period),
-           picked AS (  -- the claims are tried in order, only until enough are taken (the note above)
-               SELECT kpi_code, period FROM (SELECT * FROM waiting ORDER BY first OFFSET 0) w
-                WHERE pg_try_advisory_xact_lock(hashtextextended(
-                          'claim|rollup|' || kpi_code || '|' || to_char(period, 'YYYY-MM'), 0))
-                LIMIT %(months)s)
-           DELETE FROM rollup_queue r USING picked p WHERE r.kpi_code = p.kpi_code AND r.period = p.period
-           RETURNING r.id, r.kpi_code, r.unit_code, r.period""",
-        {"scan": scan, "months": months},
-    )
-    return [(row["kpi_code"], row["unit_code"], row["period"]) for row in sorted(rows, key=lambda row: row["id"])]
+    rows = _claim(uow, "rollup_queue", ("kpi_code", "period"),
+                  "'claim|rollup|' || kpi_code || '|' || to_char(period, 'YYYY-MM')", ("unit_code",), months, scan)
+    return [(row["kpi_code"], row["unit_code"], row["period"]) for row in rows]
 
 
 def claim_charts(uow: UnitOfWork, series: int, scan: int) -> list[QueuedChart]:
@@ -71,20 +55,38 @@ def claim_charts(uow: UnitOfWork, series: int, scan: int) -> list[QueuedChart]:
     (``FOR UPDATE SKIP LOCKED``) would not do, since the rows of one chart are spread along the queue
     and deleting those another worker has locked waits for its whole pass. Nothing ever waits for
     a claim, so it stands outside the lock order (``locks``)."""
+    rows = _claim(uow, "chart_queue", ("kpi_code", "unit_code"), "'claim|' || kpi_code || '|' || unit_code",
+                  ("cause", "change", "correlation_id"), series, scan)
+    return [QueuedChart(**row) for row in rows]
+
+
+def _claim(uow: UnitOfWork, queue: str, group: tuple[str, ...], claim: str, returning: tuple[str, ...], groups: int,
+           scan: int) -> list[dict[str, Any]]:
+    """Up to ``groups`` groups of ``queue``'s rows (by the ``group`` columns, waiting longest first
+    among the oldest ``scan`` rows) whose ``claim`` try-lock this transaction took, with every
+    queued row of each deleted and returned (the ``group`` columns, ``id`` and ``returning``),
+    oldest first.
+
+    The try-locks are tried in queue order and only until enough are taken: the waiting groups are
+    materialized and sorted under ``OFFSET 0``, so the planner cannot push the try-lock down into
+    the grouping. (It did, as a filter on the aggregate: a pass then claimed every group of its
+    window, though it took the rows of only the first few, and other workers found nothing to
+    claim.)"""
+    columns = ", ".join(group)
     rows = uow.all(
-        """WITH waiting AS MATERIALIZED (
-               SELECT kpi_code, unit_code, min(id) AS first
-                 FROM (SELECT id, kpi_code, unit_code FROM chart_queue ORDER BY id LIMIT %(scan)s) oldest
-                GROUP BY kpi_code, unit_code),
-           picked AS (  -- the claims are tried in order, only until enough are taken (the note above)
-               SELECT kpi_code, unit_code FROM (SELECT * FROM waiting ORDER BY first OFFSET 0) w
-                WHERE pg_try_advisory_xact_lock(hashtextextended('claim|' || kpi_code || '|' || unit_code, 0))
-                LIMIT %(series)s)
-           DELETE FROM chart_queue c USING picked p WHERE c.kpi_code = p.kpi_code AND c.unit_code = p.unit_code
-           RETURNING c.id, c.kpi_code, c.unit_code, c.cause, c.change, c.correlation_id""",
-        {"scan": scan, "series": series},
+        f"""WITH waiting AS MATERIALIZED (
+               SELECT {columns}, min(id) AS first_id
+                 FROM (SELECT id, {columns} FROM {queue} ORDER BY id LIMIT %(scan)s) oldest
+                GROUP BY {columns}),
+           picked AS (
+               SELECT {columns} FROM (SELECT * FROM waiting ORDER BY first_id OFFSET 0) w
+                WHERE pg_try_advisory_xact_lock(hashtextextended({claim}, 0))
+                LIMIT %(groups)s)
+           DELETE FROM {queue} q USING picked p WHERE {" AND ".join(f"q.{column} = p.{column}" for column in group)}
+           RETURNING {", ".join(f"q.{column}" for column in ("id", *group, *returning))}""",
+        {"scan": scan, "groups": groups},
     )
-    return sorted((QueuedChart(**row) for row in rows), key=lambda chart: chart.id)
+    return sorted(rows, key=lambda row: row["id"])
 
 
 def queued(uow: UnitOfWork, kpi_codes: list[str] | None = None) -> int:

@@ -92,10 +92,12 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
     kpis = store.kpis(uow, {i.measure.kpi_code for i in incoming})
     units = store.units(uow, {i.measure.unit_code for i in incoming})
     # Where the units sit is read (by the statement when queueing, else here) under the hierarchy's
-    # shared lock, taken before the measures' locks (``locks``).
-    tree = {} if queue else hierarchy.unit_tree(uow, units)
+    # shared lock, taken before the measures' locks (``locks``); unit_tree takes it itself.
     if queue:
         locks.share_the_hierarchy(uow)
+        tree = {}
+    else:
+        tree = hierarchy.unit_tree(uow, units)
     checked = [_check(i.measure, kpis, units, today) for i in incoming]
     accepted = [item for item, problem in zip(incoming, checked, strict=True) if problem is None]
     locks.lock_measures(uow, {_key(item.measure) for item in accepted})

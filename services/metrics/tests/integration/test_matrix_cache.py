@@ -8,6 +8,7 @@ import pytest
 
 from services.metrics.adapters import dashboard_store
 from services.metrics.entrypoints.dashboard_api import MATRIX_CACHE
+from services.metrics.tests.integration.test_dashboards import matrix, record
 from shared.db import unit_of_work
 
 pytestmark = pytest.mark.integration
@@ -34,18 +35,6 @@ def ward(metrics_client, bearer):
         for month, value in zip(MONTHS, (4.5, 4.6, 4.4), strict=True):
             record(metrics_client, bearer, codes[key], codes["ward"], month, value)
     return codes
-
-
-def record(client, bearer, kpi, unit, month, value):
-    response = client.post("/api/v1/measures", headers=bearer("feed"), json={
-        "kpi_code": kpi, "unit_code": unit, "period": month, "value": value, "source": "test"})
-    assert response.status_code in (200, 201), response.get_json()
-
-
-def matrix(client, unit, **query):
-    response = client.get(f"/api/v1/dashboards/units/{unit}/kpis", query_string=query)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
 
 
 def rows(client, unit, **query):
