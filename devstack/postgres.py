@@ -175,8 +175,8 @@ class Postgres:
             f"unix_socket_directories = '{self.socket_dir}'",
             "password_encryption = 'scram-sha-256'",
             "max_connections = 200",
-            # a backfill's batch holds an advisory lock per measure (2,000 a poll) and an aggregator
-            # pass two per chart: the default of 64 a connection overflows the shared lock table
+            # merging a backfill's landed measures holds an advisory lock per month (10,000 a pass),
+            # an aggregator pass two per chart: the default of 64 a connection overflows the lock table
             "max_locks_per_transaction = 256",
             "timezone = 'UTC'",
             "log_timezone = 'UTC'",

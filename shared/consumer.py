@@ -2,7 +2,9 @@
 
 Contract, for every message, in partition order:
 - Effectively once: the handler's effect and the event id it handled commit in one Postgres
-  transaction; an event id already recorded is skipped, so a redelivery changes nothing.
+  transaction; an event id already recorded is skipped, so a redelivery changes nothing. A batch
+  handler may instead land its events (``BatchHandler.land_many``: appended, for a set-based step of
+  its service that keeps their ids as handled when it takes them and skips those handled already).
 - Offsets are committed to Kafka only after that transaction has committed.
 - Dead-letter: a message that is too large, not JSON, not a CloudEvent, fails its payload schema
   (text PostgreSQL cannot store, a NUL or a lone surrogate, included), is rejected by its handler
@@ -69,6 +71,11 @@ class BatchHandler:
     ordinary handler that raises RejectEvent."""
 
     handle_many: Callable[[UnitOfWork, list[tuple[Envelope, dict[str, Any]]]], list[str | None]]
+    # Offered the batch's events of its type first, with the topic each came from: None to have
+    # them handled as above, or one entry per event, as above, when it has landed them, appended
+    # for a later set-based step of the service that keeps their event ids as handled and skips
+    # those handled already (a redelivery). The runner then records none of them itself.
+    land_many: Callable[[UnitOfWork, list[tuple[Envelope, dict[str, Any], str]]], list[str | None] | None] | None = None
 
     def __call__(self, uow: UnitOfWork, envelope: Envelope, payload: dict[str, Any]) -> None:
         [reason] = self.handle_many(uow, [(envelope, payload)])
@@ -216,10 +223,13 @@ class ConsumerRunner:
             ready: dict[int, tuple[Envelope, dict[str, Any]]] = {
                 i: (envelope, payload) for i, (envelope, payload) in enumerate(parsed)
                 if envelope is not None and not isinstance(payload, Outcome)}
+            landed = self._land(uow, messages, ready, outcomes)
             first_time = self._record_handled(uow, {i: (envelope, messages[i].topic)
-                                                    for i, (envelope, _) in ready.items()})
+                                                    for i, (envelope, _) in ready.items() if i not in landed})
             batches: dict[str, list[int]] = {}
             for i, (envelope, payload) in ready.items():
+                if i in landed:
+                    continue
                 if i not in first_time:
                     outcomes[i] = (envelope, Outcome("duplicate"))
                 elif isinstance(self.handlers[envelope.type], BatchHandler):
@@ -239,6 +249,27 @@ class ConsumerRunner:
                 uow.execute("DELETE FROM handled_events WHERE event_id = ANY(%s)", (rejected,))
             uow.flush()
         return outcomes
+
+    def _land(self, uow: UnitOfWork, messages: list[Any], ready: dict[int, tuple[Envelope, dict[str, Any]]],
+              outcomes: list[tuple[Envelope | None, Outcome]]) -> set[int]:
+        """Offer each type's events to its BatchHandler's ``land_many``; the positions it landed
+        (their outcomes set: handled, or dead-lettered with its reason)."""
+        by_type: dict[str, list[int]] = {}
+        for i, (envelope, _) in ready.items():
+            by_type.setdefault(envelope.type, []).append(i)
+        landed: set[int] = set()
+        for event_type, indices in by_type.items():
+            handler = self.handlers[event_type]
+            if not isinstance(handler, BatchHandler) or handler.land_many is None:
+                continue
+            reasons = handler.land_many(uow, [(*ready[i], messages[i].topic) for i in indices])
+            if reasons is None:
+                continue
+            for i, reason in zip(indices, reasons, strict=True):
+                if reason is not None:
+                    outcomes[i] = (ready[i][0], Outcome("dead_lettered", f"rejected: {reason}", "rejected"))
+            landed.update(indices)
+        return landed
 
     @staticmethod
     def _record_handled(uow: UnitOfWork, events: dict[int, tuple[Envelope, str]]) -> set[int]:

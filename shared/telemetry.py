@@ -50,9 +50,12 @@ RELAY_ACTIVE = Gauge(
     ["service"], multiprocess_mode="max",
 )
 AGGREGATION_BACKLOG = Gauge(
-    "wtgr_aggregation_backlog_rows", "Roll-ups and charts queued for the aggregator worker", ["service"],
+    "wtgr_aggregation_backlog_rows", "Landed measures, roll-ups and charts waiting for the aggregator worker",
+    ["service"],
     multiprocess_mode="max",
 )
+MEASURES_MERGED = Counter("wtgr_measures_merged_total",
+                          "Landed measures the aggregator worker stored as new revisions", ["service"])
 CHARTS_RECOMPUTED = Counter("wtgr_charts_recomputed_total", "SPC charts recomputed and stored", ["service"])
 WORKER_RETRIES = Counter(
     "wtgr_worker_retries_total", "Times a worker met an outage (database, Kafka, SMTP) and retried after back-off",

@@ -21,9 +21,10 @@ so two transactions locking overlapping sets meet in the same order.
 
 Claims stand outside this order: the aggregator worker claims queued work with try-locks held to
 the end of its pass, a KPI's month to roll up (``claim|rollup|kpi|month``) and a chart to
-recompute (``claim|kpi|unit``), skipping those another worker holds; nothing ever waits for a
-claim. Every roll-up of a month stays in its KPI's month, and a pass queues the charts its
-roll-ups change instead of locking them, taking step 5 only for charts it claimed, so two worker
+recompute (``claim|kpi|unit``), skipping those another worker holds, and the merging of landed
+measures (``merge|landed``, one worker at a time); nothing ever waits for a claim. Every
+roll-up of a month stays in its KPI's month, and a pass queues the charts its roll-ups change
+instead of locking them, taking step 5 only for charts it claimed, so two worker
 passes never take the same step 4 or 5 lock and never wait for each other. They wait only for
 work done in line (the API, a live batch, a catalogue edit) holding a month or chart they need.
 """
@@ -36,6 +37,13 @@ from services.metrics.adapters.rows import MonthKey, SeriesKey
 from shared.db import UnitOfWork, texts
 
 HIERARCHY = "unit placements"
+
+
+def claim_merging(uow: UnitOfWork) -> bool:
+    """A claim (outside the order, never waited for): whether this transaction is the one merging
+    landed measures (``merge|landed``); another worker merging already, it is not."""
+    row = uow.one("SELECT pg_try_advisory_xact_lock(hashtextextended('merge|landed', 0)) AS claimed")
+    return bool(row and row["claimed"])
 
 
 def share_the_hierarchy(uow: UnitOfWork) -> None:

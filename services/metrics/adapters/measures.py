@@ -50,7 +50,7 @@ class Stored:
 # revisions are appended, each month's newest becomes its value, and (with {queue}) the charts and
 # the roll-ups of the months above are queued for the aggregator.
 STORE_MEASURES = """
-WITH staged AS {taken},
+WITH {staged},
 chained AS (
     SELECT s.*, l.revision AS base_revision,
            CASE WHEN row_number() OVER w = 1 THEN l.value ELSE lag(s.value) OVER w END AS previous_value,
@@ -81,7 +81,8 @@ valued AS (
       FROM numbered WHERE changed ORDER BY kpi_code, unit_code, period, ordinal DESC
     ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value, numerator = excluded.numerator,
         denominator = excluded.denominator, rolled_up = false, updated_at = now()){queue}
-SELECT ordinal, revision, changed, previous_value FROM numbered ORDER BY ordinal"""
+{result}"""
+EACH_STORED = "SELECT ordinal, revision, changed, previous_value FROM numbered ORDER BY ordinal"
 
 # The aggregator's work, queued by the same statement: each chart changed, once, with the change of
 # its newest month (for the same month, the later measure), as ``aggregator.merged`` picks; and
@@ -111,8 +112,66 @@ def store_measures(uow: UnitOfWork, staged: list[StagedMeasure], *, queue: bool)
     if not staged:
         return []
     STAGED_MEASURES.fill(uow, ((ordinal, *measure) for ordinal, measure in enumerate(staged)))
-    rows = uow.all(STORE_MEASURES.format(taken=STAGED_MEASURES.taken, queue=QUEUE_WORK if queue else ""))
+    rows = uow.all(STORE_MEASURES.format(staged=f"staged AS {STAGED_MEASURES.taken}", queue=QUEUE_WORK if queue else "",
+                                         result=EACH_STORED))
     return [Stored(row["revision"], row["changed"], row["previous_value"]) for row in rows]
+
+
+LANDED = Staging("landed_measures", "kpi_code text, unit_code text, period date, value double precision, "
+                                    "numerator double precision, denominator double precision, source text, "
+                                    "recorded_by text, note text, event_id text, topic text, correlation_id text")
+# A measure landed: the columns of LANDED in order.
+LandedMeasure = tuple[str, str, date, float, float | None, float | None, str, str | None, str | None, str, str,
+                      str | None]
+
+
+def land_measures(uow: UnitOfWork, landed: list[LandedMeasure]) -> None:
+    """Append checked measures to ``landed_measures`` in arrival order, with one binary ``COPY``;
+    the aggregator worker merges them (``merge_landed``)."""
+    LANDED.fill(uow, landed)
+
+
+# The landed measures taken (``{where}`` on landed_measures l), less those whose event was handled
+# already or is taken twice (a redelivery: the first landed is kept), staged for STORE_MEASURES in
+# arrival order; their event ids are kept as handled by the same statement.
+TAKE_LANDED = """taken AS (DELETE FROM landed_measures l WHERE {where} RETURNING l.*),
+staged AS (
+    SELECT DISTINCT ON (t.event_id) t.seq AS ordinal, t.kpi_code, t.unit_code, t.period, t.value, t.numerator,
+           t.denominator, t.source, t.recorded_by, t.note, t.event_id, t.correlation_id, t.topic
+      FROM taken t
+     WHERE NOT EXISTS (SELECT 1 FROM handled_events h WHERE h.event_id = t.event_id)
+     ORDER BY t.event_id, t.seq),
+handled AS (
+    INSERT INTO handled_events (event_id, event_type, topic)
+    SELECT event_id, 'measure.recorded', topic FROM staged)"""
+MERGED = "SELECT (SELECT count(*) FROM taken) AS taken, count(*) FILTER (WHERE changed) AS stored FROM numbered"
+
+
+def oldest_landed(uow: UnitOfWork, limit: int) -> list[tuple[int, MonthKey]]:
+    """Up to ``limit`` of the oldest landed measures: (seq, month)."""
+    rows = uow.all("SELECT seq, kpi_code, unit_code, period FROM landed_measures ORDER BY seq LIMIT %s", (limit,))
+    return [(row["seq"], (row["kpi_code"], row["unit_code"], row["period"])) for row in rows]
+
+
+def merge_landed(uow: UnitOfWork, seqs: list[int]) -> tuple[int, int]:
+    """Merge these landed measures (hold ``locks.lock_measures`` for their months) as a batch is
+    stored, queueing their charts and roll-ups; (measures taken, revisions stored)."""
+    return _merged(uow, "l.seq = ANY(%s::bigint[])", seqs)
+
+
+def merge_landed_months(uow: UnitOfWork, months: list[MonthKey]) -> tuple[int, int]:
+    """Merge every landed measure of these months (whose locks the caller holds), before a measure
+    of theirs is stored in line; (measures taken, revisions stored)."""
+    if not months:
+        return 0, 0
+    months_sql = f"(SELECT kpi_code, unit_code, period FROM {MONTHS.sql})"
+    return _merged(uow, f"(l.kpi_code, l.unit_code, l.period) IN {months_sql}", MONTHS.param(months))
+
+
+def _merged(uow: UnitOfWork, where: str, param: Any) -> tuple[int, int]:
+    row = uow.one(STORE_MEASURES.format(staged=TAKE_LANDED.format(where=where), queue=QUEUE_WORK, result=MERGED),
+                  (param,))
+    return (int(row["taken"]), int(row["stored"])) if row else (0, 0)
 
 
 RevisionKey = tuple[str, str, date, int]

@@ -90,10 +90,11 @@ def _claim(uow: UnitOfWork, queue: str, group: tuple[str, ...], claim: str, retu
 
 
 def queued(uow: UnitOfWork, kpi_codes: list[str] | None = None) -> int:
-    """How much aggregation work waits (for these KPIs, when given); rows a worker has claimed
-    count until its pass commits."""
+    """How much aggregation work waits (for these KPIs, when given): landed measures to merge,
+    roll-ups and charts; rows a worker has claimed count until its pass commits."""
     row = uow.one(
-        """SELECT (SELECT count(*) FROM rollup_queue WHERE %(kpis)s::text[] IS NULL OR kpi_code = ANY(%(kpis)s))
+        """SELECT (SELECT count(*) FROM landed_measures WHERE %(kpis)s::text[] IS NULL OR kpi_code = ANY(%(kpis)s))
+                + (SELECT count(*) FROM rollup_queue WHERE %(kpis)s::text[] IS NULL OR kpi_code = ANY(%(kpis)s))
                 + (SELECT count(*) FROM chart_queue WHERE %(kpis)s::text[] IS NULL OR kpi_code = ANY(%(kpis)s))
                   AS n""",
         {"kpis": kpi_codes},

@@ -100,7 +100,9 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
         tree = hierarchy.unit_tree(uow, units)
     checked = [_check(i.measure, kpis, units, today) for i in incoming]
     accepted = [item for item, problem in zip(incoming, checked, strict=True) if problem is None]
-    locks.lock_measures(uow, {_key(item.measure) for item in accepted})
+    months = {_key(item.measure) for item in accepted}
+    locks.lock_measures(uow, months)
+    measures.merge_landed_months(uow, sorted(months))  # those that arrived before these go first
     stored = measures.store_measures(uow, [_staged(item) for item in accepted], queue=queue)
     work = Work()
     if not queue:
@@ -123,6 +125,22 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
         row = rows.get((*_key(item.measure), outcome.revision), {})
         results.append(Recorded(outcome.revision, outcome.changed, row))
     return results, work
+
+
+def land_measures(uow: UnitOfWork, incoming: list[Incoming], topics: list[str], today: date
+                  ) -> list[MeasureRejected | None]:
+    """Check many measures as ``record_measures`` does and land those accepted, in the order
+    given, for the aggregator worker to merge (``aggregator.merge_landed``); per measure, None or
+    why it can never be accepted. Nothing is numbered, locked or looked up per measure here: a
+    landed measure is stored (committed with the batch), and becomes a revision of its month,
+    charted, on the worker's next pass."""
+    kpis = store.kpis(uow, {i.measure.kpi_code for i in incoming})
+    units = store.units(uow, {i.measure.unit_code for i in incoming})
+    checked = [_check(i.measure, kpis, units, today) for i in incoming]
+    measures.land_measures(uow, [
+        (*_staged(item)[:-2], item.event_id or "", topic, item.correlation_id)
+        for item, topic, problem in zip(incoming, topics, checked, strict=True) if problem is None])
+    return checked
 
 
 def _staged(item: Incoming) -> measures.StagedMeasure:
@@ -170,17 +188,28 @@ LIVE_BATCH = 20
 
 
 def on_measure_recorded(today: Callable[[], date]) -> BatchHandler:
-    """The consumer's handler for measure.recorded events from feeds and other services: a batch
-    is stored together; the charts of a large one (a backfill) are left to the aggregator worker
-    (see ``aggregator``), those of a live one (``LIVE_BATCH``) recomputed at once."""
+    """The consumer's handler for measure.recorded events from feeds and other services. A batch
+    larger than live traffic (``LIVE_BATCH``: a backfill) is landed (``land_measures``): checked,
+    appended and committed, with its revisions numbered and its charts drawn by the aggregator
+    worker. A live one is stored together and its charts recomputed at once. Given a large batch
+    directly, ``handle_many`` stores it and leaves its charts to the worker."""
 
     def handle_many(uow: UnitOfWork, events: list[tuple[Envelope, dict[str, Any]]]) -> list[str | None]:
-        incoming = [Incoming(measure_from_payload(payload), event.id, event.correlationid)
-                    for event, payload in events]
         live = len(events) <= LIVE_BATCH
-        outcomes, work = record_measures(uow, incoming, today(), queue=not live)
+        outcomes, work = record_measures(uow, _incoming(events), today(), queue=not live)
         if live:
             aggregator.refresh_before_commit(uow, work)
         return [str(outcome) if isinstance(outcome, MeasureRejected) else None for outcome in outcomes]
 
-    return BatchHandler(handle_many)
+    def land_many(uow: UnitOfWork, events: list[tuple[Envelope, dict[str, Any], str]]) -> list[str | None] | None:
+        if len(events) <= LIVE_BATCH:
+            return None
+        problems = land_measures(uow, _incoming([(event, payload) for event, payload, _ in events]),
+                                 [topic for _, _, topic in events], today())
+        return [None if problem is None else str(problem) for problem in problems]
+
+    return BatchHandler(handle_many, land_many)
+
+
+def _incoming(events: list[tuple[Envelope, dict[str, Any]]]) -> list[Incoming]:
+    return [Incoming(measure_from_payload(payload), event.id, event.correlationid) for event, payload in events]

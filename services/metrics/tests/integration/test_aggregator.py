@@ -3,6 +3,7 @@
 import threading
 import time
 import uuid
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -14,6 +15,7 @@ from services.metrics.bootstrap import event_handlers
 from services.metrics.domain.measures import Measure
 from services.metrics.domain.spc import SpcOptions, xmr_chart
 from services.metrics.service_layer import aggregator, handlers
+from shared.consumer import ConsumerRunner, Outcome
 from shared.db import UnitOfWork, unit_of_work
 from shared.events import REGISTRY, new_event
 from shared.month import first_day_of
@@ -335,6 +337,36 @@ def test_a_batch_larger_than_live_traffic_is_left_to_the_worker(metrics_state, h
         assert queues.queued(uow, [kpi]) > 0
     settle(metrics_state, kpi)
     assert len(updates(metrics_state, kpi, ward)) == 1
+
+
+def test_the_consumer_lands_a_large_batch_and_the_worker_numbers_and_charts_it(metrics_state, hierarchy):
+    kpi, ward = hierarchy["kpi"], hierarchy["ward_a"]
+    values = [4.0 + i % 3 for i in range(handlers.LIVE_BATCH + 5)]
+    events = [new_event("measure.recorded", {"kpi_code": kpi, "unit_code": ward, "source": "feed",
+                                             "period": month_name(i), "value": value}, source="urn:test")
+              for i, value in enumerate(values)]
+    events.append(events[3])  # a message twice in one poll
+    messages = [SimpleNamespace(value=event.to_json(), topic="wtgr.measures", partition=0, offset=i)
+                for i, event in enumerate(events)]
+    runner = ConsumerRunner("metrics", metrics_state.pool, None, None, "unused",  # type: ignore[arg-type]
+                            event_handlers(metrics_state.settings, metrics_state.pool))
+    ids = [event.id for event in events]
+    with metrics_state.pool.connection() as holder, holder.transaction():  # no worker merges them meanwhile
+        holder.execute("SELECT pg_advisory_xact_lock(hashtextextended('merge|landed', 0))")
+        assert runner.process_batch(messages) == [Outcome("handled")] * len(events)
+        with unit_of_work(metrics_state.pool, "metrics") as uow:
+            assert uow.one("SELECT count(*) AS n FROM landed_measures WHERE event_id = ANY(%s)", (ids,))["n"] == \
+                len(events)
+            assert uow.one("SELECT count(*) AS n FROM handled_events WHERE event_id = ANY(%s)", (ids,))["n"] == 0
+            assert kpi_values(metrics_state, kpi, ward) == []
+    settle(metrics_state, kpi)
+    assert [row["value"] for row in kpi_values(metrics_state, kpi, ward)] == values
+    with unit_of_work(metrics_state.pool, "metrics") as uow:
+        assert uow.one("SELECT count(*) AS n FROM handled_events WHERE event_id = ANY(%s)", (ids,))["n"] == \
+            len(values)
+        assert uow.one("SELECT count(*) AS n FROM measures WHERE kpi_code = %s", (kpi,))["n"] == len(values)
+    [update] = updates(metrics_state, kpi, ward)
+    assert update["envelope"]["data"]["period"] == month_name(len(values) - 1)
 
 
 def test_workers_sharing_the_queue_claim_different_charts_without_waiting_for_each_other(metrics_state, hierarchy):

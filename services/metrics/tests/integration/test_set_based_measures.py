@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from services.metrics.domain.measures import Measure, MeasureRejected
+from services.metrics.adapters import locks, measures
 from services.metrics.service_layer import aggregator, handlers
 from shared.db import UnitOfWork
 from shared.month import first_day_of
@@ -167,3 +168,80 @@ def test_a_revision_or_value_naming_an_unknown_kpi_or_unit_is_refused_as_a_forei
     with metrics_state.pool.connection() as conn, conn.transaction(force_rollback=True):
         conn.execute(statements[0][0], (kpi, ward))  # both known: stored
         conn.execute("UPDATE kpi_values SET value = value WHERE kpi_code = %s", (kpi,))
+
+
+# --- a backfill landed by the consumer, merged by the aggregator worker ---------------------------
+
+def land(uow, incoming, today):
+    """Land measures as the consumer does a large batch; the reasons of those refused."""
+    return [str(problem) for problem in handlers.land_measures(uow, incoming, ["wtgr.measures"] * len(incoming),
+                                                               today) if problem is not None]
+
+
+def merge_all(uow, incoming):
+    """Merge these measures' landed rows as the worker does (its locks, its statement)."""
+    seqs = [row["seq"] for row in uow.all("SELECT seq FROM landed_measures WHERE event_id = ANY(%s) ORDER BY seq",
+                                          ([item.event_id for item in incoming],))]
+    months = {(row["kpi_code"], row["unit_code"], row["period"]) for row in uow.all(
+        "SELECT kpi_code, unit_code, period FROM landed_measures WHERE seq = ANY(%s)", (seqs,))}
+    locks.share_the_hierarchy(uow)
+    locks.lock_measures(uow, months)
+    return measures.merge_landed(uow, seqs)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_landed_backfill_merged_by_the_worker_matches_the_batch_stored_at_once(metrics_state, tree, seed):
+    incoming = batch(tree, seed)
+    _, stored_at_once = record_twice(metrics_state, tree, incoming, queue=True)
+    with metrics_state.pool.connection() as conn, conn.transaction(force_rollback=True):
+        uow = UnitOfWork(conn, "metrics")
+        refused = land(uow, incoming[:150], metrics_state.today()) + land(uow, incoming[150:], metrics_state.today())
+        assert stored_state(uow, tree)["measures"] == [], "landing numbers nothing"
+        taken, stored = merge_all(uow, incoming)
+        merged = stored_state(uow, tree)
+        handled = uow.all("SELECT count(*) AS n FROM handled_events WHERE event_id = ANY(%s)",
+                          ([item.event_id for item in incoming],))[0]["n"]
+    assert len(refused) == 2
+    assert "value: 150.0 is impossible for a KPI measured in percent (allowed 0.0 to 100.0)" in refused
+    assert (taken, handled) == (len(incoming) - 2, len(incoming) - 2)
+    assert stored == len(merged["measures"])
+    for part in ("measures", "values"):
+        assert merged[part] == stored_at_once[part], part
+    # Merged as one chunk, each roll-up and chart is queued once, not once a batch.
+    assert merged["rollups"] == [dict(t) for t in sorted({tuple(r.items()) for r in stored_at_once["rollups"]})]
+    assert len({(r["kpi_code"], r["unit_code"]) for r in merged["charts"]}) == len(merged["charts"])
+    assert {(r["kpi_code"], r["unit_code"]) for r in merged["charts"]} == \
+        {(r["kpi_code"], r["unit_code"]) for r in stored_at_once["charts"]}
+
+
+def test_a_redelivered_landed_event_is_merged_once(metrics_state, tree):
+    kpi, ward = tree["kpis"][0], tree["wards"][0]
+    events = [handlers.Incoming(Measure(kpi, ward, first_day_of(f"2023-0{m}"), value, None, None, "feed"),
+                                f"redelivered-{uuid.uuid4()}") for m, value in ((1, 40.0), (1, 50.0), (2, 40.0))]
+    with metrics_state.pool.connection() as conn, conn.transaction(force_rollback=True):
+        uow = UnitOfWork(conn, "metrics")
+        land(uow, events, metrics_state.today())
+        land(uow, events, metrics_state.today())  # the same poll again: the offsets were never committed
+        assert merge_all(uow, events) == (6, 3)
+        land(uow, events, metrics_state.today())  # again, after they were merged
+        assert merge_all(uow, events) == (3, 0)
+        assert [(r["period"].month, r["revision"], r["value"]) for r in stored_state(uow, tree)["measures"]] == \
+            [(1, 1, 40.0), (1, 2, 50.0), (2, 1, 40.0)]
+
+
+def test_a_measure_stored_in_line_follows_the_landed_measures_of_its_month(metrics_state, tree):
+    kpi, ward = tree["kpis"][0], tree["wards"][0]
+    january = first_day_of("2023-01")
+
+    def incoming(value):
+        return handlers.Incoming(Measure(kpi, ward, january, value, None, None, "feed"), f"e-{uuid.uuid4()}")
+
+    with metrics_state.pool.connection() as conn, conn.transaction(force_rollback=True):
+        uow = UnitOfWork(conn, "metrics")
+        land(uow, [incoming(40.0), incoming(50.0)], metrics_state.today())
+        [outcome], _ = handlers.record_measures(uow, [incoming(60.0)], metrics_state.today())
+        assert (outcome.revision, outcome.changed) == (3, True)
+        assert [(r["revision"], r["value"]) for r in stored_state(uow, tree)["measures"]] == \
+            [(1, 40.0), (2, 50.0), (3, 60.0)]
+        assert [r["value"] for r in stored_state(uow, tree)["values"] if r["unit_code"] == ward] == [60.0]
+        assert uow.all("SELECT * FROM landed_measures WHERE kpi_code = %s", (kpi,)) == []

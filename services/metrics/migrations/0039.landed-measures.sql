@@ -1,0 +1,33 @@
+-- Measures landed by the consumer from a feed's large batch (a backfill), checked and committed,
+-- in the order they arrived (seq), but not yet numbered as revisions: the aggregator worker merges
+-- them a chunk at a time (adapters/measures.py, MERGE_LANDED), oldest first, with the same
+-- set-based statement a batch is stored with, and keeps their event ids in handled_events then,
+-- skipping an event already handled (a redelivery). Storing a measure in line (the API, a live
+-- batch) first merges the landed measures of its months, so a month's revisions keep the order in
+-- which its measures arrived.
+--
+-- Landing appends and nothing more: no revision lookup, no handled-event record, no lock. The
+-- rows are logged like any table (a landed measure is stored: it survives a crash). Their KPIs
+-- and units were checked when they landed, and the catalogue never deletes or renames one
+-- (0034), so they need no reference check here.
+CREATE TABLE landed_measures (
+    seq            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kpi_code       text NOT NULL,
+    unit_code      text NOT NULL,
+    period         date NOT NULL,
+    value          double precision NOT NULL,
+    numerator      double precision,
+    denominator    double precision,
+    source         text NOT NULL,
+    recorded_by    text,
+    note           text,
+    event_id       text NOT NULL,
+    topic          text NOT NULL,
+    correlation_id text
+);
+
+-- The landed measures of a month, merged before a measure of that month is stored in line.
+CREATE INDEX landed_measures_month ON landed_measures (kpi_code, unit_code, period);
+
+CREATE TRIGGER measures_landed AFTER INSERT ON landed_measures
+    FOR EACH STATEMENT EXECUTE FUNCTION wake_listeners('aggregate');
