@@ -71,7 +71,6 @@ class MeasureRecordedEvent(Struct, forbid_unknown_fields=True):
     correlationid: str | UnsetType = UNSET
 
 
-DATA_FIELDS = MeasureRecordedData.__struct_fields__
 _DECODER = msgspec.json.Decoder(MeasureRecordedEvent)
 
 
@@ -90,10 +89,13 @@ class TypedMeasureReader:
             event = _DECODER.decode(raw)
         except msgspec.DecodeError:  # ValidationError included
             return None
-        data = event.data
-        if not (_numbers_fit(data) and _ratio_parts_fit(data) and self._is_time(event.time)):
+        payload = _payload(event.data)
+        if payload is None or not self._is_time(event.time):
             return None
-        return _envelope(event), _payload(data)
+        envelope = Envelope(id=event.id, source=event.source, type=event.type, time=event.time,
+                            data=msgspec.to_builtins(event.data),  # the fields sent: UNSET ones left out
+                            version=1, subject=_or_none(event.subject), correlationid=_or_none(event.correlationid))
+        return envelope, payload
 
     def _is_time(self, text: str) -> bool:
         try:
@@ -104,38 +106,25 @@ class TypedMeasureReader:
         return True
 
 
-def _envelope(event: MeasureRecordedEvent) -> Envelope:
-    data = event.data
-    sent = {name: value for name in DATA_FIELDS if (value := getattr(data, name)) is not UNSET}
-    return Envelope(id=event.id, source=event.source, type=event.type, time=event.time, data=sent, version=1,
-                    subject=_or_none(event.subject), correlationid=_or_none(event.correlationid))
-
-
-def _payload(data: MeasureRecordedData) -> dict[str, Any]:
-    numerator, denominator = _or_none(data.numerator), _or_none(data.denominator)
-    return {"kpi_code": data.kpi_code, "unit_code": data.unit_code, "period": data.period,
-            "value": float(data.value),
+def _payload(data: MeasureRecordedData) -> dict[str, Any] | None:
+    """The payload as ``ContractReader.read`` gives it (optional fields None, numbers floats), or
+    None when its numbers do not fit or the ratio parts do not come together."""
+    value, numerator, denominator = data.value, _or_none(data.numerator), _or_none(data.denominator)
+    if (numerator is None) != (denominator is None) or denominator == 0:
+        return None
+    if not (_number_fits(value) and _number_fits(numerator) and _number_fits(denominator)):
+        return None
+    return {"kpi_code": data.kpi_code, "unit_code": data.unit_code, "period": data.period, "value": float(value),
             "numerator": None if numerator is None else float(numerator),
             "denominator": None if denominator is None else float(denominator),
             "source": data.source, "recorded_by": _or_none(data.recorded_by), "note": _or_none(data.note)}
 
 
-def _numbers_fit(data: MeasureRecordedData) -> bool:
-    """Finite, and read as orjson reads them (it reads an integer beyond 64 bits as a float)."""
-    return all(_number_fits(number) for number in (data.value, data.numerator, data.denominator))
-
-
-def _number_fits(number: Any) -> bool:
+def _number_fits(number: int | float | None) -> bool:
+    """Finite, and read as orjson reads it (an integer beyond 64 bits it reads as a float)."""
     if isinstance(number, float):
         return math.isfinite(number)
-    if isinstance(number, int):
-        return SMALLEST_INT <= number <= LARGEST_INT
-    return True  # None or UNSET
-
-
-def _ratio_parts_fit(data: MeasureRecordedData) -> bool:
-    numerator, denominator = _or_none(data.numerator), _or_none(data.denominator)
-    return (numerator is None) == (denominator is None) and denominator != 0
+    return number is None or SMALLEST_INT <= number <= LARGEST_INT
 
 
 def _or_none(value: Any) -> Any:
