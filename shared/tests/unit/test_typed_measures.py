@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from shared.consumer import ConsumerRunner
 from shared.events import new_event
 from shared.events.contracts import MEASURE_CONTRACT, ContractReader, compile_contract, decode
-from shared.events.typed_measures import MeasureRecordedData, MeasureRecordedEvent
+from shared.events.typed_measures import MeasureRecordedData, MeasureRecordedEvent, _payload
 
 CONTRACT = json.loads(Path(MEASURE_CONTRACT).read_text())
 SCHEMAS = CONTRACT["components"]["schemas"]
@@ -291,3 +291,12 @@ def test_numbers_the_typed_path_reads_are_finite():
     for raw in (RAW.replace(b"4.6", b"1.7976931348623157e308"), RAW.replace(b"4.6", b"-1.7976931348623157e308")):
         envelope, payload = READER.read_raw(raw)
         assert math.isfinite(payload["value"]) and exactly((envelope, payload)) == exactly(read_the_orjson_way(raw))
+
+
+def test_a_number_that_is_not_finite_is_never_read_the_typed_way():
+    """msgspec refuses a number out of range (and JSON has no NaN); the check after decoding holds anyway."""
+    decoded = msgspec.json.decode(RAW, type=MeasureRecordedEvent)
+    for number in (math.inf, -math.inf, math.nan):
+        assert _payload(msgspec.structs.replace(decoded.data, value=number)) is None
+        assert _payload(msgspec.structs.replace(decoded.data, numerator=1, denominator=number)) is None
+    assert _payload(decoded.data) is not None
