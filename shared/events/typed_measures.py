@@ -8,14 +8,15 @@ checked after decoding, cheaply: no ``\\u0000`` in the bytes, the ratio parts to
 denominator not zero, finite numbers orjson reads as this path does, and the time the contract's
 own ``date-time`` rule (compiled by fastjsonschema) and ``datetime.fromisoformat`` accept.
 
-It only ever accepts: ``TypedMeasureReader`` returns what ``ContractReader.read`` returns for the
-same bytes (the same envelope, the payload with optional fields None and numbers as floats), or
-None, and then the consumer reads the message the way it always has (orjson, the JSON Schema, the
-registry), with the reasons it always gave. So it refuses, to be read that slower way, a few
-messages the contract accepts: an envelope attribute the contract does not name (an extension such
-as ``traceparent``), an integer orjson would read as a float (beyond 64 bits), a name sent twice
-in an object whose first value the contract refuses (msgspec checks each; orjson keeps the last).
-Lone surrogates, NaN, numbers out of range and malformed UTF-8 both decoders refuse.
+It never accepts what the orjson way (``ContractReader.read``) refuses: ``TypedMeasureReader``
+returns what ``read`` returns for the same bytes (the same envelope, the payload with optional
+fields None and numbers as floats), or None, and then the consumer reads the message the way it
+always has (orjson, the JSON Schema, the registry), with the reasons it always gave. So it leaves
+to that slower way a few messages the contract accepts: an envelope attribute the contract does
+not name (an extension such as ``traceparent``), an integer orjson reads as a float (beyond 64
+bits), a name sent twice in an object whose first value the contract refuses (msgspec checks
+each; orjson keeps the last). Lone surrogates, NaN, numbers out of range and malformed UTF-8
+both decoders refuse.
 
 ``envelope.data`` holds the fields the message sent, with the values it sent (an integer stays an
 integer), in the struct's order rather than the message's.
@@ -35,7 +36,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from shared.events.envelope import Envelope
 
 Code = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")]
-Month = Annotated[str, Meta(pattern=r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])\Z")]
+MonthText = Annotated[str, Meta(pattern=r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])\Z")]
 Text = Annotated[str, Meta(min_length=1)]
 Number = int | float  # an integer stays one in envelope.data, as orjson reads it
 # The integers orjson reads as integers; wider ones it reads as floats.
@@ -47,7 +48,7 @@ class MeasureRecordedData(Struct, forbid_unknown_fields=True):
 
     kpi_code: Code
     unit_code: Code
-    period: Month
+    period: MonthText
     value: Number
     source: Annotated[str, Meta(min_length=1, max_length=200)]
     numerator: Number | None | UnsetType = UNSET
