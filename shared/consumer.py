@@ -191,10 +191,18 @@ class ConsumerRunner:
 
     def parse(self, message: Any) -> tuple[Envelope | None, dict[str, Any] | Outcome]:
         """The message's envelope and validated payload, or what becomes of a message that has no
-        handler or does not validate (the first step of every message, before any database work)."""
+        handler or does not validate (the first step of every message, before any database work).
+
+        An event type with a published contract is tried first straight from the bytes, typed
+        (``ContractReader.read_raw``; each reader refuses every other type at once); what that
+        does not accept is decoded by orjson and read against the contract, then by the registry,
+        which gives a bad event's reason."""
         envelope: Envelope | None = None
         try:
             raw = self._checked_size(message)
+            for contract in self.contracts.values():  # the typed path first (shared/events/contracts.py)
+                if (read := contract.read_raw(raw)) is not None:
+                    return read
             body = contracts.decode(raw)
             reader = self.contracts.get(str(body.get("type"))) if isinstance(body, dict) else None
             if reader is not None and (read := reader.read(body, raw)) is not None:
