@@ -348,7 +348,7 @@ def test_the_consumer_lands_a_large_batch_and_the_worker_numbers_and_charts_it(m
     events.append(events[3])  # a message twice in one poll
     messages = [SimpleNamespace(value=event.to_json(), topic="wtgr.measures", partition=0, offset=i)
                 for i, event in enumerate(events)]
-    runner = ConsumerRunner("metrics", metrics_state.pool, None, None, "unused",  # type: ignore[arg-type]
+    runner = ConsumerRunner("metrics", metrics_state.pool, None, None, "unused",
                             event_handlers(metrics_state.settings, metrics_state.pool))
     ids = [event.id for event in events]
     with metrics_state.pool.connection() as holder, holder.transaction():  # no worker merges them meanwhile

@@ -8,8 +8,8 @@ import uuid
 import psycopg
 import pytest
 
-from services.metrics.domain.measures import Measure, MeasureRejected
 from services.metrics.adapters import locks, measures
+from services.metrics.domain.measures import Measure, MeasureRejected
 from services.metrics.service_layer import aggregator, handlers
 from shared.db import UnitOfWork
 from shared.month import first_day_of
