@@ -147,6 +147,22 @@ handled AS (
 MERGED = "SELECT (SELECT count(*) FROM taken) AS taken, count(*) FILTER (WHERE changed) AS stored FROM numbered"
 
 
+@dataclass(frozen=True)
+class Landing:
+    """How long ago the oldest and the newest landed measures landed, in seconds (None: none)."""
+
+    oldest_age: float | None
+    newest_age: float | None
+
+
+def landing(uow: UnitOfWork) -> Landing:
+    row = uow.one(
+        """SELECT extract(epoch FROM now() - (SELECT landed_at FROM landed_measures ORDER BY seq LIMIT 1)) AS oldest,
+                  extract(epoch FROM now() - (SELECT landed_at FROM landed_measures ORDER BY seq DESC LIMIT 1))
+                      AS newest""")
+    return Landing(*(None if row is None or row[age] is None else float(row[age]) for age in ("oldest", "newest")))
+
+
 def oldest_landed(uow: UnitOfWork, limit: int) -> list[tuple[int, MonthKey]]:
     """Up to ``limit`` of the oldest landed measures: (seq, month)."""
     rows = uow.all("SELECT seq, kpi_code, unit_code, period FROM landed_measures ORDER BY seq LIMIT %s", (limit,))

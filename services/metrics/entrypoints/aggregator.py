@@ -1,11 +1,18 @@
-"""The aggregator worker: rolls up and recomputes the charts that measures from feeds queued,
-waking on every queued batch (LISTEN/NOTIFY) and draining the queue a pass at a time; rides out
-an outage of PostgreSQL with back-off (shared.outages). Serves /healthz and /metrics, beating its
-heartbeat on every pass (shared.liveness)."""
+"""The aggregator worker: merges the measures a backfill landed, and rolls up and recomputes the
+charts that measures from feeds queued, waking on every landed or queued batch (LISTEN/NOTIFY) and
+draining a pass at a time; rides out an outage of PostgreSQL with back-off (shared.outages).
+Serves /healthz and /metrics, beating its heartbeat on every pass (shared.liveness).
+
+Merging runs in a thread of its own beside the passes over the charts: a merge is one statement
+PostgreSQL works on while the charts are computed in Python, so the two overlap (a pass merges too
+when no merge is under way, as a worker sharing the queue does). Should merging fail for anything
+but an outage, the worker stops, to be restarted, rather than chart without merging."""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 
 from services.metrics.adapters import queues
 from services.metrics.bootstrap import SERVICE
@@ -23,7 +30,7 @@ log = logging.getLogger(__name__)
 def main() -> None:
     settings = safe_settings(SERVICE)
     configure_logging(SERVICE, settings.log_level)
-    pool = db.make_pool(settings.database_url, max_size=2, name=f"{SERVICE}-aggregator", wait=False)
+    pool = db.make_pool(settings.database_url, max_size=3, name=f"{SERVICE}-aggregator", wait=False)
     stop = stop_on_sigterm()
     heartbeat = start_worker_endpoint(settings, "aggregator")
     collect_garbage_by_batches()  # a pass handles hundreds of charts of many months each
@@ -33,12 +40,33 @@ def main() -> None:
             telemetry.AGGREGATION_BACKLOG.labels(SERVICE).set(queues.queued(uow))
 
     log.info("aggregator started")
+    merging = _in_background("merge-landed", stop, lambda: ride_out_outages(
+        SERVICE, "aggregator", lambda: drain_on_notify(
+            settings.database_url, f"aggregate_{SERVICE}", lambda: aggregator.merge_landed(pool), stop), stop))
     try:
         ride_out_outages(SERVICE, "aggregator", lambda: drain_on_notify(
             settings.database_url, f"aggregate_{SERVICE}", lambda: aggregator.run_pass(pool), stop,
             after_drain=report_backlog, beat=heartbeat.beat), stop, beat=heartbeat.beat)
     finally:
+        stop.set()
+        merging.join(timeout=30)
         pool.close()
+
+
+def _in_background(name: str, stop: threading.Event, run: Callable[[], None]) -> threading.Thread:
+    """Run ``run`` in a thread; should it fail, log why and set ``stop``, so the worker ends."""
+
+    def guarded() -> None:
+        try:
+            run()
+        except BaseException:
+            log.exception("%s failed; the worker stops", name)
+            stop.set()
+            raise
+
+    thread = threading.Thread(target=guarded, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 if __name__ == "__main__":

@@ -6,6 +6,10 @@
 -- batch) first merges the landed measures of its months, so a month's revisions keep the order in
 -- which its measures arrived.
 --
+-- While a backfill is still landing, the worker leaves its measures be for a while (landed_at;
+-- service_layer/aggregator.py, merge_landed): the consumers then have the machine to themselves
+-- and the topic is emptied first, the safest place for the measures being the database.
+--
 -- Landing appends and nothing more: no revision lookup, no handled-event record, no lock. The
 -- rows are logged like any table (a landed measure is stored: it survives a crash). Their KPIs
 -- and units were checked when they landed, and the catalogue never deletes or renames one
@@ -23,7 +27,8 @@ CREATE TABLE landed_measures (
     note           text,
     event_id       text NOT NULL,
     topic          text NOT NULL,
-    correlation_id text
+    correlation_id text,
+    landed_at      timestamptz NOT NULL DEFAULT now()
 );
 
 -- The landed measures of a month, merged before a measure of that month is stored in line.

@@ -72,6 +72,13 @@ CHART_ROWS_SCANNED = 20_000
 # Landed measures merged in one transaction: the months' locks are held for its length (about
 # half a second at 10,000 on a quiet machine), and an API write to one of them waits as long.
 LANDED_PER_PASS = 10_000
+# While measures keep landing (one landed less than LANDING_QUIET seconds ago), a backfill is under
+# way: merging waits, so the consumers have the machine's cores to empty the topic (merging competes
+# with them for the same cores, and the sooner the measures are all in the database, the safer).
+# It waits at most LANDED_WAIT seconds after the oldest landed, so a backfill longer than that is
+# merged as it lands, and a measure is never left waiting for long.
+LANDING_QUIET = 1.0
+LANDED_WAIT = 60.0
 # How far back a rolled-up unit's newest months are checked for units still to report: older months
 # are history, judged as they are.
 WHOLENESS_WINDOW = 12
@@ -157,13 +164,22 @@ def run_pass(pool: ConnectionPool) -> int:
     return merged + work.claimed
 
 
+def still_landing(landing: measures.Landing) -> bool:
+    """Whether to leave the landed measures be for now: a backfill is still landing (a measure
+    landed in the last ``LANDING_QUIET`` seconds) and none has waited ``LANDED_WAIT`` seconds."""
+    if landing.oldest_age is None or landing.newest_age is None:
+        return False
+    return landing.newest_age < LANDING_QUIET and landing.oldest_age < LANDED_WAIT
+
+
 def merge_landed(pool: ConnectionPool) -> int:
     """Number as revisions the oldest landed measures (``LANDED_PER_PASS``), set their months'
     values and queue their charts and roll-ups, in one transaction; how many it took. One worker
     merges at a time (a try-lock: the others go on to charts), so the oldest are always merged
-    first and a month's revisions keep the order its measures arrived in."""
+    first and a month's revisions keep the order its measures arrived in. While a backfill is
+    still landing, nothing is merged for a while (``still_landing``)."""
     with unit_of_work(pool, SERVICE) as uow:
-        if not locks.claim_merging(uow):
+        if not locks.claim_merging(uow) or still_landing(measures.landing(uow)):
             return 0
         oldest = measures.oldest_landed(uow, LANDED_PER_PASS)
         if not oldest:
