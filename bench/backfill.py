@@ -105,10 +105,10 @@ def describe(f: Figures) -> str:
         f"  raw kafka-python consume            {f.raw:>10,.0f}  1.000",
         f"  decode+validate, marshmallow        {f.validate_registry:>10,.0f}  {f.validate_registry / f.raw:.3f}"
         f"  (one process, no storage)",
-        f"  decode+validate, contract (orjson+fastjsonschema) {f.validate_contract:,.0f}  "
-        f"{f.validate_contract / f.raw:.3f}  ({f.validate_contract / f.validate_registry:.1f}x marshmallow)",
+        f"  decode+validate, contract           {f.validate_contract:>10,.0f}  {f.validate_contract / f.raw:.3f}"
+        f"  ({f.validate_contract / f.validate_registry:.1f}x marshmallow; msgspec, else orjson+fastjsonschema)",
         f"  plain COPY of the same rows         {f.plain_copy:>10,.0f}  {f.plain_copy / f.raw:.3f}",
-        f"  ingest (stored, committed, lag 0)   {f.ingest:>10,.0f}  {f.ingest / f.raw:.3f}"
+        f"  ingest (landed, committed, lag 0)   {f.ingest:>10,.0f}  {f.ingest / f.raw:.3f}"
         f"  ({f.ingest_seconds:.1f} s; {f.ingest / f.plain_copy:.3f} of plain COPY)",
         f"  end to end (every chart current)    {f.end_to_end:>10,.0f}  {f.end_to_end / f.raw:.3f}"
         f"  (the aggregator finished {f.aggregator_seconds:.1f} s after ingest)",

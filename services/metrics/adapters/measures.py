@@ -163,9 +163,16 @@ def landing(uow: UnitOfWork) -> Landing:
     return Landing(*(None if row is None or row[age] is None else float(row[age]) for age in ("oldest", "newest")))
 
 
-def oldest_landed(uow: UnitOfWork, limit: int) -> list[tuple[int, MonthKey]]:
-    """Up to ``limit`` of the oldest landed measures: (seq, month)."""
-    rows = uow.all("SELECT seq, kpi_code, unit_code, period FROM landed_measures ORDER BY seq LIMIT %s", (limit,))
+# Where a sweep through the landed measures is: after this chart's measure of this seq.
+SweepPosition = tuple[str, str, int]
+
+
+def landed_chunk(uow: UnitOfWork, after: SweepPosition | None, limit: int) -> list[tuple[int, MonthKey]]:
+    """Up to ``limit`` landed measures, chart by chart (by KPI and unit code), each chart's in
+    arrival order, from just after ``after`` (None: the first chart): (seq, month)."""
+    where = "" if after is None else "WHERE (kpi_code, unit_code, seq) > (%s, %s, %s)"
+    rows = uow.all(f"SELECT seq, kpi_code, unit_code, period FROM landed_measures {where}"
+                   " ORDER BY kpi_code, unit_code, seq LIMIT %s", (*(after or ()), limit))
     return [(row["seq"], (row["kpi_code"], row["unit_code"], row["period"])) for row in rows]
 
 

@@ -1,6 +1,6 @@
 -- Measures landed by the consumer from a feed's large batch (a backfill), checked and committed,
 -- in the order they arrived (seq), but not yet numbered as revisions: the aggregator worker merges
--- them a chunk at a time (adapters/measures.py, MERGE_LANDED), oldest first, with the same
+-- them a chunk at a time (adapters/measures.py, merge_landed), each month's oldest first, with the same
 -- set-based statement a batch is stored with, and keeps their event ids in handled_events then,
 -- skipping an event already handled (a redelivery). Storing a measure in line (the API, a live
 -- batch) first merges the landed measures of its months, so a month's revisions keep the order in
@@ -31,8 +31,11 @@ CREATE TABLE landed_measures (
     landed_at      timestamptz NOT NULL DEFAULT now()
 );
 
--- The landed measures of a month, merged before a measure of that month is stored in line.
-CREATE INDEX landed_measures_month ON landed_measures (kpi_code, unit_code, period);
+-- Each chart's landed measures in arrival order: the worker merges a chunk of whole charts at a
+-- time, sweeping through the charts (so a chart's backfill is merged, and its chart drawn, once,
+-- not once for every chunk of months), and a measure stored in line finds the landed measures of
+-- its month among its chart's.
+CREATE INDEX landed_measures_by_chart ON landed_measures (kpi_code, unit_code, seq);
 
 CREATE TRIGGER measures_landed AFTER INSERT ON landed_measures
     FOR EACH STATEMENT EXECUTE FUNCTION wake_listeners('aggregate');

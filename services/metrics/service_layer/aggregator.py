@@ -173,22 +173,40 @@ def still_landing(landing: measures.Landing) -> bool:
 
 
 def merge_landed(pool: ConnectionPool) -> int:
-    """Number as revisions the oldest landed measures (``LANDED_PER_PASS``), set their months'
-    values and queue their charts and roll-ups, in one transaction; how many it took. One worker
-    merges at a time (a try-lock: the others go on to charts), so the oldest are always merged
-    first and a month's revisions keep the order its measures arrived in. While a backfill is
+    """Number as revisions a chunk of landed measures (``LANDED_PER_PASS``), set their months'
+    values and queue their charts and roll-ups, in one transaction; how many it took.
+
+    Chunks are whole charts, in turn: a sweep through the charts by code, each chart's measures
+    oldest first, so a chart whose backfill is landed is merged in one chunk and drawn once (by
+    months across every chart, it would be queued again by every chunk), and every chart is
+    reached within one round. One worker merges at a time (a try-lock: the others go on to
+    charts), so a month's revisions keep the order its measures arrived in. While a backfill is
     still landing, nothing is merged for a while (``still_landing``)."""
     with unit_of_work(pool, SERVICE) as uow:
         if not locks.claim_merging(uow) or still_landing(measures.landing(uow)):
             return 0
-        oldest = measures.oldest_landed(uow, LANDED_PER_PASS)
-        if not oldest:
+        chunk = measures.landed_chunk(uow, SWEEP.after, LANDED_PER_PASS)
+        if not chunk and SWEEP.after is not None:  # the sweep has passed the last chart: round again
+            chunk = measures.landed_chunk(uow, None, LANDED_PER_PASS)
+        if not chunk:
             return 0
         locks.share_the_hierarchy(uow)
-        locks.lock_measures(uow, {month for _, month in oldest})
-        taken, stored = measures.merge_landed(uow, [seq for seq, _ in oldest])
+        locks.lock_measures(uow, {month for _, month in chunk})
+        taken, stored = measures.merge_landed(uow, [seq for seq, _ in chunk])
+    last_seq, (kpi_code, unit_code, _) = chunk[-1]
+    SWEEP.after = (kpi_code, unit_code, last_seq)  # once committed: a failed merge is tried again
     telemetry.MEASURES_MERGED.labels(SERVICE).inc(stored)
     return taken
+
+
+@dataclass
+class Sweep:
+    """Where this process' merging has got to in its sweep through the charts' landed measures."""
+
+    after: measures.SweepPosition | None = None
+
+
+SWEEP = Sweep()
 
 
 def claimed_work(uow: UnitOfWork) -> Work:
