@@ -90,10 +90,11 @@ EACH_STORED = "SELECT ordinal, revision, changed, previous_value FROM numbered O
 QUEUE_WORK = """,
 charted AS (
     INSERT INTO chart_queue (kpi_code, unit_code, cause, change, correlation_id)
-    SELECT kpi_code, unit_code, 'measure', change, correlation_id FROM (
-        SELECT DISTINCT ON (kpi_code, unit_code) kpi_code, unit_code, correlation_id,
-               jsonb_build_object('period', to_char(period, 'YYYY-MM'), 'value', value, 'revision', revision,
-                                  'previous_value', previous_value, 'source', source) AS change
+    SELECT kpi_code, unit_code, 'measure',
+           jsonb_build_object('period', to_char(period, 'YYYY-MM'), 'value', value, 'revision', revision,
+                              'previous_value', previous_value, 'source', source), correlation_id FROM (
+        SELECT DISTINCT ON (kpi_code, unit_code) kpi_code, unit_code, correlation_id, period, value, revision,
+               previous_value, source
           FROM numbered WHERE changed ORDER BY kpi_code, unit_code, period DESC, ordinal DESC) newest
      ORDER BY kpi_code, unit_code),
 rolled AS (
@@ -138,8 +139,9 @@ TAKE_LANDED = """taken AS (DELETE FROM landed_measures l WHERE {where} RETURNING
 staged AS (
     SELECT DISTINCT ON (t.event_id) t.seq AS ordinal, t.kpi_code, t.unit_code, t.period, t.value, t.numerator,
            t.denominator, t.source, t.recorded_by, t.note, t.event_id, t.correlation_id, t.topic
-      FROM taken t
-     WHERE NOT EXISTS (SELECT 1 FROM handled_events h WHERE h.event_id = t.event_id)
+      FROM taken t LEFT JOIN LATERAL (  -- probed by its primary key: handled_events only grows
+           SELECT true AS handled FROM handled_events h WHERE h.event_id = t.event_id LIMIT 1) h ON true
+     WHERE h.handled IS NULL
      ORDER BY t.event_id, t.seq),
 handled AS (
     INSERT INTO handled_events (event_id, event_type, topic)
