@@ -190,7 +190,13 @@ def merge_landed_months(uow: UnitOfWork, months: list[MonthKey]) -> tuple[int, i
     if not months:
         return 0, 0
     months_sql = f"(SELECT kpi_code, unit_code, period FROM {MONTHS.sql})"
-    return _merged(uow, f"(l.kpi_code, l.unit_code, l.period) IN {months_sql}", MONTHS.param(months))
+    where = f"(l.kpi_code, l.unit_code, l.period) IN {months_sql}"
+    param = MONTHS.param(months)
+    # Mostly there are none: one probe, not the merge statement's planning (about 2 ms).
+    found = uow.one(f"SELECT EXISTS (SELECT 1 FROM landed_measures l WHERE {where}) AS landed", (param,))
+    if not (found and found["landed"]):
+        return 0, 0
+    return _merged(uow, where, param)
 
 
 def _merged(uow: UnitOfWork, where: str, param: Any) -> tuple[int, int]:
