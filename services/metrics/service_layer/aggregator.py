@@ -30,10 +30,12 @@ claimed. In line, everything is done before the commit, as above.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from psycopg.errors import UniqueViolation
 from psycopg_pool import ConnectionPool
 
 from services.metrics.adapters import charts, episodes, hierarchy, locks, measures, queues, store
@@ -59,6 +61,7 @@ from shared.db import Outgoing, UnitOfWork, unit_of_work
 from shared.month import Month, month_text
 
 SERVICE = "metrics"
+log = logging.getLogger(__name__)
 # What one pass takes, bounding its transaction: so many months of KPIs to roll up (each with
 # every queued row of the month, many rows naming the same parent's month) and so many charts to
 # recompute (each a recompute, with all its rows), picked among the oldest rows of each queue.
@@ -182,17 +185,24 @@ def merge_landed(pool: ConnectionPool) -> int:
     reached within one round. One worker merges at a time (a try-lock: the others go on to
     charts), so a month's revisions keep the order its measures arrived in. While a backfill is
     still landing, nothing is merged for a while (``still_landing``)."""
-    with unit_of_work(pool, SERVICE) as uow:
-        if not locks.claim_merging(uow) or still_landing(measures.landing(uow)):
-            return 0
-        chunk = measures.landed_chunk(uow, SWEEP.after, LANDED_PER_PASS)
-        if not chunk and SWEEP.after is not None:  # the sweep has passed the last chart: round again
-            chunk = measures.landed_chunk(uow, None, LANDED_PER_PASS)
-        if not chunk:
-            return 0
-        locks.share_the_hierarchy(uow)
-        locks.lock_measures(uow, {month for _, month in chunk})
-        taken, stored = measures.merge_landed(uow, [seq for seq, _ in chunk])
+    try:
+        with unit_of_work(pool, SERVICE) as uow:
+            if not locks.claim_merging(uow) or still_landing(measures.landing(uow)):
+                return 0
+            chunk = measures.landed_chunk(uow, SWEEP.after, LANDED_PER_PASS)
+            if not chunk and SWEEP.after is not None:  # the sweep has passed the last chart: round again
+                chunk = measures.landed_chunk(uow, None, LANDED_PER_PASS)
+            if not chunk:
+                return 0
+            locks.share_the_hierarchy(uow)
+            locks.lock_measures(uow, {month for _, month in chunk})
+            taken, stored = measures.merge_landed(uow, [seq for seq, _ in chunk])
+    except UniqueViolation as exc:
+        # An event of the chunk was handled meanwhile by a transaction that committed first (its
+        # redelivery, stored in line): nothing of the chunk was kept; the next pass skips it.
+        log.warning("merging landed measures met an event handled meanwhile; merging again on the next pass",
+                    extra={"error": str(exc)})
+        return 0
     last_seq, (kpi_code, unit_code, _) = chunk[-1]
     SWEEP.after = (kpi_code, unit_code, last_seq)  # once committed: a failed merge is tried again
     telemetry.MEASURES_MERGED.labels(SERVICE).inc(stored)

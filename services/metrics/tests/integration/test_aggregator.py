@@ -369,6 +369,38 @@ def test_the_consumer_lands_a_large_batch_and_the_worker_numbers_and_charts_it(m
     assert update["envelope"]["data"]["period"] == month_name(len(values) - 1)
 
 
+def test_a_merge_meeting_an_event_handled_meanwhile_gives_its_chunk_back_and_the_next_merges_the_rest(
+        metrics_state, hierarchy):
+    kpi, ward = hierarchy["kpi"], hierarchy["ward_a"]
+    events = [handlers.Incoming(Measure(kpi, ward, first_day_of(month_name(i)), 4.0 + i, None, None, "feed"),
+                                f"raced-{uuid.uuid4()}") for i in range(3)]
+    with unit_of_work(metrics_state.pool, "metrics") as uow:
+        handlers.land_measures(uow, events, ["wtgr.measures"] * 3, metrics_state.today())
+    outcome: list = []
+    with mock.patch.object(aggregator, "LANDING_QUIET", 0), metrics_state.pool.connection() as other:
+        with other.transaction():  # the first event's redelivery, handled in line, commits while the merge waits
+            other.execute("INSERT INTO handled_events (event_id, event_type, topic) VALUES (%s, 'measure.recorded',"
+                          " 'wtgr.measures')", (events[0].event_id,))
+            merging = threading.Thread(target=lambda: outcome.append(aggregator.merge_landed(metrics_state.pool)))
+            merging.start()
+            time.sleep(0.3)
+        merging.join(timeout=30)
+    assert outcome == [0], "no error, nothing taken (or another worker held the merge)"
+    deadline = time.monotonic() + 20
+    while revisions_count(metrics_state, kpi, ward) < 2:
+        aggregator.run_pass(metrics_state.pool)
+        assert time.monotonic() < deadline, "the rest was not merged"
+        time.sleep(0.1)
+    assert [row["value"] for row in kpi_values(metrics_state, kpi, ward)] == [5.0, 6.0], \
+        "the event handled meanwhile is not stored again"
+
+
+def revisions_count(state, kpi, unit):
+    with state.pool.connection() as conn:
+        return conn.execute("SELECT count(*) AS n FROM measures WHERE kpi_code = %s AND unit_code = %s",
+                            (kpi, unit)).fetchone()["n"]
+
+
 def test_workers_sharing_the_queue_claim_different_charts_without_waiting_for_each_other(metrics_state, hierarchy):
     kpi = hierarchy["kpi"]
     consume(metrics_state, kpi, hierarchy["ward_a"], STEADY)
