@@ -194,9 +194,7 @@ def merge_landed(pool: ConnectionPool) -> int:
                 chunk = measures.landed_chunk(uow, None, LANDED_PER_PASS)
             if not chunk:
                 return 0
-            locks.share_the_hierarchy(uow)
-            locks.lock_measures(uow, {month for _, month in chunk})
-            taken, stored = measures.merge_landed(uow, [seq for seq, _ in chunk])
+            taken, stored = merge_chunk(uow, chunk)
     except UniqueViolation as exc:
         # An event of the chunk was handled meanwhile by a transaction that committed first (its
         # redelivery, stored in line): nothing of the chunk was kept; the next pass skips it.
@@ -207,6 +205,14 @@ def merge_landed(pool: ConnectionPool) -> int:
     SWEEP.after = (kpi_code, unit_code, last_seq)  # once committed: a failed merge is tried again
     telemetry.MEASURES_MERGED.labels(SERVICE).inc(stored)
     return taken
+
+
+def merge_chunk(uow: UnitOfWork, chunk: list[tuple[int, MonthKey]]) -> tuple[int, int]:
+    """Merge these landed measures, (seq, month) each, under the hierarchy's shared lock and their
+    months' locks; (measures taken, revisions stored)."""
+    locks.share_the_hierarchy(uow)
+    locks.lock_measures(uow, {month for _, month in chunk})
+    return measures.merge_landed(uow, [seq for seq, _ in chunk])
 
 
 @dataclass

@@ -89,8 +89,7 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
     ``returning``), and the aggregation work they cause. With ``queue`` that work is queued for the
     aggregator worker by the statement that stores them (a backfill: no Python per chart or
     month), and the work returned is empty."""
-    kpis = store.kpis(uow, {i.measure.kpi_code for i in incoming})
-    units = store.units(uow, {i.measure.unit_code for i in incoming})
+    checked, units = _checked(uow, incoming, today)
     # Where the units sit is read (by the statement when queueing, else here) under the hierarchy's
     # shared lock, taken before the measures' locks (``locks``); unit_tree takes it itself.
     if queue:
@@ -98,7 +97,6 @@ def record_measures(uow: UnitOfWork, incoming: list[Incoming], today: date, *, r
         tree = {}
     else:
         tree = hierarchy.unit_tree(uow, units)
-    checked = [_check(i.measure, kpis, units, today) for i in incoming]
     accepted = [item for item, problem in zip(incoming, checked, strict=True) if problem is None]
     months = {_key(item.measure) for item in accepted}
     locks.lock_measures(uow, months)
@@ -134,13 +132,19 @@ def land_measures(uow: UnitOfWork, incoming: list[Incoming], topics: list[str], 
     why it can never be accepted. Nothing is numbered, locked or looked up per measure here: a
     landed measure is stored (committed with the batch), and becomes a revision of its month,
     charted, on the worker's next pass."""
-    kpis = store.kpis(uow, {i.measure.kpi_code for i in incoming})
-    units = store.units(uow, {i.measure.unit_code for i in incoming})
-    checked = [_check(i.measure, kpis, units, today) for i in incoming]
+    checked, _ = _checked(uow, incoming, today)
     measures.land_measures(uow, [
         (*_staged(item)[:-2], item.event_id or "", topic, item.correlation_id)
         for item, topic, problem in zip(incoming, topics, checked, strict=True) if problem is None])
     return checked
+
+
+def _checked(uow: UnitOfWork, incoming: list[Incoming], today: date
+             ) -> tuple[list[MeasureRejected | None], dict[str, Unit]]:
+    """Per measure, None or why it can never be accepted; and the units named, read to check them."""
+    kpis = store.kpis(uow, {i.measure.kpi_code for i in incoming})
+    units = store.units(uow, {i.measure.unit_code for i in incoming})
+    return [_check(i.measure, kpis, units, today) for i in incoming], units
 
 
 def _staged(item: Incoming) -> measures.StagedMeasure:

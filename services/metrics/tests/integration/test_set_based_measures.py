@@ -8,7 +8,6 @@ import uuid
 import psycopg
 import pytest
 
-from services.metrics.adapters import locks, measures
 from services.metrics.domain.measures import Measure, MeasureRejected
 from services.metrics.service_layer import aggregator, handlers
 from shared.db import UnitOfWork
@@ -180,13 +179,10 @@ def land(uow, incoming, today):
 
 def merge_all(uow, incoming):
     """Merge these measures' landed rows as the worker does (its locks, its statement)."""
-    seqs = [row["seq"] for row in uow.all("SELECT seq FROM landed_measures WHERE event_id = ANY(%s) ORDER BY seq",
-                                          ([item.event_id for item in incoming],))]
-    months = {(row["kpi_code"], row["unit_code"], row["period"]) for row in uow.all(
-        "SELECT kpi_code, unit_code, period FROM landed_measures WHERE seq = ANY(%s)", (seqs,))}
-    locks.share_the_hierarchy(uow)
-    locks.lock_measures(uow, months)
-    return measures.merge_landed(uow, seqs)
+    rows = uow.all("SELECT seq, kpi_code, unit_code, period FROM landed_measures WHERE event_id = ANY(%s)"
+                   " ORDER BY seq", ([item.event_id for item in incoming],))
+    return aggregator.merge_chunk(uow, [(row["seq"], (row["kpi_code"], row["unit_code"], row["period"]))
+                                        for row in rows])
 
 
 @pytest.mark.parametrize("seed", [1, 2])
