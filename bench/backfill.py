@@ -57,6 +57,7 @@ class Figures:
     events: int
     consumers: int
     raw: float = 0.0
+    raw_runner_client: float = 0.0
     validate_registry: float = 0.0
     validate_contract: float = 0.0
     plain_copy: float = 0.0
@@ -83,6 +84,7 @@ def run(events: int, units: int, kpis: int, consumers: int = 1, alerts_during: i
     try:
         figures.events = _produce(settings.kafka_bootstrap, topic, unit_codes, kpi_codes, month_list)
         figures.raw, sample = _raw_consume_rate(settings.kafka_bootstrap, topic, figures.events)
+        figures.raw_runner_client = _raw_runner_client_rate(settings.kafka_bootstrap, topic, figures.events)
         figures.validate_registry, figures.validate_contract = _validate_rates(settings, sample)
         del sample
         pool = db.make_pool(settings.database_url, max_size=2, name="bench-consumer")
@@ -102,7 +104,9 @@ def describe(f: Figures) -> str:
     rss = ", ".join(f"{mb:,.0f}" for mb in f.consumer_rss_mb)
     lines = [
         f"backfill: {f.events:,} events, {processes}, rates in events/s and as a ratio to raw:",
-        f"  raw kafka-python consume            {f.raw:>10,.0f}  1.000",
+        f"  raw kafka-python consume            {f.raw:>10,.0f}  1.000  (the baseline)",
+        f"  raw consume, the runner's client    {f.raw_runner_client:>10,.0f}  {f.raw_runner_client / f.raw:.3f}"
+        f"  (confluent-kafka, as the consumer polls: no handling, no commits)",
         f"  decode+validate, marshmallow        {f.validate_registry:>10,.0f}  {f.validate_registry / f.raw:.3f}"
         f"  (one process, no storage)",
         f"  decode+validate, contract           {f.validate_contract:>10,.0f}  {f.validate_contract / f.raw:.3f}"
@@ -181,6 +185,21 @@ def _raw_consume_rate(bootstrap: str, topic: str, total: int) -> tuple[float, li
     elapsed = time.perf_counter() - (started or time.perf_counter())
     consumer.close()
     return seen / elapsed, sample
+
+
+def _raw_runner_client_rate(bootstrap: str, topic: str, total: int) -> float:
+    """The same topic read through the consumer runner's own client, in polls of the metrics
+    consumer's size: what is left for decoding, checking and storing is the rest of its time."""
+    consumer = manual_commit_consumer(bootstrap, f"{topic}-raw-runner", [topic],
+                                      max_poll_records=platform.service("metrics").poll_records)
+    seen, started = 0, None
+    while seen < total:
+        for messages in consumer.poll(timeout_ms=1000).values():
+            started = started or time.perf_counter()
+            seen += len(messages)
+    elapsed = time.perf_counter() - (started or time.perf_counter())
+    consumer.close()
+    return seen / elapsed
 
 
 def _validate_rates(settings: Settings, sample: list[bytes]) -> tuple[float, float]:

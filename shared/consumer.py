@@ -33,7 +33,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from kafka import KafkaConsumer, KafkaProducer
+from confluent_kafka import KafkaException
+from kafka import KafkaProducer
 from kafka.errors import KafkaError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from psycopg_pool import ConnectionPool
@@ -42,11 +43,12 @@ from shared import correlation, telemetry
 from shared.db import UnitOfWork, copy_rows, texts
 from shared.deadletters.record import MAX_KEY_BYTES, MAX_RECORD_BYTES, DeadLetter, dead_letter_for
 from shared.events import REGISTRY, Envelope, EnvelopeError, PayloadError, contracts
+from shared.kafka_clients import ManualCommitConsumer
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Envelope, dict[str, Any]], None]
-INFRASTRUCTURE_ERRORS = (psycopg.OperationalError, KafkaError)
+INFRASTRUCTURE_ERRORS = (psycopg.OperationalError, KafkaError, KafkaException)
 BAD_INPUT_ERRORS = (psycopg.DataError, UnicodeEncodeError)  # the same input fails the same way every time
 # Outcomes of a batch handled together that are counted and logged once for the batch (one line
 # with the counts; each event at DEBUG): a backfill's million events are not a million log lines.
@@ -95,7 +97,7 @@ class ConsumerRunner:
         self,
         service: str,
         pool: ConnectionPool,
-        consumer: KafkaConsumer,
+        consumer: ManualCommitConsumer,
         dead_letter_producer: KafkaProducer,
         dead_letter_topic: str,
         handlers: dict[str, Handler],

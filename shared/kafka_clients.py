@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaException
+from confluent_kafka import TopicPartition as ConfluentPartition
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.record import util as record_util
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+log = logging.getLogger(__name__)
 
 
 def require_c_crc32c() -> None:
@@ -30,32 +38,109 @@ def reliable_producer(bootstrap: str, client_id: str) -> KafkaProducer:
 # A member that stops heartbeating (a consumer killed with SIGKILL, a host gone) is dropped from
 # its group after this long, and its partitions go to the others, or to its restarted self: the
 # client's default of 45 s held a killed consumer's partitions for most of a minute. Heartbeats
-# come from a background thread, so a long batch does not count against it (max_poll_interval_ms
-# bounds that).
+# come from a background thread, so a long batch does not count against it (max.poll.interval.ms,
+# five minutes, bounds that).
 SESSION_TIMEOUT_MS = 10_000
 HEARTBEAT_INTERVAL_MS = 3_000
 # A poll's messages are handled in one transaction, so a batch pays its statements once: a
 # service whose handlers are set-based (BatchHandler) takes bigger polls (platform.Service).
 POLL_RECORDS = 500
+# What librdkafka fetches ahead of the runner, at most, in KiB: enough for several of the largest
+# polls, and it bounds the consumer's memory during a backfill. Once a partition's share is full,
+# its next fetch waits FETCH_BACKOFF_MS: librdkafka's default of a second left the runner waiting
+# for a full second each time (about 90,000 messages/s at most, against 1,200,000 with 10 ms).
+PREFETCH_KIB = 16 * 1024
+FETCH_BACKOFF_MS = 10
+
+
+class Record:
+    """A message as the runner reads it: the attributes a kafka-python ``ConsumerRecord`` has
+    (librdkafka's types allow None where a message without an error always has a value)."""
+
+    __slots__ = ("topic", "partition", "offset", "key", "value")
+
+    def __init__(self, topic: str | None, partition: int | None, offset: int | None, key: bytes | None,
+                 value: bytes | None):
+        self.topic, self.partition, self.offset, self.key, self.value = topic, partition, offset, key, value
+
+
+class ManualCommitConsumer:
+    """A group member whose offsets only the runner commits (shared/consumer.py), read with
+    librdkafka (confluent-kafka): it fetches about 17 times faster than kafka-python on this
+    machine (bench/README.md), which a backfill of a million events is bound by.
+
+    It speaks the part of kafka-python's ``KafkaConsumer`` the runner and the tests use: ``poll``
+    returns a poll's messages by partition, ``commit`` takes the next offset of each, with
+    kafka-python's ``TopicPartition`` and ``OffsetAndMetadata``."""
+
+    def __init__(self, config: dict[str, Any], topics: list[str], max_poll_records: int):
+        self._consumer = Consumer(config, logger=log)
+        self._consumer.subscribe(topics)
+        self.max_poll_records = max_poll_records
+
+    def poll(self, timeout_ms: int = 1000) -> dict[TopicPartition, list[Record]]:
+        """Waits up to ``timeout_ms`` for a message, then takes what has been fetched already, up
+        to ``max_poll_records`` in all: a live event is handed on as soon as it arrives, a
+        backfill in big polls. A partition's messages keep their order."""
+        first = self._consumer.poll(timeout_ms / 1000)
+        if first is None:
+            return {}
+        messages = [first]
+        if self.max_poll_records > 1:
+            messages += self._consumer.consume(self.max_poll_records - 1, 0)
+        batches: dict[tuple[str | None, int | None], list[Record]] = {}
+        for message in messages:
+            if (error := message.error()) is not None:
+                if error.fatal():
+                    raise KafkaException(error)
+                log.warning("consumer error", extra={"error": str(error), "topic": message.topic()})
+                continue
+            topic, partition = message.topic(), message.partition()
+            batch = batches.get((topic, partition))
+            if batch is None:
+                batch = batches[topic, partition] = []
+            batch.append(Record(topic, partition, message.offset(), message.key(), message.value()))
+        return {TopicPartition(*partition): batch for partition, batch in batches.items()}
+
+    def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        """Commits the next offset of each partition and waits for the broker; raises
+        ``KafkaException`` if any was refused."""
+        committed = self._consumer.commit(offsets=[ConfluentPartition(tp.topic, tp.partition, meta.offset)
+                                                   for tp, meta in offsets.items()], asynchronous=False)
+        for partition in committed or []:
+            if partition.error is not None:
+                raise KafkaException(partition.error)
+
+    def assignment(self) -> set[TopicPartition]:
+        return {TopicPartition(tp.topic, tp.partition) for tp in self._consumer.assignment()}
+
+    def committed(self, partition: TopicPartition) -> int | None:
+        """The group's committed offset of ``partition``, or None if it has none."""
+        [found] = self._consumer.committed([ConfluentPartition(partition.topic, partition.partition)], timeout=10)
+        return found.offset if found.offset >= 0 else None
+
+    def close(self) -> None:
+        """Leaves the group. Commits nothing: only ``commit`` does."""
+        self._consumer.close()
 
 
 def manual_commit_consumer(bootstrap: str, group: str, topics: list[str], *,
-                           max_poll_records: int = POLL_RECORDS) -> KafkaConsumer:
+                           max_poll_records: int = POLL_RECORDS) -> ManualCommitConsumer:
     """Auto-commit off: offsets are committed by the runner only after the handler's transaction.
-    ``max_poll_records``: at most so many messages a poll, handled in one transaction."""
-    require_c_crc32c()
-    return KafkaConsumer(
-        *topics,
-        bootstrap_servers=bootstrap,
-        group_id=group,
-        client_id=f"{group}-consumer",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        max_poll_records=max_poll_records,
-        isolation_level="read_committed",
-        session_timeout_ms=SESSION_TIMEOUT_MS,
-        heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
-    )
+    ``max_poll_records``: at most so many messages a poll, handled in one transaction. Only
+    committed records are read (read_committed), from the earliest when the group has no offset."""
+    return ManualCommitConsumer({
+        "bootstrap.servers": bootstrap,
+        "group.id": group,
+        "client.id": f"{group}-consumer",
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed",
+        "session.timeout.ms": SESSION_TIMEOUT_MS,
+        "heartbeat.interval.ms": HEARTBEAT_INTERVAL_MS,
+        "queued.max.messages.kbytes": PREFETCH_KIB,
+        "fetch.queue.backoff.ms": FETCH_BACKOFF_MS,
+    }, topics, max_poll_records)
 
 
 def offset_reader(bootstrap: str, client_id: str) -> KafkaConsumer:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 
 import psycopg
+from confluent_kafka import KafkaException
 from kafka.errors import KafkaError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     psycopg.OperationalError,  # PostgreSQL unreachable or restarting, psycopg_pool.PoolTimeout
     KafkaError,  # no broker, a send not acknowledged in time
+    KafkaException,  # the consumer's commit refused, the coordinator gone (confluent-kafka)
     smtplib.SMTPServerDisconnected,
     smtplib.SMTPConnectError,
     ConnectionError,  # refused or reset, whichever client met it

@@ -124,7 +124,7 @@ def run_consumer(
         try:
             runner.run_forever(stop=stop, beat=heartbeat.beat)
         finally:
-            consumer.close(autocommit=False)
+            consumer.close()  # commits nothing
             producer.close(timeout=10)
 
     log.info("consumer started", extra={"topics": subscribed})
