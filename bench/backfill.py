@@ -256,7 +256,7 @@ def _platform(figures: Figures, topic: str, pool: ConnectionPool, kpi_codes: lis
     first = context.Value("d", 0.0)  # time.monotonic() of the poll that gave any process its first batch
     rss = context.Array("d", consumers)  # each process's peak RSS, MB
     stop = context.Event()
-    processes = [context.Process(target=_consume_share, args=(topic, total, seen, first, stop, rss, i), daemon=True)
+    processes = [context.Process(target=_consume_share, args=(topic, seen, first, stop, rss, i), daemon=True)
                  for i in range(consumers)]
     # Beside the running service's aggregator worker, one more per extra consumer, sharing its queue.
     processes += [context.Process(target=_aggregate, args=(stop,), daemon=True) for _ in range(consumers - 1)]
@@ -301,21 +301,21 @@ def _alerts_in_background(figures: Figures, count: int) -> threading.Thread | No
     return thread
 
 
-def _consume_share(topic: str, total: int, seen: Any, first: Any, stop: Any, rss: Any, index: int) -> None:
+def _consume_share(topic: str, seen: Any, first: Any, stop: Any, rss: Any, index: int) -> None:
     """One consumer process of the group: handle batches until every event is handled."""
     settings = Settings.from_env("metrics")
     pool = db.make_pool(settings.database_url, max_size=2, name="bench-consumer")
     runner = _runner(settings, topic, "metrics", pool)
     collect_garbage_by_batches()  # as the consumer process does (shared.processes.run_consumer)
+
+    def count(handled: int, polled: float) -> None:  # a batch's time counts from its poll, the first one's too
+        with first.get_lock():
+            first.value = first.value or polled
+        with seen.get_lock():
+            seen.value += handled
+
     try:
-        while not stop.is_set() and seen.value < total:
-            polled = time.monotonic()  # a batch's time counts from its poll, the first one's too
-            handled = runner.poll_once(timeout_ms=200)
-            if handled:
-                with first.get_lock():
-                    first.value = first.value or polled
-                with seen.get_lock():
-                    seen.value += handled
+        runner.run_forever(stop, handled=count)  # as the consumer process runs it (shared.processes)
     finally:
         rss[index] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         runner.consumer.close()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -92,6 +93,11 @@ class Outcome:
     category: str = ""  # why it was dead-lettered, for the metric: a short fixed word
 
 
+HANDLED, DUPLICATE = Outcome("handled"), Outcome("duplicate")  # one of each, shared: a backfill has a million
+Parsed = tuple[Envelope | None, dict[str, Any] | Outcome]  # a message's envelope and payload, or its fate
+Polled = dict[TopicPartition, list[Any]]  # a poll's messages by partition, in order
+
+
 class ConsumerRunner:
     def __init__(
         self,
@@ -122,14 +128,41 @@ class ConsumerRunner:
         self.beat: Callable[[], None] = lambda: None
         self.contracts = contracts.readers_for(handlers)  # compiled once, at start
 
-    def run_forever(self, stop: Any = None, beat: Callable[[], None] | None = None) -> None:
+    def run_forever(self, stop: Any = None, beat: Callable[[], None] | None = None,
+                    handled: Callable[[int, float], None] | None = None) -> None:
         """Poll and process until ``stop`` is set; ``beat`` (shared.liveness) before every poll and
         every handler attempt, so a long batch handled one message at a time is not taken for a
-        stuck consumer."""
+        stuck consumer. ``handled`` is told how many messages each poll gave, once they are handled
+        and their offsets committed, and when that poll began (``time.monotonic()``).
+
+        Overlapped: while one poll's messages are handled and committed, on a thread of their own,
+        the next poll is read and parsed, so a backfill's reading and checking is not left waiting
+        on the database or the broker. Polls are still handled one at a time, in order: the next
+        is handed on only once the one before has committed (and its error, if any, is raised
+        here, before the next is handled; its messages are then delivered again)."""
         self.beat = beat or self.beat
-        while not (stop and stop.is_set()):
-            self.beat()
-            self.poll_once()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.service}-handling") as handling:
+            in_flight: Future[None] | None = None
+            try:
+                while not (stop and stop.is_set()):
+                    self.beat()
+                    polled = time.monotonic()
+                    batches = self.consumer.poll(timeout_ms=1000)
+                    parsed = self._parsed(batches)
+                    finished, in_flight = in_flight, None
+                    if finished is not None:
+                        finished.result()
+                    if batches:
+                        in_flight = handling.submit(self._take_and_tell, batches, parsed, polled, handled)
+            finally:
+                if in_flight is not None:
+                    in_flight.result()
+
+    def _take_and_tell(self, batches: Polled, parsed: dict[TopicPartition, list[Parsed]], polled: float,
+                       handled: Callable[[int, float], None] | None) -> None:
+        count = self._take(batches, parsed)
+        if handled is not None:
+            handled(count, polled)
 
     def poll_once(self, timeout_ms: int = 1000) -> int:
         """Process one poll's worth of messages and commit their offsets; returns how many.
@@ -138,13 +171,21 @@ class ConsumerRunner:
         write of the whole poll); should that fail, each partition's batch is handled on its own,
         as ``process_batch`` does."""
         batches = self.consumer.poll(timeout_ms=timeout_ms)
+        return self._take(batches, self._parsed(batches))
+
+    def _parsed(self, batches: Polled) -> dict[TopicPartition, list[Parsed]]:
+        return {partition: [self.parse(message) for message in messages] for partition, messages in batches.items()}
+
+    def _take(self, batches: Polled, parsed: dict[TopicPartition, list[Parsed]]) -> int:
+        """Handle a poll's parsed messages (as ``poll_once`` says) and commit their offsets; how many."""
         done: dict[TopicPartition, OffsetAndMetadata] = {}
         try:
-            if len(batches) > 1 and self._handled_as_one([m for ms in batches.values() for m in ms]) is not None:
+            if len(batches) > 1 and self._handled_as_one([m for ms in batches.values() for m in ms],
+                                                         [p for ps in parsed.values() for p in ps]) is not None:
                 done = {partition: _next(messages) for partition, messages in batches.items()}
             for partition, messages in batches.items():
                 if partition not in done:
-                    self.process_batch(messages)
+                    self.process_batch(messages, parsed[partition])
                     done[partition] = _next(messages)
         finally:
             # Once every message of a partition's batch is handled or dead-lettered, and for the
@@ -154,33 +195,35 @@ class ConsumerRunner:
                 self.consumer.commit(done)
         return sum(len(batches[partition]) for partition in done)
 
-    def process_batch(self, messages: list[Any]) -> list[Outcome]:
+    def process_batch(self, messages: list[Any], parsed: list[Parsed] | None = None) -> list[Outcome]:
         """Handle a batch (a partition's, or a whole poll's) in one transaction, so work the
         handlers defer, such as refreshing what several events share, is done once per batch.
         Events of a type with a BatchHandler are given to it together, after the others (each in a
         savepoint) in partition order. Should the batch fail as a whole, its messages are processed
         again one at a time, each with its own retries and outcome. Effect and handled-event
-        records still commit together.
+        records still commit together. ``parsed``: the messages already parsed (``parse``).
         """
         if len(messages) == 1:
             return [self.process(messages[0])]
-        outcomes = self._handled_as_one(messages)
+        outcomes = self._handled_as_one(messages, parsed)
         return outcomes if outcomes is not None else [self.process(message) for message in messages]
 
-    def _handled_as_one(self, messages: list[Any]) -> list[Outcome] | None:
+    def _handled_as_one(self, messages: list[Any], parsed: list[Parsed] | None = None) -> list[Outcome] | None:
         """The outcome of each message, handled in one transaction; None if that failed (it kept nothing)."""
-        parsed = [self.parse(message) for message in messages]
+        if parsed is None:
+            parsed = [self.parse(message) for message in messages]
         try:
             outcomes = self._handle_together(messages, parsed)
         except Exception as exc:
             log.warning("batch failed; handling it in smaller steps", extra={"error": repr(exc)})
             return None
         counted: dict[tuple[str, str], int] = {}
+        debug = log.isEnabledFor(logging.DEBUG)
         for message, (envelope, outcome) in zip(messages, outcomes, strict=True):
             if outcome.status in QUIET:
                 key = (envelope.type if envelope else "unparsed", outcome.status)
                 counted[key] = counted.get(key, 0) + 1
-                if log.isEnabledFor(logging.DEBUG):
+                if debug:
                     log.debug("event %s", outcome.status, extra=_message_log(message, envelope, outcome))
             else:
                 self._finish(outcome, message, envelope)
@@ -191,7 +234,7 @@ class ConsumerRunner:
                                           "messages": len(messages)})
         return [outcome for _, outcome in outcomes]
 
-    def parse(self, message: Any) -> tuple[Envelope | None, dict[str, Any] | Outcome]:
+    def parse(self, message: Any) -> Parsed:
         """The message's envelope and validated payload, or what becomes of a message that has no
         handler or does not validate (the first step of every message, before any database work).
 
@@ -226,7 +269,7 @@ class ConsumerRunner:
     def _handle_together(self, messages: list[Any], parsed: list[tuple[Envelope | None, Any]]
                          ) -> list[tuple[Envelope | None, Outcome]]:
         outcomes: list[tuple[Envelope | None, Outcome]] = [
-            (envelope, payload) if isinstance(payload, Outcome) else (envelope, Outcome("handled"))
+            (envelope, payload) if isinstance(payload, Outcome) else (envelope, HANDLED)
             for envelope, payload in parsed]
         with self.pool.connection() as conn, conn.transaction():
             uow = UnitOfWork(conn, self.service)
@@ -241,7 +284,7 @@ class ConsumerRunner:
                 if i in landed:
                     continue
                 if i not in first_time:
-                    outcomes[i] = (envelope, Outcome("duplicate"))
+                    outcomes[i] = (envelope, DUPLICATE)
                 elif isinstance(self.handlers[envelope.type], BatchHandler):
                     batches.setdefault(envelope.type, []).append(i)
                 else:
@@ -315,7 +358,7 @@ class ConsumerRunner:
         try:
             with uow.savepoint():
                 self.handlers[envelope.type](uow, envelope, payload)
-                return Outcome("handled")
+                return HANDLED
         except RejectEvent as exc:
             return Outcome("dead_lettered", f"rejected: {exc}", "rejected")
         finally:
@@ -369,9 +412,9 @@ class ConsumerRunner:
                            payload: dict[str, Any]) -> Outcome:
         """The handler's effect and the record of the event id, in the caller's transaction."""
         if not self._record_handled(uow, {0: (envelope, message.topic)}):
-            return Outcome("duplicate")
+            return DUPLICATE
         self.handlers[envelope.type](uow, envelope, payload)
-        return Outcome("handled")
+        return HANDLED
 
     def _finish(self, outcome: Outcome, message: Any, envelope: Envelope | None) -> Outcome:
         if outcome.status == "dead_lettered":

@@ -254,7 +254,8 @@ def children_values(uow: UnitOfWork, months: list[MonthKey]) -> dict[MonthKey, l
     parent unit, month), in the order of their codes: a roll-up sums them in the same order
     whichever pass does it, so its value is the same to the last bit."""
     found: dict[MonthKey, list[MonthValue]] = {month: [] for month in months}
-    for row in uow.all(
+    for row in uow.all_as(
+        MonthValue,
         f"""SELECT k.kpi_code, k.unit_code, k.period, v.value, v.numerator, v.denominator
               FROM {MONTHS.sql}
               JOIN unit_placements p ON p.parent_code = k.unit_code AND p.effective_from <= k.period
@@ -263,20 +264,21 @@ def children_values(uow: UnitOfWork, months: list[MonthKey]) -> dict[MonthKey, l
              ORDER BY v.unit_code""",
         (MONTHS.param(months),),
     ):
-        found[(row["kpi_code"], row["unit_code"], row["period"])].append(MonthValue(**row))
+        found[row.month].append(row)  # the parent's month, with a child's figures
     return found
 
 
 def monthly_values(uow: UnitOfWork, series: list[SeriesKey]) -> dict[SeriesKey, list[MonthValue]]:
     """Each series' months, oldest first."""
     found: dict[SeriesKey, list[MonthValue]] = {key: [] for key in series}
-    for row in uow.all(
-        f"""SELECT v.kpi_code, v.unit_code, v.period, v.value, v.rolled_up
+    for row in uow.all_as(
+        MonthValue,
+        f"""SELECT v.kpi_code, v.unit_code, v.period, v.value, v.numerator, v.denominator, v.rolled_up
               FROM {SERIES.sql} JOIN kpi_values v USING (kpi_code, unit_code)
              ORDER BY v.kpi_code, v.unit_code, v.period""",
         (SERIES.param(series),),
     ):
-        found[(row["kpi_code"], row["unit_code"])].append(MonthValue(**row))
+        found[row.kpi_code, row.unit_code].append(row)
     return found
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.metrics.domain.placements import Placement
 
@@ -62,9 +62,10 @@ class TreeUnit:
     depth: int = 0  # below the top now (a trust is 0)
 
 
-@dataclass(frozen=True)
-class MonthValue:
-    """A unit's value of a KPI for a month, measured or rolled up from the units below."""
+class MonthValue(NamedTuple):
+    """A unit's value of a KPI for a month, measured or rolled up from the units below (a named
+    tuple, not a dataclass: a backfill's pass reads hundreds of thousands, and it is 4 times
+    quicker to make)."""
 
     kpi_code: str
     unit_code: str

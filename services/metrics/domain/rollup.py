@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 AGGREGATIONS = ("mean", "sum", "ratio")
 
@@ -15,6 +16,17 @@ class MonthlyValue:
     denominator: float | None = None
 
 
+class Figures(Protocol):
+    """A unit's figures for a month: a ``MonthlyValue``, or a row read with them."""
+
+    @property
+    def value(self) -> float: ...
+    @property
+    def numerator(self) -> float | None: ...
+    @property
+    def denominator(self) -> float | None: ...
+
+
 def ratio_scale(unit_of_measure: str) -> float:
     """What numerator/denominator is multiplied by to give the KPI's value."""
     if unit_of_measure == "percent":
@@ -24,7 +36,7 @@ def ratio_scale(unit_of_measure: str) -> float:
     return 1.0
 
 
-def roll_up(aggregation: str, children: Sequence[MonthlyValue], unit_of_measure: str) -> MonthlyValue | None:
+def roll_up(aggregation: str, children: Sequence[Figures], unit_of_measure: str) -> MonthlyValue | None:
     """The parent's value from its children's values for one month; None when no child has one.
 
     "mean": the mean of the units' values; "sum": their total; "ratio": the summed numerators over

@@ -52,7 +52,7 @@ from services.metrics.adapters.rows import (
 )
 from services.metrics.domain.charts import RUN, XMR, Chart, auto_chart_type, chart_type_of
 from services.metrics.domain.placements import parent_in
-from services.metrics.domain.rollup import MonthlyValue, roll_up
+from services.metrics.domain.rollup import roll_up
 from services.metrics.domain.runchart import RunChart, run_chart
 from services.metrics.domain.signals import Episode, continues, newest_signal
 from services.metrics.domain.spc import SpcChart, SpcOptions, xmr_chart
@@ -292,9 +292,7 @@ def _roll_up(uow: UnitOfWork, months: set[MonthKey], tree: dict[str, TreeUnit]) 
             kpi = kpis.get(kpi_code)
             if kpi is None or unit_code not in tree:
                 continue
-            values = [MonthlyValue(r.value, r.numerator, r.denominator)
-                      for r in children[(kpi_code, unit_code, period)]]
-            value = roll_up(kpi.aggregation, values, kpi.unit_of_measure)
+            value = roll_up(kpi.aggregation, children[(kpi_code, unit_code, period)], kpi.unit_of_measure)
             if value is not None:
                 rolled.append(MonthValue(kpi_code, unit_code, period, value.value, value.numerator, value.denominator))
             else:  # no unit below it has the month (any more: one moved away)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import namedtuple
 from typing import Any
 
@@ -32,9 +33,9 @@ class PollOnce:
         return set()
 
 
-def runner(consumer: PollOnce, process: Any) -> ConsumerRunner:
+def runner(consumer: Any, process: Any) -> ConsumerRunner:
     made = ConsumerRunner("test", None, consumer, None, "wtgr.deadletter.test", {})  # type: ignore[arg-type]
-    made.process_batch = process  # type: ignore[method-assign]
+    made.process_batch = lambda messages, parsed=None: process(messages)  # type: ignore[method-assign]
     return made
 
 
@@ -64,4 +65,61 @@ def test_a_partition_done_before_another_fails_is_still_committed() -> None:
 def test_a_poll_with_nothing_commits_nothing() -> None:
     consumer = PollOnce({})
     assert runner(consumer, lambda messages: []).poll_once() == 0
+    assert consumer.commits == []
+
+
+class Polls:
+    """A Kafka consumer that returns the polls it was given, one a call, then nothing and sets
+    ``stop``; it records each poll's time and its commits (no broker)."""
+
+    def __init__(self, polls: list[dict[TopicPartition, list[Message]]], stop: threading.Event):
+        self.polls, self.stop = list(polls), stop
+        self.commits: list[dict[TopicPartition, int]] = []
+        self.polled = [threading.Event() for _ in polls]
+        self.taken = 0
+
+    def poll(self, timeout_ms: int) -> dict[TopicPartition, list[Message]]:
+        if self.taken == len(self.polls):
+            self.stop.set()
+            return {}
+        self.polled[self.taken].set()
+        self.taken += 1
+        return self.polls[self.taken - 1]
+
+    def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        self.commits.append({tp: meta.offset for tp, meta in offsets.items()})
+
+
+def test_the_next_poll_is_read_while_one_is_handled_and_polls_are_committed_in_order() -> None:
+    stop = threading.Event()
+    consumer = Polls([{FIRST: batch(FIRST, range(10, 13))}, {FIRST: batch(FIRST, range(13, 15))},
+                      {SECOND: batch(SECOND, range(5, 7))}], stop)
+    seen_while_handling: list[bool] = []
+
+    def process(messages: list[Message]) -> list[Outcome]:
+        if messages[0].offset == 10:  # the first poll is still being handled when the second is read
+            seen_while_handling.append(consumer.polled[1].wait(timeout=5))
+        return [Outcome("handled")] * len(messages)
+
+    told: list[int] = []
+    runner(consumer, process).run_forever(stop, handled=lambda count, polled: told.append(count))
+    assert seen_while_handling == [True]
+    assert consumer.commits == [{FIRST: 13}, {FIRST: 15}, {SECOND: 7}]
+    assert told == [3, 2, 2]
+
+
+def test_a_poll_that_fails_to_be_handled_stops_the_runner_before_the_next_is_handled() -> None:
+    stop = threading.Event()
+    consumer = Polls([{FIRST: batch(FIRST, range(10, 13))}, {FIRST: batch(FIRST, range(13, 15))}], stop)
+    handled: list[int] = []
+
+    def process(messages: list[Message]) -> list[Outcome]:
+        if messages[0].offset == 10:
+            raise psycopg.OperationalError("the database went away")
+        handled.append(messages[0].offset)
+        return [Outcome("handled")] * len(messages)
+
+    with pytest.raises(psycopg.OperationalError):
+        runner(consumer, process).run_forever(stop)
+    assert handled == []
     assert consumer.commits == []
