@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.metrics.adapters import hierarchy, locks, measures, store
 from services.metrics.adapters.rows import Kpi, Unit
@@ -32,8 +32,9 @@ class Recorded:
     row: dict[str, Any]  # the stored revision when asked for (``returning``), else empty
 
 
-@dataclass(frozen=True)
-class Incoming:
+class Incoming(NamedTuple):
+    """A measure on its way in, with the event that brought it, if any."""
+
     measure: Measure
     event_id: str | None = None
     correlation_id: str | None = None
