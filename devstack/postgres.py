@@ -178,6 +178,10 @@ class Postgres:
             # merging a backfill's landed measures holds an advisory lock per month (10,000 a pass),
             # an aggregator pass two per chart: the default of 64 a connection overflows the lock table
             "max_locks_per_transaction = 256",
+            # PostgreSQL's default of 128 MB holds less than a million-measure backfill's tables and
+            # indexes (about 1 GB), and every merge then reads through the OS; a quarter of a
+            # server's memory is the usual advice, and 512 MB is a modest share of a developer's machine
+            "shared_buffers = '512MB'",
             "timezone = 'UTC'",
             "log_timezone = 'UTC'",
             "log_line_prefix = '%m [%p] %q%u@%d '",
