@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaException
@@ -67,8 +66,8 @@ class Record:
 
 class ManualCommitConsumer:
     """A group member whose offsets only the runner commits (shared/consumer.py), read with
-    librdkafka (confluent-kafka): it fetches about 17 times faster than kafka-python on this
-    machine (bench/README.md), which a backfill of a million events is bound by.
+    librdkafka (confluent-kafka): as the runner polls, it reads 6 to 9 times as many messages a
+    second as kafka-python on this machine (``make bench``), whose fetching bound a backfill.
 
     It speaks the part of kafka-python's ``KafkaConsumer`` the runner and the tests use: ``poll``
     returns a poll's messages by partition, ``commit`` takes the next offset of each, with
@@ -78,8 +77,6 @@ class ManualCommitConsumer:
         self._consumer = Consumer(config, logger=log)
         self._consumer.subscribe(topics)
         self.max_poll_records = max_poll_records
-        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kafka-commit")
-        self._committing: Future[None] | None = None
 
     def poll(self, timeout_ms: int = 1000) -> dict[TopicPartition, list[Record]]:
         """Waits up to ``timeout_ms`` for a message, then takes what has been fetched already, up
@@ -106,47 +103,27 @@ class ManualCommitConsumer:
         return {TopicPartition(*partition): batch for partition, batch in batches.items()}
 
     def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
-        """Commits the next offset of each partition on a thread of its own, so the next poll is
-        read and handled meanwhile (a commit waits for the broker: about a seventh of a backfill's
-        time when done in line). The commit before is waited for first, and if the broker refused
-        it, its ``KafkaException`` is raised here; ``committed`` and ``close`` wait for it too.
-        Commits are made in order. A commit lost with a crash only means a redelivery, which the
-        handled-event records skip."""
-        self._settle()
-        partitions = [ConfluentPartition(tp.topic, tp.partition, meta.offset) for tp, meta in offsets.items()]
-        self._committing = self._committer.submit(self._commit_now, partitions)
-
-    def _commit_now(self, partitions: list[ConfluentPartition]) -> None:
-        for partition in self._consumer.commit(offsets=partitions, asynchronous=False) or []:
+        """Commits the next offset of each partition and waits for the broker; raises
+        ``KafkaException`` if any was refused. In the polling thread: a synchronous commit made
+        from a thread of its own while this one waited in ``poll`` was seen to wait for ever
+        (a group reset to earliest and replayed, ``python -m chaos --only replay``)."""
+        committed = self._consumer.commit(offsets=[ConfluentPartition(tp.topic, tp.partition, meta.offset)
+                                                   for tp, meta in offsets.items()], asynchronous=False)
+        for partition in committed or []:
             if partition.error is not None:
                 raise KafkaException(partition.error)
-
-    def _settle(self) -> None:
-        """Waits for the commit in flight, if any; raises its error."""
-        committing, self._committing = self._committing, None
-        if committing is not None:
-            committing.result()
 
     def assignment(self) -> set[TopicPartition]:
         return {TopicPartition(tp.topic, tp.partition) for tp in self._consumer.assignment()}
 
     def committed(self, partition: TopicPartition) -> int | None:
         """The group's committed offset of ``partition``, or None if it has none."""
-        self._settle()
         [found] = self._consumer.committed([ConfluentPartition(partition.topic, partition.partition)], timeout=10)
         return found.offset if found.offset >= 0 else None
 
     def close(self) -> None:
-        """Waits for the commit in flight, then leaves the group. Commits nothing else: only
-        ``commit`` does. A commit the broker refused is logged: the consumer is going anyway."""
-        try:
-            self._settle()
-        except KafkaException as exc:
-            log.warning("the last commit was refused; its messages will be delivered again",
-                        extra={"error": str(exc)})
-        finally:
-            self._committer.shutdown()
-            self._consumer.close()
+        """Leaves the group. Commits nothing: only ``commit`` does."""
+        self._consumer.close()
 
 
 def manual_commit_consumer(bootstrap: str, group: str, topics: list[str], *,
