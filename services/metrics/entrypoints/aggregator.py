@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from services.metrics.adapters import queues
@@ -25,6 +26,7 @@ from shared.processes import collect_garbage_by_batches, safe_settings, stop_on_
 from shared.wakeup import drain_on_notify
 
 log = logging.getLogger(__name__)
+BACKLOG_EVERY_SECONDS = 10.0  # how often the backlog gauge is refreshed while a long backlog drains
 
 
 def main() -> None:
@@ -39,6 +41,14 @@ def main() -> None:
         with db.unit_of_work(pool, SERVICE) as uow:
             telemetry.AGGREGATION_BACKLOG.labels(SERVICE).set(queues.queued(uow))
 
+    # Once the queue is drained, and now and then while a long backlog drains (a backfill's takes
+    # minutes): reported only once drained, the gauge stood still at the backlog it had last seen.
+    while_draining = now_and_then(BACKLOG_EVERY_SECONDS, report_backlog)
+
+    def beat() -> None:
+        heartbeat.beat()
+        while_draining()
+
     log.info("aggregator started")
     merging = _in_background("merge-landed", stop, lambda: ride_out_outages(
         SERVICE, "aggregator", lambda: drain_on_notify(
@@ -46,11 +56,25 @@ def main() -> None:
     try:
         ride_out_outages(SERVICE, "aggregator", lambda: drain_on_notify(
             settings.database_url, f"aggregate_{SERVICE}", lambda: aggregator.run_pass(pool), stop,
-            after_drain=report_backlog, beat=heartbeat.beat), stop, beat=heartbeat.beat)
+            after_drain=report_backlog, beat=beat), stop, beat=heartbeat.beat)
     finally:
         stop.set()
         merging.join(timeout=30)
         pool.close()
+
+
+def now_and_then(seconds: float, action: Callable[[], None],
+                 clock: Callable[[], float] = time.monotonic) -> Callable[[], None]:
+    """A call that runs ``action`` if it has not run in the last ``seconds`` (nor ever)."""
+    last: list[float] = []
+
+    def maybe() -> None:
+        now = clock()
+        if not last or now - last[0] >= seconds:
+            last[:] = [now]
+            action()
+
+    return maybe
 
 
 def _in_background(name: str, stop: threading.Event, run: Callable[[], None]) -> threading.Thread:
