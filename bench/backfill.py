@@ -175,16 +175,7 @@ def _raw_consume_rate(bootstrap: str, topic: str, total: int) -> tuple[float, li
     consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{topic}-raw",
                              auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=500)
     sample: list[bytes] = []
-    seen, started = 0, None
-    while seen < total:
-        for messages in consumer.poll(timeout_ms=1000).values():
-            started = started or time.perf_counter()
-            seen += len(messages)
-            if len(sample) < SAMPLE:
-                sample.extend(message.value for message in messages)
-    elapsed = time.perf_counter() - (started or time.perf_counter())
-    consumer.close()
-    return seen / elapsed, sample
+    return _read_through(consumer, total, sample), sample
 
 
 def _raw_runner_client_rate(bootstrap: str, topic: str, total: int) -> float:
@@ -192,11 +183,19 @@ def _raw_runner_client_rate(bootstrap: str, topic: str, total: int) -> float:
     consumer's size: what is left for decoding, checking and storing is the rest of its time."""
     consumer = manual_commit_consumer(bootstrap, f"{topic}-raw-runner", [topic],
                                       max_poll_records=platform.service("metrics").poll_records)
+    return _read_through(consumer, total)
+
+
+def _read_through(consumer: Any, total: int, sample: list[bytes] | None = None) -> float:
+    """Messages/s polling ``total`` messages, timed from the first poll that gave any, keeping the
+    first SAMPLE messages' bytes in ``sample`` if given; closes the consumer."""
     seen, started = 0, None
     while seen < total:
         for messages in consumer.poll(timeout_ms=1000).values():
             started = started or time.perf_counter()
             seen += len(messages)
+            if sample is not None and len(sample) < SAMPLE:
+                sample.extend(message.value for message in messages)
     elapsed = time.perf_counter() - (started or time.perf_counter())
     consumer.close()
     return seen / elapsed

@@ -70,19 +70,17 @@ def test_a_poll_with_nothing_commits_nothing() -> None:
 
 class Polls:
     """A Kafka consumer that returns the polls it was given, one a call, then nothing and sets
-    ``stop``; it records each poll's time and its commits (no broker)."""
+    ``stop``; it counts the polls it gave and records its commits (no broker)."""
 
     def __init__(self, polls: list[dict[TopicPartition, list[Message]]], stop: threading.Event):
         self.polls, self.stop = list(polls), stop
         self.commits: list[dict[TopicPartition, int]] = []
-        self.polled = [threading.Event() for _ in polls]
         self.taken = 0
 
     def poll(self, timeout_ms: int) -> dict[TopicPartition, list[Message]]:
         if self.taken == len(self.polls):
             self.stop.set()
             return {}
-        self.polled[self.taken].set()
         self.taken += 1
         return self.polls[self.taken - 1]
 
