@@ -124,7 +124,9 @@ class LagCollector:
         self.reader = reader
         self.deadline = deadline
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lag-reading")
-        self._service_of = {group: group for group in reader.groups}  # a group is named after its service
+        known = platform.consumer_groups()  # a group is its service's, or one of its lanes'
+        self._service_of = {group: platform.service_of_group(group) if group in known else group
+                            for group in reader.groups}
 
     def describe(self) -> list[Metric]:
         return [self._family(), self._success(None)]

@@ -33,6 +33,23 @@ RELAY = Process("relay", "relay")
 CONSUMER = Process("consumer", "consumer")
 
 
+@dataclass(frozen=True)
+class Lane:
+    """A consumer of its own, in a group of its own (``<service>-<name>``), for the few event types
+    that must not queue behind a backlog of the others: it reads ``consumes`` and handles only
+    ``events``, and the service's consumer leaves those to it. A backfill sends notifications
+    thousands of kpi.updated, handled one at a time in the poll's transaction; a special cause
+    arriving among them waited seconds for them before its alert was queued (bench/README.md)."""
+
+    name: str
+    consumes: tuple[str, ...]
+    events: frozenset[str]
+
+    @property
+    def process(self) -> Process:
+        return Process(self.name, self.name)
+
+
 PROCESS_PORT_STEP = 100  # a service's processes listen 100 ports apart, from its API's port
 
 
@@ -43,7 +60,8 @@ class Service:
 
     Every service has a migration (entrypoints/migrate.py, run to completion before the rest), an
     api and an outbox relay; it has a consumer when it ``consumes`` a topic, and ``workers`` are
-    its other long-running processes. ``poll_records``: at most so many messages its consumer
+    its other long-running processes, ``lanes`` its consumers for events that must not wait behind
+    the rest (``Lane``; each runs as one more process, after the workers). ``poll_records``: at most so many messages its consumer
     handles in one poll, one transaction (more for set-based handlers: a backfill's batch then pays
     its statements over thousands of events; each measure of a batch holds an advisory lock until it
     commits, so the batch is bounded by PostgreSQL's lock table too)."""
@@ -54,12 +72,25 @@ class Service:
     consumes: tuple[str, ...] = ()
     workers: tuple[Process, ...] = ()
     poll_records: int = 500
+    lanes: tuple[Lane, ...] = ()
 
     @property
     def processes(self) -> tuple[Process, ...]:
         """Every long-running process, in the order devstack starts them."""
         consumer = (CONSUMER,) if self.consumes else ()
-        return (API, RELAY, *consumer, *self.workers)
+        return (API, RELAY, *consumer, *self.workers, *(lane.process for lane in self.lanes))
+
+    def lane(self, name: str) -> Lane:
+        """The service's lane called ``name``; KeyError names the ones there are."""
+        for lane in self.lanes:
+            if lane.name == name:
+                return lane
+        raise KeyError(f"{self.name} has no lane {name!r}; it has {', '.join(x.name for x in self.lanes) or 'none'}")
+
+    @property
+    def laned_events(self) -> frozenset[str]:
+        """The event types the service's lanes handle, which its consumer leaves to them."""
+        return frozenset().union(*(lane.events for lane in self.lanes))
 
     def port_of(self, process: Process, api_port: int | None = None) -> int:
         """The process' HTTP port: the API's port (``api_port``, where it is moved, else ``port``)
@@ -111,6 +142,7 @@ SERVICES: tuple[Service, ...] = (
         publishes=(topics.NOTIFICATIONS,),
         consumes=(topics.KPIS, topics.IDEAS, topics.PROJECTS, topics.STORIES, topics.TRAINING),
         workers=(Process("mailer", "mailer"), Process("bounces", "bounces")),
+        lanes=(Lane("alerts", (topics.KPIS,), frozenset({"kpi.special_cause_detected", "signal.opened"})),),
     ),
     Service("stories", 8006, publishes=(topics.STORIES,), consumes=(topics.PROJECTS, topics.KPIS)),
 )
@@ -139,8 +171,22 @@ PLATFORM_PROCESSES: tuple[PlatformProcess, ...] = (LAG_EXPORTER,)
 
 def consumer_groups() -> dict[str, tuple[str, ...]]:
     """Every consumer group the platform runs, with the topics it reads: one per consuming
-    service, named after it (shared.processes.run_consumer)."""
-    return {item.name: item.consumes for item in SERVICES if item.consumes}
+    service, named after it, and one per lane, named ``<service>-<lane>`` (shared.processes.run_consumer)."""
+    groups = {item.name: item.consumes for item in SERVICES if item.consumes}
+    groups.update({lane_group(item, lane): lane.consumes for item in SERVICES for lane in item.lanes})
+    return groups
+
+
+def lane_group(item: Service, lane: Lane) -> str:
+    return f"{item.name}-{lane.name}"
+
+
+def service_of_group(group: str) -> str:
+    """The service whose consumer or lane reads as ``group``."""
+    for item in SERVICES:
+        if group == item.name or any(group == lane_group(item, lane) for lane in item.lanes):
+            return item.name
+    raise KeyError(f"no consumer group {group!r} in shared/platform.py")
 
 
 def service_names() -> tuple[str, ...]:

@@ -97,27 +97,42 @@ def run_relay(service: str) -> None:
         pool.close()
 
 
+def consumer_plan(registered: platform.Service, lane: str | None = None
+                  ) -> tuple[str, list[str], Callable[[str], bool]]:
+    """The consumer group, its topics, and which event types it handles: the service's consumer
+    handles every type but those its lanes take; a lane only its own."""
+    if lane is None:
+        laned = registered.laned_events
+        return registered.name, list(registered.consumes), lambda event_type: event_type not in laned
+    chosen = registered.lane(lane)
+    return platform.lane_group(registered, chosen), list(chosen.consumes), chosen.events.__contains__
+
+
 def run_consumer(
     service: str,
     build_handlers: Callable[[Settings, ConnectionPool], dict[str, Handler]],
+    lane: str | None = None,
 ) -> None:
-    """Consume the topics shared/platform.py says the service consumes, until SIGTERM. When the
+    """Consume the topics shared/platform.py says the service consumes, until SIGTERM; or, given
+    ``lane``, that lane's topics, handling only its events, in a group of its own. When the
     database or Kafka stays unreachable the runner raises without committing the message in hand;
     the consumer is then closed without committing, and after a back-off a fresh one joins the
     group and is handed that message again (shared.outages). Any other error ends the process."""
     registered = platform.service(service)
-    subscribed = list(registered.consumes)
+    group, subscribed, wanted = consumer_plan(registered, lane)
+    process = lane or "consumer"
     settings = safe_settings(service)
     configure_logging(service, settings.log_level)
-    pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-consumer", wait=False)
-    handlers = build_handlers(settings, pool)
+    pool = db.make_pool(settings.database_url, max_size=2, name=f"{service}-{process}", wait=False)
+    handlers = {event_type: handler for event_type, handler in build_handlers(settings, pool).items()
+                if wanted(event_type)}
     collect_garbage_by_batches()
     stop = stop_on_sigterm()
-    heartbeat = start_worker_endpoint(settings, "consumer")
+    heartbeat = start_worker_endpoint(settings, process)
 
     def consume_until_stopped() -> None:
         producer = reliable_producer(settings.kafka_bootstrap, f"{service}-deadletter")
-        consumer = manual_commit_consumer(settings.kafka_bootstrap, service, subscribed,
+        consumer = manual_commit_consumer(settings.kafka_bootstrap, group, subscribed,
                                           max_poll_records=registered.poll_records)
         runner = ConsumerRunner(service, pool, consumer, producer, registered.dead_letter_topic, handlers,
                                 max_event_bytes=settings.max_event_bytes, max_attempts=settings.consumer_max_attempts)
@@ -127,9 +142,9 @@ def run_consumer(
             consumer.close()  # commits nothing
             producer.close(timeout=10)
 
-    log.info("consumer started", extra={"topics": subscribed})
+    log.info("consumer started", extra={"topics": subscribed, "group": group, "events": sorted(handlers)})
     try:
-        ride_out_outages(service, "consumer", consume_until_stopped, stop, beat=heartbeat.beat)
+        ride_out_outages(service, process, consume_until_stopped, stop, beat=heartbeat.beat)
     except Exception:
         log.exception("consumer stopped without committing the message in hand")
         sys.exit(1)

@@ -142,5 +142,6 @@ def test_the_running_lag_exporter_reports_every_platform_group():
     assert gauge(page, "wtgr_scrape_success", service="platform", collector="consumer_lag") == 1.0
     for group, read in platform.consumer_groups().items():
         for topic in read:
-            assert gauge(page, "wtgr_consumer_group_lag_messages", service=group, group=group, topic=topic,
+            assert gauge(page, "wtgr_consumer_group_lag_messages", service=platform.service_of_group(group),
+                         group=group, topic=topic,
                          partition="0") is not None, (group, topic)

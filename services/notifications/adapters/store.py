@@ -78,7 +78,15 @@ def left(uow: UnitOfWork, topic: str, people: list[str]) -> set[str]:
 
 def subscribe(uow: UnitOfWork, person: str, topic: str, title: str, path: str | None, origin: str,
               relation: str) -> None:
-    """Subscribe (or, for a follow, re-subscribe) ``person``; an event never re-subscribes someone who left."""
+    """Subscribe (or, for a follow, re-subscribe) ``person``; an event never re-subscribes someone who left.
+
+    An event's subscription that is already there as it would be written is left alone: no write,
+    and so no row lock for the other consumer's transaction to wait on (the alert lane and the
+    consumer both subscribe a KPI's owners, and the consumer's transaction spans a whole poll)."""
+    if origin != "follow" and uow.one(
+            "SELECT 1 AS same FROM subscriptions WHERE person = %s AND topic = %s AND title = %s"
+            " AND path IS NOT DISTINCT FROM %s", (person, topic, title, path)):
+        return
     uow.execute(
         """INSERT INTO subscriptions (person, topic, title, path, origin, relation) VALUES (%s, %s, %s, %s, %s, %s)
            ON CONFLICT (person, topic) DO UPDATE SET title = EXCLUDED.title, path = EXCLUDED.path,

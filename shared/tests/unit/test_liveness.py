@@ -105,4 +105,4 @@ def test_worker_ports_follow_the_services_port_a_hundred_apart():
     assert metrics.port_of(metrics.process("aggregator"), api_port=28003) == 28303
     notifications = platform.service("notifications")
     assert dict((p.name, port) for p, port in notifications.workers_and_ports) == {
-        "relay": 8105, "consumer": 8205, "mailer": 8305, "bounces": 8405}
+        "relay": 8105, "consumer": 8205, "mailer": 8305, "bounces": 8405, "alerts": 8505}

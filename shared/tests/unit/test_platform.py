@@ -18,7 +18,27 @@ def test_every_event_topic_and_one_dead_letter_topic_per_service_is_created():
 def test_a_service_has_a_consumer_exactly_when_it_consumes_a_topic():
     assert [p.name for p in platform.service("training").processes] == ["api", "relay", "scheduler"]
     assert [p.name for p in platform.service("notifications").processes] == ["api", "relay", "consumer", "mailer",
-                                                                                   "bounces"]
+                                                                                   "bounces", "alerts"]
+
+
+def test_a_lane_reads_in_a_group_of_its_own_and_its_events_are_left_by_the_services_consumer():
+    from shared.processes import consumer_plan
+
+    notifications = platform.service("notifications")
+    group, read, wanted = consumer_plan(notifications)
+    assert (group, read) == ("notifications", list(notifications.consumes))
+    assert wanted("kpi.updated") and wanted("idea.received")
+    assert not wanted("kpi.special_cause_detected") and not wanted("signal.opened")
+    group, read, wanted = consumer_plan(notifications, "alerts")
+    assert (group, read) == ("notifications-alerts", ["wtgr.kpis"])
+    assert wanted("kpi.special_cause_detected") and wanted("signal.opened") and not wanted("kpi.updated")
+    assert platform.consumer_groups()["notifications-alerts"] == ("wtgr.kpis",)
+    assert platform.service_of_group("notifications-alerts") == "notifications"
+    assert platform.service_of_group("metrics") == "metrics"
+    assert notifications.module(notifications.process("alerts")) == "services.notifications.entrypoints.alerts"
+    with pytest.raises(KeyError, match="has no lane 'urgent'; it has alerts"):
+        notifications.lane("urgent")
+    assert consumer_plan(platform.service("metrics"))[2]("kpi.special_cause_detected")  # metrics has no lane
 
 
 def test_a_process_runs_its_own_module():

@@ -95,8 +95,9 @@ def test_a_group_caught_up_has_no_lag():
 
 
 class FakeReader:
-    def __init__(self, lags=None, error=None, hang=None):
-        self.lags, self.error, self.hang, self.groups = lags or [], error, hang, {"metrics": ("wtgr.measures",)}
+    def __init__(self, lags=None, error=None, hang=None, groups=None):
+        self.lags, self.error, self.hang = lags or [], error, hang
+        self.groups = groups or {"metrics": ("wtgr.measures",)}
 
     def read(self):
         if self.hang is not None:
@@ -112,6 +113,13 @@ def test_the_lag_exporter_exports_each_partitions_lag_by_service_and_group():
     assert ('wtgr_consumer_group_lag_messages{group="metrics",partition="3",service="metrics",'
             'topic="wtgr.measures"} 2000.0') in page
     assert 'wtgr_scrape_success{collector="consumer_lag",service="platform"} 1.0' in page
+
+
+def test_a_lanes_group_is_exported_as_its_services():
+    reader = FakeReader([PartitionLag("notifications-alerts", "wtgr.kpis", 0, committed=5, end=7, earliest=0)],
+                        groups={"notifications-alerts": ("wtgr.kpis",)})
+    assert ('wtgr_consumer_group_lag_messages{group="notifications-alerts",partition="0",service="notifications",'
+            'topic="wtgr.kpis"} 2.0') in scrape(LagCollector(reader))
 
 
 def test_with_kafka_down_or_slow_the_lag_exporter_answers_at_once_without_lag():

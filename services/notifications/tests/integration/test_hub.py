@@ -185,3 +185,44 @@ def test_preferences_list_every_kind_with_its_defaults(client, issuer, person):
     items = {item["kind"]: item for item in client.get("/api/v1/me/preferences", headers=me).json["items"]}
     assert items["kpi_alert"]["email"] == "immediately" and items["kpi_update"]["email"] == "weekly"
     assert client.put("/api/v1/me/preferences/kpi_update", headers=me, json={"email": "hourly"}).status_code == 422
+
+
+def subscription_row(state, person, topic):
+    with state.pool.connection() as conn:
+        return conn.execute("SELECT title, updated_at FROM subscriptions WHERE person = %s AND topic = %s",
+                            (person, topic)).fetchone()
+
+
+def test_an_owners_subscription_follows_a_renamed_unit_and_is_not_rewritten_when_nothing_changed(
+        notifications_state, hub, person):
+    kpi = f"ALOS-{uuid.uuid4().hex[:6]}"
+    topic = f"kpi:{kpi}@WARD-7"
+    handle(notifications_state, hub, alert(kpi, "WARD-7", "Ward 7", person))
+    first = subscription_row(notifications_state, person, topic)
+    handle(notifications_state, hub, alert(kpi, "WARD-7", "Ward 7", person, period="2026-10"))
+    assert subscription_row(notifications_state, person, topic) == first
+    handle(notifications_state, hub, alert(kpi, "WARD-7", "Ward 7 (Elderly care)", person, period="2026-11"))
+    renamed = subscription_row(notifications_state, person, topic)
+    assert renamed["title"] == "Average length of stay, Ward 7 (Elderly care)"
+    assert renamed["updated_at"] > first["updated_at"]
+
+
+def test_an_alert_does_not_wait_for_another_transaction_holding_its_owners_subscription(
+        notifications_state, hub, person):
+    """The consumer's transaction spans a poll; having subscribed the owner for a kpi.updated of the
+    same chart, it holds that row while the alert lane tells the owner of a special cause."""
+    import threading
+
+    kpi = f"ALOS-{uuid.uuid4().hex[:6]}"
+    handle(notifications_state, hub, alert(kpi, "WARD-7", "Ward 7", person))
+    with notifications_state.pool.connection() as holder, holder.transaction():
+        holder.execute("SELECT 1 FROM subscriptions WHERE person = %s AND topic = %s FOR UPDATE",
+                       (person, f"kpi:{kpi}@WARD-7"))
+        told = threading.Thread(target=handle, args=(
+            notifications_state, hub, alert(kpi, "WARD-7", "Ward 7", person, period="2026-10")), daemon=True)
+        told.start()
+        told.join(timeout=20)
+        waited = told.is_alive()
+    told.join(timeout=20)
+    assert not waited, "the alert waited for the row lock"
+    assert len(emails_to(notifications_state, person)) == 2
