@@ -61,10 +61,11 @@ class Service:
     Every service has a migration (entrypoints/migrate.py, run to completion before the rest), an
     api and an outbox relay; it has a consumer when it ``consumes`` a topic, and ``workers`` are
     its other long-running processes, ``lanes`` its consumers for events that must not wait behind
-    the rest (``Lane``; each runs as one more process, after the workers). ``poll_records``: at most so many messages its consumer
-    handles in one poll, one transaction (more for set-based handlers: a backfill's batch then pays
-    its statements over thousands of events; each measure of a batch holds an advisory lock until it
-    commits, so the batch is bounded by PostgreSQL's lock table too)."""
+    the rest (``Lane``; each runs as one more process, after the workers). ``poll_records``: at
+    most so many messages its consumer handles in one poll, one transaction (more for set-based
+    handlers: a backfill's batch then pays its statements over thousands of events; each measure
+    of a batch holds an advisory lock until it commits, so the batch is bounded by PostgreSQL's
+    lock table too)."""
 
     name: str
     port: int
