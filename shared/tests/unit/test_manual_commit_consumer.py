@@ -46,19 +46,28 @@ class Librdkafka:
         self.commits: list[list[tuple[int, int]]] = []
         self.refuse: KafkaError | None = None
         self.closed = False
+        self.on_commit = config["on_commit"]
+        self.answers: list[tuple[KafkaError | None, list[ConfluentPartition]]] = []  # given at the next poll
 
     def subscribe(self, topics: list[str]) -> None:
         pass
 
     def poll(self, timeout: float) -> Message | None:
+        answers, self.answers = self.answers, []
+        for error, partitions in answers:
+            self.on_commit(error, partitions)
         return self.messages.pop(0) if self.messages else None
 
     def consume(self, count: int, timeout: float) -> list[Message]:
         taken, self.messages = self.messages[:count], self.messages[count:]
         return taken
 
-    def commit(self, offsets: list[ConfluentPartition], asynchronous: bool) -> list[ConfluentPartition]:
-        assert not asynchronous
+    def commit(self, offsets: list[ConfluentPartition], asynchronous: bool) -> list[ConfluentPartition] | None:
+        if asynchronous:  # answered at the next poll
+            if self.refuse is None:
+                self.commits.append([(tp.partition, tp.offset) for tp in offsets])
+            self.answers.append((self.refuse, offsets))
+            return None
         if self.refuse is not None:
             raise KafkaException(self.refuse)
         self.commits.append([(tp.partition, tp.offset) for tp in offsets])
@@ -102,21 +111,45 @@ def test_a_fatal_error_is_raised(consumer) -> None:
         consumer.poll(timeout_ms=10)
 
 
-def test_a_commit_names_the_next_offset_of_each_partition(consumer) -> None:
+def test_a_commit_names_the_next_offset_of_each_partition_and_does_not_wait_for_the_answer(consumer) -> None:
     consumer.commit({FIRST: OffsetAndMetadata(13, "", -1), SECOND: OffsetAndMetadata(7, "", -1)})
     consumer.commit({FIRST: OffsetAndMetadata(20, "", -1)})
-    assert librdkafka(consumer).commits == [[(0, 13), (1, 7)], [(0, 20)]]
+    broker = librdkafka(consumer)
+    assert broker.commits == [[(0, 13), (1, 7)], [(0, 20)]]
+    assert len(broker.answers) == 2  # not yet answered
+    assert consumer.poll(timeout_ms=10) == {}  # the answers come in the poll
     assert consumer.committed(FIRST) == 20
     assert consumer.committed(SECOND) == 7
+    assert len(broker.commits) == 2  # both answered: nothing to confirm again
 
 
-def test_a_refused_commit_is_raised_at_once(consumer) -> None:
+def test_committed_confirms_the_commits_still_unanswered(consumer) -> None:
+    consumer.commit({FIRST: OffsetAndMetadata(13, "", -1)})
+    assert consumer.committed(FIRST) == 13
+    assert librdkafka(consumer).commits == [[(0, 13)], [(0, 13)]]  # asked again, synchronously
+
+
+def test_a_refused_commit_is_raised_by_the_next_poll_before_any_message_is_handed_out(consumer) -> None:
     broker = librdkafka(consumer)
     broker.refuse = KafkaError(KafkaError.REBALANCE_IN_PROGRESS)
+    consumer.commit({FIRST: OffsetAndMetadata(13, "", -1)})
+    broker.messages = [Message(0, 13)]
     with pytest.raises(KafkaException):
-        consumer.commit({FIRST: OffsetAndMetadata(13, "", -1)})
+        consumer.poll(timeout_ms=10)
     assert broker.commits == []
-    assert consumer.committed(FIRST) is None
+    broker.refuse = None
+    assert consumer.committed(FIRST) == 13  # what was asked is still asked of the broker, once it answers
+
+
+def test_a_refusal_answered_before_the_next_commit_is_raised_by_it(consumer) -> None:
+    broker = librdkafka(consumer)
+    broker.refuse = KafkaError(KafkaError.ILLEGAL_GENERATION)
+    consumer.commit({FIRST: OffsetAndMetadata(13, "", -1)})
+    broker.on_commit(*broker.answers.pop())  # librdkafka answers during a consume
+    broker.refuse = None
+    with pytest.raises(KafkaException):
+        consumer.commit({FIRST: OffsetAndMetadata(14, "", -1)})
+    assert broker.commits == []
 
 
 def test_close_leaves_the_group(consumer) -> None:
