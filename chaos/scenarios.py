@@ -400,11 +400,14 @@ def replay(stack: Stack, options: Options) -> Row:
         return row_of("consumer group reset to earliest (full replay)", before_verdict, None,
                       "the ground truth was not reached before the replay")
     before = _digest(stack)
-    stack.services.stop_process("metrics", "consumer", say)
-    replayed = _reset_to_earliest(stack, "metrics")
-    stack.services.start_process("metrics", "consumer")
+    groups = platform.service("metrics").groups  # its consumer's and its lane's: every topic it reads
+    for group in groups:
+        stack.services.stop_process("metrics", group.process.name, say)
+    replayed = sum(_reset_to_earliest(stack, group.name) for group in groups)
+    for group in groups:
+        stack.services.start_process("metrics", group.process.name)
     cleared = time.monotonic()
-    caught_up = wait_for(lambda: _lag(stack, "metrics") == 0, options.timeout)
+    caught_up = wait_for(lambda: all(_lag(stack, group.name) == 0 for group in groups), options.timeout)
     changed: list[str] = []
 
     def unchanged(verdict: Verdict) -> None:
@@ -440,7 +443,7 @@ def _reset_to_earliest(stack: Stack, group: str) -> int:
     try:
         if not wait_for(lambda: _members(stack, group) == 0, 60):
             raise RuntimeError(f"consumer group {group} still has members")
-        partitions = [TopicPartition(topic, p) for topic in platform.service(group).consumes
+        partitions = [TopicPartition(topic, p) for topic in platform.consumer_groups()[group]
                       for p in range(topics.PARTITIONS)]
         admin.reset_group_offsets(group, {tp: OffsetSpec.EARLIEST for tp in partitions})
     finally:
@@ -454,7 +457,7 @@ def _reset_to_earliest(stack: Stack, group: str) -> int:
 
 
 def _lag(stack: Stack, group: str) -> int:
-    partitions = [TopicPartition(topic, p) for topic in platform.service(group).consumes
+    partitions = [TopicPartition(topic, p) for topic in platform.consumer_groups()[group]
                   for p in range(topics.PARTITIONS)]
     consumer = KafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, group_id=group, enable_auto_commit=False)
     try:

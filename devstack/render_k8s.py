@@ -234,7 +234,7 @@ def replica_patch(environment: Environment) -> list[Manifest]:
 
 def consumer_partitions(service: platform.Service) -> int:
     """The most partitions among the topics a service consumes: more consumers would idle."""
-    return max(platform.all_topics()[topic] for topic in service.consumes)
+    return max(platform.all_topics()[topic] for topic in service.consumer_topics)
 
 
 def dump(manifests: list[Manifest]) -> str:

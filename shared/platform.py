@@ -35,19 +35,32 @@ CONSUMER = Process("consumer", "consumer")
 
 @dataclass(frozen=True)
 class Lane:
-    """A consumer of its own, in a group of its own (``<service>-<name>``), for the few event types
-    that must not queue behind a backlog of the others: it reads ``consumes`` and handles only
-    ``events``, and the service's consumer leaves those to it. A backfill sends notifications
-    thousands of kpi.updated, handled one at a time in the poll's transaction; a special cause
-    arriving among them waited seconds for them before its alert was queued (bench/README.md)."""
+    """A consumer of its own, in a group of its own (``<service>-<name>``), so that the events it
+    handles and those the service's consumer handles never queue behind each other. It reads
+    ``consumes`` and handles ``events`` of them, which the service's consumer then leaves to it;
+    ``events`` None: every event of its topics, which the service's consumer then does not read.
+
+    Why: a backfill sends thousands of kpi.updated, handled one at a time in a poll's transaction.
+    A special cause arriving among them waited seconds for them in notifications before its alert
+    was queued, and a feed's live measure waited behind them in metrics (bench/README.md)."""
 
     name: str
     consumes: tuple[str, ...]
-    events: frozenset[str]
+    events: frozenset[str] | None = None
+    poll_records: int = 500
 
     @property
     def process(self) -> Process:
         return Process(self.name, self.name)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A consumer group of a service: the process that reads in it, its name, and its topics."""
+
+    process: Process
+    name: str
+    topics: tuple[str, ...]
 
 
 PROCESS_PORT_STEP = 100  # a service's processes listen 100 ports apart, from its API's port
@@ -78,8 +91,20 @@ class Service:
     @property
     def processes(self) -> tuple[Process, ...]:
         """Every long-running process, in the order devstack starts them."""
-        consumer = (CONSUMER,) if self.consumes else ()
+        consumer = (CONSUMER,) if self.consumer_topics else ()
         return (API, RELAY, *consumer, *self.workers, *(lane.process for lane in self.lanes))
+
+    @property
+    def consumer_topics(self) -> tuple[str, ...]:
+        """The topics the service's consumer reads: those it consumes but a lane's whole topics."""
+        whole = {topic for lane in self.lanes if lane.events is None for topic in lane.consumes}
+        return tuple(topic for topic in self.consumes if topic not in whole)
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        """The service's consumer groups: its consumer's, named after it, and each lane's."""
+        consumer = (Group(CONSUMER, self.name, self.consumer_topics),) if self.consumer_topics else ()
+        return (*consumer, *(Group(lane.process, f"{self.name}-{lane.name}", lane.consumes) for lane in self.lanes))
 
     def lane(self, name: str) -> Lane:
         """The service's lane called ``name``; KeyError names the ones there are."""
@@ -90,8 +115,9 @@ class Service:
 
     @property
     def laned_events(self) -> frozenset[str]:
-        """The event types the service's lanes handle, which its consumer leaves to them."""
-        return frozenset().union(*(lane.events for lane in self.lanes))
+        """The event types the service's lanes handle of topics its consumer reads too, which
+        the consumer leaves to them."""
+        return frozenset().union(*(lane.events for lane in self.lanes if lane.events is not None))
 
     def port_of(self, process: Process, api_port: int | None = None) -> int:
         """The process' HTTP port: the API's port (``api_port``, where it is moved, else ``port``)
@@ -134,6 +160,7 @@ SERVICES: tuple[Service, ...] = (
         consumes=(topics.MEASURES, topics.IDEAS, topics.PROJECTS, topics.KPIS),
         workers=(Process("aggregator", "aggregator"), Process("overdue", "overdue_check")),
         poll_records=2_000,
+        lanes=(Lane("events", (topics.IDEAS, topics.PROJECTS, topics.KPIS)),),
     ),
     Service("training", 8004, publishes=(topics.TRAINING, topics.MEASURES),
             workers=(Process("scheduler", "scheduler"),)),
@@ -171,23 +198,17 @@ PLATFORM_PROCESSES: tuple[PlatformProcess, ...] = (LAG_EXPORTER,)
 
 
 def consumer_groups() -> dict[str, tuple[str, ...]]:
-    """Every consumer group the platform runs, with the topics it reads: one per consuming
-    service, named after it, and one per lane, named ``<service>-<lane>`` (shared.processes.run_consumer)."""
-    groups = {item.name: item.consumes for item in SERVICES if item.consumes}
-    groups.update({lane_group(item, lane): lane.consumes for item in SERVICES for lane in item.lanes})
-    return groups
+    """Every consumer group the platform runs, with the topics it reads: each consuming service's
+    consumer's, named after it, and each lane's, named ``<service>-<lane>`` (shared.processes.run_consumer)."""
+    return {group.name: group.topics for item in SERVICES for group in item.groups}
 
 
-def lane_group(item: Service, lane: Lane) -> str:
-    return f"{item.name}-{lane.name}"
-
-
-def service_of_group(group: str) -> str:
-    """The service whose consumer or lane reads as ``group``."""
+def service_of_group(name: str) -> str:
+    """The service whose consumer or lane reads in the group ``name``."""
     for item in SERVICES:
-        if group == item.name or any(group == lane_group(item, lane) for lane in item.lanes):
+        if any(group.name == name for group in item.groups):
             return item.name
-    raise KeyError(f"no consumer group {group!r} in shared/platform.py")
+    raise KeyError(f"no consumer group {name!r} in shared/platform.py")
 
 
 def service_names() -> tuple[str, ...]:

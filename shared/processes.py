@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from psycopg_pool import ConnectionPool
 
@@ -97,15 +98,28 @@ def run_relay(service: str) -> None:
         pool.close()
 
 
-def consumer_plan(registered: platform.Service, lane: str | None = None
-                  ) -> tuple[str, list[str], Callable[[str], bool]]:
-    """The consumer group, its topics, and which event types it handles: the service's consumer
-    handles every type but those its lanes take; a lane only its own."""
+class ConsumerPlan(NamedTuple):
+    """What a service's consumer, or one of its lanes, reads and handles."""
+
+    group: str
+    topics: list[str]
+    wanted: Callable[[str], bool]  # whether it handles an event type
+    poll_records: int
+
+
+def consumer_plan(registered: platform.Service, lane: str | None = None) -> ConsumerPlan:
+    """The service's consumer reads its topics but its lanes' whole ones, and handles every type
+    but those its lanes take of them; a lane reads its topics and handles its own types, or every
+    type of them."""
     if lane is None:
         laned = registered.laned_events
-        return registered.name, list(registered.consumes), lambda event_type: event_type not in laned
+        return ConsumerPlan(registered.name, list(registered.consumer_topics),
+                            lambda event_type: event_type not in laned, registered.poll_records)
     chosen = registered.lane(lane)
-    return platform.lane_group(registered, chosen), list(chosen.consumes), chosen.events.__contains__
+    [group] = [group for group in registered.groups if group.process == chosen.process]
+    events = chosen.events
+    return ConsumerPlan(group.name, list(group.topics), (lambda _: True) if events is None else events.__contains__,
+                        chosen.poll_records)
 
 
 def run_consumer(
@@ -119,7 +133,7 @@ def run_consumer(
     the consumer is then closed without committing, and after a back-off a fresh one joins the
     group and is handed that message again (shared.outages). Any other error ends the process."""
     registered = platform.service(service)
-    group, subscribed, wanted = consumer_plan(registered, lane)
+    group, subscribed, wanted, poll_records = consumer_plan(registered, lane)
     process = lane or "consumer"
     settings = safe_settings(service)
     configure_logging(service, settings.log_level)
@@ -133,7 +147,7 @@ def run_consumer(
     def consume_until_stopped() -> None:
         producer = reliable_producer(settings.kafka_bootstrap, f"{service}-deadletter")
         consumer = manual_commit_consumer(settings.kafka_bootstrap, group, subscribed,
-                                          max_poll_records=registered.poll_records)
+                                          max_poll_records=poll_records)
         runner = ConsumerRunner(service, pool, consumer, producer, registered.dead_letter_topic, handlers,
                                 max_event_bytes=settings.max_event_bytes, max_attempts=settings.consumer_max_attempts)
         try:

@@ -1,4 +1,5 @@
-"""Consumes measure.recorded events from feeds and services, and the programme's own activity."""
+"""Consumes measure.recorded events from feeds and services (wtgr.measures). What metrics follows
+of the other services and of its own charts is the events lane's (entrypoints/events.py)."""
 
 from services.metrics.bootstrap import SERVICE, event_handlers
 from shared.processes import run_consumer

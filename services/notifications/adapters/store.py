@@ -224,6 +224,13 @@ def emails_today(uow: UnitOfWork, person: str, since: datetime) -> int:
     return int(row["n"]) if row else 0
 
 
+def seconds_until_due(conn: Connection[Any]) -> float | None:
+    """Seconds until the next pending email falls due (0 or less: due now); None when none is pending."""
+    row = conn.execute("SELECT extract(epoch FROM min(next_attempt_at) - clock_timestamp()) AS wait FROM emails"
+                       " WHERE status = 'pending'").fetchone()
+    return None if row is None or row["wait"] is None else float(row["wait"])
+
+
 def claim_due(conn: Connection[Any], limit: int) -> list[dict[str, Any]]:
     return conn.execute(
         f"""SELECT {EMAIL_COLUMNS} FROM emails

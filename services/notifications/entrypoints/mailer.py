@@ -1,7 +1,7 @@
-"""Sends queued emails through SMTP, waking on every newly queued email, and queues the digests
-that fall due (delivery.run_digests, once a minute); rides out an outage of PostgreSQL or the SMTP
-server with back-off (shared.outages). Serves /healthz and /metrics, beating its heartbeat on every
-pass (shared.liveness)."""
+"""Sends queued emails through SMTP, waking on every newly queued email and when a held one falls
+due (an alert, a retry), and queues the digests that fall due (delivery.run_digests, once a
+minute); rides out an outage of PostgreSQL or the SMTP server with back-off (shared.outages).
+Serves /healthz and /metrics, beating its heartbeat on every pass (shared.liveness)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def main() -> None:
     log.info("mailer started", extra={"smtp": f"{smtp.host}:{smtp.port}", "security": smtp.security})
     try:
         ride_out_outages(SERVICE, "mailer", lambda: drain_on_notify(
-            settings.database_url, f"mail_{SERVICE}", digests_then_mail, stop, beat=heartbeat.beat), stop,
+            settings.database_url, f"mail_{SERVICE}", digests_then_mail, stop, beat=heartbeat.beat,
+            due_in=mailer.seconds_until_due), stop,
             beat=heartbeat.beat)
     finally:
         pool.close()

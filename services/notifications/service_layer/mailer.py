@@ -68,6 +68,12 @@ class Mailer:
             raise SmtpUnreachable(batch.unreachable)
         return batch.attempted
 
+    def seconds_until_due(self) -> float | None:
+        """When the next pending email falls due (an alert held for others to join it, a retry):
+        the mailer wakes then, not at its next idle check."""
+        with self.pool.connection() as conn:
+            return store.seconds_until_due(conn)
+
     def send_due_in(self, uow: UnitOfWork) -> Batch:
         """Send the due emails this transaction can claim, recording each outcome in it; stops at
         the first email the server could not be reached for."""

@@ -101,7 +101,7 @@ def test_the_endpoint_answers_while_the_worker_is_busy(served, clock):
 
 def test_worker_ports_follow_the_services_port_a_hundred_apart():
     metrics = platform.service("metrics")
-    assert [metrics.port_of(process) for process in metrics.processes] == [8003, 8103, 8203, 8303, 8403]
+    assert [metrics.port_of(process) for process in metrics.processes] == [8003, 8103, 8203, 8303, 8403, 8503]
     assert metrics.port_of(metrics.process("aggregator"), api_port=28003) == 28303
     notifications = platform.service("notifications")
     assert dict((p.name, port) for p, port in notifications.workers_and_ports) == {

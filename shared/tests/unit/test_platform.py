@@ -25,20 +25,40 @@ def test_a_lane_reads_in_a_group_of_its_own_and_its_events_are_left_by_the_servi
     from shared.processes import consumer_plan
 
     notifications = platform.service("notifications")
-    group, read, wanted = consumer_plan(notifications)
-    assert (group, read) == ("notifications", list(notifications.consumes))
-    assert wanted("kpi.updated") and wanted("idea.received")
-    assert not wanted("kpi.special_cause_detected") and not wanted("signal.opened")
-    group, read, wanted = consumer_plan(notifications, "alerts")
-    assert (group, read) == ("notifications-alerts", ["wtgr.kpis"])
-    assert wanted("kpi.special_cause_detected") and wanted("signal.opened") and not wanted("kpi.updated")
+    plan = consumer_plan(notifications)
+    assert (plan.group, plan.topics, plan.poll_records) == ("notifications", list(notifications.consumes), 500)
+    assert plan.wanted("kpi.updated") and plan.wanted("idea.received")
+    assert not plan.wanted("kpi.special_cause_detected") and not plan.wanted("signal.opened")
+    lane = consumer_plan(notifications, "alerts")
+    assert (lane.group, lane.topics) == ("notifications-alerts", ["wtgr.kpis"])
+    assert lane.wanted("kpi.special_cause_detected") and lane.wanted("signal.opened")
+    assert not lane.wanted("kpi.updated")
     assert platform.consumer_groups()["notifications-alerts"] == ("wtgr.kpis",)
     assert platform.service_of_group("notifications-alerts") == "notifications"
     assert platform.service_of_group("metrics") == "metrics"
     assert notifications.module(notifications.process("alerts")) == "services.notifications.entrypoints.alerts"
     with pytest.raises(KeyError, match="has no lane 'urgent'; it has alerts"):
         notifications.lane("urgent")
-    assert consumer_plan(platform.service("metrics"))[2]("kpi.special_cause_detected")  # metrics has no lane
+    with pytest.raises(KeyError, match="no consumer group 'nobody'"):
+        platform.service_of_group("nobody")
+
+
+def test_a_lane_of_whole_topics_takes_them_from_the_services_consumer():
+    from shared.processes import consumer_plan
+
+    metrics = platform.service("metrics")
+    consumer, lane = consumer_plan(metrics), consumer_plan(metrics, "events")
+    assert (consumer.group, consumer.topics, consumer.poll_records) == ("metrics", ["wtgr.measures"], 2_000)
+    assert (lane.group, lane.topics, lane.poll_records) == (
+        "metrics-events", ["wtgr.ideas", "wtgr.projects", "wtgr.kpis"], 500)
+    assert lane.wanted("kpi.updated") and lane.wanted("project.created") and consumer.wanted("measure.recorded")
+    assert platform.consumer_groups()["metrics"] == ("wtgr.measures",)
+    assert platform.consumer_groups()["metrics-events"] == ("wtgr.ideas", "wtgr.projects", "wtgr.kpis")
+    assert [p.name for p in metrics.processes] == ["api", "relay", "consumer", "aggregator", "overdue", "events"]
+    # every topic a service consumes is read by exactly one of its groups, or by several for different events
+    for service in platform.SERVICES:
+        read = {topic for group in service.groups for topic in group.topics}
+        assert read == set(service.consumes), service.name
 
 
 def test_a_process_runs_its_own_module():

@@ -107,6 +107,46 @@ def test_queueing_an_email_wakes_the_mailer_at_once(notifications_state):
     assert woken == ["mail_notifications"]
 
 
+def test_the_next_pending_email_says_when_it_falls_due(notifications_state):
+    with unit_of_work(notifications_state.pool, "notifications") as uow:
+        queue_first_in_line(uow, "due@hospital.example")
+        overdue = store.seconds_until_due(uow.conn)
+        uow.execute("UPDATE emails SET next_attempt_at = clock_timestamp() + interval '1 day' WHERE status = 'pending'")
+        held = store.seconds_until_due(uow.conn)
+        uow.execute("UPDATE emails SET status = 'sent' WHERE status = 'pending'")
+        none_pending = store.seconds_until_due(uow.conn)
+        uow.conn.rollback()  # nothing of this is kept: the running mailer's mail is left as it was
+    assert overdue is not None and overdue < -365 * 86400
+    assert held is not None and 86_000 < held <= 86_400
+    assert none_pending is None
+
+
+def test_a_drain_waits_no_longer_than_until_work_falls_due(notifications_state):
+    """With nothing notified, the next drain comes when ``due_in`` says, not after the idle wait."""
+    import threading
+    import time
+
+    from shared.wakeup import drain_on_notify
+
+    drains: list[float] = []
+    stop = threading.Event()
+
+    def drain_once() -> int:
+        drains.append(time.monotonic())
+        if len(drains) == 2:
+            stop.set()
+        return 0
+
+    started = time.monotonic()
+    waiting = threading.Thread(target=drain_on_notify, args=(
+        notifications_state.settings.database_url, f"quiet_{uuid.uuid4().hex[:8]}", drain_once, stop),
+        kwargs={"idle_wait": 60.0, "due_in": lambda: 0.2}, daemon=True)
+    waiting.start()
+    waiting.join(timeout=30)
+    stop.set()
+    assert len(drains) == 2 and drains[1] - started < 30  # the idle wait alone would be 60 s
+
+
 def test_an_smtp_server_that_cannot_be_reached_charges_no_attempt_and_stops_the_batch(notifications_state):
     nobody_listens = SmtpSender(SmtpSettings("127.0.0.1", 1, "wtgr@hospital.example", timeout=2))
     with unit_of_work(notifications_state.pool, "notifications") as uow:  # unseen by a running mailer
