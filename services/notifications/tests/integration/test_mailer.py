@@ -12,7 +12,7 @@ from devstack.mail import Mailbox
 from services.notifications.adapters import store
 from services.notifications.adapters.smtp import SmtpSender, SmtpSettings
 from services.notifications.service_layer.mailer import Mailer
-from shared.db import unit_of_work
+from shared.db import UnitOfWork, unit_of_work
 
 pytestmark = pytest.mark.integration
 
@@ -108,14 +108,14 @@ def test_queueing_an_email_wakes_the_mailer_at_once(notifications_state):
 
 
 def test_the_next_pending_email_says_when_it_falls_due(notifications_state):
-    with unit_of_work(notifications_state.pool, "notifications") as uow:
+    with notifications_state.pool.connection() as conn, conn.transaction(force_rollback=True):
+        uow = UnitOfWork(conn, "notifications")  # nothing of this is kept: the running mailer's mail is left as it was
         queue_first_in_line(uow, "due@hospital.example")
-        overdue = store.seconds_until_due(uow.conn)
+        overdue = store.seconds_until_due(conn)
         uow.execute("UPDATE emails SET next_attempt_at = clock_timestamp() + interval '1 day' WHERE status = 'pending'")
-        held = store.seconds_until_due(uow.conn)
+        held = store.seconds_until_due(conn)
         uow.execute("UPDATE emails SET status = 'sent' WHERE status = 'pending'")
-        none_pending = store.seconds_until_due(uow.conn)
-        uow.conn.rollback()  # nothing of this is kept: the running mailer's mail is left as it was
+        none_pending = store.seconds_until_due(conn)
     assert overdue is not None and overdue < -365 * 86400
     assert held is not None and 86_000 < held <= 86_400
     assert none_pending is None
