@@ -14,7 +14,6 @@ run charts existed has no ``chart_type``: it is an XmR chart.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -23,7 +22,7 @@ from services.metrics.domain.runchart import RunChart
 from services.metrics.domain.spc import SpcChart, SpcPeriod, SpcPoint
 from shared.month import month_text
 
-POINT_COLUMNS = tuple(field.name for field in fields(SpcPoint))
+POINT_COLUMNS = SpcPoint._fields
 
 
 def chart_json(chart: Chart, periods: Sequence[date]) -> dict[str, Any]:
@@ -32,7 +31,7 @@ def chart_json(chart: Chart, periods: Sequence[date]) -> dict[str, Any]:
         return {"chart_type": RUN, **chart.to_dict(), "periods_of_points": months}
     return {
         "chart_type": XMR,
-        "point_columns": {name: [getattr(point, name) for point in chart.points] for name in POINT_COLUMNS},
+        "point_columns": _columns(chart.points),
         "periods": [period.to_dict() for period in chart.periods],
         "improvement_direction": chart.improvement_direction,
         "variation_icon": chart.variation_icon,
@@ -40,6 +39,13 @@ def chart_json(chart: Chart, periods: Sequence[date]) -> dict[str, Any]:
         "warnings": list(chart.warnings),
         "periods_of_points": months,
     }
+
+
+def _columns(points: Sequence[SpcPoint]) -> dict[str, list[Any]]:
+    """The points as a list per column, in ``POINT_COLUMNS`` order."""
+    if not points:
+        return {name: [] for name in POINT_COLUMNS}
+    return dict(zip(POINT_COLUMNS, map(list, zip(*points, strict=True)), strict=True))
 
 
 def expanded(body: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,6 @@ stands in front of: it accepts only what that path accepts, with the same envelo
 
 import json
 import math
-from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -39,7 +38,7 @@ def exactly(read):
     if read is None:
         return None
     envelope, payload = read
-    exact = (repr(replace(envelope, data={})), sorted(map(repr, envelope.data.items())))
+    exact = (repr(envelope._replace(data={})), sorted(map(repr, envelope.data.items())))
     return exact, sorted(map(repr, payload.items()))
 
 
