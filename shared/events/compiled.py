@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import fastjsonschema
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, missing, validate
 
 from shared.fields import MonthField
 from shared.month import PATTERN as MONTH
@@ -112,6 +112,25 @@ class CompiledDump:
             return None
 
 
+class CompiledLoad:
+    """``load(data)``: the schema's load of ``data`` (fields it does not declare excluded, as the
+    registry loads) when the compiled check accepts it, else None (the schema is to judge it). The
+    check refuses any field not declared, so what it accepts has none to exclude; what the load
+    adds is each missing field's ``load_default``. A kpi.updated with a 100-month series is read by
+    four consumers; marshmallow took about 1.8 ms a read."""
+
+    def __init__(self, schema: Schema):
+        self._check = fastjsonschema.compile(json_schema(schema))
+        self._load = _loader(schema)
+
+    def __call__(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            self._check(data)
+            return self._load(data)
+        except (fastjsonschema.JsonSchemaValueException, NotFinite):
+            return None
+
+
 class NotFinite(ValueError):
     """NaN or an infinity, which a Float field refuses (JSON has no such number)."""
 
@@ -126,16 +145,34 @@ def _dumper(schema: Schema) -> Dumper:
     return lambda data: {name: convert[name](value) for name, value in data.items()}
 
 
-def _converter(field: fields.Field) -> Dumper:
+def _loader(schema: Schema) -> Dumper:
+    """What the schema's load does to a payload the compiled check accepted: numbers converted as
+    a dump converts them, nested payloads loaded alike, and each field missing given its
+    ``load_default``."""
+    convert = {name: _converter(field, _loader) for name, field in schema.fields.items()}
+    defaults = {name: field.load_default for name, field in schema.fields.items()
+                if field.load_default is not missing}
+
+    def load(data: dict[str, Any]) -> dict[str, Any]:
+        loaded = {name: convert[name](value) for name, value in data.items()}
+        for name, default in defaults.items():
+            if name not in loaded:
+                loaded[name] = default() if callable(default) else default
+        return loaded
+
+    return load
+
+
+def _converter(field: fields.Field, nested_way: Callable[[Schema], Dumper] | None = None) -> Dumper:
     if isinstance(field, fields.Float):
         return _finite
     if isinstance(field, fields.Integer):
         return lambda value: None if value is None else int(value)
     if isinstance(field, fields.List):
-        inner = _converter(field.inner)
+        inner = _converter(field.inner, nested_way)
         return lambda value: None if value is None else [inner(item) for item in value]
     if isinstance(field, fields.Nested):
-        nested = _dumper(field.schema)
+        nested = (nested_way or _dumper)(field.schema)
         return lambda value: None if value is None else nested(value)
     return lambda value: value
 
