@@ -443,8 +443,7 @@ def _reset_to_earliest(stack: Stack, group: str) -> int:
     try:
         if not wait_for(lambda: _members(stack, group) == 0, 60):
             raise RuntimeError(f"consumer group {group} still has members")
-        partitions = [TopicPartition(topic, p) for topic in platform.consumer_groups()[group]
-                      for p in range(topics.PARTITIONS)]
+        partitions = _partitions(group)
         admin.reset_group_offsets(group, {tp: OffsetSpec.EARLIEST for tp in partitions})
     finally:
         admin.close()
@@ -456,9 +455,13 @@ def _reset_to_earliest(stack: Stack, group: str) -> int:
     return sum(ends[tp] - starts[tp] for tp in partitions)
 
 
+def _partitions(group: str) -> list[TopicPartition]:
+    """Every partition of the topics ``group`` reads (shared/platform.py)."""
+    return [TopicPartition(topic, p) for topic in platform.consumer_groups()[group] for p in range(topics.PARTITIONS)]
+
+
 def _lag(stack: Stack, group: str) -> int:
-    partitions = [TopicPartition(topic, p) for topic in platform.consumer_groups()[group]
-                  for p in range(topics.PARTITIONS)]
+    partitions = _partitions(group)
     consumer = KafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, group_id=group, enable_auto_commit=False)
     try:
         ends = consumer.end_offsets(partitions)

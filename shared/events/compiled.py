@@ -96,23 +96,32 @@ def _nullable(result: dict[str, Any], allow_none: bool) -> dict[str, Any]:
     return {**result, "type": [result["type"], "null"]}
 
 
-class CompiledDump:
-    """``dump(data)``: the schema's dump of ``data`` when the compiled check accepts it, else None
-    (the schema is to judge it)."""
+class _Compiled:
+    """The compiled check of a schema, and what the schema would make of a payload it accepts
+    (``way``: its dump or its load); called, it gives that, or None when the check refuses (the
+    schema is to judge)."""
 
-    def __init__(self, schema: Schema):
+    def __init__(self, schema: Schema, way: Callable[[Schema], Dumper]):
         self._check = fastjsonschema.compile(json_schema(schema))
-        self._dump = _dumper(schema)
+        self._make = way(schema)
 
     def __call__(self, data: dict[str, Any]) -> dict[str, Any] | None:
         try:
             self._check(data)
-            return self._dump(data)
+            return self._make(data)
         except (fastjsonschema.JsonSchemaValueException, NotFinite):
             return None
 
 
-class CompiledLoad:
+class CompiledDump(_Compiled):
+    """``dump(data)``: the schema's dump of ``data`` when the compiled check accepts it, else None
+    (the schema is to judge it)."""
+
+    def __init__(self, schema: Schema):
+        super().__init__(schema, _dumper)
+
+
+class CompiledLoad(_Compiled):
     """``load(data)``: the schema's load of ``data`` (fields it does not declare excluded, as the
     registry loads) when the compiled check accepts it, else None (the schema is to judge it). The
     check refuses any field not declared, so what it accepts has none to exclude; what the load
@@ -120,15 +129,7 @@ class CompiledLoad:
     four consumers; marshmallow took about 1.8 ms a read."""
 
     def __init__(self, schema: Schema):
-        self._check = fastjsonschema.compile(json_schema(schema))
-        self._load = _loader(schema)
-
-    def __call__(self, data: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            self._check(data)
-            return self._load(data)
-        except (fastjsonschema.JsonSchemaValueException, NotFinite):
-            return None
+        super().__init__(schema, _loader)
 
 
 class NotFinite(ValueError):
@@ -141,7 +142,7 @@ Dumper = Callable[[Any], Any]
 def _dumper(schema: Schema) -> Dumper:
     """What the schema's dump does to a payload the compiled check accepted: numbers of a Float
     field become floats (refusing what is not finite), of an Integer field ints."""
-    convert = {name: _converter(field) for name, field in schema.fields.items()}
+    convert = {name: _converter(field, _dumper) for name, field in schema.fields.items()}
     return lambda data: {name: convert[name](value) for name, value in data.items()}
 
 
@@ -163,7 +164,8 @@ def _loader(schema: Schema) -> Dumper:
     return load
 
 
-def _converter(field: fields.Field, nested_way: Callable[[Schema], Dumper] | None = None) -> Dumper:
+def _converter(field: fields.Field, nested_way: Callable[[Schema], Dumper]) -> Dumper:
+    """A field's value as ``nested_way`` (dump or load) makes its nested payloads."""
     if isinstance(field, fields.Float):
         return _finite
     if isinstance(field, fields.Integer):
@@ -172,7 +174,7 @@ def _converter(field: fields.Field, nested_way: Callable[[Schema], Dumper] | Non
         inner = _converter(field.inner, nested_way)
         return lambda value: None if value is None else [inner(item) for item in value]
     if isinstance(field, fields.Nested):
-        nested = (nested_way or _dumper)(field.schema)
+        nested = nested_way(field.schema)
         return lambda value: None if value is None else nested(value)
     return lambda value: value
 
