@@ -203,6 +203,12 @@ def consumer_groups() -> dict[str, tuple[str, ...]]:
     return {group.name: group.topics for item in SERVICES for group in item.groups}
 
 
+def urgent_events() -> frozenset[str]:
+    """The event types a lane of some service waits for: every relay publishes them ahead of its
+    backlog (shared.relay), so an alert is not queued behind a backfill's charts twice over."""
+    return frozenset().union(*(item.laned_events for item in SERVICES))
+
+
 def service_of_group(name: str) -> str:
     """The service whose consumer or lane reads in the group ``name``."""
     for item in SERVICES:

@@ -86,8 +86,8 @@ def run_relay(service: str) -> None:
     def relay_until_stopped() -> None:
         producer = reliable_producer(settings.kafka_bootstrap, f"{service}-relay")
         try:
-            OutboxRelay(service, pool, producer).run_forever(settings.database_url, service, stop=stop,
-                                                             beat=heartbeat.beat)
+            relay = OutboxRelay(service, pool, producer, urgent=platform.urgent_events())
+            relay.run_forever(settings.database_url, service, stop=stop, beat=heartbeat.beat)
         finally:
             producer.close(timeout=10)
 

@@ -1,7 +1,9 @@
 """The outbox relay: the only way events leave a service for Kafka.
 
 Guarantees: every committed outbox row is published at least once, in outbox order per key
-(a single relay per service), with acks=all from an idempotent producer. Rows are marked sent
+(a single relay per service), with acks=all from an idempotent producer. Urgent events (those a
+consumer lane waits for, ``shared.platform.urgent_events``) go ahead of the backlog, each with the
+rows of its key written before it, so the order per key still holds. Rows are marked sent
 only after Kafka has acknowledged them, so a relay that dies between publish and mark loses
 nothing; the next relay republishes those rows with the same event ids, which consumers
 recognise. Rows are claimed with FOR UPDATE SKIP LOCKED, never by a high-water mark, so a
@@ -43,6 +45,22 @@ CLAIM = """
      LIMIT %s
        FOR UPDATE SKIP LOCKED
 """
+# The urgent rows waiting, and every row of their keys up to the last of them, in outbox order.
+CLAIM_URGENT = """
+    WITH urgent AS (
+        SELECT key, max(position) AS upto
+          FROM outbox
+         WHERE published_at IS NULL AND event_type = ANY(%s)
+         GROUP BY key
+    )
+    SELECT position, event_id::text AS event_id, topic, outbox.key, event_type, envelope
+      FROM urgent
+      JOIN outbox ON outbox.key = urgent.key AND outbox.position <= urgent.upto
+     WHERE outbox.published_at IS NULL
+     ORDER BY position
+     LIMIT %s
+       FOR UPDATE OF outbox SKIP LOCKED
+"""
 MARK_SENT = "UPDATE outbox SET published_at = now() WHERE position = ANY(%s)"
 
 
@@ -55,18 +73,23 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         send_timeout: float = 30.0,
+        urgent: frozenset[str] = frozenset(),
     ):
         self.service = service
         self.pool = pool
         self.producer = producer
         self.batch_size = batch_size
         self.send_timeout = send_timeout
+        self.urgent = sorted(urgent)
         self._told_standby = False
 
     def publish_batch(self) -> int:
-        """Publish one batch of unpublished rows and mark them sent; returns how many."""
+        """Publish one batch of unpublished rows and mark them sent; returns how many. The urgent
+        rows waiting, with their keys' earlier rows, make a batch of their own ahead of the rest."""
         with self.pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cursor:
-            rows = cursor.execute(CLAIM, (self.batch_size,)).fetchall()
+            rows = cursor.execute(CLAIM_URGENT, (self.urgent, self.batch_size)).fetchall() if self.urgent else []
+            if not rows:
+                rows = cursor.execute(CLAIM, (self.batch_size,)).fetchall()
             if not rows:
                 return 0
             self._send_and_wait(rows)

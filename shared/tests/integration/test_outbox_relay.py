@@ -88,6 +88,46 @@ def test_two_relays_never_claim_the_same_rows(pool, producer, scratch_topic, kaf
     assert len(read_all(kafka_bootstrap, scratch_topic, expected=9)) == 9
 
 
+ALERT = {"kpi_code": "ALOS", "kpi_name": "Length of stay", "unit_code": "WARD-7", "unit_name": "Ward 7",
+         "period": "2026-09", "signal_start": "2026-02", "special_cause_type": "shift",
+         "point_type": "special_cause_concern", "improvement_direction": "decrease", "value": 4.2, "mean": 3.0,
+         "lpl": 1.0, "upl": 5.0, "unit_of_measure": "days", "owners": []}
+
+
+def test_an_urgent_event_goes_ahead_of_the_backlog_with_the_rows_of_its_key_written_before_it(
+    pool, producer, scratch_topic, kafka_bootstrap
+):
+    with unit_of_work(pool, "platform_test") as uow:
+        backlog = [uow.emit("measure.recorded", {**MEASURE, "unit_code": f"WARD-{n}"}, topic=scratch_topic,
+                            key=f"ALOS|WARD-{n}") for n in range(10, 16)]
+        before = uow.emit("measure.recorded", MEASURE, topic=scratch_topic, key="ALOS|WARD-7")
+        behind = [uow.emit("measure.recorded", {**MEASURE, "unit_code": f"WARD-{n}"}, topic=scratch_topic,
+                           key=f"ALOS|WARD-{n}") for n in range(20, 23)]
+        alert = uow.emit("kpi.special_cause_detected", ALERT, topic=scratch_topic, key="ALOS|WARD-7")
+        after = uow.emit("measure.recorded", {**MEASURE, "period": "2026-10"}, topic=scratch_topic,
+                         key="ALOS|WARD-7")
+    relay = OutboxRelay("platform_test", pool, producer, urgent=frozenset({"kpi.special_cause_detected"}))
+
+    assert relay.publish_batch() == 2, "the alert and the one row of its key before it, nothing else"
+    first = [json.loads(m.value)["id"] for m in read_all(kafka_bootstrap, scratch_topic, expected=2)]
+    assert first == [before.id, alert.id]
+
+    assert relay.publish_batch() == 10, "then the backlog"
+    messages = read_all(kafka_bootstrap, scratch_topic, expected=12)
+    assert {json.loads(m.value)["id"] for m in messages} - set(first) == {e.id for e in backlog + behind + [after]}
+    of_the_key = [json.loads(m.value)["id"] for m in messages if m.key == b"ALOS|WARD-7"]
+    assert of_the_key == [before.id, alert.id, after.id], "the key's order holds"
+    assert unpublished(pool) == 0
+
+
+def test_a_relay_with_no_urgent_events_publishes_in_outbox_order(pool, producer, scratch_topic, kafka_bootstrap):
+    with unit_of_work(pool, "platform_test") as uow:
+        first = uow.emit("measure.recorded", {**MEASURE, "unit_code": "WARD-1"}, topic=scratch_topic, key="ALOS|WARD-1")
+        uow.emit("kpi.special_cause_detected", ALERT, topic=scratch_topic, key="ALOS|WARD-7")
+    assert OutboxRelay("platform_test", pool, producer, batch_size=1).publish_batch() == 1
+    assert [json.loads(m.value)["id"] for m in read_all(kafka_bootstrap, scratch_topic, expected=1)] == [first.id]
+
+
 def test_a_committed_event_wakes_the_relay_at_once(pool, platform_test_schema, scratch_topic):
     with psycopg.connect(platform_test_schema, autocommit=True) as listener:
         listener.execute("LISTEN outbox_platform_test")

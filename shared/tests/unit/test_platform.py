@@ -76,3 +76,8 @@ def test_names_and_ports_are_unique():
 def test_an_unknown_service_is_named_in_the_error():
     with pytest.raises(KeyError, match="no service 'billing'"):
         platform.service("billing")
+
+
+def test_the_urgent_events_are_those_a_lane_waits_for():
+    assert platform.urgent_events() == {"kpi.special_cause_detected", "signal.opened"}
+    assert "kpi.updated" not in platform.urgent_events(), "a lane taking whole topics names no events"
