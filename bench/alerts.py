@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 import requests
@@ -26,8 +26,13 @@ from shared.events import new_event
 STEADY = [4.6, 4.4, 4.7, 4.5, 4.3, 4.6, 4.5, 4.4, 4.6, 4.5, 4.7, 4.4]
 
 
+class Timed(NamedTuple):
+    latencies: list[float]  # seconds from publishing each special cause's measure to its email
+    keys: list[str]  # each one's series, "<kpi>|<unit>"
+
+
 def run(count: int) -> str:
-    timings = latencies(count)
+    timings = latencies(count).latencies
     p50, p99 = percentile(timings, 50), percentile(timings, 99)
     hold = hold_seconds()
     return (f"alerts: {count} special causes from an outside producer to the owner's inbox: "
@@ -40,21 +45,32 @@ def hold_seconds() -> float:
     return float(os.environ.get("WTGR_ALERT_HOLD_SECONDS") or 30)
 
 
-def latencies(count: int) -> list[float]:
+def latencies(count: int) -> Timed:
     """Seconds from publishing each special cause to its email in the SMTP server."""
     run_tag = tag()
     create("/api/v1/units", {"code": f"AT-{run_tag}", "name": "Alert bench trust", "level": "trust"})
     producer = KafkaProducer(bootstrap_servers=os.environ["WTGR_KAFKA_BOOTSTRAP"], acks="all")
-    timings = []
+    timings, keys = [], []
     for i in range(count):
         kpi, unit, owner = _steady_series(run_tag, i)
+        keys.append(f"{kpi}|{unit}")
         spike = new_event("measure.recorded", {"kpi_code": kpi, "unit_code": unit, "period": months(13)[-1],
                                                "value": 9.5, "source": "bench"}, source="urn:bench")
         sent = time.time()
         producer.send(topics.MEASURES, key=f"{kpi}|{unit}".encode(), value=spike.to_json()).get(timeout=10)
         timings.append(_wait_for_alert(owner, sent))
     producer.close()
-    return timings
+    return Timed(timings, keys)
+
+
+def outbox_waits(keys: list[str]) -> list[float]:
+    """Seconds each series' special cause waited in metrics' outbox for the relay (published_at
+    less created_at): the part of an alert's time spent behind other events metrics publishes."""
+    with psycopg.connect(os.environ["METRICS_DATABASE_URL"], autocommit=True) as conn:
+        rows = conn.execute("SELECT extract(epoch FROM published_at - created_at)::float FROM outbox"
+                            " WHERE key = ANY(%s) AND event_type = 'kpi.special_cause_detected'"
+                            " AND published_at IS NOT NULL", (keys,)).fetchall()
+    return [row[0] for row in rows]
 
 
 def _steady_series(run_tag: str, i: int) -> tuple[str, str, str]:

@@ -68,6 +68,7 @@ class Figures:
     consumer_rss_mb: list[float] = field(default_factory=list)
     aggregator_rss_mb: float | None = None
     alert_latencies: list[float] = field(default_factory=list)
+    alert_outbox_waits: list[float] = field(default_factory=list)
     alert_error: str | None = None
 
 
@@ -123,6 +124,9 @@ def describe(f: Figures) -> str:
         net = [latency - alerts.hold_seconds() for latency in f.alert_latencies]
         lines.append(f"  alerts during the backfill: {len(f.alert_latencies)}, p50 {_ms(f.alert_latencies, 50)}, "
                      f"p99 {_ms(f.alert_latencies, 99)}; net of the alert hold p50 {_ms(net, 50)}, p99 {_ms(net, 99)}")
+    if f.alert_outbox_waits:
+        lines.append(f"  their special causes' wait in metrics' outbox: p50 {_ms(f.alert_outbox_waits, 50)}, "
+                     f"p99 {_ms(f.alert_outbox_waits, 99)}, longest {max(f.alert_outbox_waits) * 1000:,.0f} ms")
     if f.alert_error:
         lines.append(f"  alerts during the backfill: {f.alert_error}")
     return "\n".join(lines)
@@ -291,7 +295,9 @@ def _alerts_in_background(figures: Figures, count: int) -> threading.Thread | No
 
     def time_alerts() -> None:
         try:
-            figures.alert_latencies = alerts.latencies(count)
+            timed = alerts.latencies(count)
+            figures.alert_latencies = timed.latencies
+            figures.alert_outbox_waits = alerts.outbox_waits(timed.keys)
         except (SystemExit, Exception) as exc:  # noqa: BLE001 - reported beside the figures, not raised
             figures.alert_error = f"failed: {exc}"
 
