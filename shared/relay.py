@@ -61,7 +61,7 @@ CLAIM_URGENT = """
      LIMIT %s
        FOR UPDATE OF outbox SKIP LOCKED
 """
-MARK_SENT = "UPDATE outbox SET published_at = now() WHERE position = ANY(%s)"
+MARK_SENT = "UPDATE outbox SET published_at = clock_timestamp() WHERE position = ANY(%s)"
 
 
 class OutboxRelay:

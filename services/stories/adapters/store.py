@@ -254,13 +254,19 @@ def record_kpi_value(uow: UnitOfWork, payload: dict[str, Any]) -> bool:
     return kept
 
 
-def record_charted_value(uow: UnitOfWork, kpi_code: str, unit_code: str, period: str, value: float) -> None:
-    """A month as the KPI's chart holds it now (a kpi.updated's series): the value, its revision kept."""
+def record_charted_values(uow: UnitOfWork, kpi_code: str, unit_code: str, points: list[tuple[str, float]]) -> None:
+    """The months as the KPI's chart holds them now (a kpi.updated's series), in one statement:
+    each month's value, its revision kept; a month whose value is unchanged is not written. A month
+    named twice keeps its last value (one row can be upserted once per statement)."""
+    months = dict(points)
+    if not months:
+        return
     uow.execute(
-        """INSERT INTO kpi_series (kpi_code, unit_code, period, value, revision) VALUES (%s, %s, %s, %s, 0)
+        """INSERT INTO kpi_series (kpi_code, unit_code, period, value, revision)
+           SELECT %s, %s, period, value, 0 FROM unnest(%s::text[], %s::float8[]) AS point (period, value)
            ON CONFLICT (kpi_code, unit_code, period) DO UPDATE SET value = excluded.value
            WHERE kpi_series.value IS DISTINCT FROM excluded.value""",
-        (kpi_code, unit_code, period, value))
+        (kpi_code, unit_code, list(months), list(months.values())))
 
 
 @dataclass(frozen=True)

@@ -237,8 +237,8 @@ def on_kpi_updated(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) ->
     charts are drawn from these."""
     if not store.record_kpi_value(uow, {**payload, "period": str(payload["period"])}):
         return  # a late, older revision: its chart is older than the one already kept
-    for point in payload.get("series") or ():
-        store.record_charted_value(uow, payload["kpi_code"], payload["unit_code"], str(point["period"]), point["value"])
+    store.record_charted_values(uow, payload["kpi_code"], payload["unit_code"],
+                                [(str(point["period"]), point["value"]) for point in payload.get("series") or ()])
 
 
 def on_project_stage_changed(uow: UnitOfWork, event: Envelope, payload: dict[str, Any]) -> None:

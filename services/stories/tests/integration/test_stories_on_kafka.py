@@ -176,6 +176,22 @@ def test_every_month_of_the_chart_a_kpi_update_carries_is_kept_not_only_the_mont
     assert [(row["period"], row["value"]) for row in rows] == [("2025-01", 5.0), ("2025-02", 6.0), ("2025-03", 7.0)]
 
 
+def test_a_later_chart_replaces_the_months_it_revised_and_keeps_the_rest(
+    stories_state, kafka_bootstrap, producer, scratch_topic, dead_letter_topic
+):
+    kpi = f"LOS-{uuid.uuid4().hex[:6]}"
+    first = [{"period": p, "value": v, "point_type": None} for p, v in (("2025-01", 5.0), ("2025-02", 6.0))]
+    later = [{"period": p, "value": v, "point_type": None} for p, v in (("2025-01", 5.0), ("2025-02", 6.5),
+                                                                        ("2025-03", 7.0))]
+    send(producer, scratch_topic, kpi_updated(kpi, "2025-02", 6.0, 1, first),
+         kpi_updated(kpi, "2025-03", 7.0, 1, later))
+    consume(stories_state, kafka_bootstrap, producer, scratch_topic, dead_letter_topic, expected=2)
+    with stories_state.pool.connection() as conn:
+        rows = conn.execute("SELECT period, value FROM kpi_series WHERE kpi_code = %s ORDER BY period",
+                            (kpi,)).fetchall()
+    assert [(row["period"], row["value"]) for row in rows] == [("2025-01", 5.0), ("2025-02", 6.5), ("2025-03", 7.0)]
+
+
 def test_a_change_tested_before_the_project_became_active_starts_the_after_months(
     stories_client, stories_state, bearer, kafka_bootstrap, producer, scratch_topic, dead_letter_topic
 ):
