@@ -19,7 +19,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from shared.config import Settings
 from shared.consumer import ConsumerRunner
 from shared.db import migrate
-from shared.kafka_clients import manual_commit_consumer, reliable_producer
+from shared.kafka_clients import AcknowledgedProducer, manual_commit_consumer, reliable_producer
 
 
 @pytest.fixture
@@ -101,3 +101,11 @@ def run_consumer(bootstrap: ModuleType, state: Any, kafka_bootstrap: str, produc
             break
     consumer.close()
     return seen
+
+
+@pytest.fixture
+def relay_producer(kafka_bootstrap: str, request: pytest.FixtureRequest) -> Iterator[AcknowledgedProducer]:
+    """The outbox relay's producer (shared.kafka_clients.AcknowledgedProducer)."""
+    producer = AcknowledgedProducer(kafka_bootstrap, f"{_service_under_test(request)}-relay")
+    yield producer
+    producer.close(timeout=5)

@@ -24,7 +24,7 @@ from shared import db, platform, security
 from shared.config import Settings
 from shared.consumer import ConsumerRunner, Handler
 from shared.correlation import configure_logging
-from shared.kafka_clients import manual_commit_consumer, reliable_producer
+from shared.kafka_clients import AcknowledgedProducer, manual_commit_consumer, reliable_producer
 from shared.liveness import start_worker_endpoint
 from shared.outages import ride_out_outages
 from shared.relay import OutboxRelay
@@ -84,7 +84,7 @@ def run_relay(service: str) -> None:
     heartbeat = start_worker_endpoint(settings, "relay")
 
     def relay_until_stopped() -> None:
-        producer = reliable_producer(settings.kafka_bootstrap, f"{service}-relay")
+        producer = AcknowledgedProducer(settings.kafka_bootstrap, f"{service}-relay")
         try:
             relay = OutboxRelay(service, pool, producer, urgent=platform.urgent_events())
             relay.run_forever(settings.database_url, service, stop=stop, beat=heartbeat.beat)

@@ -8,7 +8,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from psycopg_pool import ConnectionPool
 
 from shared import db
-from shared.kafka_clients import reliable_producer
+from shared.kafka_clients import AcknowledgedProducer, reliable_producer
 
 pytestmark = pytest.mark.integration
 
@@ -45,3 +45,11 @@ def read_all(bootstrap: str, topic: str, expected: int, timeout_ms: int = 10_000
             break
     consumer.close()
     return messages
+
+
+@pytest.fixture
+def relay_producer(kafka_bootstrap: str) -> Iterator[AcknowledgedProducer]:
+    """The outbox relay's producer (shared.kafka_clients.AcknowledgedProducer)."""
+    producer = AcknowledgedProducer(kafka_bootstrap, "tests-relay")
+    yield producer
+    producer.close(timeout=5)

@@ -1,12 +1,15 @@
 import json
 import threading
 import time
+import uuid
 
 import psycopg
 import pytest
+from confluent_kafka import KafkaException
 
 from shared import correlation
 from shared.db import unit_of_work
+from shared.kafka_clients import AcknowledgedProducer
 from shared.relay import OutboxRelay
 from shared.tests.integration.conftest import read_all
 
@@ -28,7 +31,7 @@ def test_an_event_emitted_in_a_rolled_back_transaction_never_exists(pool, scratc
 
 
 def test_the_relay_publishes_committed_events_with_their_ids_keys_and_correlation(
-    pool, producer, scratch_topic, kafka_bootstrap
+    pool, relay_producer, scratch_topic, kafka_bootstrap
 ):
     token = correlation.use("corr-123")
     try:
@@ -39,7 +42,7 @@ def test_the_relay_publishes_committed_events_with_their_ids_keys_and_correlatio
     finally:
         correlation.reset(token)
 
-    assert OutboxRelay("platform_test", pool, producer).publish_batch() == 2
+    assert OutboxRelay("platform_test", pool, relay_producer).publish_batch() == 2
 
     messages = read_all(kafka_bootstrap, scratch_topic, expected=2)
     bodies = [json.loads(m.value) for m in messages]
@@ -56,27 +59,39 @@ class RelayKilledBeforeMarking(OutboxRelay):
 
 
 def test_a_relay_killed_between_publish_and_mark_loses_nothing_and_resends_the_same_id(
-    pool, producer, scratch_topic, kafka_bootstrap
+    pool, relay_producer, scratch_topic, kafka_bootstrap
 ):
     with unit_of_work(pool, "platform_test") as uow:
         event = uow.emit("measure.recorded", MEASURE, topic=scratch_topic, key="ALOS|WARD-7")
 
     with pytest.raises(SystemExit):
-        RelayKilledBeforeMarking("platform_test", pool, producer).publish_batch()
+        RelayKilledBeforeMarking("platform_test", pool, relay_producer).publish_batch()
     assert unpublished(pool) == 1, "the row must still be waiting after the crash"
 
-    assert OutboxRelay("platform_test", pool, producer).publish_batch() == 1
+    assert OutboxRelay("platform_test", pool, relay_producer).publish_batch() == 1
     ids = [json.loads(m.value)["id"] for m in read_all(kafka_bootstrap, scratch_topic, expected=2)]
     assert ids == [event.id, event.id]
     assert unpublished(pool) == 0
 
 
-def test_two_relays_never_claim_the_same_rows(pool, producer, scratch_topic, kafka_bootstrap):
+def test_a_batch_kafka_does_not_acknowledge_raises_and_stays_unpublished(pool, kafka_bootstrap):
+    with unit_of_work(pool, "platform_test") as uow:
+        uow.emit("measure.recorded", MEASURE, topic=f"no.such.topic.{uuid.uuid4().hex[:8]}", key="ALOS|WARD-7")
+    producer = AcknowledgedProducer(kafka_bootstrap, "tests-relay-unacknowledged", send_timeout=2.0)
+    try:
+        with pytest.raises(KafkaException):
+            OutboxRelay("platform_test", pool, producer).publish_batch()
+    finally:
+        producer.close(timeout=1)
+    assert unpublished(pool) == 1, "nothing is marked sent that Kafka did not acknowledge"
+
+
+def test_two_relays_never_claim_the_same_rows(pool, relay_producer, scratch_topic, kafka_bootstrap):
     with unit_of_work(pool, "platform_test") as uow:
         for month in range(1, 10):
             uow.emit("measure.recorded", {**MEASURE, "period": f"2026-0{month}"}, topic=scratch_topic, key=f"k{month}")
-    first, second = OutboxRelay("platform_test", pool, producer, batch_size=5), OutboxRelay(
-        "platform_test", pool, producer, batch_size=5
+    first, second = OutboxRelay("platform_test", pool, relay_producer, batch_size=5), OutboxRelay(
+        "platform_test", pool, relay_producer, batch_size=5
     )
     with pool.connection() as holder, holder.transaction():
         held = holder.execute(
@@ -95,7 +110,7 @@ ALERT = {"kpi_code": "ALOS", "kpi_name": "Length of stay", "unit_code": "WARD-7"
 
 
 def test_an_urgent_event_goes_ahead_of_the_backlog_with_the_rows_of_its_key_written_before_it(
-    pool, producer, scratch_topic, kafka_bootstrap
+    pool, relay_producer, scratch_topic, kafka_bootstrap
 ):
     with unit_of_work(pool, "platform_test") as uow:
         backlog = [uow.emit("measure.recorded", {**MEASURE, "unit_code": f"WARD-{n}"}, topic=scratch_topic,
@@ -106,7 +121,7 @@ def test_an_urgent_event_goes_ahead_of_the_backlog_with_the_rows_of_its_key_writ
         alert = uow.emit("kpi.special_cause_detected", ALERT, topic=scratch_topic, key="ALOS|WARD-7")
         after = uow.emit("measure.recorded", {**MEASURE, "period": "2026-10"}, topic=scratch_topic,
                          key="ALOS|WARD-7")
-    relay = OutboxRelay("platform_test", pool, producer, urgent=frozenset({"kpi.special_cause_detected"}))
+    relay = OutboxRelay("platform_test", pool, relay_producer, urgent=frozenset({"kpi.special_cause_detected"}))
 
     assert relay.publish_batch() == 2, "the alert and the one row of its key before it, nothing else"
     first = [json.loads(m.value)["id"] for m in read_all(kafka_bootstrap, scratch_topic, expected=2)]
@@ -120,11 +135,11 @@ def test_an_urgent_event_goes_ahead_of_the_backlog_with_the_rows_of_its_key_writ
     assert unpublished(pool) == 0
 
 
-def test_a_relay_with_no_urgent_events_publishes_in_outbox_order(pool, producer, scratch_topic, kafka_bootstrap):
+def test_a_relay_with_no_urgent_events_publishes_in_outbox_order(pool, relay_producer, scratch_topic, kafka_bootstrap):
     with unit_of_work(pool, "platform_test") as uow:
         first = uow.emit("measure.recorded", {**MEASURE, "unit_code": "WARD-1"}, topic=scratch_topic, key="ALOS|WARD-1")
         uow.emit("kpi.special_cause_detected", ALERT, topic=scratch_topic, key="ALOS|WARD-7")
-    assert OutboxRelay("platform_test", pool, producer, batch_size=1).publish_batch() == 1
+    assert OutboxRelay("platform_test", pool, relay_producer, batch_size=1).publish_batch() == 1
     assert [json.loads(m.value)["id"] for m in read_all(kafka_bootstrap, scratch_topic, expected=1)] == [first.id]
 
 
@@ -147,9 +162,9 @@ def wait_until(check, timeout: float = 10.0) -> bool:
 
 
 def test_a_second_relay_stands_by_while_another_holds_the_lock_and_takes_over_when_it_ends(
-    pool, producer, scratch_topic, kafka_bootstrap, platform_test_schema
+    pool, relay_producer, scratch_topic, kafka_bootstrap, platform_test_schema
 ):
-    relay = OutboxRelay("platform_test", pool, producer)
+    relay = OutboxRelay("platform_test", pool, relay_producer)
     holder = psycopg.connect(platform_test_schema, autocommit=True)
     assert relay.take_lock(holder), "the first relay's connection takes the lock"
     stop = threading.Event()

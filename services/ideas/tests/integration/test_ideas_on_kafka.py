@@ -49,10 +49,10 @@ def test_a_project_naming_an_unknown_idea_is_dead_lettered(
 
 
 def test_the_relay_publishes_a_submitted_idea_to_the_ideas_topic_keyed_by_the_idea(
-    ideas_client, ideas_state, bearer, kafka_bootstrap, producer
+    ideas_client, ideas_state, bearer, kafka_bootstrap, relay_producer
 ):
     idea_id = submit(ideas_client, bearer)
-    relay = OutboxRelay("ideas", ideas_state.pool, producer)
+    relay = OutboxRelay("ideas", ideas_state.pool, relay_producer)
     while relay.publish_batch():
         pass
     [message] = messages_with_key(kafka_bootstrap, topics.IDEAS, idea_id, expected=1)

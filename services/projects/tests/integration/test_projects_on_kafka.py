@@ -137,9 +137,9 @@ def test_a_kpi_series_metrics_announces_can_then_be_linked_as_a_measure(
 
 
 def test_a_registered_project_reaches_the_projects_topic_as_project_created_v2(projects_state, projects_client,
-                                                                               bearer, kafka_bootstrap, producer):
+                                                                               bearer, kafka_bootstrap, relay_producer):
     project_id = projects_client.post("/api/v1/projects", json=PROJECT, headers=bearer("staff")).get_json()["id"]
-    relay = OutboxRelay("projects", projects_state.pool, producer)
+    relay = OutboxRelay("projects", projects_state.pool, relay_producer)
     while relay.publish_batch():
         pass
     [message] = messages_with_key(kafka_bootstrap, topics.PROJECTS, project_id, expected=1)

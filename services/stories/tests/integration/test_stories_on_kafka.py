@@ -137,11 +137,11 @@ def test_an_editor_publishes_the_story_at_its_permalink_and_story_published_tell
 
 
 def test_the_relay_publishes_a_drafted_story_to_the_stories_topic_keyed_by_the_story(
-    stories_client, stories_state, bearer, kafka_bootstrap, producer
+    stories_client, stories_state, bearer, kafka_bootstrap, relay_producer
 ):
     story = stories_client.post("/api/v1/stories", json={"title": "Ward 9 huddles", "summary": "Daily huddles."},
                                 headers=bearer("comms_editor")).get_json()
-    relay = OutboxRelay("stories", stories_state.pool, producer)
+    relay = OutboxRelay("stories", stories_state.pool, relay_producer)
     while relay.publish_batch():
         pass
     [message] = messages_with_key(kafka_bootstrap, topics.STORIES, story["id"], expected=1)

@@ -7,7 +7,7 @@ from services.conftest import messages_matching, outbox
 from services.training.service_layer import schedule
 from shared import topics
 from shared.db import unit_of_work
-from shared.kafka_clients import reliable_producer
+from shared.kafka_clients import AcknowledgedProducer
 from shared.relay import OutboxRelay
 
 pytestmark = pytest.mark.integration
@@ -35,7 +35,7 @@ def test_a_months_staff_trained_reaches_the_measures_topic_keyed_by_kpi_and_unit
         schedule.publish_staff_trained(uow, datetime(2024, 7, 1, 9, 0, tzinfo=UTC))
     measure_id = next(e["envelope"]["id"] for e in reversed(outbox(training_state, "STAFF_TRAINED_QI|TRUST"))
                       if e["envelope"]["data"]["period"] == "2024-06")
-    producer = reliable_producer(kafka_bootstrap, "training-tests")
+    producer = AcknowledgedProducer(kafka_bootstrap, "training-relay-tests")
     relay = OutboxRelay("training", training_state.pool, producer)
     while relay.publish_batch():
         pass
