@@ -101,3 +101,16 @@ def queued(uow: UnitOfWork, kpi_codes: list[str] | None = None) -> int:
     )
     return int(row["n"]) if row else 0
 
+
+
+def any_queued(uow: UnitOfWork, kpi_codes: list[str]) -> bool:
+    """Whether any aggregation work waits for these KPIs (``queued`` > 0), found by the queues'
+    indexes: counting a backfill's million landed measures every few milliseconds to learn the
+    same took a core of PostgreSQL (bench/README.md)."""
+    row = uow.one(
+        """SELECT EXISTS (SELECT 1 FROM landed_measures WHERE kpi_code = ANY(%(kpis)s))
+               OR EXISTS (SELECT 1 FROM rollup_queue WHERE kpi_code = ANY(%(kpis)s))
+               OR EXISTS (SELECT 1 FROM chart_queue WHERE kpi_code = ANY(%(kpis)s)) AS waiting""",
+        {"kpis": kpi_codes},
+    )
+    return bool(row and row["waiting"])

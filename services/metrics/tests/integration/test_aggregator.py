@@ -318,6 +318,7 @@ def test_a_live_measure_from_a_feed_is_charted_before_its_batch_commits_and_aler
     consume(metrics_state, kpi, ward, [9.5], first_month=len(STEADY) + 1, live=True)
     with unit_of_work(metrics_state.pool, "metrics") as uow:
         assert queues.queued(uow, [kpi]) == 0, "nothing left to the worker"
+        assert not queues.any_queued(uow, [kpi])
     [alert] = alerts(metrics_state, kpi, ward)
     assert alert["data"]["period"] == month_name(len(STEADY) + 1)
     assert updates(metrics_state, kpi, hierarchy["trust"])[-1]["envelope"]["data"]["period"] == \
@@ -335,6 +336,7 @@ def test_a_batch_larger_than_live_traffic_is_left_to_the_worker(metrics_state, h
     with unit_of_work(metrics_state.pool, "metrics") as uow:
         handler.handle_many(uow, [(event, REGISTRY.load(event)) for event in events])
         assert queues.queued(uow, [kpi]) > 0
+        assert queues.any_queued(uow, [kpi]) and not queues.any_queued(uow, [f"{kpi}-other"])
     settle(metrics_state, kpi)
     assert len(updates(metrics_state, kpi, ward)) == 1
 
