@@ -24,6 +24,8 @@ No figure is asserted: the machines are shared and noisy; the ratios are what to
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 
 from bench import alerts, backfill, dashboard, lists
 from bench.common import percentile
@@ -34,6 +36,10 @@ BEFORE = {  # measured on 2026-11-26 (bench/README.md), before the contract read
 
 
 def main() -> None:
+    # SIGTERM unwinds like ^C: the backfill's consumer processes are stopped and joined, and
+    # multiprocessing ends the rest at exit. Killed without it, they outlived the bench and
+    # polled on beside the next run.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=20_000, help="backfill size (the goal is stated for 1,000,000)")
     parser.add_argument("--units", type=int, default=50, help="backfill: units (x KPIs x months = events)")
