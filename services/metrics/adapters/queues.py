@@ -102,7 +102,6 @@ def queued(uow: UnitOfWork, kpi_codes: list[str] | None = None) -> int:
     return int(row["n"]) if row else 0
 
 
-
 def any_queued(uow: UnitOfWork, kpi_codes: list[str]) -> bool:
     """Whether any aggregation work waits for these KPIs (``queued`` > 0), found by the queues'
     indexes: counting a backfill's million landed measures every few milliseconds to learn the

@@ -57,6 +57,19 @@ def project_completed_v2(project_id, idea_id, kpi_code):
         "path": f"/projects/{project_id}"}, source="urn:wtgr:projects", version=2)
 
 
+def chart_points(*months):
+    """A kpi.updated's series: (period, value) pairs as its points."""
+    return [{"period": period, "value": value, "point_type": None} for period, value in months]
+
+
+def kept_months(stories_state, kpi_code):
+    """The KPI's months stories keeps, as (period, value), oldest first."""
+    with stories_state.pool.connection() as conn:
+        rows = conn.execute("SELECT period, value FROM kpi_series WHERE kpi_code = %s ORDER BY period",
+                            (kpi_code,)).fetchall()
+    return [(row["period"], row["value"]) for row in rows]
+
+
 def send(producer, topic, *events):
     for event in events:
         producer.send(topic, key=(event.subject or "k").encode(), value=event.to_json()).get(timeout=10)
@@ -164,32 +177,24 @@ def test_every_month_of_the_chart_a_kpi_update_carries_is_kept_not_only_the_mont
 ):
     kpi = f"LOS-{uuid.uuid4().hex[:6]}"
     # one recompute took in three months and names the newest; a late older revision changes nothing
-    series = [{"period": p, "value": v, "point_type": None} for p, v in (("2025-01", 5.0), ("2025-02", 6.0),
-                                                                         ("2025-03", 7.0))]
-    stale = [{"period": "2025-01", "value": 1.0, "point_type": None}]
+    series = chart_points(("2025-01", 5.0), ("2025-02", 6.0), ("2025-03", 7.0))
+    stale = chart_points(("2025-01", 1.0))
     send(producer, scratch_topic, kpi_updated(kpi, "2025-03", 7.0, 1, series),
          kpi_updated(kpi, "2025-03", 2.0, 0, stale))
     consume(stories_state, kafka_bootstrap, producer, scratch_topic, dead_letter_topic, expected=2)
-    with stories_state.pool.connection() as conn:
-        rows = conn.execute("SELECT period, value FROM kpi_series WHERE kpi_code = %s ORDER BY period",
-                            (kpi,)).fetchall()
-    assert [(row["period"], row["value"]) for row in rows] == [("2025-01", 5.0), ("2025-02", 6.0), ("2025-03", 7.0)]
+    assert kept_months(stories_state, kpi) == [("2025-01", 5.0), ("2025-02", 6.0), ("2025-03", 7.0)]
 
 
 def test_a_later_chart_replaces_the_months_it_revised_and_keeps_the_rest(
     stories_state, kafka_bootstrap, producer, scratch_topic, dead_letter_topic
 ):
     kpi = f"LOS-{uuid.uuid4().hex[:6]}"
-    first = [{"period": p, "value": v, "point_type": None} for p, v in (("2025-01", 5.0), ("2025-02", 6.0))]
-    later = [{"period": p, "value": v, "point_type": None} for p, v in (("2025-01", 5.0), ("2025-02", 6.5),
-                                                                        ("2025-03", 7.0))]
+    first = chart_points(("2025-01", 5.0), ("2025-02", 6.0))
+    later = chart_points(("2025-01", 5.0), ("2025-02", 6.5), ("2025-03", 7.0))
     send(producer, scratch_topic, kpi_updated(kpi, "2025-02", 6.0, 1, first),
          kpi_updated(kpi, "2025-03", 7.0, 1, later))
     consume(stories_state, kafka_bootstrap, producer, scratch_topic, dead_letter_topic, expected=2)
-    with stories_state.pool.connection() as conn:
-        rows = conn.execute("SELECT period, value FROM kpi_series WHERE kpi_code = %s ORDER BY period",
-                            (kpi,)).fetchall()
-    assert [(row["period"], row["value"]) for row in rows] == [("2025-01", 5.0), ("2025-02", 6.5), ("2025-03", 7.0)]
+    assert kept_months(stories_state, kpi) == [("2025-01", 5.0), ("2025-02", 6.5), ("2025-03", 7.0)]
 
 
 def test_a_change_tested_before_the_project_became_active_starts_the_after_months(

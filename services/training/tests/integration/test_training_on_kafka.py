@@ -7,7 +7,6 @@ from services.conftest import messages_matching, outbox
 from services.training.service_layer import schedule
 from shared import topics
 from shared.db import unit_of_work
-from shared.kafka_clients import AcknowledgedProducer
 from shared.relay import OutboxRelay
 
 pytestmark = pytest.mark.integration
@@ -19,7 +18,7 @@ def find_event(bootstrap: str, topic: str, event_id: str, timeout_ms: int = 15_0
 
 
 def test_a_months_staff_trained_reaches_the_measures_topic_keyed_by_kpi_and_unit(
-    training_client, training_state, bearer, clock, kafka_bootstrap
+    training_client, training_state, bearer, clock, kafka_bootstrap, relay_producer
 ):
     code = f"QI-{uuid.uuid4().hex[:8].upper()}"
     training_client.post("/api/v1/courses", json={"code": code, "title": "QI"}, headers=bearer("trainer"))
@@ -35,11 +34,9 @@ def test_a_months_staff_trained_reaches_the_measures_topic_keyed_by_kpi_and_unit
         schedule.publish_staff_trained(uow, datetime(2024, 7, 1, 9, 0, tzinfo=UTC))
     measure_id = next(e["envelope"]["id"] for e in reversed(outbox(training_state, "STAFF_TRAINED_QI|TRUST"))
                       if e["envelope"]["data"]["period"] == "2024-06")
-    producer = AcknowledgedProducer(kafka_bootstrap, "training-relay-tests")
-    relay = OutboxRelay("training", training_state.pool, producer)
+    relay = OutboxRelay("training", training_state.pool, relay_producer)
     while relay.publish_batch():
         pass
-    producer.close(timeout=5)
     message = find_event(kafka_bootstrap, topics.MEASURES, measure_id)
     assert message is not None
     assert message.key == b"STAFF_TRAINED_QI|TRUST"
